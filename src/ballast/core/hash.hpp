@@ -1,0 +1,38 @@
+#pragma once
+// Hashes. SHA-256 (OpenSSL) for everything that is stored or compared across machines: the
+// state hash, the log's hash chain, snapshots. fingerprint64 is a fast non-cryptographic hash
+// for in-memory lookups where a collision costs only a less specific answer.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ballast {
+
+using Digest = std::array<std::uint8_t, 32>;
+
+std::string to_hex(const Digest& digest);
+// Parses 64 hex digits; false on anything else.
+bool from_hex(std::string_view hex, Digest& digest);
+
+Digest sha256(std::string_view bytes);
+
+// Incremental SHA-256 for hashing large states piece by piece.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void update(std::string_view bytes);
+  Digest finish();
+
+ private:
+  void* context_;  // EVP_MD_CTX, kept opaque so OpenSSL's headers stay out of ours
+};
+
+std::uint64_t fingerprint64(std::string_view bytes) noexcept;
+
+}  // namespace ballast

@@ -1,0 +1,71 @@
+#include "ballast/core/status.hpp"
+
+#include <array>
+
+namespace ballast {
+namespace {
+
+struct StatusText {
+  std::string_view name;
+  std::string_view message;
+};
+
+constexpr std::array<StatusText, kStatusCount> kTexts{{
+    {"ok", "applied"},
+    {"id_zero", "the idempotency id must be non-zero"},
+    {"timestamp_invalid", "the timestamp must be positive nanoseconds since the Unix epoch"},
+    {"exists", "an identical event with this idempotency id was already applied"},
+    {"id_reused", "this idempotency id was already applied to a different event"},
+    {"timestamp_regressed", "the timestamp is earlier than the last applied event"},
+    {"amount_zero", "the amount must be positive, not zero"},
+    {"amount_negative", "the amount must be positive, not negative"},
+    {"symbol_invalid", "the symbol must be 1 to 15 characters of A-Z, 0-9, '.', '-' or '_'"},
+    {"decimals_invalid", "decimals must be between 0 and 18"},
+    {"account_id_reserved", "account and sub-account ids below 16 are reserved for the system"},
+    {"same_sub_account", "a transfer needs two different sub-accounts"},
+    {"asset_exists", "an asset with this id is already listed"},
+    {"symbol_exists", "an asset with this symbol is already listed"},
+    {"asset_unknown", "no asset with this id is listed"},
+    {"account_exists", "an account with this id already exists"},
+    {"account_unknown", "no account with this id exists"},
+    {"sub_account_exists", "a sub-account with this id already exists"},
+    {"sub_account_unknown", "no sub-account with this id exists"},
+    {"sub_account_foreign", "the sub-account belongs to another account"},
+    {"to_sub_account_unknown", "the destination sub-account does not exist"},
+    {"to_sub_account_foreign", "the destination sub-account belongs to another account"},
+    {"deposits_disabled", "deposits of this asset are disabled"},
+    {"withdrawals_disabled", "withdrawals of this asset are disabled"},
+    {"transfers_disabled", "transfers of this asset are disabled"},
+    {"insufficient_balance", "the amount exceeds the free balance"},
+    {"balance_overflow", "a balance or total would exceed the representable range"},
+}};
+
+}  // namespace
+
+std::string_view status_name(Status status) noexcept {
+  const auto index = static_cast<std::size_t>(status);
+  return index < kTexts.size() ? kTexts[index].name : std::string_view{"unknown_status"};
+}
+
+std::string_view status_message(Status status) noexcept {
+  const auto index = static_cast<std::size_t>(status);
+  return index < kTexts.size() ? kTexts[index].message : std::string_view{"unknown status"};
+}
+
+std::optional<Status> status_from_value(std::uint8_t value) noexcept {
+  if (value >= kStatusCount) {
+    return std::nullopt;
+  }
+  return static_cast<Status>(value);
+}
+
+std::optional<Status> status_from_name(std::string_view name) noexcept {
+  for (std::uint8_t i = 0; i < kStatusCount; ++i) {
+    if (kTexts[i].name == name) {
+      return static_cast<Status>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace ballast

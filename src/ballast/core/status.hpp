@@ -1,0 +1,61 @@
+#pragma once
+// Status: the closed set of answers the engine gives to an event. A rejection is a value, not an
+// exception, and a rejected event changes nothing (DESIGN principle 6).
+//
+// The enum order IS the precedence order: when an event breaks several rules, the engine reports
+// the one listed first, so the answer never depends on how the checks happen to be written.
+// Append new codes in the group they belong to; the numeric values are stored in the event log,
+// so existing values never change (a test pins them).
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace ballast {
+
+enum class Status : std::uint8_t {
+  ok = 0,
+  // Envelope: judged before anything else, because nothing else can be judged without it.
+  id_zero = 1,            // the idempotency id 0 is reserved
+  timestamp_invalid = 2,  // the timestamp must be positive nanoseconds since the epoch
+  // Idempotency: a retry gets the same answer whatever has happened since.
+  exists = 3,     // this id was applied before with this same event: nothing changes
+  id_reused = 4,  // this id was applied before with a different event
+  // Clock: time only moves forward.
+  timestamp_regressed = 5,  // earlier than the last applied event
+  // Shape of the fields.
+  amount_zero = 6,
+  amount_negative = 7,
+  symbol_invalid = 8,        // 1..15 characters of A-Z 0-9 . - _
+  decimals_invalid = 9,      // 0..18
+  account_id_reserved = 10,  // ids below kFirstUserId belong to the system accounts
+  same_sub_account = 11,     // a transfer from a sub-account to itself
+  // Existence and ownership.
+  asset_exists = 12,
+  symbol_exists = 13,
+  asset_unknown = 14,
+  account_exists = 15,
+  account_unknown = 16,
+  sub_account_exists = 17,
+  sub_account_unknown = 18,
+  sub_account_foreign = 19,     // the sub-account belongs to another account
+  to_sub_account_unknown = 20,  // transfer destination
+  to_sub_account_foreign = 21,  // transfer destination belongs to another account
+  // Permissions.
+  deposits_disabled = 22,
+  withdrawals_disabled = 23,
+  transfers_disabled = 24,
+  // Balances: judged last, on an otherwise valid event.
+  insufficient_balance = 25,  // more than the free balance
+  balance_overflow = 26,      // a balance or a total would leave the representable range
+};
+
+inline constexpr std::uint8_t kStatusCount = 27;
+
+std::string_view status_name(Status status) noexcept;
+// One sentence for people: what is wrong, in the event's own terms.
+std::string_view status_message(Status status) noexcept;
+std::optional<Status> status_from_name(std::string_view name) noexcept;
+std::optional<Status> status_from_value(std::uint8_t value) noexcept;
+
+}  // namespace ballast

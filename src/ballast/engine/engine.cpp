@@ -1,0 +1,214 @@
+#include "ballast/engine/engine.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "ballast/engine/codec.hpp"
+
+namespace ballast {
+namespace {
+
+constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
+constexpr std::uint32_t kSnapshotVersion = 1;
+constexpr std::size_t kSymbolLengthMax = 15;
+
+bool symbol_valid(std::string_view symbol) {
+  if (symbol.empty() || symbol.size() > kSymbolLengthMax) {
+    return false;
+  }
+  return std::all_of(symbol.begin(), symbol.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+  });
+}
+
+Status amount_shape(Amount amount) {
+  if (amount.is_zero()) return Status::amount_zero;
+  if (amount.is_negative()) return Status::amount_negative;
+  return Status::ok;
+}
+
+// The checks for one event kind, each written in Status precedence order.
+class Validator {
+ public:
+  explicit Validator(const Ledger& ledger) : ledger_(ledger) {}
+
+  Status operator()(const ListAsset& e) const {
+    if (!symbol_valid(e.symbol)) return Status::symbol_invalid;
+    if (e.decimals > kMaxDecimals) return Status::decimals_invalid;
+    if (ledger_.find_asset(e.asset) != nullptr) return Status::asset_exists;
+    if (ledger_.symbol_listed(e.symbol)) return Status::symbol_exists;
+    return Status::ok;
+  }
+  Status operator()(const SetAssetFlags& e) const {
+    return ledger_.find_asset(e.asset) == nullptr ? Status::asset_unknown : Status::ok;
+  }
+  Status operator()(const CreateAccount& e) const {
+    if (e.account.value < kFirstUserId) return Status::account_id_reserved;
+    if (ledger_.has_account(e.account)) return Status::account_exists;
+    return Status::ok;
+  }
+  Status operator()(const CreateSubAccount& e) const {
+    if (e.sub_account.value < kFirstUserId) return Status::account_id_reserved;
+    if (!ledger_.has_account(e.account)) return Status::account_unknown;
+    if (ledger_.find_sub_account(e.sub_account) != nullptr) return Status::sub_account_exists;
+    return Status::ok;
+  }
+  Status operator()(const Deposit& e) const {
+    const Asset* asset = nullptr;
+    if (const Status s = owned_move(e.account, e.sub_account, e.asset, e.amount, asset);
+        s != Status::ok) {
+      return s;
+    }
+    if ((asset->flags & kAssetDeposits) == 0) return Status::deposits_disabled;
+    if (!ledger_.deposit_fits(e.sub_account, e.asset, e.amount)) return Status::balance_overflow;
+    return Status::ok;
+  }
+  Status operator()(const Withdraw& e) const {
+    const Asset* asset = nullptr;
+    if (const Status s = owned_move(e.account, e.sub_account, e.asset, e.amount, asset);
+        s != Status::ok) {
+      return s;
+    }
+    if ((asset->flags & kAssetWithdrawals) == 0) return Status::withdrawals_disabled;
+    if (e.amount > ledger_.free_balance(e.sub_account, e.asset)) {
+      return Status::insufficient_balance;
+    }
+    if (!ledger_.withdraw_fits(e.sub_account, e.asset, e.amount)) return Status::balance_overflow;
+    return Status::ok;
+  }
+  Status operator()(const Transfer& e) const {
+    if (const Status s = amount_shape(e.amount); s != Status::ok) return s;
+    if (e.from == e.to) return Status::same_sub_account;
+    const Asset* asset = nullptr;
+    if (const Status s = owned_move(e.account, e.from, e.asset, e.amount, asset); s != Status::ok) {
+      return s;
+    }
+    const SubAccount* to = ledger_.find_sub_account(e.to);
+    if (to == nullptr) return Status::to_sub_account_unknown;
+    if (to->owner != e.account) return Status::to_sub_account_foreign;
+    if ((asset->flags & kAssetTransfers) == 0) return Status::transfers_disabled;
+    if (e.amount > ledger_.free_balance(e.from, e.asset)) return Status::insufficient_balance;
+    if (!ledger_.transfer_fits(e.to, e.asset, e.amount)) return Status::balance_overflow;
+    return Status::ok;
+  }
+
+ private:
+  // Shared checks of a value movement out of or into a sub-account the actor must own.
+  Status owned_move(AccountId account, SubAccountId sub_account_id, AssetId asset_id,
+                    Amount amount, const Asset*& asset) const {
+    if (const Status s = amount_shape(amount); s != Status::ok) return s;
+    asset = ledger_.find_asset(asset_id);
+    if (asset == nullptr) return Status::asset_unknown;
+    if (!ledger_.has_account(account)) return Status::account_unknown;
+    const SubAccount* sub_account = ledger_.find_sub_account(sub_account_id);
+    if (sub_account == nullptr) return Status::sub_account_unknown;
+    if (sub_account->owner != account) return Status::sub_account_foreign;
+    return Status::ok;
+  }
+
+  const Ledger& ledger_;
+};
+
+class Executor {
+ public:
+  explicit Executor(Ledger& ledger) : ledger_(ledger) {}
+
+  void operator()(const ListAsset& e) { ledger_.list_asset(e.asset, e.symbol, e.decimals, e.flags); }
+  void operator()(const SetAssetFlags& e) { ledger_.set_asset_flags(e.asset, e.flags); }
+  void operator()(const CreateAccount& e) { ledger_.create_account(e.account); }
+  void operator()(const CreateSubAccount& e) {
+    ledger_.create_sub_account(e.sub_account, e.account, e.mode);
+  }
+  void operator()(const Deposit& e) { ledger_.deposit(e.sub_account, e.asset, e.amount); }
+  void operator()(const Withdraw& e) { ledger_.withdraw(e.sub_account, e.asset, e.amount); }
+  void operator()(const Transfer& e) { ledger_.transfer(e.from, e.to, e.asset, e.amount); }
+
+ private:
+  Ledger& ledger_;
+};
+
+Error snapshot_error(std::string_view what) {
+  return make_error(ErrorCode::corrupt, "engine snapshot: " + std::string(what));
+}
+
+}  // namespace
+
+Status Engine::apply(const Event& event) {
+  scratch_.clear();
+  encode_event_into(event, scratch_);
+  const std::uint64_t fingerprint = fingerprint64(scratch_.bytes());
+  const Status status = validate(event, fingerprint);
+  if (status != Status::ok) {
+    return status;
+  }
+  execute(event.body);
+  clock_ns_ = event.timestamp_ns;
+  applied_.emplace(event.id, fingerprint);
+  return Status::ok;
+}
+
+Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
+  if (event.id.value == 0) return Status::id_zero;
+  if (event.timestamp_ns <= 0) return Status::timestamp_invalid;
+  if (const auto seen = applied_.find(event.id); seen != applied_.end()) {
+    return seen->second == fingerprint ? Status::exists : Status::id_reused;
+  }
+  if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
+  return std::visit(Validator(ledger_), event.body);
+}
+
+void Engine::execute(const EventBody& body) { std::visit(Executor(ledger_), body); }
+
+Digest Engine::state_hash() const { return sha256(snapshot()); }
+
+std::string Engine::snapshot() const {
+  ByteWriter out;
+  out.u32(kSnapshotMagic);
+  out.u32(kSnapshotVersion);
+  out.i64(clock_ns_);
+  std::vector<std::pair<EventId, std::uint64_t>> applied(applied_.begin(), applied_.end());
+  std::sort(applied.begin(), applied.end());
+  out.u64(applied.size());
+  for (const auto& [id, fingerprint] : applied) {
+    out.u64(id.value);
+    out.u64(fingerprint);
+  }
+  ledger_.encode(out);
+  return out.take();
+}
+
+Result<Engine> Engine::restore(std::string_view snapshot) {
+  ByteReader in(snapshot);
+  const auto magic = in.u32();
+  const auto version = in.u32();
+  const auto clock = in.i64();
+  if (!magic || *magic != kSnapshotMagic) return snapshot_error("not a Ballast snapshot");
+  if (!version || *version != kSnapshotVersion) return snapshot_error("unsupported version");
+  if (!clock || *clock < 0) return snapshot_error("bad clock");
+  Engine engine;
+  engine.clock_ns_ = *clock;
+  return restore_idempotency(in, std::move(engine));
+}
+
+Result<Engine> Engine::restore_idempotency(ByteReader& in, Engine engine) {
+  const auto count = in.u64();
+  if (!count || *count > in.remaining() / 16) return snapshot_error("bad idempotency count");
+  engine.applied_.reserve(*count);
+  EventId previous{0};
+  for (std::uint64_t i = 0; i < *count; ++i) {
+    const auto id = in.u64();
+    const auto fingerprint = in.u64();
+    if (!id || !fingerprint || EventId{*id} <= previous) {
+      return snapshot_error("idempotency ids not in strictly increasing order");
+    }
+    previous = EventId{*id};
+    engine.applied_.emplace(previous, *fingerprint);
+  }
+  auto ledger = Ledger::decode(in);
+  if (!ledger) return std::move(ledger).error();
+  if (!in.at_end()) return snapshot_error("trailing bytes");
+  engine.ledger_ = std::move(*ledger);
+  return engine;
+}
+
+}  // namespace ballast

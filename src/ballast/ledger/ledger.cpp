@@ -1,0 +1,305 @@
+#include "ballast/ledger/ledger.hpp"
+
+#include <algorithm>
+
+namespace ballast {
+namespace {
+
+constexpr std::size_t kSymbolLengthMax = 15;
+constexpr std::size_t kAssetCountMax = 1u << 16;
+constexpr std::size_t kBalancesPerSubAccountMax = 1u << 16;
+
+bool fits_sum(Amount a, Amount b) { return checked_add(a, b).has_value(); }
+
+Error snapshot_error(const ByteReader& in, std::string_view what) {
+  return make_error(ErrorCode::corrupt, "ledger snapshot at byte " + std::to_string(in.offset()) +
+                                            ": " + std::string(what));
+}
+
+}  // namespace
+
+Ledger::Ledger() {
+  for (const AccountId system : {kInsuranceFund, kFeePool, kTreasury}) {
+    create_account(system);
+    create_sub_account(SubAccountId{system.value}, system, MarginMode::cross);
+  }
+}
+
+const Asset* Ledger::find_asset(AssetId id) const {
+  const auto found = assets_.find(id);
+  return found == assets_.end() ? nullptr : &found->second;
+}
+
+bool Ledger::symbol_listed(std::string_view symbol) const {
+  return std::any_of(assets_.begin(), assets_.end(),
+                     [symbol](const auto& entry) { return entry.second.symbol == symbol; });
+}
+
+bool Ledger::has_account(AccountId id) const { return accounts_.contains(id); }
+
+const SubAccount* Ledger::find_sub_account(SubAccountId id) const {
+  const auto found = sub_accounts_.find(id);
+  return found == sub_accounts_.end() ? nullptr : &found->second;
+}
+
+Amount Ledger::balance(SubAccountId sub_account, AssetId asset) const {
+  const SubAccount* found = find_sub_account(sub_account);
+  BALLAST_ASSERT(found != nullptr);
+  for (const Balance& entry : found->balances) {
+    if (entry.asset == asset) {
+      return entry.amount;
+    }
+  }
+  return Amount{};
+}
+
+Amount Ledger::free_balance(SubAccountId sub_account, AssetId asset) const {
+  const Amount amount = balance(sub_account, asset);
+  return amount.is_negative() ? Amount{} : amount;
+}
+
+void Ledger::list_asset(AssetId id, std::string_view symbol, std::uint8_t decimals,
+                        std::uint8_t flags) {
+  BALLAST_ASSERT(!assets_.contains(id));
+  BALLAST_ASSERT(!symbol.empty() && symbol.size() <= kSymbolLengthMax);
+  BALLAST_ASSERT(decimals <= kMaxDecimals);
+  BALLAST_ASSERT((flags & ~kAssetFlagsAll) == 0);
+  assets_.emplace(id, Asset{id, std::string(symbol), decimals, flags, Amount{}, Amount{}});
+}
+
+void Ledger::set_asset_flags(AssetId id, std::uint8_t flags) {
+  BALLAST_ASSERT((flags & ~kAssetFlagsAll) == 0);
+  const auto found = assets_.find(id);
+  BALLAST_ASSERT(found != assets_.end());
+  found->second.flags = flags;
+}
+
+void Ledger::create_account(AccountId id) {
+  const bool inserted = accounts_.emplace(id, std::vector<SubAccountId>{}).second;
+  BALLAST_ASSERT(inserted);
+}
+
+void Ledger::create_sub_account(SubAccountId id, AccountId owner, MarginMode mode) {
+  const auto account = accounts_.find(owner);
+  BALLAST_ASSERT(account != accounts_.end());
+  const bool inserted = sub_accounts_.emplace(id, SubAccount{id, owner, mode, {}}).second;
+  BALLAST_ASSERT(inserted);
+  auto& list = account->second;
+  list.insert(std::upper_bound(list.begin(), list.end(), id), id);
+}
+
+bool Ledger::deposit_fits(SubAccountId sub_account, AssetId asset, Amount amount) const {
+  const Asset* listed = find_asset(asset);
+  BALLAST_ASSERT(listed != nullptr);
+  return fits_sum(balance(sub_account, asset), amount) && fits_sum(listed->deposited, amount);
+}
+
+bool Ledger::withdraw_fits(SubAccountId sub_account, AssetId asset, Amount amount) const {
+  const Asset* listed = find_asset(asset);
+  BALLAST_ASSERT(listed != nullptr);
+  return checked_sub(balance(sub_account, asset), amount).has_value() &&
+         fits_sum(listed->withdrawn, amount);
+}
+
+bool Ledger::transfer_fits(SubAccountId to, AssetId asset, Amount amount) const {
+  return fits_sum(balance(to, asset), amount);
+}
+
+void Ledger::deposit(SubAccountId sub_account, AssetId asset, Amount amount) {
+  BALLAST_ASSERT(amount > Amount{});
+  BALLAST_ASSERT(deposit_fits(sub_account, asset, amount));
+  Asset& listed = assets_.at(asset);
+  listed.deposited = *checked_add(listed.deposited, amount);
+  add_to_balance(sub_account_mut(sub_account), asset, amount);
+}
+
+void Ledger::withdraw(SubAccountId sub_account, AssetId asset, Amount amount) {
+  BALLAST_ASSERT(amount > Amount{});
+  BALLAST_ASSERT(amount <= free_balance(sub_account, asset));
+  BALLAST_ASSERT(withdraw_fits(sub_account, asset, amount));
+  Asset& listed = assets_.at(asset);
+  listed.withdrawn = *checked_add(listed.withdrawn, amount);
+  add_to_balance(sub_account_mut(sub_account), asset, *checked_neg(amount));
+}
+
+void Ledger::transfer(SubAccountId from, SubAccountId to, AssetId asset, Amount amount) {
+  BALLAST_ASSERT(from != to);
+  BALLAST_ASSERT(amount > Amount{});
+  BALLAST_ASSERT(amount <= free_balance(from, asset));
+  BALLAST_ASSERT(transfer_fits(to, asset, amount));
+  add_to_balance(sub_account_mut(from), asset, *checked_neg(amount));
+  add_to_balance(sub_account_mut(to), asset, amount);
+}
+
+SubAccount& Ledger::sub_account_mut(SubAccountId id) {
+  const auto found = sub_accounts_.find(id);
+  BALLAST_ASSERT(found != sub_accounts_.end());
+  return found->second;
+}
+
+void Ledger::add_to_balance(SubAccount& sub_account, AssetId asset, Amount delta) {
+  auto& balances = sub_account.balances;
+  const auto position = std::lower_bound(
+      balances.begin(), balances.end(), asset,
+      [](const Balance& entry, AssetId id) { return entry.asset < id; });
+  if (position == balances.end() || position->asset != asset) {
+    BALLAST_ASSERT(!delta.is_zero());
+    balances.insert(position, Balance{asset, delta});
+    return;
+  }
+  const auto sum = checked_add(position->amount, delta);
+  BALLAST_ASSERT(sum.has_value());
+  if (sum->is_zero()) {
+    balances.erase(position);  // zero entries are dropped: one canonical form per state
+  } else {
+    position->amount = *sum;
+  }
+}
+
+std::vector<const SubAccount*> Ledger::sub_accounts_in_order() const {
+  std::vector<const SubAccount*> ordered;
+  ordered.reserve(sub_accounts_.size());
+  for (const auto& entry : sub_accounts_) {
+    ordered.push_back(&entry.second);
+  }
+  std::sort(ordered.begin(), ordered.end(),
+            [](const SubAccount* a, const SubAccount* b) { return a->id < b->id; });
+  return ordered;
+}
+
+std::vector<AccountId> Ledger::accounts_in_order() const {
+  std::vector<AccountId> ordered;
+  ordered.reserve(accounts_.size());
+  for (const auto& entry : accounts_) {
+    ordered.push_back(entry.first);
+  }
+  std::sort(ordered.begin(), ordered.end());
+  return ordered;
+}
+
+bool Ledger::conserves_value() const {
+  std::map<AssetId, int128> sums;
+  for (const auto& entry : sub_accounts_) {
+    for (const Balance& held : entry.second.balances) {
+      sums[held.asset] += held.amount.raw();
+    }
+  }
+  for (const auto& [id, asset] : assets_) {
+    const int128 expected = static_cast<int128>(asset.deposited.raw()) - asset.withdrawn.raw();
+    const auto found = sums.find(id);
+    const int128 actual = found == sums.end() ? 0 : found->second;
+    if (actual != expected) {
+      return false;
+    }
+  }
+  // A balance in an asset that is not listed would be value from nowhere.
+  return std::all_of(sums.begin(), sums.end(),
+                     [this](const auto& entry) { return assets_.contains(entry.first); });
+}
+
+void Ledger::encode(ByteWriter& out) const {
+  out.u32(static_cast<std::uint32_t>(assets_.size()));
+  for (const auto& [id, asset] : assets_) {
+    out.u32(id.value);
+    out.text(asset.symbol);
+    out.u8(asset.decimals);
+    out.u8(asset.flags);
+    out.i64(asset.deposited.raw());
+    out.i64(asset.withdrawn.raw());
+  }
+  const auto accounts = accounts_in_order();
+  out.u64(accounts.size());
+  for (const AccountId id : accounts) {
+    out.u64(id.value);
+  }
+  const auto sub_accounts = sub_accounts_in_order();
+  out.u64(sub_accounts.size());
+  for (const SubAccount* sub_account : sub_accounts) {
+    out.u64(sub_account->id.value);
+    out.u64(sub_account->owner.value);
+    out.u8(static_cast<std::uint8_t>(sub_account->mode));
+    out.u32(static_cast<std::uint32_t>(sub_account->balances.size()));
+    for (const Balance& held : sub_account->balances) {
+      out.u32(held.asset.value);
+      out.i64(held.amount.raw());
+    }
+  }
+}
+
+Result<Ledger> Ledger::decode(ByteReader& in) {
+  Ledger ledger;
+  ledger.accounts_.clear();
+  ledger.sub_accounts_.clear();
+  const auto asset_count = in.u32();
+  if (!asset_count || *asset_count > kAssetCountMax) {
+    return snapshot_error(in, "bad asset count");
+  }
+  for (std::uint32_t i = 0; i < *asset_count; ++i) {
+    const auto id = in.u32();
+    const auto symbol = in.text(kSymbolLengthMax);
+    const auto decimals = in.u8();
+    const auto flags = in.u8();
+    const auto deposited = in.i64();
+    const auto withdrawn = in.i64();
+    if (!id || !symbol || !decimals || !flags || !deposited || !withdrawn || symbol->empty() || *decimals > kMaxDecimals ||
+        (*flags & ~kAssetFlagsAll) != 0 || ledger.assets_.contains(AssetId{*id}) ||
+        (!ledger.assets_.empty() && AssetId{*id} < ledger.assets_.rbegin()->first)) {
+      return snapshot_error(in, "bad asset record " + std::to_string(i));
+    }
+    ledger.assets_.emplace(AssetId{*id},
+                           Asset{AssetId{*id}, std::string(*symbol), *decimals, *flags,
+                                 Amount::from_raw(*deposited), Amount::from_raw(*withdrawn)});
+  }
+  const auto account_count = in.u64();
+  if (!account_count || *account_count > in.remaining() / 8) {
+    return snapshot_error(in, "bad account count");
+  }
+  AccountId previous_account{0};
+  for (std::uint64_t i = 0; i < *account_count; ++i) {
+    const auto id = in.u64();
+    if (!id || AccountId{*id} <= previous_account) {
+      return snapshot_error(in, "accounts not in strictly increasing order");
+    }
+    previous_account = AccountId{*id};
+    ledger.accounts_.emplace(previous_account, std::vector<SubAccountId>{});
+  }
+  return decode_sub_accounts(in, std::move(ledger));
+}
+
+Result<Ledger> Ledger::decode_sub_accounts(ByteReader& in, Ledger ledger) {
+  const auto sub_account_count = in.u64();
+  if (!sub_account_count || *sub_account_count > in.remaining() / 8) {
+    return snapshot_error(in, "bad sub-account count");
+  }
+  SubAccountId previous{0};
+  for (std::uint64_t i = 0; i < *sub_account_count; ++i) {
+    const auto id = in.u64();
+    const auto owner = in.u64();
+    const auto mode = in.u8();
+    const auto balance_count = in.u32();
+    if (!id || !owner || !mode || !balance_count || SubAccountId{*id} <= previous ||
+        !ledger.accounts_.contains(AccountId{*owner}) || *mode > 1 ||
+        *balance_count > kBalancesPerSubAccountMax) {
+      return snapshot_error(in, "bad sub-account record " + std::to_string(i));
+    }
+    previous = SubAccountId{*id};
+    SubAccount sub_account{previous, AccountId{*owner}, static_cast<MarginMode>(*mode), {}};
+    for (std::uint32_t k = 0; k < *balance_count; ++k) {
+      const auto asset = in.u32();
+      const auto amount = in.i64();
+      if (!asset || !amount || *amount == 0 || !ledger.assets_.contains(AssetId{*asset}) ||
+          (!sub_account.balances.empty() && AssetId{*asset} <= sub_account.balances.back().asset)) {
+        return snapshot_error(in, "bad balance in sub-account " + std::to_string(*id));
+      }
+      sub_account.balances.push_back(Balance{AssetId{*asset}, Amount::from_raw(*amount)});
+    }
+    ledger.accounts_.at(sub_account.owner).push_back(previous);  // ids arrive in order
+    ledger.sub_accounts_.emplace(previous, std::move(sub_account));
+  }
+  if (!ledger.conserves_value()) {
+    return snapshot_error(in, "balances do not sum to deposits minus withdrawals");
+  }
+  return ledger;
+}
+
+}  // namespace ballast

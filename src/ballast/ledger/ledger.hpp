@@ -1,0 +1,115 @@
+#pragma once
+// The ledger: assets, accounts, sub-accounts and their signed multi-asset balances.
+//
+// The ledger only stores and moves value; it does not judge events. The engine validates an
+// event completely (engine.cpp) and only then calls the mutations here, whose preconditions are
+// asserted: a mutation that would break an invariant is a bug, never a business rejection.
+//
+// Conservation: for every asset, the sum of all balances (users and system accounts alike)
+// equals deposited - withdrawn. Insurance fund, fee pool and treasury are ordinary accounts.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ballast/core/bytes.hpp"
+#include "ballast/core/fixed.hpp"
+#include "ballast/core/ids.hpp"
+#include "ballast/core/result.hpp"
+#include "ballast/core/status.hpp"
+
+namespace ballast {
+
+// What may be done with an asset; a bit set so a listing can enable several at once.
+enum AssetFlag : std::uint8_t {
+  kAssetDeposits = 1u << 0,
+  kAssetWithdrawals = 1u << 1,
+  kAssetTransfers = 1u << 2,
+};
+inline constexpr std::uint8_t kAssetFlagsAll = kAssetDeposits | kAssetWithdrawals | kAssetTransfers;
+
+struct Asset {
+  AssetId id;
+  std::string symbol;
+  std::uint8_t decimals = 0;
+  std::uint8_t flags = 0;
+  Amount deposited;  // total ever deposited
+  Amount withdrawn;  // total ever withdrawn
+};
+
+// Each sub-account is a risk bucket: cross shares margin with the owner's other cross
+// sub-accounts, isolated stands alone.
+enum class MarginMode : std::uint8_t { cross = 0, isolated = 1 };
+
+struct Balance {
+  AssetId asset;
+  Amount amount;  // signed: negative is a liability (a borrow)
+};
+
+struct SubAccount {
+  SubAccountId id;
+  AccountId owner;
+  MarginMode mode = MarginMode::cross;
+  std::vector<Balance> balances;  // sorted by asset id, no zero entries: one canonical form
+};
+
+// The system's own accounts, created with every ledger: each has one sub-account of the same id.
+inline constexpr AccountId kInsuranceFund{1};
+inline constexpr AccountId kFeePool{2};
+inline constexpr AccountId kTreasury{3};
+
+class Ledger {
+ public:
+  Ledger();
+
+  // Lookups.
+  const Asset* find_asset(AssetId id) const;
+  bool symbol_listed(std::string_view symbol) const;
+  bool has_account(AccountId id) const;
+  const SubAccount* find_sub_account(SubAccountId id) const;
+  Amount balance(SubAccountId sub_account, AssetId asset) const;
+  // What may leave the sub-account now. Until margin exists this is the positive balance.
+  Amount free_balance(SubAccountId sub_account, AssetId asset) const;
+
+  // Mutations; the engine has validated every precondition, so they assert instead of failing.
+  void list_asset(AssetId id, std::string_view symbol, std::uint8_t decimals, std::uint8_t flags);
+  void set_asset_flags(AssetId id, std::uint8_t flags);
+  void create_account(AccountId id);
+  void create_sub_account(SubAccountId id, AccountId owner, MarginMode mode);
+  // Whether deposit/withdraw/transfer of this amount keeps every balance and total in range.
+  bool deposit_fits(SubAccountId sub_account, AssetId asset, Amount amount) const;
+  bool withdraw_fits(SubAccountId sub_account, AssetId asset, Amount amount) const;
+  bool transfer_fits(SubAccountId to, AssetId asset, Amount amount) const;
+  void deposit(SubAccountId sub_account, AssetId asset, Amount amount);
+  void withdraw(SubAccountId sub_account, AssetId asset, Amount amount);
+  void transfer(SubAccountId from, SubAccountId to, AssetId asset, Amount amount);
+
+  // Canonical iteration: assets by id, sub-accounts by id.
+  const std::map<AssetId, Asset>& assets() const { return assets_; }
+  std::vector<const SubAccount*> sub_accounts_in_order() const;
+  std::vector<AccountId> accounts_in_order() const;
+  std::size_t account_count() const { return accounts_.size(); }
+  std::size_t sub_account_count() const { return sub_accounts_.size(); }
+
+  // For every asset, sum of balances == deposited - withdrawn. O(state); for tests and replay.
+  bool conserves_value() const;
+
+  // Canonical bytes of the whole ledger, the same for equal states whatever their history.
+  void encode(ByteWriter& out) const;
+  static Result<Ledger> decode(ByteReader& in);
+
+ private:
+  static Result<Ledger> decode_sub_accounts(ByteReader& in, Ledger ledger);
+  SubAccount& sub_account_mut(SubAccountId id);
+  void add_to_balance(SubAccount& sub_account, AssetId asset, Amount delta);
+
+  std::map<AssetId, Asset> assets_;  // few, and ordered for canonical output
+  std::unordered_map<AccountId, std::vector<SubAccountId>> accounts_;
+  std::unordered_map<SubAccountId, SubAccount> sub_accounts_;
+};
+
+}  // namespace ballast

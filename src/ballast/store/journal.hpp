@@ -1,0 +1,47 @@
+#pragma once
+// Journal: the engine and its durable log together. submit() applies an event to the engine and
+// queues the record; commit() writes the queue as one batch. Nothing is acknowledged before its
+// batch is committed. If a commit fails the journal stops accepting events (halt rather than
+// drop, as Nautilus's writer does): the in-memory state is then ahead of the log and only a
+// replay may continue from the log.
+
+#include <cstddef>
+#include <vector>
+
+#include "ballast/engine/engine.hpp"
+#include "ballast/store/sqlite_log.hpp"
+
+namespace ballast {
+
+struct JournalOptions {
+  std::size_t batch_size_max = 1024;  // records per transaction (and per fsync)
+  Seq snapshot_every = 0;             // write a snapshot every N records; 0 = never automatically
+};
+
+class Journal {
+ public:
+  // Restores engine state from `log` (snapshot + tail) before accepting new events.
+  static Result<Journal> open(SqliteLog& log, JournalOptions options);
+
+  // Applies the event and queues its record; commits when the batch is full.
+  // An error here is an I/O failure of that commit, never a business rejection.
+  Result<Status> submit(const Event& event);
+  // Writes every queued record; after ok, all of them are acknowledged.
+  Outcome commit();
+  Outcome write_snapshot();
+
+  const Engine& engine() const { return engine_; }
+  Seq acknowledged_seq() const { return log_->last_seq(); }
+  std::size_t pending() const { return pending_.size(); }
+
+ private:
+  Journal(SqliteLog& log, Engine engine, JournalOptions options);
+
+  SqliteLog* log_;
+  Engine engine_;
+  JournalOptions options_;
+  std::vector<PendingRecord> pending_;
+  bool halted_ = false;
+};
+
+}  // namespace ballast

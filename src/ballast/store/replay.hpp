@@ -1,0 +1,42 @@
+#pragma once
+// Replay and verification of a log (`ballast replay --db FILE`).
+//
+// verify_log() checks, in this order, and stops at the first failure with an Error whose message
+// names the record and what is wrong:
+//   1. the chain: seqs 1, 2, 3, ... without gap or repeat; each prev_hash equals the previous
+//      record's hash; each hash recomputes from the record's content (checksum);
+//   2. the head row: the log ends at the seq and hash the writer last committed (truncation);
+//   3. the snapshot: its state bytes hash to its recorded state hash and decode;
+//   4. the tail: re-applying records after the snapshot reproduces every recorded outcome;
+//   5. every later snapshot passed on the way has the state hash the engine reaches there.
+// With from_genesis, replay starts from an empty engine instead of the latest snapshot, and
+// checks every snapshot's state hash as it passes.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "ballast/core/result.hpp"
+#include "ballast/engine/engine.hpp"
+#include "ballast/store/sqlite_log.hpp"
+
+namespace ballast {
+
+struct ReplayOptions {
+  bool from_genesis = false;
+  // Called every so often with (records done, records total) for a progress line.
+  std::function<void(Seq, Seq)> progress;
+};
+
+struct ReplayReport {
+  Seq records = 0;          // records in the log
+  Seq snapshot_seq = 0;     // where replay started (0: genesis)
+  Seq replayed = 0;         // records re-applied
+  Seq snapshots_checked = 0;
+  Digest state_hash{};
+  Engine engine;            // the rebuilt state
+};
+
+Result<ReplayReport> replay_log(SqliteLog& log, const ReplayOptions& options);
+
+}  // namespace ballast

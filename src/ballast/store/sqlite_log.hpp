@@ -1,0 +1,87 @@
+#pragma once
+// The durable event log and its snapshots, in SQLite (DESIGN 4.5).
+//
+// Every event the engine was given is recorded, accepted or rejected, with its outcome: the log
+// is the audit trail, and replay must reproduce every outcome. Records are hash-chained:
+//   hash(n) = SHA-256(u64 seq | u32 length | event bytes | u8 outcome | prev_hash)
+//   prev_hash(1) = 32 zero bytes, prev_hash(n) = hash(n-1)
+// hash(n) is the record's own checksum and the anchor the next record points at, so an altered,
+// reordered, removed or inserted record breaks the chain exactly where it happened. A one-row
+// head table, updated in the same transaction as each batch, records the last seq and hash, so
+// a log cut short at its end is told from a log that simply ends.
+//
+// SQLite runs in WAL mode with synchronous=FULL: append() returns only after the batch is on
+// disk, and one fsync covers the whole batch (group commit). An event is acknowledged when the
+// append() that carried it has returned ok.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "ballast/core/hash.hpp"
+#include "ballast/core/ids.hpp"
+#include "ballast/core/result.hpp"
+#include "ballast/core/status.hpp"
+
+namespace ballast {
+
+struct LogRecord {
+  Seq seq = 0;
+  std::string event;  // encode_event() bytes
+  Status outcome = Status::ok;
+  Digest prev_hash{};
+  Digest hash{};
+};
+
+// What a writer hands to append(): the store assigns seq and the chain.
+struct PendingRecord {
+  std::string event;
+  Status outcome = Status::ok;
+};
+
+struct SnapshotRecord {
+  Seq seq = 0;  // the state after applying records 1..seq
+  Digest state_hash{};
+  std::string state;  // Engine::snapshot() bytes
+};
+
+Digest record_hash(Seq seq, std::string_view event, Status outcome, const Digest& prev_hash);
+
+enum class OpenMode : std::uint8_t { create_or_open, read_only };
+
+class SqliteLog {
+ public:
+  static Result<SqliteLog> open(const std::string& path, OpenMode mode);
+  SqliteLog(SqliteLog&&) noexcept;
+  SqliteLog& operator=(SqliteLog&&) noexcept;
+  ~SqliteLog();
+
+  // One transaction, one fsync. On error nothing of the batch is stored.
+  Outcome append(std::span<const PendingRecord> batch);
+  Seq last_seq() const { return last_seq_; }
+  const Digest& last_hash() const { return last_hash_; }
+
+  Outcome write_snapshot(const SnapshotRecord& snapshot);
+  // The snapshot with the highest seq, if any.
+  Result<std::optional<SnapshotRecord>> latest_snapshot();
+  // Every snapshot's seq and state hash, in seq order (state bytes left empty).
+  Result<std::vector<SnapshotRecord>> snapshot_index();
+
+  // Visits records with seq >= from in seq order; stops at the first error the visitor returns.
+  Outcome scan(Seq from, const std::function<Outcome(const LogRecord&)>& visit);
+  // The head row: the last seq and hash that the writer committed.
+  Result<std::pair<Seq, Digest>> head();
+
+ private:
+  struct Impl;
+  explicit SqliteLog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  Seq last_seq_ = 0;
+  Digest last_hash_{};
+};
+
+}  // namespace ballast
