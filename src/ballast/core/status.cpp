@@ -38,6 +38,7 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"transfers_disabled", "transfers of this asset are disabled"},
     {"insufficient_balance", "the amount exceeds the free balance"},
     {"balance_overflow", "a balance or total would exceed the representable range"},
+    {"flags_invalid", "asset flags may only be deposits, withdrawals and transfers"},
 }};
 
 }  // namespace

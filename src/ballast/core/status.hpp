@@ -2,11 +2,13 @@
 // Status: the closed set of answers the engine gives to an event. A rejection is a value, not an
 // exception, and a rejected event changes nothing (DESIGN principle 6).
 //
-// The enum order IS the precedence order: when an event breaks several rules, the engine reports
-// the one listed first, so the answer never depends on how the checks happen to be written.
+// The enum's declaration order IS the precedence order (kStatusPrecedence spells it out): when an
+// event breaks several rules, the engine reports the one listed first, so the answer never
+// depends on how the checks happen to be written.
 // Append new codes in the group they belong to; the numeric values are stored in the event log,
 // so existing values never change (a test pins them).
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -28,6 +30,7 @@ enum class Status : std::uint8_t {
   amount_negative = 7,
   symbol_invalid = 8,        // 1..15 characters of A-Z 0-9 . - _
   decimals_invalid = 9,      // 0..18
+  flags_invalid = 27,        // asset flag bits other than deposits, withdrawals, transfers
   account_id_reserved = 10,  // ids below kFirstUserId belong to the system accounts
   same_sub_account = 11,     // a transfer from a sub-account to itself
   // Existence and ownership.
@@ -50,7 +53,40 @@ enum class Status : std::uint8_t {
   balance_overflow = 26,      // a balance or a total would leave the representable range
 };
 
-inline constexpr std::uint8_t kStatusCount = 27;
+inline constexpr std::uint8_t kStatusCount = 28;
+
+// Every code once, in precedence order: the order of the list above. Numeric values are not in
+// that order once a code has been appended to an earlier group (flags_invalid).
+inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
+    Status::ok,
+    Status::id_zero,
+    Status::timestamp_invalid,
+    Status::exists,
+    Status::id_reused,
+    Status::timestamp_regressed,
+    Status::amount_zero,
+    Status::amount_negative,
+    Status::symbol_invalid,
+    Status::decimals_invalid,
+    Status::flags_invalid,
+    Status::account_id_reserved,
+    Status::same_sub_account,
+    Status::asset_exists,
+    Status::symbol_exists,
+    Status::asset_unknown,
+    Status::account_exists,
+    Status::account_unknown,
+    Status::sub_account_exists,
+    Status::sub_account_unknown,
+    Status::sub_account_foreign,
+    Status::to_sub_account_unknown,
+    Status::to_sub_account_foreign,
+    Status::deposits_disabled,
+    Status::withdrawals_disabled,
+    Status::transfers_disabled,
+    Status::insufficient_balance,
+    Status::balance_overflow,
+};
 
 std::string_view status_name(Status status) noexcept;
 // One sentence for people: what is wrong, in the event's own terms.

@@ -63,61 +63,94 @@ void encode_body(ByteWriter& out, const Transfer& e) {
   out.i64(e.amount.raw());
 }
 
-Error binary_error(const ByteReader& in, std::string_view what) {
+Error binary_error(std::size_t offset, std::string_view what) {
   return make_error(ErrorCode::invalid_input,
-                    "event bytes, offset " + std::to_string(in.offset()) + ": " + std::string(what));
+                    "event bytes, offset " + std::to_string(offset) + ": " + std::string(what));
 }
 
-// Reads fields in order and remembers the first that is missing.
-struct FieldReader {
-  ByteReader& in;
-  const char* missing = nullptr;
+// Reads fields in order. The first field that cannot be read (or holds a value the format does
+// not allow) stops the reading, and the error names that field and the offset where it starts.
+class FieldReader {
+ public:
+  explicit FieldReader(ByteReader& in) : in_(in) {}
 
-  template <typename T>
-  T take(std::optional<T> value, const char* field) {
-    if (!value && missing == nullptr) {
-      missing = field;
+  std::uint8_t u8(const char* field) { return read<std::uint8_t>(field, &ByteReader::u8); }
+  std::uint32_t u32(const char* field) { return read<std::uint32_t>(field, &ByteReader::u32); }
+  std::uint64_t u64(const char* field) { return read<std::uint64_t>(field, &ByteReader::u64); }
+  std::int64_t i64(const char* field) { return read<std::int64_t>(field, &ByteReader::i64); }
+  std::string text(const char* field, std::size_t length_max) {
+    if (error_) return {};
+    ByteReader probe = in_;
+    if (const auto length = probe.u32(); length && *length > length_max) {
+      fail(in_.offset(), std::string("field ") + field + " is longer than " +
+                             std::to_string(length_max) + " bytes");
+      return {};
     }
-    return value.value_or(T{});
+    const std::size_t start = in_.offset();
+    const auto value = in_.text(length_max);
+    if (!value) fail(start, std::string("truncated before field ") + field);
+    return std::string(value.value_or(std::string_view{}));
   }
-  std::uint64_t u64(const char* field) { return take(in.u64(), field); }
-  std::int64_t i64(const char* field) { return take(in.i64(), field); }
-  std::uint32_t u32(const char* field) { return take(in.u32(), field); }
-  std::uint8_t u8(const char* field) { return take(in.u8(), field); }
+  std::uint8_t flags(const char* field) {
+    const std::size_t start = in_.offset();
+    const std::uint8_t value = u8(field);
+    if (!error_ && (value & ~kAssetFlagsAll) != 0) {
+      fail(start, std::string("field ") + field + " has unknown asset flag bits " +
+                      std::to_string(value & ~kAssetFlagsAll));
+    }
+    return value;
+  }
+  MarginMode mode(const char* field) {
+    const std::size_t start = in_.offset();
+    const std::uint8_t value = u8(field);
+    if (!error_ && value > 1) fail(start, std::string("field ") + field + " must be 0 or 1");
+    return value == 1 ? MarginMode::isolated : MarginMode::cross;
+  }
+  void fail(std::size_t offset, std::string_view what) {
+    if (!error_) error_ = binary_error(offset, what);
+  }
+  const std::optional<Error>& error() const { return error_; }
+
+ private:
+  template <typename T>
+  T read(const char* field, std::optional<T> (ByteReader::*read_value)()) {
+    if (error_) return T{};
+    const std::size_t start = in_.offset();
+    const std::optional<T> value = (in_.*read_value)();
+    if (!value) {
+      fail(start, std::string("truncated before field ") + field);
+      return T{};
+    }
+    return *value;
+  }
+
+  ByteReader& in_;
+  std::optional<Error> error_;
 };
 
-Result<std::uint8_t> checked_flags(std::uint8_t flags, std::string_view where) {
-  if ((flags & ~kAssetFlagsAll) != 0) {
-    return make_error(ErrorCode::invalid_input,
-                      std::string(where) + ": unknown asset flag bits " +
-                          std::to_string(flags & ~kAssetFlagsAll));
-  }
-  return flags;
-}
-
-Result<EventBody> decode_body(std::uint8_t kind, ByteReader& in) {
-  FieldReader r{in};
-  EventBody body;
+EventBody decode_body(std::uint8_t kind, FieldReader& r) {
   switch (kind) {
     case 0: {
-      ListAsset e{AssetId{r.u32("asset")}, {}, 0, 0};
-      const auto symbol = in.text(kSymbolBytesMax);
-      if (!symbol && r.missing == nullptr) r.missing = "symbol";
-      e.symbol = std::string(symbol.value_or(""));
+      ListAsset e;
+      e.asset = AssetId{r.u32("asset")};
+      e.symbol = r.text("symbol", kSymbolBytesMax);
       e.decimals = r.u8("decimals");
-      e.flags = r.u8("flags");
-      body = e;
-      break;
+      e.flags = r.flags("flags");
+      return e;
     }
-    case 1: body = SetAssetFlags{AssetId{r.u32("asset")}, r.u8("flags")}; break;
-    case 2: body = CreateAccount{AccountId{r.u64("account")}}; break;
+    case 1: {
+      SetAssetFlags e;
+      e.asset = AssetId{r.u32("asset")};
+      e.flags = r.flags("flags");
+      return e;
+    }
+    case 2: return CreateAccount{AccountId{r.u64("account")}};
     case 3: {
-      CreateSubAccount e{AccountId{r.u64("account")}, SubAccountId{r.u64("sub_account")}, {}};
-      const std::uint8_t mode = r.u8("mode");
-      if (r.missing == nullptr && mode > 1) return binary_error(in, "mode must be 0 or 1");
-      e.mode = static_cast<MarginMode>(mode);
-      body = e;
-      break;
+      CreateSubAccount e;
+      e.account = AccountId{r.u64("account")};
+      e.sub_account = SubAccountId{r.u64("sub_account")};
+      e.mode = r.mode("mode");
+      return e;
     }
     case 4:
     case 5: {
@@ -125,21 +158,20 @@ Result<EventBody> decode_body(std::uint8_t kind, ByteReader& in) {
       const SubAccountId sub_account{r.u64("sub_account")};
       const AssetId asset{r.u32("asset")};
       const Amount amount = Amount::from_raw(r.i64("amount"));
-      if (kind == 4) body = Deposit{account, sub_account, asset, amount};
-      else body = Withdraw{account, sub_account, asset, amount};
-      break;
+      if (kind == 4) return Deposit{account, sub_account, asset, amount};
+      return Withdraw{account, sub_account, asset, amount};
     }
-    case 6:
-      body = Transfer{AccountId{r.u64("account")}, SubAccountId{r.u64("from")},
-                      SubAccountId{r.u64("to")}, AssetId{r.u32("asset")},
-                      Amount::from_raw(r.i64("amount"))};
-      break;
-    default: return binary_error(in, "unknown event kind " + std::to_string(kind));
+    default: {
+      BALLAST_ASSERT(kind == 6);
+      Transfer e;
+      e.account = AccountId{r.u64("account")};
+      e.from = SubAccountId{r.u64("from")};
+      e.to = SubAccountId{r.u64("to")};
+      e.asset = AssetId{r.u32("asset")};
+      e.amount = Amount::from_raw(r.i64("amount"));
+      return e;
+    }
   }
-  if (r.missing != nullptr) {
-    return binary_error(in, std::string("truncated before field ") + r.missing);
-  }
-  return body;
 }
 
 // ---- JSON -------------------------------------------------------------------------------
@@ -184,6 +216,15 @@ class JsonFields {
     if (value == nullptr) return {};
     if (!value->is_string()) fail(field, "must be a string");
     return value->is_string() ? value->get<std::string>() : std::string{};
+  }
+  // Bounded as in the binary codec, so that every event read from JSON can be logged in binary
+  // and read back (the engine then checks 1..15 characters and the alphabet).
+  std::string symbol(const char* field) {
+    std::string value = text(field);
+    if (value.size() > kSymbolBytesMax) {
+      fail(field, "is longer than " + std::to_string(kSymbolBytesMax) + " bytes");
+    }
+    return value;
   }
   std::uint8_t flags(const char* field) {
     if (!object_.contains(field)) return kAssetFlagsAll;  // a listing enables everything
@@ -259,7 +300,7 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
     case 0:
       f.allow_only({"id", "ts", "type", "asset", "symbol", "decimals", "flags"});
       return ListAsset{AssetId{f.narrow<std::uint32_t>("asset", f.unsigned_id("asset"))},
-                       f.text("symbol"),
+                       f.symbol("symbol"),
                        f.narrow<std::uint8_t>("decimals", f.unsigned_id("decimals")),
                        f.flags("flags")};
     case 1:
@@ -353,37 +394,28 @@ void encode_event_into(const Event& event, ByteWriter& out) {
 }
 
 Result<Event> decode_event(std::string_view bytes) {
-  ByteReader in(bytes);
   if (bytes.size() > kEventBytesMax) {
-    return binary_error(in, "event longer than " + std::to_string(kEventBytesMax) + " bytes");
+    return binary_error(0, "event longer than " + std::to_string(kEventBytesMax) + " bytes");
   }
-  const auto version = in.u8();
-  if (!version || *version != kEventCodecVersion) {
-    return binary_error(in, "unsupported codec version");
+  ByteReader in(bytes);
+  FieldReader r(in);
+  const std::uint8_t version = r.u8("version");
+  if (!r.error() && version != kEventCodecVersion) {
+    return binary_error(0, "unsupported codec version " + std::to_string(version));
   }
-  const auto kind = in.u8();
-  const auto id = in.u64();
-  const auto timestamp = in.i64();
-  if (!kind || !id || !timestamp) {
-    return binary_error(in, "truncated envelope");
+  const std::uint8_t kind = r.u8("kind");
+  if (!r.error() && kind >= std::variant_size_v<EventBody>) {
+    return binary_error(1, "unknown event kind " + std::to_string(kind));
   }
-  auto body = decode_body(*kind, in);
-  if (!body) {
-    return std::move(body).error();
-  }
+  const EventId id{r.u64("id")};
+  const TimestampNs timestamp = r.i64("timestamp_ns");
+  if (r.error()) return *r.error();
+  EventBody body = decode_body(kind, r);
+  if (r.error()) return *r.error();
   if (!in.at_end()) {
-    return binary_error(in, std::to_string(in.remaining()) + " unexpected trailing bytes");
+    return binary_error(in.offset(), std::to_string(in.remaining()) + " unexpected trailing bytes");
   }
-  Event event{EventId{*id}, *timestamp, std::move(*body)};
-  if (const auto* listing = std::get_if<ListAsset>(&event.body)) {
-    auto flags = checked_flags(listing->flags, "event bytes, list_asset");
-    if (!flags) return std::move(flags).error();
-  }
-  if (const auto* update = std::get_if<SetAssetFlags>(&event.body)) {
-    auto flags = checked_flags(update->flags, "event bytes, set_asset_flags");
-    if (!flags) return std::move(flags).error();
-  }
-  return event;
+  return Event{id, timestamp, std::move(body)};
 }
 
 std::string event_to_json(const Event& event) {
@@ -392,7 +424,9 @@ std::string event_to_json(const Event& event) {
   out["ts"] = event.timestamp_ns;
   out["type"] = event_kind_name(event.body);
   body_to_json(out, event.body);
-  return out.dump();
+  // Binary symbols are bytes and need not be UTF-8: replace invalid sequences instead of
+  // throwing (the engine rejects such a symbol anyway, and the event must still be printable).
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<Event> event_from_json(std::string_view line) {
@@ -401,6 +435,9 @@ Result<Event> event_from_json(std::string_view line) {
     object = json::parse(line);
   } catch (const json::parse_error& error) {
     return json_error("not valid JSON at byte " + std::to_string(error.byte));
+  } catch (const json::exception& error) {
+    // out_of_range.406: a number past double's range ("1e400"); the text is cut, it can be long.
+    return json_error("not valid JSON: " + std::string(error.what()).substr(0, 120));
   }
   if (!object.is_object()) {
     return json_error("not an object");

@@ -35,11 +35,13 @@ class Validator {
   Status operator()(const ListAsset& e) const {
     if (!symbol_valid(e.symbol)) return Status::symbol_invalid;
     if (e.decimals > kMaxDecimals) return Status::decimals_invalid;
+    if ((e.flags & ~kAssetFlagsAll) != 0) return Status::flags_invalid;
     if (ledger_.find_asset(e.asset) != nullptr) return Status::asset_exists;
     if (ledger_.symbol_listed(e.symbol)) return Status::symbol_exists;
     return Status::ok;
   }
   Status operator()(const SetAssetFlags& e) const {
+    if ((e.flags & ~kAssetFlagsAll) != 0) return Status::flags_invalid;
     return ledger_.find_asset(e.asset) == nullptr ? Status::asset_unknown : Status::ok;
   }
   Status operator()(const CreateAccount& e) const {

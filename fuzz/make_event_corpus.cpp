@@ -1,0 +1,87 @@
+// Writes the seed corpus of fuzz_event_decoder: the binary encoding and the JSON text of one
+// event of every kind, a few edge cases, and a JSON Lines stream. Run it from the repository
+// root (`build/<preset>/bin/make_event_corpus fuzz/corpus/event_decoder`) after changing the
+// codec; the ids and timestamps fit the venue the fuzz target sets up (ids 1..9 used, clock at
+// 1700000000000000009).
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "ballast/engine/codec.hpp"
+
+namespace {
+
+using namespace ballast;
+
+constexpr TimestampNs kTs = 1'700'000'000'000'001'000;
+
+bool write(const std::string& folder, const std::string& name, const std::string& bytes) {
+  std::ofstream out(folder + "/" + name, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_event_corpus FOLDER\n");
+    return 2;
+  }
+  const std::string folder = argv[1];
+  const std::vector<std::pair<std::string, Event>> events = {
+      {"list_asset", {EventId{100}, kTs, ListAsset{AssetId{3}, "ETH", 18, kAssetFlagsAll}}},
+      {"set_asset_flags", {EventId{101}, kTs, SetAssetFlags{AssetId{1}, kAssetDeposits}}},
+      {"create_account", {EventId{102}, kTs, CreateAccount{AccountId{18}}}},
+      {"create_sub_account",
+       {EventId{103}, kTs,
+        CreateSubAccount{AccountId{16}, SubAccountId{102}, MarginMode::isolated}}},
+      {"deposit",
+       {EventId{104}, kTs,
+        Deposit{AccountId{16}, SubAccountId{101}, AssetId{1}, Amount::from_raw(2'500'000)}}},
+      {"withdraw",
+       {EventId{105}, kTs,
+        Withdraw{AccountId{16}, SubAccountId{100}, AssetId{1}, Amount::from_raw(250'000)}}},
+      {"transfer",
+       {EventId{106}, kTs,
+        Transfer{AccountId{16}, SubAccountId{100}, SubAccountId{101}, AssetId{1},
+                 Amount::from_raw(1'000)}}},
+      // Edges: rejected by the engine for different reasons, all well-formed.
+      {"withdraw_too_much",
+       {EventId{107}, kTs,
+        Withdraw{AccountId{17}, SubAccountId{170}, AssetId{2}, Amount::from_raw(501)}}},
+      {"deposit_max",
+       {EventId{108}, kTs,
+        Deposit{AccountId{17}, SubAccountId{170}, AssetId{2}, Amount::from_raw(INT64_MAX)}}},
+      {"list_asset_long_symbol",
+       {EventId{109}, kTs, ListAsset{AssetId{4}, std::string(64, 'S'), 6, 0}}},
+      {"transfer_foreign",
+       {EventId{110}, kTs,
+        Transfer{AccountId{16}, SubAccountId{100}, SubAccountId{170}, AssetId{1},
+                 Amount::from_raw(1)}}},
+      {"retry_of_setup",
+       {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
+  };
+  std::string stream;
+  for (const auto& [name, e] : events) {
+    if (!write(folder, "bin_" + name, encode_event(e))) return 1;
+    if (!write(folder, "json_" + name + ".json", event_to_json(e))) return 1;
+    stream += event_to_json(e) + "\n";
+  }
+  // A stream with the forms event_to_json does not write: amounts and ids as digit strings,
+  // defaults left out, a blank line, and a line that is not an event.
+  stream += R"({"id":"200","ts":"1700000000000002000","type":"deposit","account":17,)"
+            R"("sub_account":170,"asset":2,"amount":"42"})"
+            "\n\n"
+            R"({"id":201,"ts":1700000000000002001,"type":"create_sub_account","account":17,)"
+            R"("sub_account":171})"
+            "\n"
+            "not json\n"
+            R"({"id":202,"ts":1700000000000002002,"type":"list_asset","asset":5,"symbol":"SOL",)"
+            R"("decimals":9})"
+            "\n";
+  return write(folder, "jsonl_stream.jsonl", stream) ? 0 : 1;
+}

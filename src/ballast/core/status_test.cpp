@@ -1,0 +1,149 @@
+#include "ballast/core/status.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ballast {
+namespace {
+
+// The numeric values are stored in event logs: they must never change. Each row was written by
+// hand from the values the first log format shipped with.
+const std::vector<std::pair<Status, int>> kPinned = {
+    {Status::ok, 0},
+    {Status::id_zero, 1},
+    {Status::timestamp_invalid, 2},
+    {Status::exists, 3},
+    {Status::id_reused, 4},
+    {Status::timestamp_regressed, 5},
+    {Status::amount_zero, 6},
+    {Status::amount_negative, 7},
+    {Status::symbol_invalid, 8},
+    {Status::decimals_invalid, 9},
+    {Status::account_id_reserved, 10},
+    {Status::same_sub_account, 11},
+    {Status::asset_exists, 12},
+    {Status::symbol_exists, 13},
+    {Status::asset_unknown, 14},
+    {Status::account_exists, 15},
+    {Status::account_unknown, 16},
+    {Status::sub_account_exists, 17},
+    {Status::sub_account_unknown, 18},
+    {Status::sub_account_foreign, 19},
+    {Status::to_sub_account_unknown, 20},
+    {Status::to_sub_account_foreign, 21},
+    {Status::deposits_disabled, 22},
+    {Status::withdrawals_disabled, 23},
+    {Status::transfers_disabled, 24},
+    {Status::insufficient_balance, 25},
+    {Status::balance_overflow, 26},
+    {Status::flags_invalid, 27},
+};
+
+TEST(Status, NumericValuesArePinned) {
+  ASSERT_EQ(kPinned.size(), kStatusCount);
+  for (const auto& [status, value] : kPinned) {
+    EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
+  }
+}
+
+TEST(Status, NamesArePinned) {
+  EXPECT_EQ(status_name(Status::ok), "ok");
+  EXPECT_EQ(status_name(Status::id_zero), "id_zero");
+  EXPECT_EQ(status_name(Status::exists), "exists");
+  EXPECT_EQ(status_name(Status::id_reused), "id_reused");
+  EXPECT_EQ(status_name(Status::timestamp_regressed), "timestamp_regressed");
+  EXPECT_EQ(status_name(Status::sub_account_foreign), "sub_account_foreign");
+  EXPECT_EQ(status_name(Status::insufficient_balance), "insufficient_balance");
+  EXPECT_EQ(status_name(Status::balance_overflow), "balance_overflow");
+  EXPECT_EQ(status_name(Status::flags_invalid), "flags_invalid");
+}
+
+TEST(Status, NamesAndMessagesAreUniqueAndRoundTrip) {
+  std::set<std::string_view> names;
+  std::set<std::string_view> messages;
+  for (std::uint8_t value = 0; value < kStatusCount; ++value) {
+    const auto status = status_from_value(value);
+    ASSERT_TRUE(status.has_value()) << int{value};
+    EXPECT_EQ(static_cast<std::uint8_t>(*status), value);
+    const std::string_view name = status_name(*status);
+    EXPECT_FALSE(name.empty());
+    EXPECT_NE(name, "unknown_status");
+    EXPECT_TRUE(names.insert(name).second) << "duplicate name " << name;
+    EXPECT_EQ(status_from_name(name), status) << name;
+    const std::string_view message = status_message(*status);
+    EXPECT_FALSE(message.empty());
+    EXPECT_NE(message, "unknown status");
+    EXPECT_TRUE(messages.insert(message).second) << "duplicate message " << message;
+  }
+  EXPECT_EQ(names.size(), kStatusCount);
+}
+
+TEST(Status, UnknownValuesAndNames) {
+  EXPECT_EQ(status_from_value(kStatusCount), std::nullopt);
+  EXPECT_EQ(status_from_value(255), std::nullopt);
+  EXPECT_EQ(status_from_name(""), std::nullopt);
+  EXPECT_EQ(status_from_name("OK"), std::nullopt);
+  EXPECT_EQ(status_from_name("exist"), std::nullopt);
+  EXPECT_EQ(status_from_name("unknown_status"), std::nullopt);
+  EXPECT_EQ(status_name(static_cast<Status>(200)), "unknown_status");
+  EXPECT_EQ(status_message(static_cast<Status>(200)), "unknown status");
+}
+
+TEST(Status, PrecedenceIsTheDocumentedOrder) {
+  // Envelope, idempotency, clock, shape, existence and ownership, permissions, balances.
+  const std::vector<std::string_view> expected = {
+      "ok",
+      "id_zero",
+      "timestamp_invalid",
+      "exists",
+      "id_reused",
+      "timestamp_regressed",
+      "amount_zero",
+      "amount_negative",
+      "symbol_invalid",
+      "decimals_invalid",
+      "flags_invalid",
+      "account_id_reserved",
+      "same_sub_account",
+      "asset_exists",
+      "symbol_exists",
+      "asset_unknown",
+      "account_exists",
+      "account_unknown",
+      "sub_account_exists",
+      "sub_account_unknown",
+      "sub_account_foreign",
+      "to_sub_account_unknown",
+      "to_sub_account_foreign",
+      "deposits_disabled",
+      "withdrawals_disabled",
+      "transfers_disabled",
+      "insufficient_balance",
+      "balance_overflow",
+  };
+  ASSERT_EQ(expected.size(), kStatusPrecedence.size());
+  std::set<Status> seen;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(status_name(kStatusPrecedence[i]), expected[i]) << "rank " << i;
+    EXPECT_TRUE(seen.insert(kStatusPrecedence[i]).second);
+  }
+  EXPECT_EQ(seen.size(), kStatusCount);  // a permutation of every code
+}
+
+TEST(Status, CodesBeforeTheFirstAppendedOneAreInNumericOrder) {
+  // Codes 0..26 shipped in precedence order; only appended codes may sit out of numeric order.
+  int previous = -1;
+  for (const Status status : kStatusPrecedence) {
+    const int value = static_cast<int>(status);
+    if (value > static_cast<int>(Status::balance_overflow)) continue;
+    EXPECT_GT(value, previous) << status_name(status);
+    previous = value;
+  }
+}
+
+}  // namespace
+}  // namespace ballast

@@ -1,0 +1,514 @@
+#include "ballast/engine/codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ballast {
+namespace {
+
+constexpr TimestampNs kTs = 1'700'000'000'000'000'000;
+constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+
+Event event(std::uint64_t id, EventBody body) { return Event{EventId{id}, kTs, std::move(body)}; }
+
+// One event of every kind, in kind order.
+std::vector<Event> one_of_each() {
+  return {
+      event(1, ListAsset{AssetId{7}, "BTC", 8, kAssetDeposits | kAssetTransfers}),
+      event(2, SetAssetFlags{AssetId{7}, kAssetWithdrawals}),
+      event(3, CreateAccount{AccountId{16}}),
+      event(4, CreateSubAccount{AccountId{16}, SubAccountId{100}, MarginMode::isolated}),
+      event(5, Deposit{AccountId{16}, SubAccountId{100}, AssetId{7}, Amount::from_raw(2'500'000)}),
+      event(6, Withdraw{AccountId{16}, SubAccountId{100}, AssetId{7}, Amount::from_raw(1)}),
+      event(7, Transfer{AccountId{16}, SubAccountId{100}, SubAccountId{101}, AssetId{7},
+                        Amount::from_raw(42)}),
+  };
+}
+
+// The same kinds at the edges of every field's range.
+std::vector<Event> extremes() {
+  constexpr std::uint64_t u64_max = std::numeric_limits<std::uint64_t>::max();
+  constexpr std::uint32_t u32_max = std::numeric_limits<std::uint32_t>::max();
+  return {
+      Event{EventId{u64_max}, kMax, ListAsset{AssetId{u32_max}, std::string(64, 'Z'), 255, 0}},
+      Event{EventId{1}, kMin, SetAssetFlags{AssetId{0}, kAssetFlagsAll}},
+      Event{EventId{u64_max}, 0, CreateAccount{AccountId{u64_max}}},
+      Event{EventId{9}, -1,
+            CreateSubAccount{AccountId{0}, SubAccountId{u64_max}, MarginMode::cross}},
+      Event{EventId{0}, 1,
+            Deposit{AccountId{u64_max}, SubAccountId{0}, AssetId{u32_max}, Amount::from_raw(kMin)}},
+      Event{EventId{2}, kTs,
+            Withdraw{AccountId{1}, SubAccountId{1}, AssetId{1}, Amount::from_raw(kMax)}},
+      Event{EventId{3}, kTs,
+            Transfer{AccountId{16}, SubAccountId{5}, SubAccountId{5}, AssetId{1},
+                     Amount::from_raw(0)}},
+      event(4, ListAsset{AssetId{1}, "", 0, kAssetFlagsAll}),
+      event(5, ListAsset{AssetId{1}, std::string("a\0b", 3), 18, kAssetDeposits}),
+  };
+}
+
+Event decode_ok(std::string_view bytes) {
+  auto decoded = decode_event(bytes);
+  EXPECT_TRUE(decoded.ok()) << (decoded.ok() ? "" : decoded.error().message);
+  return decoded.ok() ? *decoded : Event{};
+}
+
+std::string decode_error(std::string_view bytes) {
+  auto decoded = decode_event(bytes);
+  EXPECT_FALSE(decoded.ok()) << "accepted: " << (decoded.ok() ? event_to_json(*decoded) : "");
+  if (decoded.ok()) return {};
+  EXPECT_EQ(decoded.error().code, ErrorCode::invalid_input);
+  return decoded.error().message;
+}
+
+Event json_ok(std::string_view line) {
+  auto parsed = event_from_json(line);
+  EXPECT_TRUE(parsed.ok()) << line << ": " << (parsed.ok() ? "" : parsed.error().message);
+  return parsed.ok() ? *parsed : Event{};
+}
+
+std::string json_error(std::string_view line) {
+  auto parsed = event_from_json(line);
+  EXPECT_FALSE(parsed.ok()) << "accepted: " << line;
+  if (parsed.ok()) return {};
+  EXPECT_EQ(parsed.error().code, ErrorCode::invalid_input);
+  return parsed.error().message;
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back(kDigits[byte >> 4]);
+    out.push_back(kDigits[byte & 0x0f]);
+  }
+  return out;
+}
+
+#define EXPECT_CONTAINS(text, fragment) \
+  EXPECT_NE(std::string(text).find(fragment), std::string::npos) << (text)
+
+// ---- binary -------------------------------------------------------------------------------
+
+TEST(BinaryCodec, KindNames) {
+  const std::vector<std::string> expected = {
+      "list_asset", "set_asset_flags", "create_account", "create_sub_account",
+      "deposit",    "withdraw",        "transfer"};
+  const auto events = one_of_each();
+  ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].body.index(), i);
+    EXPECT_EQ(event_kind_name(events[i].body), expected[i]);
+  }
+}
+
+TEST(BinaryCodec, PinnedLayout) {
+  // u8 version | u8 kind | u64 id | i64 ts | kind fields, all little-endian.
+  const Event deposit =
+      event(7, Deposit{AccountId{16}, SubAccountId{100}, AssetId{7}, Amount::from_raw(2'500'000)});
+  EXPECT_EQ(hex(encode_event(deposit)),
+            "0104"
+            "0700000000000000"
+            "00002a36fe9c9717"
+            "1000000000000000"
+            "6400000000000000"
+            "07000000"
+            "a025260000000000");
+  EXPECT_EQ(hex(encode_event(event(1, ListAsset{AssetId{2}, "BTC", 8, kAssetFlagsAll}))),
+            "0100010000000000000000002a36fe9c9717"
+            "02000000"
+            "03000000425443"
+            "08"
+            "07");
+  EXPECT_EQ(hex(encode_event(
+                event(1, CreateSubAccount{AccountId{16}, SubAccountId{17}, MarginMode::isolated}))),
+            "0103010000000000000000002a36fe9c9717"
+            "1000000000000000"
+            "1100000000000000"
+            "01");
+  // encode_event_into appends.
+  ByteWriter out;
+  out.u8(0xAA);
+  encode_event_into(deposit, out);
+  EXPECT_EQ(out.bytes(), std::string(1, '\xAA') + encode_event(deposit));
+}
+
+TEST(BinaryCodec, RoundTripEveryKind) {
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54};
+  const auto events = one_of_each();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::string bytes = encode_event(events[i]);
+    EXPECT_EQ(bytes.size(), sizes[i]) << event_kind_name(events[i].body);
+    EXPECT_EQ(decode_ok(bytes), events[i]) << event_kind_name(events[i].body);
+  }
+  for (const Event& e : extremes()) {
+    const std::string bytes = encode_event(e);
+    EXPECT_LE(bytes.size(), kEventBytesMax);
+    EXPECT_EQ(decode_ok(bytes), e) << hex(bytes);
+  }
+}
+
+// The field that byte `offset` of an encoding belongs to, and where that field starts.
+std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset) {
+  std::vector<std::pair<std::string, std::size_t>> fields = {
+      {"version", 0}, {"kind", 1}, {"id", 2}, {"timestamp_ns", 10}};
+  switch (e.body.index()) {
+    case 0: {
+      const std::size_t n = std::get<ListAsset>(e.body).symbol.size();
+      fields.insert(fields.end(),
+                    {{"asset", 18}, {"symbol", 22}, {"decimals", 26 + n}, {"flags", 27 + n}});
+      break;
+    }
+    case 1:
+      fields.insert(fields.end(), {{"asset", 18}, {"flags", 22}});
+      break;
+    case 2:
+      fields.insert(fields.end(), {{"account", 18}});
+      break;
+    case 3:
+      fields.insert(fields.end(), {{"account", 18}, {"sub_account", 26}, {"mode", 34}});
+      break;
+    case 4:
+    case 5:
+      fields.insert(fields.end(),
+                    {{"account", 18}, {"sub_account", 26}, {"asset", 34}, {"amount", 38}});
+      break;
+    default:
+      fields.insert(fields.end(),
+                    {{"account", 18}, {"from", 26}, {"to", 34}, {"asset", 42}, {"amount", 46}});
+  }
+  std::pair<std::string, std::size_t> found = fields.front();
+  for (const auto& field : fields) {
+    if (field.second <= offset) found = field;
+  }
+  return found;
+}
+
+TEST(BinaryCodec, EveryTruncationNamesTheFieldAndItsOffset) {
+  auto events = one_of_each();
+  events.push_back(event(9, ListAsset{AssetId{1}, "", 0, 0}));
+  for (const Event& e : events) {
+    const std::string bytes = encode_event(e);
+    for (std::size_t length = 0; length < bytes.size(); ++length) {
+      const auto [field, start] = field_at(e, length);
+      const std::string message = decode_error(bytes.substr(0, length));
+      SCOPED_TRACE(std::string(event_kind_name(e.body)) + " cut to " + std::to_string(length));
+      EXPECT_CONTAINS(message, "offset " + std::to_string(start) + ":");
+      EXPECT_CONTAINS(message, "truncated before field " + field);
+    }
+  }
+}
+
+TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
+  const std::string deposit = encode_event(one_of_each()[4]);
+  for (const char version : {'\x00', '\x02', '\xff'}) {
+    std::string bytes = deposit;
+    bytes[0] = version;
+    const std::string message = decode_error(bytes);
+    EXPECT_CONTAINS(message, "offset 0:");
+    EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
+  }
+  for (const char kind : {'\x07', '\x08', '\xff'}) {
+    std::string bytes = deposit;
+    bytes[1] = kind;
+    const std::string message = decode_error(bytes);
+    EXPECT_CONTAINS(message, "offset 1:");
+    EXPECT_CONTAINS(message,
+                    "unknown event kind " + std::to_string(static_cast<unsigned char>(kind)));
+  }
+  EXPECT_CONTAINS(decode_error(deposit + "x"), "offset 46: 1 unexpected trailing bytes");
+  EXPECT_CONTAINS(decode_error(deposit + std::string(9, '\0')),
+                  "offset 46: 9 unexpected trailing bytes");
+  // A deposit's bytes relabelled as a create_account: 20 bytes left over.
+  std::string relabelled = deposit;
+  relabelled[1] = '\x02';
+  EXPECT_CONTAINS(decode_error(relabelled), "offset 26: 20 unexpected trailing bytes");
+  EXPECT_CONTAINS(decode_error(std::string(kEventBytesMax + 1, '\x01')), "longer than 256 bytes");
+}
+
+TEST(BinaryCodec, UnknownFlagBitsAndBadModeNameTheField) {
+  for (const int flags : {0x08, 0x10, 0x80, 0xff}) {
+    std::string listing = encode_event(event(1, ListAsset{AssetId{2}, "BTC", 8, 0}));
+    listing.back() = static_cast<char>(flags);
+    const std::string message = decode_error(listing);
+    EXPECT_CONTAINS(message, "offset 30:");
+    EXPECT_CONTAINS(message, "flags");
+    EXPECT_CONTAINS(message, std::to_string(flags & ~kAssetFlagsAll));
+    std::string update = encode_event(event(1, SetAssetFlags{AssetId{2}, 0}));
+    update.back() = static_cast<char>(flags);
+    const std::string update_message = decode_error(update);
+    EXPECT_CONTAINS(update_message, "offset 22:");
+    EXPECT_CONTAINS(update_message, "flags");
+  }
+  std::string sub_account = encode_event(one_of_each()[3]);
+  sub_account.back() = '\x02';
+  const std::string message = decode_error(sub_account);
+  EXPECT_CONTAINS(message, "offset 34:");
+  EXPECT_CONTAINS(message, "mode");
+}
+
+TEST(BinaryCodec, OverlongSymbolIsNamed) {
+  ByteWriter out;
+  out.u8(kEventCodecVersion);
+  out.u8(0);
+  out.u64(1);
+  out.i64(kTs);
+  out.u32(1);
+  out.text(std::string(65, 'A'));
+  out.u8(0);
+  out.u8(0);
+  const std::string message = decode_error(out.bytes());
+  EXPECT_CONTAINS(message, "offset 22:");
+  EXPECT_CONTAINS(message, "symbol");
+  EXPECT_CONTAINS(message, "64");
+}
+
+TEST(BinaryCodec, MutatedEncodingsNeverCrashAndRoundTripWhenAccepted) {
+  // A small, seeded, in-process fuzz: the libFuzzer target goes much further.
+  std::mt19937_64 random(20240601);
+  std::vector<std::string> seeds;
+  for (const Event& e : one_of_each()) seeds.push_back(encode_event(e));
+  int accepted = 0;
+  for (int round = 0; round < 20'000; ++round) {
+    std::string bytes = seeds[random() % seeds.size()];
+    const int edits = 1 + static_cast<int>(random() % 3);
+    for (int k = 0; k < edits; ++k) {
+      const std::size_t at = random() % bytes.size();
+      switch (random() % 4) {
+        case 0:
+          bytes[at] = static_cast<char>(random());
+          break;
+        case 1:
+          bytes.erase(at, 1);
+          break;
+        case 2:
+          bytes.insert(at, 1, static_cast<char>(random()));
+          break;
+        default:
+          bytes[at] = static_cast<char>(bytes[at] ^ (1 << (random() % 8)));
+      }
+      if (bytes.empty()) bytes = "x";
+    }
+    const auto decoded = decode_event(bytes);
+    if (!decoded.ok()) {
+      EXPECT_CONTAINS(decoded.error().message, "event bytes");
+      continue;
+    }
+    ++accepted;
+    ASSERT_EQ(encode_event(*decoded), bytes);  // canonical: one encoding per event
+  }
+  EXPECT_GT(accepted, 1000);
+}
+
+// ---- JSON ---------------------------------------------------------------------------------
+
+TEST(JsonCodec, PinnedText) {
+  const Event deposit =
+      event(7, Deposit{AccountId{16}, SubAccountId{100}, AssetId{7}, Amount::from_raw(2'500'000)});
+  EXPECT_EQ(event_to_json(deposit),
+            R"({"account":16,"amount":2500000,"asset":7,"id":7,"sub_account":100,)"
+            R"("ts":1700000000000000000,"type":"deposit"})");
+  EXPECT_EQ(
+      event_to_json(event(1, ListAsset{AssetId{2}, "BTC", 8, kAssetDeposits | kAssetTransfers})),
+      R"({"asset":2,"decimals":8,"flags":["deposits","transfers"],"id":1,"symbol":"BTC",)"
+      R"("ts":1700000000000000000,"type":"list_asset"})");
+  EXPECT_EQ(
+      event_to_json(event(2, CreateSubAccount{AccountId{16}, SubAccountId{17}, MarginMode::cross})),
+      R"({"account":16,"id":2,"mode":"cross","sub_account":17,"ts":1700000000000000000,)"
+      R"("type":"create_sub_account"})");
+  EXPECT_EQ(event_to_json(event(3, SetAssetFlags{AssetId{2}, 0})),
+            R"({"asset":2,"flags":[],"id":3,"ts":1700000000000000000,"type":"set_asset_flags"})");
+}
+
+TEST(JsonCodec, RoundTripEveryKind) {
+  for (const Event& e : one_of_each()) {
+    EXPECT_EQ(json_ok(event_to_json(e)), e) << event_to_json(e);
+  }
+  for (const Event& e : extremes()) {
+    EXPECT_EQ(json_ok(event_to_json(e)), e) << event_to_json(e);
+  }
+}
+
+TEST(JsonCodec, ReadsTheDocumentedShape) {
+  const Event parsed =
+      json_ok(R"({"id":7,"ts":1700000000000000000,"type":"deposit","account":16,"sub_account":16,)"
+              R"("asset":1,"amount":2500000})");
+  EXPECT_EQ(parsed, event(7, Deposit{AccountId{16}, SubAccountId{16}, AssetId{1},
+                                     Amount::from_raw(2'500'000)}));
+  // Key order does not matter; whitespace is allowed.
+  EXPECT_EQ(json_ok(R"( { "type" : "create_account", "account" : 16, "ts" : 5, "id" : 1 } )"),
+            (Event{EventId{1}, 5, CreateAccount{AccountId{16}}}));
+  // Defaults: a listing enables everything, a sub-account is cross.
+  EXPECT_EQ(
+      json_ok(R"({"id":1,"ts":2,"type":"list_asset","asset":3,"symbol":"ETH","decimals":18})"),
+      (Event{EventId{1}, 2, ListAsset{AssetId{3}, "ETH", 18, kAssetFlagsAll}}));
+  EXPECT_EQ(
+      json_ok(R"({"id":1,"ts":2,"type":"create_sub_account","account":16,"sub_account":20})"),
+      (Event{EventId{1}, 2, CreateSubAccount{AccountId{16}, SubAccountId{20}, MarginMode::cross}}));
+  EXPECT_EQ(json_ok(R"({"id":1,"ts":2,"type":"create_sub_account","account":16,"sub_account":20,)"
+                    R"("mode":"isolated"})"),
+            (Event{EventId{1}, 2,
+                   CreateSubAccount{AccountId{16}, SubAccountId{20}, MarginMode::isolated}}));
+  EXPECT_EQ(json_ok(R"({"id":1,"ts":2,"type":"set_asset_flags","asset":3,)"
+                    R"("flags":["transfers","deposits","transfers"]})"),
+            (Event{EventId{1}, 2, SetAssetFlags{AssetId{3}, kAssetDeposits | kAssetTransfers}}));
+}
+
+TEST(JsonCodec, AmountsAsNumbersAndAsDigitStrings) {
+  const auto amount_of = [](std::string_view amount) {
+    const Event e = json_ok(std::string(R"({"id":1,"ts":2,"type":"withdraw","account":16,)"
+                                        R"("sub_account":16,"asset":1,"amount":)") +
+                            std::string(amount) + "}");
+    return std::get<Withdraw>(e.body).amount.raw();
+  };
+  EXPECT_EQ(amount_of("2500000"), 2'500'000);
+  EXPECT_EQ(amount_of("\"2500000\""), 2'500'000);
+  EXPECT_EQ(amount_of("9223372036854775807"), kMax);
+  EXPECT_EQ(amount_of("\"9223372036854775807\""), kMax);
+  // Said, so that the engine can reject it with amount_negative / amount_zero.
+  EXPECT_EQ(amount_of("-5"), -5);
+  EXPECT_EQ(amount_of("\"-5\""), -5);
+  EXPECT_EQ(amount_of("-9223372036854775808"), kMin);
+  EXPECT_EQ(amount_of("0"), 0);
+  // Ids as strings too (64-bit ids do not fit a double).
+  const Event e = json_ok(R"({"id":"18446744073709551615","ts":"2","type":"create_account",)"
+                          R"("account":"16"})");
+  EXPECT_EQ(e.id.value, std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(e.timestamp_ns, 2);
+}
+
+constexpr const char* kDeposit =
+    R"("id":7,"ts":1700000000000000000,"type":"deposit","account":16,"sub_account":16,"asset":1)";
+
+std::string deposit_with(std::string_view amount) {
+  return "{" + std::string(kDeposit) + ",\"amount\":" + std::string(amount) + "}";
+}
+
+TEST(JsonCodec, SyntaxErrors) {
+  EXPECT_CONTAINS(json_error(""), "not valid JSON at byte");
+  EXPECT_CONTAINS(json_error(R"({"id":1,)"), "not valid JSON at byte");
+  EXPECT_CONTAINS(json_error(R"({"id":1} {"id":2})"), "not valid JSON at byte 10");
+  EXPECT_CONTAINS(json_error("{\"type\":\"deposit\xff\"}"), "not valid JSON");
+  EXPECT_CONTAINS(json_error("[1,2]"), "not an object");
+  EXPECT_CONTAINS(json_error("42"), "not an object");
+  EXPECT_CONTAINS(json_error("null"), "not an object");
+  // Numbers past double's range are a JSON error, not an exception.
+  EXPECT_CONTAINS(json_error(deposit_with("1e400")), "event JSON");
+  EXPECT_CONTAINS(json_error(deposit_with("-1e400")), "event JSON");
+}
+
+TEST(JsonCodec, UnknownTypeUnknownFieldMissingField) {
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"mint","account":16})"),
+                  "unknown event type \"mint\"");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"account":16})"), "\"type\" is missing");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":7})"), "\"type\" must be a string");
+  EXPECT_CONTAINS(json_error("{" + std::string(kDeposit) + R"(,"amount":1,"memo":"x"})"),
+                  "\"memo\" is not a field of this event type");
+  // A field of another event type is unknown here.
+  EXPECT_CONTAINS(
+      json_error(R"({"id":1,"ts":2,"type":"create_account","account":16,"symbol":"X"})"),
+      "\"symbol\" is not a field of this event type");
+  EXPECT_CONTAINS(json_error("{" + std::string(kDeposit) + "}"), "\"amount\" is missing");
+  EXPECT_CONTAINS(json_error(R"({"ts":2,"type":"create_account","account":16})"),
+                  "\"id\" is missing");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"type":"create_account","account":16})"),
+                  "\"ts\" is missing");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"transfer","account":16,"from":16,)"
+                             R"("asset":1,"amount":5})"),
+                  "\"to\" is missing");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"list_asset","asset":1,"decimals":6})"),
+                  "\"symbol\" is missing");
+}
+
+TEST(JsonCodec, WrongTypesAndRanges) {
+  EXPECT_CONTAINS(json_error(deposit_with("1.5")), "\"amount\" must be an integer");
+  EXPECT_CONTAINS(json_error(deposit_with("true")), "\"amount\" must be an integer");
+  EXPECT_CONTAINS(json_error(deposit_with("\"12a\"")), "\"amount\" must be an integer");
+  EXPECT_CONTAINS(json_error(deposit_with("\"\"")), "\"amount\" must be an integer");
+  EXPECT_CONTAINS(json_error(deposit_with("\"1.5\"")), "\"amount\" must be an integer");
+  EXPECT_CONTAINS(json_error(deposit_with("\" 5\"")), "\"amount\" must be an integer");
+  EXPECT_CONTAINS(json_error(deposit_with("null")), "\"amount\" must be an integer");
+  // Amounts past INT64_MAX.
+  EXPECT_CONTAINS(json_error(deposit_with("9223372036854775808")), "\"amount\" out of range");
+  EXPECT_CONTAINS(json_error(deposit_with("18446744073709551615")), "\"amount\" out of range");
+  EXPECT_CONTAINS(json_error(deposit_with("\"9223372036854775808\"")), "\"amount\" out of range");
+  EXPECT_CONTAINS(json_error(deposit_with("\"-9223372036854775809\"")), "\"amount\" out of range");
+  EXPECT_CONTAINS(json_error(deposit_with("99999999999999999999")), "\"amount\"");
+  // Negative and non-integer ids.
+  EXPECT_CONTAINS(json_error(R"({"id":-1,"ts":2,"type":"create_account","account":16})"),
+                  "\"id\" must be a non-negative integer");
+  EXPECT_CONTAINS(json_error(R"({"id":"-1","ts":2,"type":"create_account","account":16})"),
+                  "\"id\" must be an integer");
+  EXPECT_CONTAINS(json_error(R"({"id":1.0,"ts":2,"type":"create_account","account":16})"),
+                  "\"id\" must be a non-negative integer");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"create_account","account":-16})"),
+                  "\"account\" must be a non-negative integer");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"create_account","account":[16]})"),
+                  "\"account\" must be a non-negative integer");
+  EXPECT_CONTAINS(json_error(R"({"id":"18446744073709551616","ts":2,"type":"create_account",)"
+                             R"("account":16})"),
+                  "\"id\" out of range");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2.5,"type":"create_account","account":16})"),
+                  "\"ts\" must be an integer");
+  // Narrow fields.
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"set_asset_flags","asset":4294967296,)"
+                             R"("flags":[]})"),
+                  "\"asset\" out of range");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"list_asset","asset":1,"symbol":"X",)"
+                             R"("decimals":256})"),
+                  "\"decimals\" out of range");
+  // Strings, flags, modes.
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"list_asset","asset":1,"symbol":5,)"
+                             R"("decimals":6})"),
+                  "\"symbol\" must be a string");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"set_asset_flags","asset":1,)"
+                             R"("flags":"deposits"})"),
+                  "\"flags\" must be an array");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"set_asset_flags","asset":1,)"
+                             R"("flags":["mint"]})"),
+                  "\"flags\" has an unknown flag");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"set_asset_flags","asset":1,"flags":[1]})"),
+                  "\"flags\" has an unknown flag");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"create_sub_account","account":16,)"
+                             R"("sub_account":17,"mode":"hedged"})"),
+                  "\"mode\" must be \"cross\" or \"isolated\"");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"create_sub_account","account":16,)"
+                             R"("sub_account":17,"mode":1})"),
+                  "\"mode\" must be a string");
+}
+
+TEST(JsonCodec, EveryJsonEventEncodesToDecodableBytes) {
+  // The log stores every event it is given, rejected ones included, in binary: a JSON event
+  // whose bytes could not be decoded again would break replay.
+  const std::string long_symbol = std::string(65, 'A');
+  const std::string message =
+      json_error(R"({"id":1,"ts":2,"type":"list_asset","asset":1,"decimals":6,"symbol":")" +
+                 long_symbol + "\"}");
+  EXPECT_CONTAINS(message, "\"symbol\"");
+  const Event longest = json_ok(R"({"id":1,"ts":2,"type":"list_asset","asset":1,"decimals":6,)"
+                                R"("symbol":")" +
+                                std::string(64, 'A') + "\"}");
+  EXPECT_EQ(decode_ok(encode_event(longest)), longest);
+}
+
+TEST(JsonCodec, WritesAnyDecodedEventWithoutThrowing) {
+  // Binary symbols are bytes; JSON needs UTF-8. Invalid sequences are replaced, not thrown.
+  const Event e = event(1, ListAsset{AssetId{1}, std::string("B\xff\xfe", 3), 6, 0});
+  const Event from_bytes = decode_ok(encode_event(e));
+  std::string text;
+  EXPECT_NO_THROW(text = event_to_json(from_bytes));
+  const Event back = json_ok(text);
+  EXPECT_EQ(std::get<ListAsset>(back.body).symbol.substr(0, 1), "B");
+  EXPECT_NE(std::get<ListAsset>(back.body).symbol, std::get<ListAsset>(e.body).symbol);
+}
+
+}  // namespace
+}  // namespace ballast
