@@ -16,6 +16,14 @@ constexpr std::array<SampleAsset, 3> kAssets{{{AssetId{1}, "USDC", 6},
                                               {AssetId{3}, "ETH", 9}}};
 constexpr std::uint64_t kSetupPerAccount = 3;  // create account, cross and isolated sub-account
 
+// The venue funds its own accounts at the start: they are ordinary ledger accounts.
+struct SystemFunding {
+  AccountId account;
+  std::int64_t usdc_whole;
+};
+constexpr std::array<SystemFunding, 2> kSystemFunding{{{kInsuranceFund, 1'000'000},
+                                                       {kTreasury, 250'000}}};
+
 }  // namespace
 
 SampleVenue::SampleVenue(SampleVenueOptions options)
@@ -24,7 +32,8 @@ SampleVenue::SampleVenue(SampleVenueOptions options)
 }
 
 std::uint64_t SampleVenue::total() const {
-  return kAssets.size() + kSetupPerAccount * options_.accounts + options_.activity_events;
+  return kAssets.size() + kSystemFunding.size() + kSetupPerAccount * options_.accounts +
+         options_.activity_events;
 }
 
 Event SampleVenue::next() {
@@ -46,7 +55,13 @@ EventBody SampleVenue::setup_event(std::uint64_t index) const {
     const SampleAsset& asset = kAssets[index];
     return ListAsset{asset.id, asset.symbol, asset.decimals, kAssetFlagsAll};
   }
-  const std::uint64_t rest = index - kAssets.size();
+  if (index < kAssets.size() + kSystemFunding.size()) {
+    const SystemFunding& funding = kSystemFunding[index - kAssets.size()];
+    const SubAccountId sub_account{funding.account.value};  // each system account has one
+    return Deposit{funding.account, sub_account, kAssets[0].id,
+                   Amount::from_raw(funding.usdc_whole * pow10_i64(kAssets[0].decimals))};
+  }
+  const std::uint64_t rest = index - kAssets.size() - kSystemFunding.size();
   const auto account = static_cast<std::uint32_t>(rest / kSetupPerAccount);
   switch (rest % kSetupPerAccount) {
     case 0: return CreateAccount{account_id(account)};

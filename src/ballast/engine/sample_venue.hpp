@@ -26,8 +26,8 @@ class SampleVenue {
  public:
   explicit SampleVenue(SampleVenueOptions options);
 
-  // Setup events (3 assets, accounts with a cross and an isolated sub-account each) and then
-  // activity; total() of them in all.
+  // Setup events (3 assets, USDC deposits funding the insurance fund and the treasury, accounts
+  // with a cross and an isolated sub-account each) and then activity; total() of them in all.
   std::uint64_t total() const;
   bool done() const { return index_ >= total(); }
   Event next();
