@@ -62,6 +62,13 @@ int main(int argc, char** argv) {
        {EventId{110}, kTs,
         Transfer{AccountId{16}, SubAccountId{100}, SubAccountId{170}, AssetId{1},
                  Amount::from_raw(1)}}},
+      // Bytes with no name, carried by both codecs and rejected by the engine (flags_invalid,
+      // mode_invalid); their JSON writes the raw byte as an integer.
+      {"set_asset_flags_unknown_bits",
+       {EventId{111}, kTs, SetAssetFlags{AssetId{1}, kAssetFlagsAll | 0x08}}},
+      {"create_sub_account_unnamed_mode",
+       {EventId{112}, kTs,
+        CreateSubAccount{AccountId{16}, SubAccountId{103}, static_cast<MarginMode>(2)}}},
       {"retry_of_setup",
        {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
   };

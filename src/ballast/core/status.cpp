@@ -39,6 +39,7 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"insufficient_balance", "the amount exceeds the free balance"},
     {"balance_overflow", "a balance or total would exceed the representable range"},
     {"flags_invalid", "asset flags may only be deposits, withdrawals and transfers"},
+    {"mode_invalid", "the margin mode must be cross or isolated"},
 }};
 
 }  // namespace

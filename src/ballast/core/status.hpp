@@ -31,6 +31,7 @@ enum class Status : std::uint8_t {
   symbol_invalid = 8,        // 1..15 characters of A-Z 0-9 . - _
   decimals_invalid = 9,      // 0..18
   flags_invalid = 27,        // asset flag bits other than deposits, withdrawals, transfers
+  mode_invalid = 28,         // a margin mode other than cross (0) and isolated (1)
   account_id_reserved = 10,  // ids below kFirstUserId belong to the system accounts
   same_sub_account = 11,     // a transfer from a sub-account to itself
   // Existence and ownership.
@@ -53,10 +54,10 @@ enum class Status : std::uint8_t {
   balance_overflow = 26,      // a balance or a total would leave the representable range
 };
 
-inline constexpr std::uint8_t kStatusCount = 28;
+inline constexpr std::uint8_t kStatusCount = 29;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
-// that order once a code has been appended to an earlier group (flags_invalid).
+// that order once a code has been appended to an earlier group (flags_invalid, mode_invalid).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -69,6 +70,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::symbol_invalid,
     Status::decimals_invalid,
     Status::flags_invalid,
+    Status::mode_invalid,
     Status::account_id_reserved,
     Status::same_sub_account,
     Status::asset_exists,

@@ -41,9 +41,11 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::insufficient_balance, 25},
     {Status::balance_overflow, 26},
     {Status::flags_invalid, 27},
+    {Status::mode_invalid, 28},
 };
 
 TEST(Status, NumericValuesArePinned) {
+  ASSERT_EQ(static_cast<int>(kStatusCount), 29);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -60,6 +62,10 @@ TEST(Status, NamesArePinned) {
   EXPECT_EQ(status_name(Status::insufficient_balance), "insufficient_balance");
   EXPECT_EQ(status_name(Status::balance_overflow), "balance_overflow");
   EXPECT_EQ(status_name(Status::flags_invalid), "flags_invalid");
+  EXPECT_EQ(status_name(Status::mode_invalid), "mode_invalid");
+  EXPECT_EQ(status_message(Status::mode_invalid), "the margin mode must be cross or isolated");
+  EXPECT_EQ(status_from_name("mode_invalid"), Status::mode_invalid);
+  EXPECT_EQ(status_from_value(28), Status::mode_invalid);
 }
 
 TEST(Status, NamesAndMessagesAreUniqueAndRoundTrip) {
@@ -107,6 +113,7 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "symbol_invalid",
       "decimals_invalid",
       "flags_invalid",
+      "mode_invalid",
       "account_id_reserved",
       "same_sub_account",
       "asset_exists",

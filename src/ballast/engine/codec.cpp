@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
+#include "ballast/core/assert.hpp"
 #include "ballast/core/bytes.hpp"
 
 namespace ballast {
@@ -14,6 +15,7 @@ using nlohmann::json;
 // ---- names ------------------------------------------------------------------------------
 
 constexpr std::size_t kSymbolBytesMax = 64;  // the engine then checks 1..15 and the alphabet
+constexpr std::uint64_t kByteMax = 255;      // flags and mode: any byte, judged by the engine
 
 constexpr const char* kKindNames[] = {"list_asset",  "set_asset_flags", "create_account",
                                       "create_sub_account", "deposit", "withdraw", "transfer"};
@@ -26,11 +28,15 @@ struct FlagName {
 constexpr FlagName kFlagNames[] = {
     {kAssetDeposits, "deposits"}, {kAssetWithdrawals, "withdrawals"}, {kAssetTransfers, "transfers"}};
 
-const char* mode_name(MarginMode mode) { return mode == MarginMode::cross ? "cross" : "isolated"; }
-
 // ---- binary -----------------------------------------------------------------------------
 
 void encode_body(ByteWriter& out, const ListAsset& e) {
+  // The log keeps the encoding of every event the engine is given, rejected ones included, and
+  // replay decodes it: bytes decode_event() refuses would make the log unreplayable. Every
+  // decoder bounds the symbol at kSymbolBytesMax, so a longer one can only have been built in
+  // code: a programmer error, asserted rather than encoded. (Engine::apply encodes every event
+  // for its fingerprint, so it stops here too instead of answering symbol_invalid.)
+  BALLAST_ASSERT(e.symbol.size() <= kSymbolBytesMax);
   out.u32(e.asset.value);
   out.text(e.symbol);
   out.u8(e.decimals);
@@ -91,21 +97,11 @@ class FieldReader {
     if (!value) fail(start, std::string("truncated before field ") + field);
     return std::string(value.value_or(std::string_view{}));
   }
-  std::uint8_t flags(const char* field) {
-    const std::size_t start = in_.offset();
-    const std::uint8_t value = u8(field);
-    if (!error_ && (value & ~kAssetFlagsAll) != 0) {
-      fail(start, std::string("field ") + field + " has unknown asset flag bits " +
-                      std::to_string(value & ~kAssetFlagsAll));
-    }
-    return value;
-  }
-  MarginMode mode(const char* field) {
-    const std::size_t start = in_.offset();
-    const std::uint8_t value = u8(field);
-    if (!error_ && value > 1) fail(start, std::string("field ") + field + " must be 0 or 1");
-    return value == 1 ? MarginMode::isolated : MarginMode::cross;
-  }
+  // Asset flags and the margin mode are a byte in the format, and any byte decodes: unknown
+  // flag bits and a mode other than cross or isolated are the engine's to judge (flags_invalid,
+  // mode_invalid), and the log must replay every event the engine was given, rejected or not.
+  std::uint8_t flags(const char* field) { return u8(field); }
+  MarginMode mode(const char* field) { return static_cast<MarginMode>(u8(field)); }
   void fail(std::size_t offset, std::string_view what) {
     if (!error_) error_ = binary_error(offset, what);
   }
@@ -226,11 +222,18 @@ class JsonFields {
     }
     return value;
   }
+  // Flags and mode are normally names. An integer 0..255 is the raw byte, as in the binary
+  // codec: event_to_json writes one for a value that has no name (unknown flag bits, a mode other
+  // than cross or isolated), so that every decodable event reads back unchanged; the engine then
+  // rejects it (flags_invalid, mode_invalid).
   std::uint8_t flags(const char* field) {
     if (!object_.contains(field)) return kAssetFlagsAll;  // a listing enables everything
     const json& value = object_.at(field);
+    if (value.is_number_integer()) return raw_byte(field, value);
     if (!value.is_array()) {
-      fail(field, "must be an array of \"deposits\", \"withdrawals\", \"transfers\"");
+      fail(field,
+           "must be an array of \"deposits\", \"withdrawals\", \"transfers\", or an integer "
+           "0..255");
       return 0;
     }
     std::uint8_t bits = 0;
@@ -241,9 +244,11 @@ class JsonFields {
   }
   MarginMode mode(const char* field) {
     if (!object_.contains(field)) return MarginMode::cross;
-    const std::string name = text(field);
-    if (name == "isolated") return MarginMode::isolated;
-    if (name != "cross") fail(field, "must be \"cross\" or \"isolated\"");
+    const json& value = object_.at(field);
+    if (value.is_number_integer()) return static_cast<MarginMode>(raw_byte(field, value));
+    if (value.is_string() && value.get<std::string>() == "cross") return MarginMode::cross;
+    if (value.is_string() && value.get<std::string>() == "isolated") return MarginMode::isolated;
+    fail(field, "must be \"cross\", \"isolated\" or an integer 0..255");
     return MarginMode::cross;
   }
   void allow_only(std::initializer_list<const char*> fields) {
@@ -272,6 +277,13 @@ class JsonFields {
       fail(field, code == std::errc::result_out_of_range ? "out of range" : "must be an integer");
     }
     return value;
+  }
+  std::uint8_t raw_byte(const char* field, const json& value) {
+    if (!value.is_number_unsigned() || value.get<std::uint64_t>() > kByteMax) {
+      fail(field, "out of range (0..255)");
+      return 0;
+    }
+    return static_cast<std::uint8_t>(value.get<std::uint64_t>());
   }
   std::uint8_t flag_bit(const char* field, const json& item) {
     for (const FlagName& flag : kFlagNames) {
@@ -333,12 +345,22 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
   }
 }
 
+// Names when every bit has one, else the raw byte (which the reader takes back unchanged).
 json flags_to_json(std::uint8_t flags) {
+  if ((flags & ~kAssetFlagsAll) != 0) return flags;
   json names = json::array();
   for (const FlagName& flag : kFlagNames) {
     if ((flags & flag.bit) != 0) names.push_back(flag.name);
   }
   return names;
+}
+
+json mode_to_json(MarginMode mode) {
+  switch (mode) {
+    case MarginMode::cross: return "cross";
+    case MarginMode::isolated: return "isolated";
+  }
+  return static_cast<std::uint8_t>(mode);  // no name: the raw byte
 }
 
 void body_to_json(json& out, const EventBody& body) {
@@ -358,7 +380,7 @@ void body_to_json(json& out, const EventBody& body) {
         } else if constexpr (std::is_same_v<T, CreateSubAccount>) {
           out["account"] = e.account.value;
           out["sub_account"] = e.sub_account.value;
-          out["mode"] = mode_name(e.mode);
+          out["mode"] = mode_to_json(e.mode);
         } else if constexpr (std::is_same_v<T, Transfer>) {
           out["account"] = e.account.value;
           out["from"] = e.from.value;

@@ -2,11 +2,18 @@
 // Event encodings. Binary: the log's canonical form, little-endian with explicit layout and a
 // version byte. JSON: one object per line, for people, files and the HTTP API. Decoders are an
 // input edge: anything malformed is an Error naming the field or byte, never an assertion.
+// Representation here, judgement in the engine: asset flags and the margin mode are one byte in
+// the format, and any byte decodes (unknown flag bits, a mode other than cross or isolated); the
+// engine rejects those (flags_invalid, mode_invalid). The log stores every event the engine is
+// given, rejected ones included, so whatever it was given must decode again for replay.
 //
 // Binary layout: u8 version (1) | u8 kind | u64 id | i64 timestamp_ns | kind fields (codec.cpp).
 // JSON: {"id":7,"ts":1700000000000000000,"type":"deposit","account":16,"sub_account":16,
 //        "asset":1,"amount":2500000}; amounts are integers in the asset's smallest unit (a
-//        number or a string of digits, for clients whose numbers are doubles).
+//        number or a string of digits, for clients whose numbers are doubles). "flags" is an
+//        array of "deposits", "withdrawals", "transfers" and "mode" is "cross" or "isolated";
+//        either may also be an integer 0..255, the raw byte, which event_to_json writes when the
+//        value has no name, so that every decodable event reads back unchanged.
 
 #include <string>
 #include <string_view>
@@ -20,6 +27,8 @@ namespace ballast {
 inline constexpr std::uint8_t kEventCodecVersion = 1;
 inline constexpr std::size_t kEventBytesMax = 256;
 
+// A ListAsset symbol longer than the decoders' bound (64 bytes) is asserted against: no decoder
+// produces one, and its bytes would not decode, so only a programmer error can get it here.
 std::string encode_event(const Event& event);
 // Appends the same bytes to `out` (lets a hot loop reuse one buffer).
 void encode_event_into(const Event& event, ByteWriter& out);

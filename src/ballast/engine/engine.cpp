@@ -50,6 +50,7 @@ class Validator {
     return Status::ok;
   }
   Status operator()(const CreateSubAccount& e) const {
+    if (e.mode != MarginMode::cross && e.mode != MarginMode::isolated) return Status::mode_invalid;
     if (e.sub_account.value < kFirstUserId) return Status::account_id_reserved;
     if (!ledger_.has_account(e.account)) return Status::account_unknown;
     if (ledger_.find_sub_account(e.sub_account) != nullptr) return Status::sub_account_exists;

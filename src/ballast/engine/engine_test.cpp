@@ -184,14 +184,55 @@ TEST_F(EngineTest, DecimalsInvalid) {
 }
 
 TEST_F(EngineTest, FlagsInvalid) {
-  // Unknown bits can only come from code that builds events in process (the codecs reject
-  // them); they are a rejection, never an assertion in the ledger.
+  // Unknown bits are carried by both codecs (they are a byte in the format) and judged here:
+  // a rejection, never an assertion in the ledger.
   rejected(ListAsset{AssetId{9}, "SOL", 9, 0x08}, Status::flags_invalid);
   rejected(ListAsset{AssetId{9}, "SOL", 9, 0xff}, Status::flags_invalid);
   rejected(SetAssetFlags{kUsdc, 0x10}, Status::flags_invalid);
   rejected(SetAssetFlags{kUsdc, kAssetFlagsAll | 0x80}, Status::flags_invalid);
   ok(ListAsset{AssetId{9}, "SOL", 9, 0});
   ok(SetAssetFlags{AssetId{9}, kAssetFlagsAll});
+}
+
+TEST_F(EngineTest, ModeInvalid) {
+  // A margin mode is a byte in the format, and the codecs carry any byte; only cross (0) and
+  // isolated (1) exist. Accepting another would put a sub-account in the snapshot that
+  // Engine::restore refuses.
+  for (const int mode : {2, 3, 0x7f, 0xff}) {
+    rejected(CreateSubAccount{kAlice, SubAccountId{400}, static_cast<MarginMode>(mode)},
+             Status::mode_invalid);
+  }
+  // As decoded from the log's bytes and from JSON.
+  std::string bytes =
+      encode_event(next(CreateSubAccount{kAlice, SubAccountId{400}, MarginMode::cross}));
+  bytes.back() = '\x02';
+  const auto decoded = decode_event(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  rejected(*decoded, Status::mode_invalid);
+  const auto parsed = event_from_json(event_to_json(*decoded));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(*parsed, *decoded);
+  rejected(*parsed, Status::mode_invalid);
+  ASSERT_TRUE(Engine::restore(engine_.snapshot()).ok());
+  ok(CreateSubAccount{kAlice, SubAccountId{400}, MarginMode::cross});
+  ok(CreateSubAccount{kAlice, SubAccountId{401}, MarginMode::isolated});
+  const auto restored = Engine::restore(engine_.snapshot());
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  EXPECT_EQ(restored->state_hash(), engine_.state_hash());
+}
+
+TEST_F(EngineTest, DecodedUnknownFlagBitsAreRejectedNotRefused) {
+  // The binary decoder carries unknown flag bits; the engine answers flags_invalid.
+  std::string listing = encode_event(next(ListAsset{AssetId{9}, "SOL", 9, 0}));
+  listing.back() = '\x08';
+  const auto decoded_listing = decode_event(listing);
+  ASSERT_TRUE(decoded_listing.ok()) << decoded_listing.error().message;
+  rejected(*decoded_listing, Status::flags_invalid);
+  std::string update = encode_event(next(SetAssetFlags{kUsdc, 0}));
+  update.back() = '\xff';
+  const auto decoded_update = decode_event(update);
+  ASSERT_TRUE(decoded_update.ok()) << decoded_update.error().message;
+  rejected(*decoded_update, Status::flags_invalid);
 }
 
 TEST_F(EngineTest, AccountIdReserved) {
@@ -412,6 +453,7 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "symbol_invalid",
                                               "decimals_invalid",
                                               "flags_invalid",
+                                              "mode_invalid",
                                               "account_id_reserved",
                                               "same_sub_account",
                                               "asset_exists",
@@ -466,6 +508,19 @@ TEST_F(EngineTest, PrecedenceWithinListings) {
 }
 
 TEST_F(EngineTest, PrecedenceWithinAccounts) {
+  // mode_invalid sits with the shape of the fields, right after flags_invalid (no event has
+  // both), and before account_id_reserved and anything about existence.
+  ASSERT_LT(rank(Status::flags_invalid), rank(Status::mode_invalid));
+  ASSERT_EQ(rank(Status::mode_invalid), rank(Status::flags_invalid) + 1);
+  const auto bad_mode = static_cast<MarginMode>(2);
+  precedence(CreateSubAccount{kAlice, SubAccountId{5}, bad_mode}, Status::mode_invalid,
+             Status::account_id_reserved);
+  precedence(CreateSubAccount{kNobody, SubAccountId{400}, bad_mode}, Status::mode_invalid,
+             Status::account_unknown);
+  precedence(CreateSubAccount{kAlice, kAliceMain, bad_mode}, Status::mode_invalid,
+             Status::sub_account_exists);
+  precedence(CreateSubAccount{kNobody, SubAccountId{5}, static_cast<MarginMode>(0xff)},
+             Status::mode_invalid, Status::account_id_reserved);
   precedence(CreateAccount{kInsuranceFund}, Status::account_id_reserved, Status::account_exists);
   precedence(CreateSubAccount{kNobody, SubAccountId{5}, MarginMode::cross},
              Status::account_id_reserved, Status::account_unknown);

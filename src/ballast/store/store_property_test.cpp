@@ -1,6 +1,6 @@
 // Property: for random sequences of valid and invalid events (bad and repeated ids, unknown
 // assets and accounts, foreign sub-accounts, zero, negative and huge amounts, over-withdrawals,
-// timestamp regressions, ...):
+// timestamp regressions, unknown asset flag bits, margin modes with no name, ...):
 //   - after every event the ledger conserves value, and a rejected event changes nothing
 //     (the state hash before and after are equal);
 //   - the same events written through a Journal (with snapshots along the way) replay, from
@@ -27,10 +27,11 @@ namespace {
 constexpr std::size_t kEventsPerCaseMin = 1000;
 constexpr std::size_t kEventsPerCaseMax = 1200;
 constexpr TimestampNs kStartNs = 1'700'000'000'000'000'000;
-// Off while the binary codec refuses to decode what it encodes for flag bits the engine rejects
-// (flags_invalid): such an event is logged with its rejection and then breaks replay ("event
-// does not decode"). Turn on once decode_event accepts every u8 and leaves judging to the engine.
-constexpr bool kGenerateUnknownFlagBits = false;
+// On: decode_event carries any byte in the flags (and mode) field and leaves judging to the
+// engine (flags_invalid, mode_invalid), so an event with unknown flag bits is logged with its
+// rejection and replays. (While the decoder refused such bytes, this had to be off: the logged
+// event then broke replay with "event does not decode".)
+constexpr bool kGenerateUnknownFlagBits = true;
 
 // Raw random choices; EventMaker turns them into an event against the current state, so that
 // most events are about things that exist and a steady share are wrong in one way or another.
@@ -174,7 +175,11 @@ class EventMaker {
     } else {
       ++next_sub_account_;
     }
-    const auto mode = step.pick_c % 2 == 0 ? MarginMode::cross : MarginMode::isolated;
+    auto mode = step.pick_c % 2 == 0 ? MarginMode::cross : MarginMode::isolated;
+    if (step.pick_c % 16 == 15) {
+      // A byte with no name (2..255): logged with its rejection (mode_invalid), and replayed.
+      mode = static_cast<MarginMode>(2 + step.pick_b % 254);
+    }
     return CreateSubAccount{any_account(step.pick_c), sub_account, mode};
   }
 
@@ -357,7 +362,8 @@ TEST(StoreProperty, RandomEventsConserveValueAndReplayToTheLiveState) {
       });
   EXPECT_TRUE(passed);
   EXPECT_GE(tally.events, 100'000u);
-  // The generator reaches every answer the engine can give, so each rule was exercised.
+  // The generator reaches every answer the engine can give (flags_invalid and mode_invalid
+  // included), so each rule was exercised, through the log and replay too.
   for (std::uint8_t value = 0; value < kStatusCount; ++value) {
     const Status status = *status_from_value(value);
     if (status == Status::flags_invalid && !kGenerateUnknownFlagBits) continue;
