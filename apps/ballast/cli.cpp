@@ -116,6 +116,13 @@ void print_balances(std::ostream& out, const Ledger& ledger, std::size_t user_ro
   }
 }
 
+void add_venue_options(CLI::App& command, SampleVenueOptions& venue) {
+  command.add_option("--events", venue.activity_events, "activity events after setup");
+  command.add_option("--accounts", venue.accounts, "accounts in the venue")
+      ->check(CLI::Range(1u, 10'000'000u));
+  command.add_option("--seed", venue.seed, "random seed (same seed, same events)");
+}
+
 void print_outcomes(std::ostream& out, const std::uint64_t (&counts)[kStatusCount]) {
   std::uint64_t rejected = 0;
   for (std::uint8_t i = 1; i < kStatusCount; ++i) rejected += counts[i];

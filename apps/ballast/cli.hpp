@@ -12,6 +12,7 @@
 
 #include "ballast/core/result.hpp"
 #include "ballast/engine/engine.hpp"
+#include "ballast/engine/sample_venue.hpp"
 
 namespace ballast::cli {
 
@@ -42,6 +43,9 @@ class Progress {
 void print_balances(std::ostream& out, const Ledger& ledger, std::size_t user_rows_max);
 // Accepted/rejected counts, by status, in precedence order.
 void print_outcomes(std::ostream& out, const std::uint64_t (&counts)[kStatusCount]);
+
+// --events, --accounts, --seed: the sample venue's size and seed.
+void add_venue_options(CLI::App& command, SampleVenueOptions& venue);
 
 // A subcommand: its CLI11 parser and the function that runs it once parsed.
 using Runner = std::function<int()>;

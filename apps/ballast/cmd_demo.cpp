@@ -72,10 +72,7 @@ Runner add_demo(CLI::App& app) {
       "demo", "Run a sample venue's events through the engine into a durable log, print "
               "outcomes and balances, then verify the log by replay and print the state hash.");
   command->add_option("--out", args->out_dir, "directory for events.db (replaced)");
-  command->add_option("--events", args->venue.activity_events, "activity events after setup");
-  command->add_option("--accounts", args->venue.accounts, "accounts in the venue")
-      ->check(CLI::Range(1u, 10'000'000u));
-  command->add_option("--seed", args->venue.seed, "random seed (same seed, same events)");
+  add_venue_options(*command, args->venue);
   return [args] { return run_demo(*args); };
 }
 

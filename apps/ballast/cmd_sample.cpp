@@ -40,10 +40,7 @@ Runner add_sample(CLI::App& app) {
       "sample", "Write a sample venue's events as JSON Lines (valid ones and deliberately "
                 "invalid ones), for `ballast apply`.");
   command->add_option("--out", args->out_path, "output file, - for standard output");
-  command->add_option("--events", args->venue.activity_events, "activity events after setup");
-  command->add_option("--accounts", args->venue.accounts, "accounts in the venue")
-      ->check(CLI::Range(1u, 10'000'000u));
-  command->add_option("--seed", args->venue.seed, "random seed (same seed, same events)");
+  add_venue_options(*command, args->venue);
   return [args] { return run_sample(*args); };
 }
 
