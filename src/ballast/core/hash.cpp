@@ -8,8 +8,11 @@ namespace ballast {
 namespace {
 
 const EVP_MD* sha256_method() {
-  // Fetched once: EVP_sha256() is a static method table, safe to share between threads.
-  static const EVP_MD* method = EVP_sha256();
+  // Fetched once and kept for the process: with OpenSSL 3 the implicit EVP_sha256() is looked
+  // up again on every digest init, which more than doubles the cost of hashing a log record of
+  // a hundred bytes. A fetched method is immutable and safe to share between threads.
+  static EVP_MD* const method = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  BALLAST_ASSERT(method != nullptr);
   return method;
 }
 
@@ -59,6 +62,10 @@ Digest sha256(std::string_view bytes) {
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
   BALLAST_ASSERT(context_ != nullptr);
+  reset();
+}
+
+void Sha256::reset() {
   const int ok = EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), sha256_method(), nullptr);
   BALLAST_ASSERT(ok == 1);
 }
@@ -75,6 +82,7 @@ Digest Sha256::finish() {
   unsigned int length = 0;
   const int ok = EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), digest.data(), &length);
   BALLAST_ASSERT(ok == 1 && length == digest.size());
+  reset();
   return digest;
 }
 

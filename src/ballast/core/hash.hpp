@@ -18,7 +18,8 @@ bool from_hex(std::string_view hex, Digest& digest);
 
 Digest sha256(std::string_view bytes);
 
-// Incremental SHA-256 for hashing large states piece by piece.
+// Incremental SHA-256. finish() returns the digest and starts over, so one object (one OpenSSL
+// context) can hash many messages in a row, as the log does for every record.
 class Sha256 {
  public:
   Sha256();
@@ -28,6 +29,8 @@ class Sha256 {
 
   void update(std::string_view bytes);
   Digest finish();
+  // Discards what was given so far.
+  void reset();
 
  private:
   void* context_;  // EVP_MD_CTX, kept opaque so OpenSSL's headers stay out of ours

@@ -1,6 +1,5 @@
 #include "ballast/store/sqlite_log.hpp"
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -25,58 +24,37 @@ constexpr std::size_t kHashTrailerBytes = 1 + 32;  // outcome, prev_hash
 
 // ---- record hash --------------------------------------------------------------------------
 
-// SHA-256 through an explicitly fetched method and a reused context: with OpenSSL 3, the
-// implicit EVP_sha256() is looked up again on every init, which more than doubles the cost of
-// hashing a record of a hundred bytes, and replay hashes every record.
+// One reused SHA-256 context, and the record's small parts gathered into one buffer: each
+// update call has a fixed cost comparable to hashing a block, and replay hashes every record.
 class RecordHasher {
  public:
-  RecordHasher() : method_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), context_(EVP_MD_CTX_new()) {
-    BALLAST_ASSERT(method_ != nullptr && context_ != nullptr);
-  }
-  ~RecordHasher() {
-    EVP_MD_CTX_free(context_);
-    EVP_MD_free(method_);
-  }
-  RecordHasher(const RecordHasher&) = delete;
-  RecordHasher& operator=(const RecordHasher&) = delete;
-
   Digest hash(Seq seq, std::string_view event, Status outcome, const Digest& prev_hash) {
-    std::array<unsigned char, kHashHeaderBytes + kInlineEventBytesMax + kHashTrailerBytes> buffer;
+    std::array<char, kHashHeaderBytes + kInlineEventBytesMax + kHashTrailerBytes> buffer;
     put_le(buffer.data(), seq, 8);
     put_le(buffer.data() + 8, static_cast<std::uint32_t>(event.size()), 4);
-    BALLAST_ASSERT(EVP_DigestInit_ex(context_, method_, nullptr) == 1);
     std::size_t used = kHashHeaderBytes;
     if (event.size() <= kInlineEventBytesMax) {
-      // One contiguous update: each EVP call has a fixed cost comparable to a block's hashing.
       std::memcpy(buffer.data() + used, event.data(), event.size());
       used += event.size();
     } else {
-      update(buffer.data(), used);
-      update(event.data(), event.size());
+      sha_.update(std::string_view(buffer.data(), used));
+      sha_.update(event);
       used = 0;
     }
-    buffer[used] = static_cast<unsigned char>(outcome);
+    buffer[used] = static_cast<char>(outcome);
     std::memcpy(buffer.data() + used + 1, prev_hash.data(), prev_hash.size());
-    update(buffer.data(), used + kHashTrailerBytes);
-    Digest digest{};
-    unsigned int length = 0;
-    BALLAST_ASSERT(EVP_DigestFinal_ex(context_, digest.data(), &length) == 1);
-    BALLAST_ASSERT(length == digest.size());
-    return digest;
+    sha_.update(std::string_view(buffer.data(), used + kHashTrailerBytes));
+    return sha_.finish();
   }
 
  private:
-  static void put_le(unsigned char* out, std::uint64_t value, int width) {
+  static void put_le(char* out, std::uint64_t value, int width) {
     for (int i = 0; i < width; ++i) {
-      out[i] = static_cast<unsigned char>((value >> (8 * i)) & 0xffu);
+      out[i] = static_cast<char>((value >> (8 * i)) & 0xffu);
     }
   }
-  void update(const void* data, std::size_t size) {
-    BALLAST_ASSERT(EVP_DigestUpdate(context_, data, size) == 1);
-  }
 
-  EVP_MD* method_;
-  EVP_MD_CTX* context_;
+  Sha256 sha_;
 };
 
 // ---- SQLite handles -----------------------------------------------------------------------
