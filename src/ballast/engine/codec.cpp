@@ -347,7 +347,7 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
 
 // Names when every bit has one, else the raw byte (which the reader takes back unchanged).
 json flags_to_json(std::uint8_t flags) {
-  if ((flags & ~kAssetFlagsAll) != 0) return flags;
+  if (!asset_flags_known(flags)) return flags;
   json names = json::array();
   for (const FlagName& flag : kFlagNames) {
     if ((flags & flag.bit) != 0) names.push_back(flag.name);

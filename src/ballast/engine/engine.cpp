@@ -10,17 +10,6 @@ namespace {
 
 constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 constexpr std::uint32_t kSnapshotVersion = 1;
-constexpr std::size_t kSymbolLengthMax = 15;
-
-bool symbol_valid(std::string_view symbol) {
-  if (symbol.empty() || symbol.size() > kSymbolLengthMax) {
-    return false;
-  }
-  return std::all_of(symbol.begin(), symbol.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
-  });
-}
-
 Status amount_shape(Amount amount) {
   if (amount.is_zero()) return Status::amount_zero;
   if (amount.is_negative()) return Status::amount_negative;
@@ -33,15 +22,15 @@ class Validator {
   explicit Validator(const Ledger& ledger) : ledger_(ledger) {}
 
   Status operator()(const ListAsset& e) const {
-    if (!symbol_valid(e.symbol)) return Status::symbol_invalid;
+    if (!asset_symbol_valid(e.symbol)) return Status::symbol_invalid;
     if (e.decimals > kMaxDecimals) return Status::decimals_invalid;
-    if ((e.flags & ~kAssetFlagsAll) != 0) return Status::flags_invalid;
+    if (!asset_flags_known(e.flags)) return Status::flags_invalid;
     if (ledger_.find_asset(e.asset) != nullptr) return Status::asset_exists;
     if (ledger_.symbol_listed(e.symbol)) return Status::symbol_exists;
     return Status::ok;
   }
   Status operator()(const SetAssetFlags& e) const {
-    if ((e.flags & ~kAssetFlagsAll) != 0) return Status::flags_invalid;
+    if (!asset_flags_known(e.flags)) return Status::flags_invalid;
     return ledger_.find_asset(e.asset) == nullptr ? Status::asset_unknown : Status::ok;
   }
   Status operator()(const CreateAccount& e) const {

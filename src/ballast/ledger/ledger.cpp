@@ -5,7 +5,6 @@
 namespace ballast {
 namespace {
 
-constexpr std::size_t kSymbolLengthMax = 15;
 constexpr std::size_t kAssetCountMax = 1u << 16;
 constexpr std::size_t kBalancesPerSubAccountMax = 1u << 16;
 
@@ -17,6 +16,15 @@ Error snapshot_error(const ByteReader& in, std::string_view what) {
 }
 
 }  // namespace
+
+bool asset_symbol_valid(std::string_view symbol) {
+  if (symbol.empty() || symbol.size() > kSymbolLengthMax) {
+    return false;
+  }
+  return std::all_of(symbol.begin(), symbol.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+  });
+}
 
 Ledger::Ledger() {
   for (const AccountId system : {kInsuranceFund, kFeePool, kTreasury}) {
@@ -61,14 +69,14 @@ Amount Ledger::free_balance(SubAccountId sub_account, AssetId asset) const {
 void Ledger::list_asset(AssetId id, std::string_view symbol, std::uint8_t decimals,
                         std::uint8_t flags) {
   BALLAST_ASSERT(!assets_.contains(id));
-  BALLAST_ASSERT(!symbol.empty() && symbol.size() <= kSymbolLengthMax);
+  BALLAST_ASSERT(asset_symbol_valid(symbol));
   BALLAST_ASSERT(decimals <= kMaxDecimals);
-  BALLAST_ASSERT((flags & ~kAssetFlagsAll) == 0);
+  BALLAST_ASSERT(asset_flags_known(flags));
   assets_.emplace(id, Asset{id, std::string(symbol), decimals, flags, Amount{}, Amount{}});
 }
 
 void Ledger::set_asset_flags(AssetId id, std::uint8_t flags) {
-  BALLAST_ASSERT((flags & ~kAssetFlagsAll) == 0);
+  BALLAST_ASSERT(asset_flags_known(flags));
   const auto found = assets_.find(id);
   BALLAST_ASSERT(found != assets_.end());
   found->second.flags = flags;
@@ -241,8 +249,8 @@ Result<Ledger> Ledger::decode(ByteReader& in) {
     const auto flags = in.u8();
     const auto deposited = in.i64();
     const auto withdrawn = in.i64();
-    if (!id || !symbol || !decimals || !flags || !deposited || !withdrawn || symbol->empty() || *decimals > kMaxDecimals ||
-        (*flags & ~kAssetFlagsAll) != 0 || ledger.assets_.contains(AssetId{*id}) ||
+    if (!id || !symbol || !decimals || !flags || !deposited || !withdrawn || !asset_symbol_valid(*symbol) || *decimals > kMaxDecimals ||
+        !asset_flags_known(*flags) || ledger.assets_.contains(AssetId{*id}) ||
         (!ledger.assets_.empty() && AssetId{*id} < ledger.assets_.rbegin()->first)) {
       return snapshot_error(in, "bad asset record " + std::to_string(i));
     }

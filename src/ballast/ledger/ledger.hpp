@@ -32,6 +32,12 @@ enum AssetFlag : std::uint8_t {
 };
 inline constexpr std::uint8_t kAssetFlagsAll = kAssetDeposits | kAssetWithdrawals | kAssetTransfers;
 
+constexpr bool asset_flags_known(std::uint8_t flags) { return (flags & ~kAssetFlagsAll) == 0; }
+
+// 1..kSymbolLengthMax characters of A-Z 0-9 . - _ : the one rule for every listed symbol.
+inline constexpr std::size_t kSymbolLengthMax = 15;
+bool asset_symbol_valid(std::string_view symbol);
+
 struct Asset {
   AssetId id;
   std::string symbol;
