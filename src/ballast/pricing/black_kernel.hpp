@@ -1,0 +1,127 @@
+#pragma once
+// The one Black-Scholes-Merton / Black-76 kernel, a template over the lane type (dmath.hpp).
+// black.cpp instantiates it for double; black_batch_{baseline,avx2,avx512}.cpp for the lanes
+// of each ISA inside their own inline namespace. Same operations, same order: same bits.
+//
+// Both models reduce to V = w (A N(w d1) - B N(w d2)) with w = +1 for calls and -1 for puts,
+// A = U e^(-qT) the discounted forward, B = K e^(-rT) the discounted strike, s = vol sqrt(T) and
+// d1 = ln(A/B)/s + s/2, d2 = d1 - s. Black-76 is the case q = r with A = F df and B = K df.
+
+#include "ballast/pricing/dmath.hpp"
+
+namespace ballast::pricing::dmath {
+inline namespace BALLAST_LANES_NAMESPACE {
+
+enum class Model : unsigned char { bsm, black76 };
+
+template <typename V>
+struct GreeksLanes {
+  V price;
+  V delta;
+  V gamma;
+  V vega;
+  V theta;
+  V rho;
+  V dividend_rho;
+  V vanna;
+  V volga;
+};
+
+// One option per lane, in the inputs both models share once their discounting is known.
+template <typename V>
+struct BlackLanes {
+  V underlying;      // spot (BSM) or forward (Black-76)
+  V strike;
+  V expiry_years;
+  V vol;
+  V omega;           // +1 call, -1 put
+  V carry_discount;  // e^(-qT) (BSM) or df (Black-76)
+  V rate_discount;   // e^(-rT) (BSM) or df (Black-76)
+  V rate;            // r; for Black-76, -ln(df)/T (0 at T = 0)
+  V carry;           // q; for Black-76, r
+};
+
+template <typename V>
+inline BlackLanes<V> bsm_lanes(V omega, V spot, V strike, V expiry_years, V rate, V dividend,
+                               V vol) {
+  return {spot,  strike, expiry_years, vol,     omega, exp(-dividend * expiry_years),
+          exp(-rate * expiry_years), rate,    dividend};
+}
+
+template <typename V>
+inline BlackLanes<V> black76_lanes(V omega, V forward, V strike, V expiry_years, V discount,
+                                   V vol) {
+  const V rate = select(expiry_years > 0.0, -log(discount) / expiry_years, broadcast<V>(0.0));
+  return {forward, strike, expiry_years, vol, omega, discount, discount, rate, rate};
+}
+
+// d1 and the total volatility s. At s == 0 the option is worth its discounted intrinsic value;
+// d1 = +-40 (or 0 at the money) makes the formulas below give exactly that.
+template <typename V>
+struct DTerms {
+  V s;
+  V d1;
+  V discounted_forward;  // A
+  V discounted_strike;   // B
+};
+
+template <typename V>
+inline DTerms<V> d_terms(const BlackLanes<V>& in) {
+  const V sqrt_t = sqrt(in.expiry_years);
+  const V s = in.vol * sqrt_t;
+  const V a = in.underlying * in.carry_discount;
+  const V b = in.strike * in.rate_discount;
+  const V log_moneyness = log(a / b);
+  const V d1_at_zero_vol = select(log_moneyness > 0.0, broadcast<V>(40.0),
+                                  select(log_moneyness < 0.0, broadcast<V>(-40.0),
+                                         broadcast<V>(0.0)));
+  const V d1 = select(s > 0.0, log_moneyness / s + 0.5 * s, d1_at_zero_vol);
+  return {s, d1, a, b};
+}
+
+template <typename V>
+inline V black_price(const BlackLanes<V>& in) {
+  const DTerms<V> d = d_terms(in);
+  const V n1 = ncdf(in.omega * d.d1);
+  const V n2 = ncdf(in.omega * (d.d1 - d.s));
+  return in.omega * (d.discounted_forward * n1 - d.discounted_strike * n2);
+}
+
+template <Model M, typename V>
+inline GreeksLanes<V> black_greeks(const BlackLanes<V>& in) {
+  const DTerms<V> d = d_terms(in);
+  const V d2 = d.d1 - d.s;
+  const NormalAt<V> at_d1 = normal_at(in.omega * d.d1);  // pdf is even: pdf(w d1) = pdf(d1)
+  const V n1 = at_d1.cdf;
+  const V n2 = ncdf(in.omega * d2);
+  const V pdf1 = at_d1.pdf;
+  const V a_n1 = d.discounted_forward * n1;
+  const V b_n2 = d.discounted_strike * n2;
+  const V sqrt_t = sqrt(in.expiry_years);
+  const MaskOf<V> live = d.s > 0.0;
+  const V zero = broadcast<V>(0.0);
+
+  GreeksLanes<V> out;
+  out.price = in.omega * (a_n1 - b_n2);
+  out.delta = in.omega * in.carry_discount * n1;
+  out.gamma = select(live, in.carry_discount * pdf1 / (in.underlying * d.s), zero);
+  out.vega = d.discounted_forward * pdf1 * sqrt_t;
+  const V time_decay =
+      select(live, d.discounted_forward * pdf1 * in.vol / (2.0 * sqrt_t), zero);
+  out.theta = (in.omega * (in.carry * a_n1 - in.rate * b_n2)) - time_decay;
+  const V rate_rho = in.omega * in.expiry_years * b_n2;
+  const V carry_rho = -(in.omega * in.expiry_years * a_n1);
+  if constexpr (M == Model::bsm) {
+    out.rho = rate_rho;
+    out.dividend_rho = carry_rho;
+  } else {
+    out.rho = rate_rho + carry_rho;  // r moves df with the forward held: -T V
+    out.dividend_rho = zero;
+  }
+  out.vanna = select(live, -(in.carry_discount * pdf1 * d2 / in.vol), zero);
+  out.volga = select(live, out.vega * d.d1 * d2 / in.vol, zero);
+  return out;
+}
+
+}  // inline namespace BALLAST_LANES_NAMESPACE
+}  // namespace ballast::pricing::dmath
