@@ -79,12 +79,23 @@ inline DTerms<V> d_terms(const BlackLanes<V>& in) {
   return {s, d1, a, b};
 }
 
+// w (A N1 - B N2), held at or above the discounted intrinsic value max(w (A - B), 0): in the far
+// wings both terms round to subnormals and their difference could be a hair below the bound,
+// and a negative option value must never reach a margin decision.
+template <typename V>
+inline V bounded_price(const BlackLanes<V>& in, const DTerms<V>& d, V a_n1, V b_n2) {
+  const V price = in.omega * (a_n1 - b_n2);
+  V floor = in.omega * (d.discounted_forward - d.discounted_strike);
+  floor = select(floor > 0.0, floor, broadcast<V>(0.0));
+  return select(price < floor, floor, price);
+}
+
 template <typename V>
 inline V black_price(const BlackLanes<V>& in) {
   const DTerms<V> d = d_terms(in);
   const V n1 = ncdf(in.omega * d.d1);
   const V n2 = ncdf(in.omega * (d.d1 - d.s));
-  return in.omega * (d.discounted_forward * n1 - d.discounted_strike * n2);
+  return bounded_price(in, d, d.discounted_forward * n1, d.discounted_strike * n2);
 }
 
 template <Model M, typename V>
@@ -102,7 +113,7 @@ inline GreeksLanes<V> black_greeks(const BlackLanes<V>& in) {
   const V zero = broadcast<V>(0.0);
 
   GreeksLanes<V> out;
-  out.price = in.omega * (a_n1 - b_n2);
+  out.price = bounded_price(in, d, a_n1, b_n2);
   out.delta = in.omega * in.carry_discount * n1;
   out.gamma = select(live, in.carry_discount * pdf1 / (in.underlying * d.s), zero);
   out.vega = d.discounted_forward * pdf1 * sqrt_t;
