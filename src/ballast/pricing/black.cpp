@@ -1,6 +1,7 @@
 #include "ballast/pricing/black.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "ballast/pricing/black_kernel.hpp"
@@ -40,6 +41,19 @@ Outcome check_fields(std::initializer_list<std::pair<const char*, std::pair<doub
   return Ok{};
 }
 
+// Valid inputs can still overflow (e^(-rT) for a rate of -100 over 10 years): say so rather than
+// hand infinities to a margin calculation.
+Result<Greeks> finite_or_error(const Greeks& g) {
+  for (double value : {g.price, g.delta, g.gamma, g.vega, g.theta, g.rho, g.dividend_rho, g.vanna,
+                       g.volga}) {
+    if (!std::isfinite(value)) {
+      return make_error(ErrorCode::invalid_input,
+                        "inputs out of range: the price or a Greek is not finite");
+    }
+  }
+  return g;
+}
+
 }  // namespace
 
 const char* option_kind_name(OptionKind kind) noexcept {
@@ -67,14 +81,14 @@ Result<Greeks> price_bsm(const BsmInput& input) {
   if (Outcome checked = check_bsm(input); !checked) return std::move(checked).error();
   const auto lanes = dmath::bsm_lanes(omega_of(input.kind), input.spot, input.strike,
                                       input.expiry_years, input.rate, input.dividend, input.vol);
-  return to_greeks(dmath::black_greeks<dmath::Model::bsm>(lanes));
+  return finite_or_error(to_greeks(dmath::black_greeks<dmath::Model::bsm>(lanes)));
 }
 
 Result<Greeks> price_black76(const Black76Input& input) {
   if (Outcome checked = check_black76(input); !checked) return std::move(checked).error();
   const auto lanes = dmath::black76_lanes(omega_of(input.kind), input.forward, input.strike,
                                           input.expiry_years, input.discount, input.vol);
-  return to_greeks(dmath::black_greeks<dmath::Model::black76>(lanes));
+  return finite_or_error(to_greeks(dmath::black_greeks<dmath::Model::black76>(lanes)));
 }
 
 CoinGreeks to_coin(const Greeks& quote, double underlying) noexcept {

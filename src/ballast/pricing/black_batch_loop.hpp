@@ -19,6 +19,11 @@ inline constexpr std::size_t kWidth = static_cast<std::size_t>(Lanes<V>::width);
 // every input accepts, and their results are never stored.
 template <typename V>
 inline V load(const double* column, std::size_t first, std::size_t count) {
+  if (count == kWidth<V>) {
+    V out;
+    std::memcpy(&out, column + first, sizeof out);
+    return out;
+  }
   double lanes[kWidth<V>];
   for (std::size_t i = 0; i < kWidth<V>; ++i) lanes[i] = i < count ? column[first + i] : 1.0;
   V out;
@@ -39,6 +44,10 @@ inline V load_omega(const OptionKind* kind, std::size_t first, std::size_t count
 
 template <typename V>
 inline void store(double* column, std::size_t first, std::size_t count, V value) {
+  if (count == kWidth<V>) {
+    std::memcpy(column + first, &value, sizeof value);
+    return;
+  }
   double lanes[kWidth<V>];
   std::memcpy(lanes, &value, sizeof value);
   for (std::size_t i = 0; i < count; ++i) column[first + i] = lanes[i];

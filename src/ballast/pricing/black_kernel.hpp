@@ -59,7 +59,10 @@ inline BlackLanes<V> black76_lanes(V omega, V forward, V strike, V expiry_years,
 // d1 = +-40 (or 0 at the money) makes the formulas below give exactly that.
 template <typename V>
 struct DTerms {
+  V sqrt_t;
   V s;
+  V inverse_s;  // 1/s, +inf at s == 0 (every use is then masked): divisions are the dearest
+                // operation in the vector kernels, so the Greeks share this one
   V d1;
   V discounted_forward;  // A
   V discounted_strike;   // B
@@ -75,8 +78,9 @@ inline DTerms<V> d_terms(const BlackLanes<V>& in) {
   const V d1_at_zero_vol = select(log_moneyness > 0.0, broadcast<V>(40.0),
                                   select(log_moneyness < 0.0, broadcast<V>(-40.0),
                                          broadcast<V>(0.0)));
-  const V d1 = select(s > 0.0, log_moneyness / s + 0.5 * s, d1_at_zero_vol);
-  return {s, d1, a, b};
+  const V inverse_s = 1.0 / s;
+  const V d1 = select(s > 0.0, log_moneyness * inverse_s + 0.5 * s, d1_at_zero_vol);
+  return {sqrt_t, s, inverse_s, d1, a, b};
 }
 
 // w (A N1 - B N2), held at or above the discounted intrinsic value max(w (A - B), 0): in the far
@@ -108,17 +112,19 @@ inline GreeksLanes<V> black_greeks(const BlackLanes<V>& in) {
   const V pdf1 = at_d1.pdf;
   const V a_n1 = d.discounted_forward * n1;
   const V b_n2 = d.discounted_strike * n2;
-  const V sqrt_t = sqrt(in.expiry_years);
   const MaskOf<V> live = d.s > 0.0;
   const V zero = broadcast<V>(0.0);
+  // 1/vol = sqrt(T)/s and vol/sqrt(T) = vol^2/s, so the Greeks need no division but 1/U.
+  const V inverse_vol = d.sqrt_t * d.inverse_s;
+  const V discounted_density = in.carry_discount * pdf1;  // e^(-qT) pdf(d1)
 
   GreeksLanes<V> out;
   out.price = bounded_price(in, d, a_n1, b_n2);
   out.delta = in.omega * in.carry_discount * n1;
-  out.gamma = select(live, in.carry_discount * pdf1 / (in.underlying * d.s), zero);
-  out.vega = d.discounted_forward * pdf1 * sqrt_t;
+  out.gamma = select(live, discounted_density * d.inverse_s / in.underlying, zero);
+  out.vega = d.discounted_forward * pdf1 * d.sqrt_t;
   const V time_decay =
-      select(live, d.discounted_forward * pdf1 * in.vol / (2.0 * sqrt_t), zero);
+      select(live, 0.5 * d.discounted_forward * pdf1 * (in.vol * in.vol) * d.inverse_s, zero);
   out.theta = (in.omega * (in.carry * a_n1 - in.rate * b_n2)) - time_decay;
   const V rate_rho = in.omega * in.expiry_years * b_n2;
   const V carry_rho = -(in.omega * in.expiry_years * a_n1);
@@ -129,8 +135,8 @@ inline GreeksLanes<V> black_greeks(const BlackLanes<V>& in) {
     out.rho = rate_rho + carry_rho;  // r moves df with the forward held: -T V
     out.dividend_rho = zero;
   }
-  out.vanna = select(live, -(in.carry_discount * pdf1 * d2 / in.vol), zero);
-  out.volga = select(live, out.vega * d.d1 * d2 / in.vol, zero);
+  out.vanna = select(live, -(discounted_density * d2 * inverse_vol), zero);
+  out.volga = select(live, out.vega * d.d1 * d2 * inverse_vol, zero);
   return out;
 }
 

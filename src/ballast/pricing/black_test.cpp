@@ -66,6 +66,11 @@ TEST(BlackValidation, NamesTheFieldAndTheValue) {
             "forward must be positive and finite, got -1e-300");
 }
 
+TEST(BlackValidation, OverflowingResultIsAnError) {
+  EXPECT_EQ(bsm_error({OptionKind::call, 100, 100, 10, -100, 0, 0.2}),
+            "inputs out of range: the price or a Greek is not finite");
+}
+
 TEST(BlackIdentities, PutCallParity) {
   for (double strike : {50.0, 95.0, 105.0, 300.0}) {
     BsmInput call = kCase;
