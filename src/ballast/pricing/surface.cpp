@@ -16,7 +16,9 @@ std::string shown(double value) {
   return text;
 }
 
-Error invalid(std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); }
+Error invalid(std::string message) {
+  return make_error(ErrorCode::invalid_input, std::move(message));
+}
 
 // "svi b must be non-negative, got -0.5"
 Error bad_value(const std::string& name, const char* wanted, double value) {
@@ -77,7 +79,9 @@ Outcome check_svi_shape(const SviParams& svi) {
   }
   // Roger Lee's moment formula bounds the wings of w(k)/|k| by 2.
   const double right_slope = svi.b * (1.0 + svi.rho);
-  if (right_slope > 2.0) return bad_value("svi right wing slope b*(1+rho)", "at most 2", right_slope);
+  if (right_slope > 2.0) {
+    return bad_value("svi right wing slope b*(1+rho)", "at most 2", right_slope);
+  }
   const double left_slope = svi.b * (1.0 - svi.rho);
   if (left_slope > 2.0) return bad_value("svi left wing slope b*(1-rho)", "at most 2", left_slope);
   return Ok{};
@@ -101,9 +105,9 @@ SlicePoint svi_point(const SviParams& svi, double k) noexcept {
 }
 
 Outcome check_svi(const SviParams& svi) {
-  for (const auto& [name, value] : {std::pair{"svi a", svi.a}, std::pair{"svi b", svi.b},
-                                    std::pair{"svi rho", svi.rho}, std::pair{"svi m", svi.m},
-                                    std::pair{"svi sigma", svi.sigma}}) {
+  for (const auto& [name, value] :
+       {std::pair{"svi a", svi.a}, std::pair{"svi b", svi.b}, std::pair{"svi rho", svi.rho},
+        std::pair{"svi m", svi.m}, std::pair{"svi sigma", svi.sigma}}) {
     if (Outcome ok = check_finite(name, value); !ok) return ok;
   }
   return check_svi_shape(svi);
@@ -201,8 +205,8 @@ Result<VolSurface> VolSurface::make(std::vector<SurfaceSlice> slices) {
       return located(where, std::move(ok).error());
     }
     if (i > 0 && !(slice.expiry_years > slices[i - 1].expiry_years)) {
-      return invalid(where + ": expiries must increase strictly, got " +
-                     shown(slice.expiry_years) + " after " + shown(slices[i - 1].expiry_years));
+      return invalid(where + ": expiries must increase strictly, got " + shown(slice.expiry_years) +
+                     " after " + shown(slices[i - 1].expiry_years));
     }
     if (Outcome ok = check_positive("forward", slice.forward); !ok) {
       return located(where, std::move(ok).error());
@@ -213,9 +217,9 @@ Result<VolSurface> VolSurface::make(std::vector<SurfaceSlice> slices) {
 }
 
 std::size_t VolSurface::upper_index(double expiry_years) const noexcept {
-  const auto later = std::upper_bound(
-      slices_.begin(), slices_.end(), expiry_years,
-      [](double t, const SurfaceSlice& slice) { return t < slice.expiry_years; });
+  const auto later =
+      std::upper_bound(slices_.begin(), slices_.end(), expiry_years,
+                       [](double t, const SurfaceSlice& slice) { return t < slice.expiry_years; });
   return static_cast<std::size_t>(later - slices_.begin());
 }
 
@@ -282,8 +286,12 @@ Result<CalendarReport> check_calendar(const VolSurface& surface, const KGrid& gr
       const double w_earlier = svi_total_variance(earlier.svi, k);
       const double w_later = svi_total_variance(later.svi, k);
       if (w_later < w_earlier) {
-        return CalendarReport{false, k, earlier.expiry_years, later.expiry_years, w_earlier,
-                              w_later};
+        return CalendarReport{.arbitrage_free = false,
+                              .k = k,
+                              .earlier_expiry_years = earlier.expiry_years,
+                              .later_expiry_years = later.expiry_years,
+                              .earlier_w = w_earlier,
+                              .later_w = w_later};
       }
     }
   }
@@ -324,8 +332,8 @@ const char* smile_dynamics_name(SmileDynamics dynamics) noexcept {
   return dynamics == SmileDynamics::sticky_strike ? "sticky_strike" : "sticky_moneyness";
 }
 
-Result<double> vol_after_spot_move(const VolSurface& surface, SmileDynamics dynamics,
-                                   double strike, double expiry_years, double spot_move) {
+Result<double> vol_after_spot_move(const VolSurface& surface, SmileDynamics dynamics, double strike,
+                                   double expiry_years, double spot_move) {
   if (!(std::isfinite(spot_move) && spot_move > -1.0)) {
     return bad_value("spot_move", "above -1 and finite", spot_move);
   }

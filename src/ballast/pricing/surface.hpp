@@ -1,14 +1,15 @@
 #pragma once
 // Implied volatility surfaces: raw SVI and SSVI slices, static-arbitrage checks, a surface across
-// expiries, and the vol shocks portfolio margin applies (docs: research/portfolio-margin.md b1,
-// b2, b6). Calibration of a raw SVI slice to quotes lives in svi_fit.hpp.
+// expiries, and the vol shocks portfolio margin applies (the shared research note
+// portfolio-margin.md, sections b1, b2 and b6). Calibration of a raw SVI slice to quotes lives in
+// svi_fit.hpp.
 //
 // Conventions: k = ln(K/F) is log forward moneyness, w = sigma^2 T the total implied variance,
 // expiries are year fractions, DTE is days. Every transcendental call goes through dmath (exp,
 // log) or the correctly rounded sqrt, so results are the same bits on every x86-64 machine.
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <utility>
 #include <vector>
@@ -183,7 +184,7 @@ enum class SmileDynamics : std::uint8_t { sticky_strike, sticky_moneyness };
 const char* smile_dynamics_name(SmileDynamics dynamics) noexcept;
 
 // The vol to price (strike, expiry) with after the move; spot_move > -1 and finite.
-Result<double> vol_after_spot_move(const VolSurface& surface, SmileDynamics dynamics,
-                                   double strike, double expiry_years, double spot_move);
+Result<double> vol_after_spot_move(const VolSurface& surface, SmileDynamics dynamics, double strike,
+                                   double expiry_years, double spot_move);
 
 }  // namespace ballast::pricing

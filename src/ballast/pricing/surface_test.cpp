@@ -96,22 +96,22 @@ TEST(Svi, ValidSlicesPass) {
 
 TEST(Svi, InvalidParametersAreNamed) {
   EXPECT_TRUE(contains(error_of(check_svi({0.04, -0.1, 0, 0, 0.1})),
-              "svi b must be non-negative, got -0.1"));
+                       "svi b must be non-negative, got -0.1"));
   EXPECT_TRUE(contains(error_of(check_svi({0.04, 0.1, 1.0, 0, 0.1})),
-              "svi rho must be strictly between -1 and 1, got 1"));
-  EXPECT_TRUE(contains(error_of(check_svi({0.04, 0.1, 0, 0, 0})),
-              "svi sigma must be positive, got 0"));
-  EXPECT_TRUE(contains(error_of(check_svi({NAN, 0.1, 0, 0, 0.1})),
-              "svi a must be finite, got nan"));
+                       "svi rho must be strictly between -1 and 1, got 1"));
+  EXPECT_TRUE(
+      contains(error_of(check_svi({0.04, 0.1, 0, 0, 0})), "svi sigma must be positive, got 0"));
+  EXPECT_TRUE(
+      contains(error_of(check_svi({NAN, 0.1, 0, 0, 0.1})), "svi a must be finite, got nan"));
   // a + b sigma sqrt(1 - rho^2) = -0.05 + 0.1 * 0.1 * 1 = -0.04.
   EXPECT_TRUE(contains(error_of(check_svi({-0.05, 0.1, 0, 0, 0.1})),
-              "svi minimum total variance a + b*sigma*sqrt(1-rho^2) must be "
-                        "non-negative, got -0.04"));
+                       "svi minimum total variance a + b*sigma*sqrt(1-rho^2) must be "
+                       "non-negative, got -0.04"));
   // b (1 + rho) = 1.8 * 1.2 = 2.16 > 2.
   EXPECT_TRUE(contains(error_of(check_svi({0.04, 1.8, 0.2, 0, 0.1})),
-              "svi right wing slope b*(1+rho) must be at most 2, got 2.16"));
+                       "svi right wing slope b*(1+rho) must be at most 2, got 2.16"));
   EXPECT_TRUE(contains(error_of(check_svi({0.04, 1.8, -0.2, 0, 0.1})),
-              "svi left wing slope b*(1-rho) must be at most 2, got 2.16"));
+                       "svi left wing slope b*(1-rho) must be at most 2, got 2.16"));
 }
 
 // ---- SSVI -------------------------------------------------------------------------------------
@@ -146,17 +146,17 @@ TEST(Ssvi, SufficientConditionsAreChecked) {
   // eta = 5, gamma = 1/2, theta = 1: phi = 5 / sqrt(2) = 3.54; theta phi^2 (1.7) = 21.25 > 4, and
   // theta phi (1.7) = 6.01 > 4 fails first.
   EXPECT_TRUE(contains(error_of(check_ssvi_slice({-0.7, 5.0, 0.5}, 1.0)),
-              "ssvi theta*phi*(1+|rho|) (Gatheral-Jacquier 2014 Theorem 4.2) at theta "
-                        "1 must be below 4, got 6.01"));
+                       "ssvi theta*phi*(1+|rho|) (Gatheral-Jacquier 2014 Theorem 4.2) at theta "
+                       "1 must be below 4, got 6.01"));
   // eta = 3, theta = 0.01: theta phi (1.7) = 0.51 < 4, but theta phi^2 (1.7) = 15.1 > 4.
-  EXPECT_TRUE(contains(error_of(check_ssvi_slice({-0.7, 3.0, 0.5}, 0.01)),
-              "ssvi theta*phi^2*(1+|rho|)"));
+  EXPECT_TRUE(
+      contains(error_of(check_ssvi_slice({-0.7, 3.0, 0.5}, 0.01)), "ssvi theta*phi^2*(1+|rho|)"));
   EXPECT_TRUE(contains(error_of(check_ssvi({-0.7, 1.0, 1.5})),
-              "ssvi gamma must be between 0 and 1, got 1.5"));
+                       "ssvi gamma must be between 0 and 1, got 1.5"));
   EXPECT_TRUE(contains(error_of(check_ssvi({-0.7, 0.0, 0.5})),
-              "ssvi eta must be positive and finite, got 0"));
+                       "ssvi eta must be positive and finite, got 0"));
   EXPECT_TRUE(contains(error_of(ssvi_to_svi(kSsvi, -0.1)),
-              "ssvi theta must be positive and finite, got -0.1"));
+                       "ssvi theta must be positive and finite, got -0.1"));
 }
 
 // ---- Butterfly arbitrage ----------------------------------------------------------------------
@@ -167,8 +167,8 @@ TEST(Butterfly, SsviSliceIsArbitrageFree) {
     ASSERT_TRUE(svi.ok());
     const Result<ButterflyReport> report = check_butterfly(*svi, {-3.0, 3.0, 601});
     ASSERT_TRUE(report.ok());
-    EXPECT_TRUE(report->arbitrage_free) << theta << ": g(" << report->worst_k
-                                        << ") = " << report->worst_g;
+    EXPECT_TRUE(report->arbitrage_free)
+        << theta << ": g(" << report->worst_k << ") = " << report->worst_g;
     EXPECT_GT(report->worst_g, 0.0);
   }
 }
@@ -196,9 +196,9 @@ TEST(Butterfly, DensityMatchesTheFormula) {
 
 TEST(Butterfly, BadGridIsRejected) {
   EXPECT_TRUE(contains(error_of(check_butterfly(kSkewed, {1.0, -1.0, 10})),
-              "grid k_min must be below k_max"));
+                       "grid k_min must be below k_max"));
   EXPECT_TRUE(contains(error_of(check_butterfly(kSkewed, {-1.0, 1.0, 1})),
-              "grid points must be at least 2, got 1"));
+                       "grid points must be at least 2, got 1"));
 }
 
 // ---- Surface ----------------------------------------------------------------------------------
@@ -268,20 +268,21 @@ TEST(Surface, VolByStrikeUsesTheForwardOfTheExpiry) {
   EXPECT_NEAR(*vol, surface.vol_at_moneyness(k, 0.625), 1e-15);
   EXPECT_TRUE(contains(error_of(surface.vol(0.0, 0.5)), "strike must be positive and finite"));
   EXPECT_TRUE(contains(error_of(surface.vol(100.0, -1.0)),
-              "expiry_years must be non-negative and finite, got -1"));
+                       "expiry_years must be non-negative and finite, got -1"));
 }
 
 TEST(Surface, BadSlicesAreRejected) {
   const SviParams svi{0.01, 0.1, -0.5, 0.0, 0.1};
   EXPECT_TRUE(contains(error_of(VolSurface::make({})), "at least one slice"));
   EXPECT_TRUE(contains(error_of(VolSurface::make({{0.5, 100, svi}, {0.5, 100, svi}})),
-              "slice 1: expiries must increase strictly, got 0.5 after 0.5"));
+                       "slice 1: expiries must increase strictly, got 0.5 after 0.5"));
   EXPECT_TRUE(contains(error_of(VolSurface::make({{0.0, 100, svi}})),
-              "slice 0: expiry_years must be positive and finite, got 0"));
+                       "slice 0: expiry_years must be positive and finite, got 0"));
   EXPECT_TRUE(contains(error_of(VolSurface::make({{0.5, -100, svi}})),
-              "slice 0: forward must be positive and finite, got -100"));
-  EXPECT_TRUE(contains(error_of(VolSurface::make({{0.5, 100, svi}, {1.0, 100, {0.01, 0.1, -0.5, 0.0, -1}}})),
-              "slice 1: svi sigma must be positive, got -1"));
+                       "slice 0: forward must be positive and finite, got -100"));
+  EXPECT_TRUE(contains(
+      error_of(VolSurface::make({{0.5, 100, svi}, {1.0, 100, {0.01, 0.1, -0.5, 0.0, -1}}})),
+      "slice 1: svi sigma must be positive, got -1"));
 }
 
 RC_GTEST_PROP(SurfaceProperty, InterpolationStaysBetweenTheNodes, ()) {
@@ -335,7 +336,7 @@ TEST(Calendar, DecreasingThetaIsReported) {
 TEST(Calendar, BadSsviNodeIsNamed) {
   const std::array<SsviNode, 2> nodes{{{0.25, 100, 0.05}, {0.5, 100, 0.0}}};
   EXPECT_TRUE(contains(error_of(make_ssvi_surface(kSsvi, nodes)),
-              "node 1: ssvi theta must be positive and finite, got 0"));
+                       "node 1: ssvi theta must be positive and finite, got 0"));
 }
 
 // ---- Vol shocks -------------------------------------------------------------------------------
@@ -377,13 +378,13 @@ TEST(VolShock, FloorsAndClamps) {
 }
 
 TEST(VolShock, BadInputIsNamed) {
-  EXPECT_TRUE(contains(error_of(shock_vol({}, -0.1, 10)),
-              "vol must be non-negative and finite, got -0.1"));
+  EXPECT_TRUE(
+      contains(error_of(shock_vol({}, -0.1, 10)), "vol must be non-negative and finite, got -0.1"));
   EXPECT_TRUE(contains(error_of(shock_vol({}, 0.5, NAN)), "dte_days must be non-negative"));
   VolShockParams params;
   params.dte_floor_days = 0;
   EXPECT_TRUE(contains(error_of(check_vol_shock(params)),
-              "vol shock dte_floor_days must be positive and finite, got 0"));
+                       "vol shock dte_floor_days must be positive and finite, got 0"));
 }
 
 RC_GTEST_PROP(VolShockProperty, UpAboveDownBelowAndFadingWithExpiry, ()) {
@@ -420,9 +421,9 @@ TEST(SmileDynamics, StickyStrikeAndStickyMoneynessDifferOnASkew) {
   // Without a move the two agree.
   EXPECT_EQ(*vol_after_spot_move(*surface, SmileDynamics::sticky_moneyness, strike, 0.25, 0.0),
             before);
-  EXPECT_TRUE(contains(error_of(vol_after_spot_move(*surface, SmileDynamics::sticky_strike, strike, 0.25,
-                                           -1.0)),
-              "spot_move must be above -1 and finite, got -1"));
+  EXPECT_TRUE(contains(
+      error_of(vol_after_spot_move(*surface, SmileDynamics::sticky_strike, strike, 0.25, -1.0)),
+      "spot_move must be above -1 and finite, got -1"));
   EXPECT_STREQ(smile_dynamics_name(SmileDynamics::sticky_moneyness), "sticky_moneyness");
 }
 
@@ -470,6 +471,21 @@ TEST(SviFit, RecoversExactParametersFromTotalVariance) {
   expect_recovered(fit->svi, truth, 1e-6);
 }
 
+RC_GTEST_PROP(SviFitProperty, RecoversAnySliceInsideTheFitRegion, ()) {
+  const auto unit = [](int n) { return static_cast<double>(n) / 1000.0; };
+  const double rho = unit(*rc::gen::inRange(-950, 951));
+  const double b = unit(*rc::gen::inRange(10, 1900)) / (1.0 + std::abs(rho));
+  const double sigma = unit(*rc::gen::inRange(20, 1000));
+  const double m = unit(*rc::gen::inRange(-500, 501));
+  const double min_w = unit(*rc::gen::inRange(5, 100));
+  const SviParams truth{min_w - b * sigma * std::sqrt(1.0 - rho * rho), b, rho, m, sigma};
+  const double expiry_years = unit(*rc::gen::inRange(20, 2000));
+  const Result<SviFit> fit =
+      fit_svi(vol_quotes(truth, expiry_years, 21), QuoteUnit::vol, expiry_years);
+  RC_ASSERT(fit.ok());
+  RC_ASSERT(fit->rmse_vol < 1e-8);
+}
+
 TEST(SviFit, NoisyQuotesGiveAnRmseNearTheNoise) {
   const double expiry_years = 0.25;
   std::vector<SmileQuote> quotes = vol_quotes(kSkewed, expiry_years, 41);
@@ -509,27 +525,27 @@ TEST(SviFit, IsDeterministic) {
 TEST(SviFit, InvalidQuotesAreRejected) {
   std::vector<SmileQuote> quotes = vol_quotes(kSkewed, 0.5, 7);
   EXPECT_TRUE(contains(error_of(fit_svi(std::span(quotes).first(4), QuoteUnit::vol, 0.5)),
-              "svi fit needs at least 5 quotes, got 4"));
+                       "svi fit needs at least 5 quotes, got 4"));
   EXPECT_TRUE(contains(error_of(fit_svi(quotes, QuoteUnit::vol, 0.0)),
-              "svi fit expiry_years must be positive and finite, got 0"));
+                       "svi fit expiry_years must be positive and finite, got 0"));
   std::vector<SmileQuote> bad = quotes;
   bad[2].value = -0.2;
   EXPECT_TRUE(contains(error_of(fit_svi(bad, QuoteUnit::vol, 0.5)),
-              "svi fit quote 2: vol must be positive and finite, got -0.2"));
+                       "svi fit quote 2: vol must be positive and finite, got -0.2"));
   EXPECT_TRUE(contains(error_of(fit_svi(bad, QuoteUnit::total_variance, 0.5)),
-              "svi fit quote 2: total variance must be positive and finite"));
+                       "svi fit quote 2: total variance must be positive and finite"));
   bad = quotes;
   bad[4].log_moneyness = NAN;
   EXPECT_TRUE(contains(error_of(fit_svi(bad, QuoteUnit::vol, 0.5)),
-              "svi fit quote 4: log_moneyness must be finite, got nan"));
+                       "svi fit quote 4: log_moneyness must be finite, got nan"));
   bad = quotes;
   bad[0].weight = 0;
   EXPECT_TRUE(contains(error_of(fit_svi(bad, QuoteUnit::vol, 0.5)),
-              "svi fit quote 0: weight must be positive and finite, got 0"));
+                       "svi fit quote 0: weight must be positive and finite, got 0"));
   bad = quotes;
   for (SmileQuote& quote : bad) quote.log_moneyness = 0.1;
   EXPECT_TRUE(contains(error_of(fit_svi(bad, QuoteUnit::vol, 0.5)),
-              "must span more than one log_moneyness, all are at 0.1"));
+                       "must span more than one log_moneyness, all are at 0.1"));
 }
 
 }  // namespace

@@ -74,7 +74,8 @@ double reduced_objective(const Moments& mo, Cd p) {
 Cd segment_minimum(const Moments& mo, Cd p, Cd q) {
   const double dc = q.c - p.c;
   const double dd = q.d - p.d;
-  const double slope = dc * (p.c * mo.zz + p.d * mo.yz - mo.zw) + dd * (p.c * mo.yz + p.d * mo.yy - mo.yw);
+  const double slope =
+      dc * (p.c * mo.zz + p.d * mo.yz - mo.zw) + dd * (p.c * mo.yz + p.d * mo.yy - mo.yw);
   const double curvature = dc * dc * mo.zz + 2.0 * dc * dd * mo.yz + dd * dd * mo.yy;
   double t = 0;
   if (curvature > 0) {
@@ -144,8 +145,11 @@ struct Vertex {
 class Search {
  public:
   Search(std::span<const Sample> samples, double k_min, double k_max)
-      : samples_(samples), m_low_(2.0 * k_min - k_max), m_high_(2.0 * k_max - k_min),
-        log_sigma_low_(dmath::log(kSigmaMin)), log_sigma_high_(dmath::log(kSigmaMax)) {}
+      : samples_(samples),
+        m_low_(2.0 * k_min - k_max),
+        m_high_(2.0 * k_max - k_min),
+        log_sigma_low_(dmath::log(kSigmaMin)),
+        log_sigma_high_(dmath::log(kSigmaMax)) {}
 
   // The point clamped into the search box, solved and scored.
   Vertex at(double m, double log_sigma) {
@@ -203,8 +207,8 @@ void step(Search& search, Simplex& s) {
     return;
   }
   const bool outside = reflected.value < s[2].value;
-  const Vertex contracted = outside ? along(search, s[2], centroid, 1.5)
-                                    : along(search, s[2], centroid, 0.5);
+  const Vertex contracted =
+      outside ? along(search, s[2], centroid, 1.5) : along(search, s[2], centroid, 0.5);
   if (contracted.value < std::min(reflected.value, s[2].value)) {
     s[2] = contracted;
     return;
@@ -260,7 +264,9 @@ std::string shown(double value) {
   return text;
 }
 
-Error invalid(std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); }
+Error invalid(std::string message) {
+  return make_error(ErrorCode::invalid_input, std::move(message));
+}
 
 Outcome check_quote(const SmileQuote& quote, std::size_t index, QuoteUnit unit) {
   const std::string where = "svi fit quote " + std::to_string(index) + ": ";
