@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config ccache
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
-  libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
+  libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev libquantlib0-dev
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev librandom123-dev
 )
 
