@@ -84,6 +84,16 @@ void BM_PeerQuantLib_PriceGreeks(benchmark::State& state) {
 }
 BENCHMARK(BM_PeerQuantLib_PriceGreeks)->Unit(benchmark::kMicrosecond);
 
+void BM_PeerQuantLib_BlackCalculatorGreeks(benchmark::State& state) {
+  for (auto _ : state) {
+    for (const BsmInput& option : book().rows) {
+      benchmark::DoNotOptimize(peer::quantlib_black_calculator(option));
+    }
+  }
+  count_options(state);
+}
+BENCHMARK(BM_PeerQuantLib_BlackCalculatorGreeks)->Unit(benchmark::kMicrosecond);
+
 void BM_PeerQuantLib_BlackFormula(benchmark::State& state) {
   for (auto _ : state) {
     for (const BsmInput& option : book().rows) {

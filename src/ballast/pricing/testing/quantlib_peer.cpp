@@ -3,6 +3,7 @@
 #include <ql/exercise.hpp>
 #include <ql/instruments/payoffs.hpp>
 #include <ql/instruments/vanillaoption.hpp>
+#include <ql/pricingengines/blackcalculator.hpp>
 #include <ql/pricingengines/blackformula.hpp>
 #include <ql/pricingengines/vanilla/analyticeuropeanengine.hpp>
 #include <ql/processes/blackscholesprocess.hpp>
@@ -110,6 +111,18 @@ double quantlib_black_formula(const BsmInput& input) {
   const double forward = input.spot * std::exp((input.rate - input.dividend) * t);
   return quantlib_black_formula(
       Black76Input{input.kind, forward, input.strike, t, discount, input.vol});
+}
+
+PeerGreeks quantlib_black_calculator(const BsmInput& input) {
+  const double t = input.expiry_years;
+  const double rate_discount = std::exp(-input.rate * t);
+  const double forward = input.spot * std::exp(-input.dividend * t) / rate_discount;
+  const ql::BlackCalculator calculator(option_type(input.kind), input.strike, forward,
+                                       input.vol * std::sqrt(t), rate_discount);
+  return {calculator.value(),           calculator.delta(input.spot),
+          calculator.gamma(input.spot), calculator.vega(t),
+          calculator.theta(input.spot, t), calculator.rho(t),
+          calculator.dividendRho(t)};
 }
 
 }  // namespace ballast::pricing::peer

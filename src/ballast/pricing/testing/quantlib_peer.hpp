@@ -47,5 +47,8 @@ class QuantLibPeer {
 // The BSM form builds the forward and discount factor from the inputs with std::exp.
 double quantlib_black_formula(const Black76Input& input);
 double quantlib_black_formula(const BsmInput& input);
+// QuantLib's leanest path to price and Greeks: BlackCalculator on the forward, no engine, quotes
+// or term structures (what a QuantLib user who cares about speed would call).
+PeerGreeks quantlib_black_calculator(const BsmInput& input);
 
 }  // namespace ballast::pricing::peer
