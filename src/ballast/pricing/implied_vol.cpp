@@ -869,9 +869,9 @@ std::size_t solve_block(const Columns& in, std::size_t first, std::size_t end, B
   return failures;
 }
 
-// The same stages compiled for AVX2 where the machine has it: twice the lanes per instruction of
-// the baseline's SSE, which halves the time (AVX-512 on 8 lanes gained nothing: more of its lanes
-// take different branches). `flatten` inlines everything the function calls, so no AVX code
+// The same stages compiled for AVX2: twice the lanes per instruction of the baseline's SSE, which
+// more than halves the time (AVX-512 on 8 lanes gained nothing: more of its lanes take different
+// branches). `flatten` inlines everything the function calls, so no AVX code
 // exists outside it for the linker to hand to a baseline caller (dmath.hpp explains the hazard);
 // the operations, and so the bits, are those of the baseline and scalar paths.
 [[gnu::target("avx2"), gnu::flatten]] std::size_t solve_block_avx2(const Columns& in,
@@ -971,12 +971,14 @@ std::size_t implied_vol_black76_batch(std::span<const OptionKind> kind,
                                       std::span<const double> forward,
                                       std::span<const double> strike,
                                       std::span<const double> expiry_years,
-                                      std::span<const double> discount, std::span<double> vol_out) {
+                                      std::span<const double> discount, std::span<double> vol_out,
+                                      Isa isa) {
   const std::size_t n = vol_out.size();
   BALLAST_ASSERT(kind.size() == n && price.size() == n && forward.size() == n &&
                  strike.size() == n && expiry_years.size() == n && discount.size() == n);
   const Columns in{kind, price, forward, strike, expiry_years, discount};
-  static const bool avx2 = isa_supported(Isa::avx2);
+  BALLAST_ASSERT(isa_supported(isa));
+  const bool avx2 = isa != Isa::scalar;
   Block block;
   std::size_t failures = 0;
   for (std::size_t first = 0; first < n; first += kBlock) {

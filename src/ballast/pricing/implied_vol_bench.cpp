@@ -19,6 +19,7 @@
 
 #include "ballast/core/random.hpp"
 #include "ballast/pricing/black.hpp"
+#include "ballast/pricing/black_batch.hpp"
 #include "ballast/pricing/implied_vol.hpp"
 
 namespace ballast::pricing {
@@ -66,11 +67,11 @@ Book make_book(const Range& range, std::uint64_t stream) {
   return b;
 }
 
-void run_batch(benchmark::State& state, const Book& b) {
+void run_batch(benchmark::State& state, const Book& b, Isa isa = best_isa()) {
   std::vector<double> vol(kCount);
   for (auto _ : state) {
-    const std::size_t failures =
-        implied_vol_black76_batch(b.kind, b.price, b.forward, b.strike, b.expiry, b.discount, vol);
+    const std::size_t failures = implied_vol_black76_batch(b.kind, b.price, b.forward, b.strike,
+                                                           b.expiry, b.discount, vol, isa);
     benchmark::DoNotOptimize(failures);
     benchmark::DoNotOptimize(vol.data());
   }
@@ -82,6 +83,13 @@ void BM_Ballast_ImpliedVol_Batch(benchmark::State& state) {
   run_batch(state, b);
 }
 BENCHMARK(BM_Ballast_ImpliedVol_Batch);
+
+// The same book on the baseline's SSE lanes, what machines without AVX2 run.
+void BM_Ballast_ImpliedVol_BatchBaseline(benchmark::State& state) {
+  static const Book b = make_book({-3.0, 3.0, 0.05, 1.5}, 0);
+  run_batch(state, b, Isa::scalar);
+}
+BENCHMARK(BM_Ballast_ImpliedVol_BatchBaseline);
 
 // The Result-returning scalar entry point over the same book.
 void BM_Ballast_ImpliedVol_Scalar(benchmark::State& state) {

@@ -333,13 +333,12 @@ TEST(ImpliedVolValidation, ExtremeInputsStayFinite) {
 // ---------------------------------------------------------------------------------------------
 // The batch.
 
-// The batch runs the same kernel on lanes (and AVX2 where present): the scalar's bits, NaN and
-// a count for the lanes that fail, across several blocks and a ragged tail.
+// Every path of the batch runs the same kernel on lanes: the scalar's bits, NaN and a count for
+// the lanes that fail, across several blocks and a ragged tail.
 TEST(ImpliedVolBatch, MatchesTheScalarBitForBit) {
   CounterRng rng(77, 0);
   std::vector<OptionKind> kind;
   std::vector<double> price, forward, strike, expiry, discount;
-  std::size_t expected_failures = 0;
   for (int i = 0; i < 1003; ++i) {
     const GridOption o = random_option(rng);
     double p = price_black76({o.kind, o.forward, o.strike, o.expiry, o.discount, o.vol})->price;
@@ -353,22 +352,26 @@ TEST(ImpliedVolBatch, MatchesTheScalarBitForBit) {
     expiry.push_back(i % 89 == 0 ? 0.0 : o.expiry);
     discount.push_back(o.discount);
   }
-  std::vector<double> vol(price.size());
-  const std::size_t failures =
-      implied_vol_black76_batch(kind, price, forward, strike, expiry, discount, vol);
-  for (std::size_t i = 0; i < price.size(); ++i) {
-    const Result<double> one =
-        implied_vol_black76(kind[i], price[i], forward[i], strike[i], expiry[i], discount[i]);
-    if (!one.ok()) {
-      ++expected_failures;
-      EXPECT_TRUE(std::isnan(vol[i])) << i;
-      continue;
+  for (const Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
+    if (!isa_supported(isa)) continue;
+    std::vector<double> vol(price.size());
+    const std::size_t failures =
+        implied_vol_black76_batch(kind, price, forward, strike, expiry, discount, vol, isa);
+    std::size_t expected_failures = 0;
+    for (std::size_t i = 0; i < price.size(); ++i) {
+      const Result<double> one =
+          implied_vol_black76(kind[i], price[i], forward[i], strike[i], expiry[i], discount[i]);
+      if (!one.ok()) {
+        ++expected_failures;
+        EXPECT_TRUE(std::isnan(vol[i])) << isa_name(isa) << " " << i;
+        continue;
+      }
+      EXPECT_EQ(std::memcmp(&vol[i], &*one, sizeof(double)), 0)
+          << isa_name(isa) << " " << i << ": batch " << vol[i] << " scalar " << *one;
     }
-    EXPECT_EQ(std::memcmp(&vol[i], &*one, sizeof(double)), 0)
-        << i << ": batch " << vol[i] << " scalar " << *one;
+    EXPECT_EQ(failures, expected_failures) << isa_name(isa);
+    EXPECT_GT(expected_failures, 30U);
   }
-  EXPECT_EQ(failures, expected_failures);
-  EXPECT_GT(expected_failures, 30U);
 }
 
 TEST(ImpliedVolBatch, EmptyIsFine) {
