@@ -53,5 +53,6 @@ Runner add_apply(CLI::App& app);
 Runner add_replay(CLI::App& app);
 Runner add_demo(CLI::App& app);
 Runner add_sample(CLI::App& app);
+Runner add_price(CLI::App& app);
 
 }  // namespace ballast::cli

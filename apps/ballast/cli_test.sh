@@ -29,7 +29,7 @@ state_hash() { sed -n 's/^state hash: //p' "$1"; }
 check version 0 "$ballast" --version
 expect_text version "$work/out" "ballast 0.1.0"
 check help 0 "$ballast" --help
-for command in demo apply replay sample; do
+for command in demo apply replay sample price; do
   check "help $command" 0 "$ballast" "$command" --help
 done
 check no-subcommand 2 "$ballast"
@@ -72,6 +72,27 @@ check demo 0 "$ballast" demo --out "$work/demo" --events 2000 --accounts 50
 expect_text demo "$work/out" "replay from genesis"
 expect_text demo "$work/out" "conservation (balances sum to deposits - withdrawals, per asset): exact"
 check demo-replay 0 "$ballast" replay --db "$work/demo/events.db"
+
+# ballast price: one reply line per request line, in order; a bad line fails alone (exit 2).
+cat >"$work/requests.jsonl" <<'JSON'
+{"kind":"put","spot":100,"strike":95,"expiry":0.5,"rate":0.1,"dividend":0.05,"vol":0.2}
+{"model":"black76","kind":"call","forward":19,"strike":19,"expiry":0.75,"discount":0.9277434863285530,"vol":0.28,"inverse":true}
+{"kind":"call","spot":100,"strike":-5,"expiry":1,"rate":0,"vol":0.2}
+{"kind":"call","spot":100,"strike":110,"expiry":1,"rate":0.03,"price":10}
+not json
+JSON
+check price-mixed 2 "$ballast" price --input "$work/requests.jsonl"
+[[ $(wc -l <"$work/out") -eq 5 ]] || { echo "FAIL price-mixed: not one line per request"; cat "$work/out"; failures=$((failures + 1)); }
+expect_text price-mixed "$work/out" '"price":2.46478'
+expect_text price-mixed "$work/out" '"coin":{'
+expect_text price-mixed "$work/out" '{"error":"strike must be positive and finite, got -5"}'
+expect_text price-mixed "$work/out" '"implied_vol":0.'
+expect_text price-mixed "$work/out" '{"error":"not valid JSON"}'
+expect_text price-mixed "$work/err" "2 of 5 lines could not be priced; first at line 3"
+head -2 "$work/requests.jsonl" >"$work/good.jsonl"
+check price-stdin 0 "$ballast" price <"$work/good.jsonl"
+[[ $(wc -l <"$work/out") -eq 2 ]] || { echo "FAIL price-stdin: not one line per request"; failures=$((failures + 1)); }
+check price-missing-file 2 "$ballast" price --input "$work/absent.jsonl"
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"
