@@ -1,9 +1,11 @@
 #include "ballast/pricing/black.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <string>
+#include <system_error>
 
+#include "ballast/core/assert.hpp"
 #include "ballast/pricing/black_kernel.hpp"
 
 namespace ballast::pricing {
@@ -13,8 +15,6 @@ Greeks to_greeks(const dmath::GreeksLanes<double>& lanes) {
   return {lanes.price, lanes.delta,        lanes.gamma, lanes.vega, lanes.theta,
           lanes.rho,   lanes.dividend_rho, lanes.vanna, lanes.volga};
 }
-
-double omega_of(OptionKind kind) { return kind == OptionKind::put ? -1.0 : 1.0; }
 
 enum class Bound : unsigned char { any, non_negative, positive };
 
@@ -27,10 +27,7 @@ Outcome check_field(const char* name, double value, Bound bound) {
   const char* wanted = bound == Bound::positive       ? "positive and finite"
                        : bound == Bound::non_negative ? "non-negative and finite"
                                                       : "finite";
-  char shown[32];
-  std::snprintf(shown, sizeof shown, "%.17g", value);
-  return make_error(ErrorCode::invalid_input,
-                    std::string(name) + " must be " + wanted + ", got " + shown);
+  return invalid_field(name, value, wanted);
 }
 
 Outcome check_fields(std::initializer_list<std::pair<const char*, std::pair<double, Bound>>> fields) {
@@ -55,6 +52,18 @@ Result<Greeks> finite_or_error(const Greeks& g) {
 }
 
 }  // namespace
+
+std::string shortest_digits(double value) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  BALLAST_ASSERT(ec == std::errc{});
+  return std::string(buffer, end);
+}
+
+Error invalid_field(const char* name, double value, const char* wanted) {
+  return make_error(ErrorCode::invalid_input,
+                    std::string(name) + " must be " + wanted + ", got " + shortest_digits(value));
+}
 
 const char* option_kind_name(OptionKind kind) noexcept {
   return kind == OptionKind::put ? "put" : "call";

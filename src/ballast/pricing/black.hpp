@@ -10,6 +10,7 @@
 // functions below and the batch kernels in black_batch.hpp return identical bits.
 
 #include <cstdint>
+#include <string>
 
 #include "ballast/core/result.hpp"
 
@@ -18,6 +19,14 @@ namespace ballast::pricing {
 enum class OptionKind : std::uint8_t { call, put };
 
 const char* option_kind_name(OptionKind kind) noexcept;
+
+// +1 for calls, -1 for puts: the sign w every pricing kernel carries.
+inline double omega_of(OptionKind kind) noexcept { return kind == OptionKind::put ? -1.0 : 1.0; }
+
+// The shortest digits that read back to the same double ("0.1", "-1e-300", "nan", "inf").
+std::string shortest_digits(double value);
+// The message of every pricing input check: "strike must be positive and finite, got -5".
+Error invalid_field(const char* name, double value, const char* wanted);
 
 // Black-Scholes-Merton on a spot: rate r, dividend (or borrow, or foreign rate) yield q.
 struct BsmInput {

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -706,8 +705,6 @@ Answer solve(const Quote<double>& q) {
   return {Fault::none, 0.0, s / r.sqrt_expiry};
 }
 
-double omega_of(OptionKind kind) { return kind == OptionKind::put ? -1.0 : 1.0; }
-
 // ---------------------------------------------------------------------------------------------
 // The batch: validation option by option, then each stage on full lanes, blocks of options at a
 // time: reduction, the first pass, and the second iteration where it is wanted.
@@ -885,20 +882,8 @@ std::size_t solve_block(const Columns& in, std::size_t first, std::size_t end, B
 // ---------------------------------------------------------------------------------------------
 // Messages.
 
-std::string shortest(double value) {
-  char buffer[32];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  BALLAST_ASSERT(ec == std::errc{});
-  return std::string(buffer, end);
-}
-
-Error field_error(const char* name, double value, const char* wanted) {
-  return make_error(ErrorCode::invalid_input,
-                    std::string(name) + " must be " + wanted + ", got " + shortest(value));
-}
-
 Error positive_error(const char* name, double value) {
-  return field_error(name, value, "positive and finite");
+  return invalid_field(name, value, "positive and finite");
 }
 
 Result<double> answer_or_error(OptionKind kind, double price, const Answer& a) {
@@ -906,11 +891,11 @@ Result<double> answer_or_error(OptionKind kind, double price, const Answer& a) {
     case Fault::below_intrinsic:
       return make_error(
           ErrorCode::invalid_input,
-          "price " + shortest(price) + " is below the intrinsic value " + shortest(a.bound));
+          "price " + shortest_digits(price) + " is below the intrinsic value " + shortest_digits(a.bound));
     case Fault::at_upper_bound:
       return make_error(ErrorCode::invalid_input,
-                        "price " + shortest(price) + " is at or above the upper bound " +
-                            shortest(a.bound) +
+                        "price " + shortest_digits(price) + " is at or above the upper bound " +
+                            shortest_digits(a.bound) +
                             (kind == OptionKind::call ? " (discounted forward for a call)"
                                                       : " (discounted strike for a put)"));
     default: return a.vol;
@@ -918,10 +903,10 @@ Result<double> answer_or_error(OptionKind kind, double price, const Answer& a) {
 }
 
 // The message for what check_black76 found.
-Error black76_field_error(Fault fault, double price, double forward, double strike,
+Error black76_invalid_field(Fault fault, double price, double forward, double strike,
                           double expiry_years, double discount) {
   switch (fault) {
-    case Fault::price: return field_error("price", price, "finite");
+    case Fault::price: return invalid_field("price", price, "finite");
     case Fault::forward: return positive_error("forward", forward);
     case Fault::strike: return positive_error("strike", strike);
     case Fault::expiry: return positive_error("expiry", expiry_years);
@@ -940,7 +925,7 @@ Result<double> implied_vol_black76(OptionKind kind, double price, double forward
                                    double expiry_years, double discount) {
   const Fault fault = check_black76(price, forward, strike, expiry_years, discount);
   if (fault != Fault::none) {
-    return black76_field_error(fault, price, forward, strike, expiry_years, discount);
+    return black76_invalid_field(fault, price, forward, strike, expiry_years, discount);
   }
   return answer_or_error(kind, price,
                          solve({omega_of(kind), price, exact_product(forward, discount),
@@ -949,12 +934,12 @@ Result<double> implied_vol_black76(OptionKind kind, double price, double forward
 
 Result<double> implied_vol_bsm(OptionKind kind, double price, double spot, double strike,
                                double expiry_years, double rate, double dividend) {
-  if (!std::isfinite(price)) return field_error("price", price, "finite");
+  if (!std::isfinite(price)) return invalid_field("price", price, "finite");
   if (!positive_finite(spot)) return positive_error("spot", spot);
   if (!positive_finite(strike)) return positive_error("strike", strike);
   if (!positive_finite(expiry_years)) return positive_error("expiry", expiry_years);
-  if (!std::isfinite(rate)) return field_error("rate", rate, "finite");
-  if (!std::isfinite(dividend)) return field_error("dividend", dividend, "finite");
+  if (!std::isfinite(rate)) return invalid_field("rate", rate, "finite");
+  if (!std::isfinite(dividend)) return invalid_field("dividend", dividend, "finite");
   // Discounted as price_bsm discounts (black_kernel.hpp, bsm_lanes and d_terms).
   const Exact<double> a = exact_product(spot, dmath::exp(-dividend * expiry_years));
   const Exact<double> b = exact_product(strike, dmath::exp(-rate * expiry_years));
