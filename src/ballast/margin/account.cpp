@@ -1,0 +1,1 @@
+#include "ballast/margin/account.hpp"

@@ -1,0 +1,1 @@
+#include "ballast/margin/requirement.hpp"

@@ -1,0 +1,1 @@
+#include "ballast/market/instrument.hpp"
