@@ -16,6 +16,7 @@ struct Id {
 };
 
 using AssetId = Id<struct AssetIdTag, std::uint32_t>;
+using InstrumentId = Id<struct InstrumentIdTag, std::uint32_t>;
 using AccountId = Id<struct AccountIdTag, std::uint64_t>;
 using SubAccountId = Id<struct SubAccountIdTag, std::uint64_t>;
 // The client's idempotency key: a retry carries the same one (TigerBeetle's reliable submission).
