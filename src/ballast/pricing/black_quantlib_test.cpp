@@ -1,5 +1,6 @@
 // Our Black-Scholes-Merton and Black-76 against QuantLib 1.29 (AnalyticEuropeanEngine and
-// blackFormula) over a broad seeded grid; Haug's published values through our own functions;
+// blackFormula) over a broad seeded grid, and our Black-76 implied vol against its
+// blackFormulaImpliedStdDev near the money; Haug's published values through our own functions;
 // vanna and volga, which QuantLib does not compute, against finite differences of our delta and
 // vega. Each grid test prints its worst case per quantity (|d|/tol <= 1 passes).
 
@@ -17,13 +18,13 @@
 
 #include "ballast/core/random.hpp"
 #include "ballast/pricing/black.hpp"
+#include "ballast/pricing/implied_vol.hpp"
 #include "ballast/pricing/testing/option_grid.hpp"
 #include "ballast/pricing/testing/quantlib_peer.hpp"
 
 namespace ballast::pricing {
 namespace {
 
-using peer::PeerGreeks;
 using peer::random_black76;
 using peer::random_bsm;
 
@@ -135,21 +136,22 @@ double unit_scale(Unit unit, double underlying) {
   return 0.0;
 }
 
+// The Greeks QuantLib computes (the peer leaves vanna and volga at 0; they are checked against
+// finite differences below).
 struct Field {
-  const char* name;
-  double Greeks::*ours;
-  double PeerGreeks::*theirs;
+  const char* name;  // QuantLib's
+  double Greeks::*member;
   Unit unit;
 };
 
 constexpr Field kFields[] = {
-    {"price", &Greeks::price, &PeerGreeks::price, Unit::money},
-    {"delta", &Greeks::delta, &PeerGreeks::delta, Unit::delta},
-    {"gamma", &Greeks::gamma, &PeerGreeks::gamma, Unit::gamma},
-    {"vega", &Greeks::vega, &PeerGreeks::vega, Unit::money},
-    {"theta", &Greeks::theta, &PeerGreeks::theta, Unit::money},
-    {"rho", &Greeks::rho, &PeerGreeks::rho, Unit::money},
-    {"dividendRho", &Greeks::dividend_rho, &PeerGreeks::dividend_rho, Unit::money},
+    {"price", &Greeks::price, Unit::money},
+    {"delta", &Greeks::delta, Unit::delta},
+    {"gamma", &Greeks::gamma, Unit::gamma},
+    {"vega", &Greeks::vega, Unit::money},
+    {"theta", &Greeks::theta, Unit::money},
+    {"rho", &Greeks::rho, Unit::money},
+    {"dividendRho", &Greeks::dividend_rho, Unit::money},
 };
 
 class VersusQuantLib {
@@ -159,14 +161,14 @@ class VersusQuantLib {
     black_formula_ = &report_.add("blackFormula", kVersusQuantLib);
   }
 
-  void add(const Greeks& ours, const PeerGreeks& theirs, double black_formula, double underlying,
+  void add(const Greeks& ours, const Greeks& quantlib, double black_formula, double underlying,
            const std::string& where) {
     for (std::size_t i = 0; i < std::size(kFields); ++i) {
       const Field& field = kFields[i];
-      EXPECT_TRUE(worst_[i]->add(ours.*field.ours, theirs.*field.theirs,
+      EXPECT_TRUE(worst_[i]->add(ours.*field.member, quantlib.*field.member,
                                  unit_scale(field.unit, underlying), where))
-          << field.name << ": " << where << " ours " << ours.*field.ours << " QuantLib "
-          << theirs.*field.theirs;
+          << field.name << ": " << where << " ours " << ours.*field.member << " QuantLib "
+          << quantlib.*field.member;
     }
     EXPECT_TRUE(black_formula_->add(ours.price, black_formula, underlying, where))
         << "blackFormula: " << where << " ours " << ours.price << " QuantLib " << black_formula;
@@ -191,7 +193,7 @@ TEST(BlackVersusQuantLib, BsmGrid) {
 
 // Black-76 through the BSM engine on S = F, q = r: QuantLib's rho + dividendRho is ours (the
 // forward held), and ours has no dividend rho.
-PeerGreeks as_black76(PeerGreeks quantlib) {
+Greeks as_black76(Greeks quantlib) {
   quantlib.rho += quantlib.dividend_rho;
   quantlib.dividend_rho = 0;
   return quantlib;
@@ -206,6 +208,40 @@ TEST(BlackVersusQuantLib, Black76Grid) {
     report.add(price_black76(in).value(), as_black76(quantlib.black76(in)),
                peer::quantlib_black_formula(in), in.forward, describe(in));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Implied volatility against QuantLib's blackFormulaImpliedStdDev, the peer of pricing_bench's
+// BM_PeerQuantLib_ImpliedVol, so that the benchmark is known to time the same computation: 300
+// Black-76 options of the grid within one total standard deviation of the money
+// (|ln(F/K)| <= vol sqrt(T)), priced by price_black76 and inverted by both. QuantLib solves to
+// kQuantLibImpliedStdDevAccuracy (1e-12) in vol sqrt(T), at most 2e-11 in vol on the grid's
+// shortest expiry; the two must agree within 1e-8 in vol.
+
+constexpr int kImpliedVolCases = 300;
+constexpr Tolerance kImpliedVolVersusQuantLib{0, 1e-8};
+
+TEST(ImpliedVolVersusQuantLib, NearTheMoneyBlack76) {
+  CounterRng rng(20250102, 5);
+  Report report("Black-76 implied vol vs QuantLib blackFormulaImpliedStdDev, near the money:");
+  Worst& worst = report.add("impliedVol", kImpliedVolVersusQuantLib);
+  int cases = 0;
+  for (int draws = 0; cases < kImpliedVolCases && draws < kGridSize; ++draws) {
+    const Black76Input in = random_black76(rng);
+    if (std::fabs(std::log(in.forward / in.strike)) > in.vol * std::sqrt(in.expiry_years)) {
+      continue;
+    }
+    ++cases;
+    const double price = price_black76(in).value().price;
+    const Result<double> ours = implied_vol_black76(in.kind, price, in.forward, in.strike,
+                                                    in.expiry_years, in.discount);
+    const double quantlib = peer::quantlib_implied_vol(in, price);
+    const std::string where = describe(in);
+    ASSERT_TRUE(ours.ok()) << where;
+    EXPECT_TRUE(worst.add(*ours, quantlib, 1.0, where))
+        << where << " ours " << *ours << " QuantLib " << quantlib;
+  }
+  EXPECT_EQ(cases, kImpliedVolCases);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,10 +50,11 @@ Result<double> implied_vol_bsm(OptionKind kind, double price, double spot, doubl
 
 // One Black-76 implied volatility per lane (structure of arrays, all spans the same length),
 // 4 options at a time: about 155 ns per option with AVX2, against 380 on the baseline's SSE and
-// 400 through the scalar entry point (implied_vol_bench). `isa` picks the path as in
-// black_batch.hpp (Isa::avx512 runs the AVX2 one: 8 lanes took different branches too often to
-// gain); every path returns the scalar entry point's bits. Lanes with invalid or unattainable
-// inputs get NaN; returns how many lanes did.
+// 400 through the scalar entry point (pricing_bench: BM_Ballast_ImpliedVolBatch/avx2, /scalar,
+// BM_Ballast_ImpliedVolScalarApi). `isa` picks the path as in black_batch.hpp (Isa::avx512 runs
+// the AVX2 one: 8 lanes took different branches too often to gain); every path returns the
+// scalar entry point's bits. Lanes with invalid or unattainable inputs get NaN; returns how many
+// lanes did.
 std::size_t implied_vol_black76_batch(std::span<const OptionKind> kind,
                                       std::span<const double> price,
                                       std::span<const double> forward,

@@ -14,6 +14,7 @@
 #include <ql/time/daycounters/actual365fixed.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include "ballast/core/assert.hpp"
 
@@ -67,7 +68,7 @@ struct QuantLibPeer::Impl {
   // calculate, read the results. Going to the engine directly skips building an instrument per
   // option, the cost QuantLib users avoid by reusing objects; payoff and exercise are the option
   // itself and are made per call.
-  PeerGreeks value(OptionKind kind, double strike, double expiry_years) {
+  Greeks value(OptionKind kind, double strike, double expiry_years) {
     auto* arguments = dynamic_cast<ql::VanillaOption::arguments*>(engine->getArguments());
     BALLAST_ASSERT(arguments != nullptr);
     arguments->payoff = ql::ext::make_shared<ql::PlainVanillaPayoff>(option_type(kind), strike);
@@ -78,15 +79,22 @@ struct QuantLibPeer::Impl {
     engine->calculate();
     const auto* results = dynamic_cast<const ql::VanillaOption::results*>(engine->getResults());
     BALLAST_ASSERT(results != nullptr);
-    return {results->value, results->delta, results->gamma,      results->vega,
-            results->theta, results->rho,   results->dividendRho};
+    Greeks greeks;
+    greeks.price = results->value;
+    greeks.delta = results->delta;
+    greeks.gamma = results->gamma;
+    greeks.vega = results->vega;
+    greeks.theta = results->theta;
+    greeks.rho = results->rho;
+    greeks.dividend_rho = results->dividendRho;
+    return greeks;
   }
 };
 
 QuantLibPeer::QuantLibPeer() : impl_(std::make_unique<Impl>()) {}
 QuantLibPeer::~QuantLibPeer() = default;
 
-PeerGreeks QuantLibPeer::bsm(const BsmInput& input) {
+Greeks QuantLibPeer::bsm(const BsmInput& input) {
   impl_->spot->setValue(input.spot);
   impl_->rate->setValue(input.rate);
   impl_->dividend->setValue(input.dividend);
@@ -94,7 +102,7 @@ PeerGreeks QuantLibPeer::bsm(const BsmInput& input) {
   return impl_->value(input.kind, input.strike, input.expiry_years);
 }
 
-PeerGreeks QuantLibPeer::black76(const Black76Input& input) {
+Greeks QuantLibPeer::black76(const Black76Input& input) {
   // A forward is a spot whose yield equals the rate: F e^(-qT) / e^(-rT) = F.
   const double rate = -std::log(input.discount) / input.expiry_years;
   return bsm({input.kind, input.forward, input.strike, input.expiry_years, rate, rate, input.vol});
@@ -113,16 +121,32 @@ double quantlib_black_formula(const BsmInput& input) {
       Black76Input{input.kind, forward, input.strike, t, discount, input.vol});
 }
 
-PeerGreeks quantlib_black_calculator(const BsmInput& input) {
+Greeks quantlib_black_calculator(const BsmInput& input) {
   const double t = input.expiry_years;
   const double rate_discount = std::exp(-input.rate * t);
   const double forward = input.spot * std::exp(-input.dividend * t) / rate_discount;
   const ql::BlackCalculator calculator(option_type(input.kind), input.strike, forward,
                                        input.vol * std::sqrt(t), rate_discount);
-  return {calculator.value(),           calculator.delta(input.spot),
-          calculator.gamma(input.spot), calculator.vega(t),
-          calculator.theta(input.spot, t), calculator.rho(t),
-          calculator.dividendRho(t)};
+  Greeks greeks;
+  greeks.price = calculator.value();
+  greeks.delta = calculator.delta(input.spot);
+  greeks.gamma = calculator.gamma(input.spot);
+  greeks.vega = calculator.vega(t);
+  greeks.theta = calculator.theta(input.spot, t);
+  greeks.rho = calculator.rho(t);
+  greeks.dividend_rho = calculator.dividendRho(t);
+  return greeks;
+}
+
+double quantlib_implied_vol(const Black76Input& input, double price) {
+  try {
+    const double std_dev = ql::blackFormulaImpliedStdDev(
+        option_type(input.kind), input.strike, input.forward, price, input.discount,
+        /*displacement=*/0.0, /*guess=*/ql::Null<ql::Real>(), kQuantLibImpliedStdDevAccuracy);
+    return std_dev / std::sqrt(input.expiry_years);
+  } catch (const ql::Error&) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
 }
 
 }  // namespace ballast::pricing::peer

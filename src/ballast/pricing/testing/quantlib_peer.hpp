@@ -7,23 +7,15 @@
 // today + days. Expiries must therefore be whole days: expiry_years == days / 365.0, days >= 1.
 // Black-76 is the same process with S = F and q = r = -ln(df) / T, so QuantLib's rho +
 // dividend_rho is our Black-76 rho (-T V: the forward held, the discount factor moved).
+//
+// Price and Greeks come back as black.hpp's Greeks, whose units are QuantLib's. QuantLib computes
+// no vanna or volga: those two fields are always 0 here and must not be compared.
 
 #include <memory>
 
 #include "ballast/pricing/black.hpp"
 
 namespace ballast::pricing::peer {
-
-// What AnalyticEuropeanEngine reports, in black.hpp's units (QuantLib's are the same).
-struct PeerGreeks {
-  double price = 0;
-  double delta = 0;
-  double gamma = 0;
-  double vega = 0;
-  double theta = 0;
-  double rho = 0;
-  double dividend_rho = 0;
-};
 
 // One set of QuantLib quotes, curves, process and engine built once; each call sets the quote
 // values and recalculates the engine. This is how QuantLib is meant to be used for many
@@ -35,8 +27,9 @@ class QuantLibPeer {
   QuantLibPeer(const QuantLibPeer&) = delete;
   QuantLibPeer& operator=(const QuantLibPeer&) = delete;
 
-  PeerGreeks bsm(const BsmInput& input);
-  PeerGreeks black76(const Black76Input& input);
+  // QuantLib's price, delta, gamma, vega, theta, rho and dividendRho; vanna = volga = 0.
+  Greeks bsm(const BsmInput& input);
+  Greeks black76(const Black76Input& input);
 
  private:
   struct Impl;
@@ -48,7 +41,20 @@ class QuantLibPeer {
 double quantlib_black_formula(const Black76Input& input);
 double quantlib_black_formula(const BsmInput& input);
 // QuantLib's leanest path to price and Greeks: BlackCalculator on the forward, no engine, quotes
-// or term structures (what a QuantLib user who cares about speed would call).
-PeerGreeks quantlib_black_calculator(const BsmInput& input);
+// or term structures (what a QuantLib user who cares about speed would call). vanna = volga = 0.
+Greeks quantlib_black_calculator(const BsmInput& input);
+
+// The accuracy quantlib_implied_vol asks of QuantLib's solver: an absolute bound on the total
+// standard deviation vol sqrt(T) (its NewtonSafe stops once a step is below it; QuantLib's
+// default is 1e-6). At 1e-12 it converges, without throwing, on every option of pricing_bench's
+// books and black_quantlib_test's check.
+inline constexpr double kQuantLibImpliedStdDevAccuracy = 1e-12;
+
+// QuantLib's Black-76 implied volatility: blackFormulaImpliedStdDev (its own Corrado-Miller
+// guess, then a safeguarded Newton solve on the out-of-the-money side to
+// kQuantLibImpliedStdDevAccuracy in std dev, at most 100 evaluations) on the forward, strike,
+// discount and kind of `input` (its vol is ignored), divided by sqrt(expiry_years). NaN where
+// QuantLib throws (no bracket, no convergence, a price outside its bounds).
+double quantlib_implied_vol(const Black76Input& input, double price);
 
 }  // namespace ballast::pricing::peer
