@@ -66,6 +66,7 @@ struct DTerms {
   V d1;
   V discounted_forward;  // A
   V discounted_strike;   // B
+  V forward_ratio;       // A/B
 };
 
 template <typename V>
@@ -74,13 +75,43 @@ inline DTerms<V> d_terms(const BlackLanes<V>& in) {
   const V s = in.vol * sqrt_t;
   const V a = in.underlying * in.carry_discount;
   const V b = in.strike * in.rate_discount;
-  const V log_moneyness = log(a / b);
+  const V forward_ratio = a / b;
+  const V log_moneyness = log(forward_ratio);
   const V d1_at_zero_vol = select(log_moneyness > 0.0, broadcast<V>(40.0),
                                   select(log_moneyness < 0.0, broadcast<V>(-40.0),
                                          broadcast<V>(0.0)));
   const V inverse_s = 1.0 / s;
   const V d1 = select(s > 0.0, log_moneyness * inverse_s + 0.5 * s, d1_at_zero_vol);
-  return {sqrt_t, s, inverse_s, d1, a, b};
+  return {sqrt_t, s, inverse_s, d1, a, b, forward_ratio};
+}
+
+// N(w d1), N(w d2) and the density at d1.
+template <typename V>
+struct Normals {
+  V n1;
+  V n2;
+  V pdf1;
+};
+
+// The kernel at d2 comes from the one at d1, e^(-d2^2/2) = e^(-d1^2/2) A/B (because
+// d1 s - s^2/2 = ln(A/B)), which saves an exp per option. That fails only where the d1 kernel is
+// flushed to 0 (|d1| beyond the tail end) while d2 is not, i.e. d1 in (37, 37 + s]: those lanes
+// take the kernel directly, and a vector computes it only when one of its lanes needs it.
+template <typename V>
+inline Normals<V> normals(const BlackLanes<V>& in, const DTerms<V>& d, V d2) {
+  const V a1 = abs(d.d1);
+  const V a2 = abs(d2);
+  const MaskOf<V> d2_beyond = a2 > kNormalTailEnd;
+  const V kernel1 = tail_kernel(a1);
+  // Where d2 is beyond, the ratio may be huge or tiny: zero it first so no lane computes a
+  // subnormal (a hundred cycles each) or 0 * inf.
+  V kernel2 = kernel1 * select(d2_beyond, broadcast<V>(0.0), d.forward_ratio);
+  const MaskOf<V> direct = (a1 > kNormalTailEnd) & (a2 <= kNormalTailEnd);
+  if (any(direct)) kernel2 = select(direct, tail_kernel(a2), kernel2);
+  const Pair<V> erfcx =
+      erfcx_to_tail_end_pair(tail_clamped(a1) * kInvSqrt2, tail_clamped(a2) * kInvSqrt2);
+  return {ncdf_from(in.omega * d.d1, kernel1, erfcx.first),
+          ncdf_from(in.omega * d2, kernel2, erfcx.second), kernel1 * kInvSqrt2Pi};
 }
 
 // w (A N1 - B N2), held at or above the discounted intrinsic value max(w (A - B), 0): in the far
@@ -97,19 +128,18 @@ inline V bounded_price(const BlackLanes<V>& in, const DTerms<V>& d, V a_n1, V b_
 template <typename V>
 inline V black_price(const BlackLanes<V>& in) {
   const DTerms<V> d = d_terms(in);
-  const V n1 = ncdf(in.omega * d.d1);
-  const V n2 = ncdf(in.omega * (d.d1 - d.s));
-  return bounded_price(in, d, d.discounted_forward * n1, d.discounted_strike * n2);
+  const Normals<V> n = normals(in, d, d.d1 - d.s);
+  return bounded_price(in, d, d.discounted_forward * n.n1, d.discounted_strike * n.n2);
 }
 
 template <Model M, typename V>
 inline GreeksLanes<V> black_greeks(const BlackLanes<V>& in) {
   const DTerms<V> d = d_terms(in);
   const V d2 = d.d1 - d.s;
-  const NormalAt<V> at_d1 = normal_at(in.omega * d.d1);  // pdf is even: pdf(w d1) = pdf(d1)
-  const V n1 = at_d1.cdf;
-  const V n2 = ncdf(in.omega * d2);
-  const V pdf1 = at_d1.pdf;
+  const Normals<V> n = normals(in, d, d2);
+  const V n1 = n.n1;
+  const V n2 = n.n2;
+  const V pdf1 = n.pdf1;
   const V a_n1 = d.discounted_forward * n1;
   const V b_n2 = d.discounted_strike * n2;
   const MaskOf<V> live = d.s > 0.0;

@@ -92,6 +92,31 @@ inline V select(M mask, V a, V b) {
   return mask ? a : b;
 }
 
+// Whether any lane of a comparison result is set: lets a kernel skip a rare correction that no
+// lane of this vector needs. Each lane's result still depends only on that lane's inputs.
+template <typename M>
+inline bool any(M mask) {
+  if constexpr (std::is_same_v<M, bool>) {
+    return mask;
+  }
+#if defined(__AVX__)
+  else if constexpr (std::is_same_v<M, I4>) {
+    return _mm256_movemask_pd(std::bit_cast<__m256d>(mask)) != 0;
+  }
+#endif
+#if defined(__AVX512F__)
+  else if constexpr (std::is_same_v<M, I8>) {
+    const __m512i bits = std::bit_cast<__m512i>(mask);
+    return _mm512_test_epi64_mask(bits, bits) != 0;
+  }
+#endif
+  else {
+    std::int64_t lanes_or = 0;
+    for (std::size_t i = 0; i < sizeof(M) / sizeof(std::int64_t); ++i) lanes_or |= mask[i];
+    return lanes_or != 0;
+  }
+}
+
 template <typename V>
 inline IntOf<V> to_bits(V value) {
   return std::bit_cast<IntOf<V>>(value);
@@ -273,6 +298,35 @@ inline constexpr double kErfcxPolynomial[] = {
     1.095995661000491,
 };
 
+// The same function in t = (kErfcxTailScale x - 4) / (x + 4), which maps [0, 26.9] onto
+// [-1, 1]: enough for the normal tail end (37/sqrt 2 = 26.2) at degree 22 instead of 26.
+inline constexpr double kErfcxTailScale = 83.0 / 64.0;
+inline constexpr double kErfcxTailPolynomial[] = {
+    4.0317414454297844e-11,
+    -1.7693878983456566e-10,
+    -6.107138391377893e-10,
+    2.7054142254503438e-09,
+    5.8466154166160675e-09,
+    -3.065317126574299e-08,
+    -4.174921810194029e-08,
+    3.500778111104646e-07,
+    6.470328872028619e-08,
+    -3.957104282209782e-06,
+    6.343812099839641e-06,
+    3.3786173577212585e-05,
+    -0.00017481490315799785,
+    0.00013447946667531678,
+    0.0019941728715117757,
+    -0.012420123920964815,
+    0.04494701445503716,
+    -0.1217588434157057,
+    0.2670628448343927,
+    -0.4915514486838053,
+    0.7735097252820369,
+    -1.0506885870899312,
+    1.2364003127964687,
+};
+
 // Scaled complementary error function e^(x^2) erfc(x) for x >= 0 (and +inf), within 7 ulp.
 // Mapping [0, inf) onto [-1, 1) lets one polynomial cover the whole half-line.
 template <typename V>
@@ -281,6 +335,26 @@ inline V erfcx_nonnegative(V x) {
   V y = (x - 4.0) * inverse;
   y = select(x == HUGE_VAL, broadcast<V>(1.0), y);
   return polynomial(y, kErfcxPolynomial) * inverse;
+}
+
+template <typename V>
+struct Pair {
+  V first;
+  V second;
+};
+
+// erfcx at two arguments in [0, 26.9] (the option kernels' range, up to the normal tail end)
+// with the shorter polynomial and one division: 1/(x1 + 4) and 1/(x2 + 4) both come from
+// 1/((x1 + 4)(x2 + 4)). Divisions are the dearest operation in the vector kernels.
+template <typename V>
+inline Pair<V> erfcx_to_tail_end_pair(V x1, V x2) {
+  const V shifted1 = x1 + 4.0;
+  const V shifted2 = x2 + 4.0;
+  const V inverse_product = 1.0 / (shifted1 * shifted2);
+  const V inverse1 = inverse_product * shifted2;
+  const V inverse2 = inverse_product * shifted1;
+  return {polynomial((x1 * kErfcxTailScale - 4.0) * inverse1, kErfcxTailPolynomial) * inverse1,
+          polynomial((x2 * kErfcxTailScale - 4.0) * inverse2, kErfcxTailPolynomial) * inverse2};
 }
 
 // e^(-a^2/2) for a >= 0 with a^2 taken exactly as hi + lo (Dekker's product, Veltkamp's split),
@@ -312,15 +386,31 @@ inline constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 // the split in gaussian_kernel finite.
 inline constexpr double kNormalTailEnd = 37.0;
 
+// |z| held at the tail end, where the functions below evaluate.
+template <typename V>
+inline V tail_clamped(V a) {
+  return select(a > kNormalTailEnd, broadcast<V>(kNormalTailEnd), a);
+}
+
+// e^(-a^2/2) for a = |z|, exactly 0 beyond the tail end.
+template <typename V>
+inline V tail_kernel(V a) {
+  return select(a > kNormalTailEnd, broadcast<V>(0.0), gaussian_kernel(tail_clamped(a)));
+}
+
+// N(z) from the kernel e^(-z^2/2) and erfcx(|z|/sqrt 2): N(-|z|) = kernel erfcx / 2.
+template <typename V>
+inline V ncdf_from(V z, V kernel, V erfcx_value) {
+  const V lower_tail = 0.5 * kernel * erfcx_value;
+  return select(z < 0.0, lower_tail, 1.0 - lower_tail);
+}
+
 template <typename V>
 inline NormalAt<V> normal_at(V z) {
   const V a = abs(z);
-  const MaskOf<V> beyond = a > kNormalTailEnd;
-  const V a_in = select(beyond, broadcast<V>(kNormalTailEnd), a);
-  const V zero = broadcast<V>(0.0);
-  const V kernel = select(beyond, zero, gaussian_kernel(a_in));
-  const V lower_tail = 0.5 * kernel * erfcx_nonnegative(a_in * kInvSqrt2);  // N(-|z|)
-  return {select(z < 0.0, lower_tail, 1.0 - lower_tail), kernel * kInvSqrt2Pi};
+  const V kernel = tail_kernel(a);
+  return {ncdf_from(z, kernel, erfcx_nonnegative(tail_clamped(a) * kInvSqrt2)),
+          kernel * kInvSqrt2Pi};
 }
 
 template <typename V>
@@ -330,10 +420,7 @@ inline V ncdf(V z) {
 
 template <typename V>
 inline V npdf(V z) {
-  const V a = abs(z);
-  const MaskOf<V> beyond = a > kNormalTailEnd;
-  const V kernel = gaussian_kernel(select(beyond, broadcast<V>(kNormalTailEnd), a));
-  return select(beyond, broadcast<V>(0.0), kernel * kInvSqrt2Pi);
+  return tail_kernel(abs(z)) * kInvSqrt2Pi;
 }
 
 }  // inline namespace BALLAST_LANES_NAMESPACE

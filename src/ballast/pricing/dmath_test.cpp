@@ -85,6 +85,20 @@ TEST(DmathLog, WithinOneUlpOverTheRange) {
   RecordProperty("worst_ulps", std::to_string(worst));
 }
 
+TEST(DmathErfcx, PairToTheTailEndWithinNineUlp) {
+  Uniform draw{CounterRng(1, 4)};
+  double worst = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const double x1 = i % 2 ? draw(0, 5) : draw(0, 26.9);
+    const double x2 = draw(0, 26.9);
+    const Pair<double> pair = erfcx_to_tail_end_pair(x1, x2);
+    worst = std::max(worst, ulps(pair.first, exp_of_scaled_square(x1, 1.0L) * erfcl(x1)));
+    worst = std::max(worst, ulps(pair.second, exp_of_scaled_square(x2, 1.0L) * erfcl(x2)));
+  }
+  EXPECT_LE(worst, 9.0);
+  RecordProperty("worst_ulps", std::to_string(worst));
+}
+
 TEST(DmathErfcx, WithinSevenUlp) {
   EXPECT_EQ(erfcx_nonnegative(HUGE_VAL), 0.0);
   Uniform draw{CounterRng(1, 3)};
