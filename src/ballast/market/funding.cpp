@@ -66,6 +66,12 @@ std::optional<Ratio> premium_from_impact(Price impact_bid, Price impact_ask, Pri
   return relative_to_index(bid_above - ask_below, index);
 }
 
+std::optional<Ratio> premium(const FundingParams& params, const PremiumInputs& inputs) {
+  return params.impact_premium
+             ? premium_from_impact(inputs.impact_bid, inputs.impact_ask, inputs.index)
+             : premium_from_mark(inputs.mark, inputs.index);
+}
+
 std::optional<Ratio> average_premium(std::span<const Ratio> samples) {
   if (samples.empty()) return std::nullopt;
   int128 sum = 0;  // 2^63 samples of 2^63 cannot overflow 2^127

@@ -28,6 +28,16 @@ std::optional<Ratio> premium_from_mark(Price mark, Price index);
 // while the index lies between the impact prices.
 std::optional<Ratio> premium_from_impact(Price impact_bid, Price impact_ask, Price index);
 
+// The premium the instrument's funding parameters ask for: from impact prices when
+// impact_premium is set (dYdX), from mark vs index otherwise.
+struct PremiumInputs {
+  Price mark;
+  Price index;
+  Price impact_bid;
+  Price impact_ask;
+};
+std::optional<Ratio> premium(const FundingParams& params, const PremiumInputs& inputs);
+
 // The mean of premium samples (dYdX samples each minute and averages over the hour), toward
 // zero; nullopt for no samples.
 std::optional<Ratio> average_premium(std::span<const Ratio> samples);

@@ -56,6 +56,14 @@ TEST(FundingPremium, DydxImpactPrices) {
   EXPECT_EQ(premium_from_impact(price("1"), price("2"), Price{}), std::nullopt);
 }
 
+TEST(FundingPremium, TheInstrumentChoosesTheSource) {
+  const PremiumInputs inputs{price("50500"), price("50000"), price("50100"), price("50200")};
+  FundingParams params;
+  EXPECT_EQ(premium(params, inputs), ratio("0.01"));
+  params.impact_premium = true;
+  EXPECT_EQ(premium(params, inputs), ratio("0.002"));
+}
+
 TEST(FundingPremium, AverageOfSamplesTowardZero) {
   const std::vector<Ratio> rising{ratio("0.001"), ratio("0.002"), ratio("-0.0005")};
   EXPECT_EQ(average_premium(rising), ratio("0.000833333333"));

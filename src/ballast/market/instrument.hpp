@@ -49,8 +49,15 @@ struct Instrument {
   OptionKind option_kind = OptionKind::call;
   FundingParams funding;  // perpetual only
 
-  bool price_on_tick(Price price) const noexcept { return price.raw() % tick.raw() == 0; }
-  bool size_on_lot(Quantity size) const noexcept { return size.raw() % lot.raw() == 0; }
+  // Arithmetic only (a negative price can be on tick); for a valid instrument.
+  bool price_on_tick(Price price) const noexcept {
+    BALLAST_ASSERT(tick.raw() > 0);
+    return price.raw() % tick.raw() == 0;
+  }
+  bool size_on_lot(Quantity size) const noexcept {
+    BALLAST_ASSERT(lot.raw() > 0);
+    return size.raw() % lot.raw() == 0;
+  }
   bool has_expiry() const noexcept {
     return kind == InstrumentKind::future || kind == InstrumentKind::option;
   }

@@ -51,7 +51,7 @@ std::optional<Price> settlement_price(const Instrument& instrument,
 }
 
 Price option_intrinsic(const Instrument& option, Price settlement) {
-  BALLAST_ASSERT(option.kind == InstrumentKind::option);
+  BALLAST_ASSERT(option.kind == InstrumentKind::option && settlement.raw() >= 0);
   // Both prices are non-negative, so the difference cannot overflow.
   const std::int64_t call = settlement.raw() - option.strike.raw();
   const std::int64_t payoff = option.option_kind == OptionKind::call ? call : -call;
