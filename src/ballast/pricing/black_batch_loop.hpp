@@ -4,7 +4,9 @@
 // four entry points that black_batch.cpp dispatches to.
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "ballast/pricing/black_batch.hpp"
 #include "ballast/pricing/black_kernel.hpp"
@@ -31,8 +33,31 @@ inline V load(const double* column, std::size_t first, std::size_t count) {
   return out;
 }
 
+// The option kinds of one full vector, one byte each.
+template <std::size_t Width>
+struct KindBytes;
+template <>
+struct KindBytes<4> {
+  using type = std::uint8_t __attribute__((vector_size(4)));
+};
+template <>
+struct KindBytes<8> {
+  using type = std::uint8_t __attribute__((vector_size(8)));
+};
+
+// +1 for calls, -1 for puts. A full vector widens its kind bytes in registers: building the
+// lanes through memory stalls the load that follows the eight scalar stores.
 template <typename V>
 inline V load_omega(const OptionKind* kind, std::size_t first, std::size_t count) {
+  if constexpr (!std::is_same_v<V, double>) {
+    if (count == kWidth<V>) {
+      typename KindBytes<kWidth<V>>::type bytes;
+      std::memcpy(&bytes, kind + first, sizeof bytes);
+      const IntOf<V> kinds = __builtin_convertvector(bytes, IntOf<V>);
+      return select(kinds == static_cast<std::int64_t>(OptionKind::put), broadcast<V>(-1.0),
+                    broadcast<V>(1.0));
+    }
+  }
   double lanes[kWidth<V>];
   for (std::size_t i = 0; i < kWidth<V>; ++i) {
     lanes[i] = i < count && kind[first + i] == OptionKind::put ? -1.0 : 1.0;

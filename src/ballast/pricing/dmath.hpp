@@ -200,29 +200,90 @@ inline V polynomial(V x, const double (&c)[N]) {
   return low + power<kLowDegree>(x) * high;
 }
 
+// The same polynomial as four Horner chains of a quarter of the length,
+// (c_low + x^Q c_2) + x^2Q (c_3 + x^Q c_high): for the long erfcx series, whose latency (not the
+// number of operations) bounds the option kernels.
+template <typename V, std::size_t N>
+inline V polynomial4(V x, const double (&c)[N]) {
+  static_assert(N >= 8);
+  constexpr std::size_t kQ = (N + 3) / 4;  // degree step between the chains
+  constexpr std::size_t kHighEnd = N - 3 * kQ;  // c[0, kHighEnd): the highest chain
+  const V x_q = power<kQ>(x);
+  const V highest = horner<0, kHighEnd>(x, c);
+  const V upper = horner<kHighEnd, kHighEnd + kQ>(x, c);
+  const V lower = horner<kHighEnd + kQ, kHighEnd + 2 * kQ>(x, c);
+  const V lowest = horner<kHighEnd + 2 * kQ, N>(x, c);
+  return (lowest + x_q * lower) + (x_q * x_q) * (upper + x_q * highest);
+}
+
+// Lane-wise table[index] for index in [0, 16): one in-register permute on AVX-512, a gather on
+// AVX2, plain indexing otherwise. Exact in every form, so every lane type gets the same bits.
+template <typename V>
+inline V lookup16(const double (&table)[16], IntOf<V> index) {
+  if constexpr (std::is_same_v<V, double>) {
+    return table[index];
+  }
+#if defined(__AVX512F__)
+  else if constexpr (std::is_same_v<V, D8>) {
+    const __m512d low = _mm512_loadu_pd(table);
+    const __m512d high = _mm512_loadu_pd(table + 8);
+    return _mm512_permutex2var_pd(low, std::bit_cast<__m512i>(index), high);
+  }
+#endif
+#if defined(__AVX2__)
+  else if constexpr (std::is_same_v<V, D4>) {
+    return _mm256_i64gather_pd(table, std::bit_cast<__m256i>(index), 8);
+  }
+#endif
+  else {
+    V out{};
+    for (int i = 0; i < Lanes<V>::width; ++i) out[i] = table[index[i]];
+    return out;
+  }
+}
+
+// 2^(j/16) for j = 0..15 as the nearest double plus the remainder (50-digit mpmath).
+inline constexpr double kExp2SixteenthsHi[16] = {
+    1.0,                1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
+    1.189207115002721,  1.241857812073484,  1.2968395546510096, 1.3542555469368927,
+    1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
+    1.681792830507429,  1.7562521603732995, 1.8340080864093424, 1.9152065613971474};
+inline constexpr double kExp2SixteenthsLo[16] = {
+    0.0,                    8.551889705537965e-17,  -3.046782079812471e-17,
+    8.912812676025408e-17,  3.982015231465646e-17,  4.658027591836937e-17,
+    2.5382502794888315e-17, 7.70094837980299e-17,   -9.667293313452913e-17,
+    -3.483994556892796e-17, 7.949834809697621e-17,  2.4707192569797888e-17,
+    8.199010020581497e-17,  2.960140695448873e-17,  3.283107224245627e-17,
+    -1.0619946056195963e-16};
+
 // e^x, within 1 ulp; 0 below -745.2, +inf above 709.8, NaN for NaN.
 template <typename V>
 inline V exp(V x) {
-  // Reduce x = n ln2 + r with |r| <= ln2/2; ln2 in two parts so that n * kLn2Hi is exact
-  // (kLn2Hi has 32 significant bits, |n| <= 1076 needs 11).
-  constexpr double kLog2e = 1.4426950408889634074;
-  constexpr double kLn2Hi = 6.93147180369123816490e-01;
-  constexpr double kLn2Lo = 1.90821492927058770002e-10;
+  // Reduce x = (16 n + j) ln2/16 + r with |r| <= ln2/32, so e^x = 2^n 2^(j/16) e^r: the table
+  // step shortens the polynomial for e^r from degree 13 to 8, and exp is a tenth of an option's
+  // cost. ln2/16 in two parts so that k * kLn2Hi16 is exact (32 significant bits, |k| <= 17,220
+  // needs 15).
+  constexpr double kSixteenOverLn2 = 23.083120654223414;
+  constexpr double kLn2Hi16 = 6.93147180369123816490e-01 / 16.0;
+  constexpr double kLn2Lo16 = 1.90821492927058770002e-10 / 16.0;
   x = select(x > 710.0, broadcast<V>(710.0), x);
   x = select(x < -746.0, broadcast<V>(-746.0), x);
-  const V shifted = x * kLog2e + kRoundMagic;
-  const V n = shifted - kRoundMagic;
-  const V r = (x - n * kLn2Hi) - n * kLn2Lo;
-  // e^r - 1 = r + r^2 q(r), q from the Taylor series to r^13/13! (next term below 5e-18 for
-  // |r| <= 0.347).
-  constexpr double kTaylor[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0,
-                                1.0 / 3628800.0,    1.0 / 362880.0,    1.0 / 40320.0,
-                                1.0 / 5040.0,       1.0 / 720.0,       1.0 / 120.0,
-                                1.0 / 24.0,         1.0 / 6.0,         0.5};
-  const V q = polynomial(r, kTaylor);
-  const V mantissa = 1.0 + (r + (r * r) * q);
-  // Scale by 2^n in two halves so that results near the subnormal range round only once.
-  const IntOf<V> n_int = to_bits(shifted) - to_bits(broadcast<V>(kRoundMagic));
+  const V shifted = x * kSixteenOverLn2 + kRoundMagic;
+  const V k = shifted - kRoundMagic;
+  const V r = (x - k * kLn2Hi16) - k * kLn2Lo16;
+  // e^r - 1 = r + r^2 q(r), q from the Taylor series to r^8/8! (next term below 3e-21 for
+  // |r| <= 0.0217).
+  constexpr double kTaylor[] = {1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0,
+                                1.0 / 24.0,    1.0 / 6.0,    0.5};
+  const V e_r_minus_1 = r + (r * r) * polynomial(r, kTaylor);
+  const IntOf<V> k_int = to_bits(shifted) - to_bits(broadcast<V>(kRoundMagic));
+  const IntOf<V> j = k_int & 15;
+  const V table_hi = lookup16<V>(kExp2SixteenthsHi, j);
+  const V table_lo = lookup16<V>(kExp2SixteenthsLo, j);
+  const V mantissa = table_hi + (table_hi * e_r_minus_1 + table_lo);
+  // Scale by 2^n (n = floor(k / 16)) in two halves so that results near the subnormal range
+  // round only once.
+  const IntOf<V> n_int = k_int >> 4;
   const IntOf<V> n_half = n_int >> 1;
   const IntOf<V> n_rest = n_int - n_half;
   const V scale_half = from_bits<V>((n_half + 1023) << 52);
@@ -353,8 +414,8 @@ inline Pair<V> erfcx_to_tail_end_pair(V x1, V x2) {
   const V inverse_product = 1.0 / (shifted1 * shifted2);
   const V inverse1 = inverse_product * shifted2;
   const V inverse2 = inverse_product * shifted1;
-  return {polynomial((x1 * kErfcxTailScale - 4.0) * inverse1, kErfcxTailPolynomial) * inverse1,
-          polynomial((x2 * kErfcxTailScale - 4.0) * inverse2, kErfcxTailPolynomial) * inverse2};
+  return {polynomial4((x1 * kErfcxTailScale - 4.0) * inverse1, kErfcxTailPolynomial) * inverse1,
+          polynomial4((x2 * kErfcxTailScale - 4.0) * inverse2, kErfcxTailPolynomial) * inverse2};
 }
 
 // e^(-a^2/2) for a >= 0 with a^2 taken exactly as hi + lo (Dekker's product, Veltkamp's split),
