@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "ballast/market/settlement.hpp"
+
 namespace ballast::market {
 namespace {
 
@@ -385,6 +387,29 @@ RC_GTEST_PROP(TwapProperty, AverageLiesWithinTheSamples, ()) {
     RC_ASSERT(value.has_value());
     RC_ASSERT(value->price.raw() >= low && value->price.raw() <= high);
     RC_ASSERT(value->covered_ns <= window);
+  }
+}
+
+// Two independent implementations of the same integral: the streaming ring here and the batch
+// time_weighted_price that expiry settlement uses (settlement.hpp) must agree to the unit.
+RC_GTEST_PROP(TwapProperty, AgreesWithTheSettlementTwap, ()) {
+  Twap<64> twap;
+  std::vector<PriceSample> samples;
+  TimestampNs now = kT0;
+  const auto count = *rc::gen::inRange(1, 64);
+  for (int i = 0; i < count; ++i) {
+    now += *rc::gen::inRange<TimestampNs>(1, 100 * kSecond);
+    const Price price = *prices_up_to_a_million();
+    twap.record(price, now);
+    samples.push_back(PriceSample{now, price});
+  }
+  now += *rc::gen::inRange<TimestampNs>(0, 100 * kSecond);
+  const TimestampNs window = *rc::gen::inRange<TimestampNs>(1, 10000 * kSecond);
+  for (const Round round : {Round::down, Round::up}) {
+    const auto streaming = twap.average(now, window, round);
+    const auto batch = time_weighted_price(samples, now - window, now, round);
+    RC_ASSERT(streaming.has_value() && batch.has_value());
+    RC_ASSERT(streaming->price == *batch);
   }
 }
 
