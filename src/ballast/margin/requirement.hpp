@@ -189,6 +189,30 @@ inline std::optional<Money> maintenance_requirement(const RequirementRule& rule,
   return requirement(rule, MarginKind::maintenance, notional, size, open_interest);
 }
 
+// Both requirements of one position in one call (what a full recompute wants).
+struct Requirements {
+  std::optional<Money> initial;
+  std::optional<Money> maintenance;
+};
+
+inline Requirements requirements(const RequirementRule& rule, Money notional, Quantity size,
+                                 Money open_interest) {
+  if (const auto* r = std::get_if<SizeRule>(&rule)) {
+    // One square root for both: the maintenance rate is the lower, so if the size term is
+    // clearly below its threshold it is below the initial one too.
+    if (r->imf_factor.raw() != 0 && size.raw() != 0 &&
+        detail::size_term_estimate(r->imf_factor, size) >=
+            0.2 * static_cast<double>(r->maintenance_rate.raw()) * 1e-12 * detail::kScreenMargin) {
+      BALLAST_ASSERT(!notional.is_negative());
+      const int128 term = detail::size_term_up(r->imf_factor, size);
+      return {detail::notional_times_rate_up(notional, detail::premium_weight(r->initial_rate, term)),
+              detail::notional_times_rate_up(notional, detail::premium_weight(r->maintenance_rate, term))};
+    }
+  }
+  return {requirement(rule, MarginKind::initial, notional, size, open_interest),
+          requirement(rule, MarginKind::maintenance, notional, size, open_interest)};
+}
+
 // Oracle-latency buffer: an add-on of multiplier × σ_annual × √((oracle + liquidation latency) /
 // one year) × notional, ACT/365 (a year is 365 × 86,400 s). A slower oracle or a slower
 // liquidation path means more price drift before the position can be closed, so more capital.

@@ -28,9 +28,31 @@ namespace detail {
 __extension__ using uint128 = unsigned __int128;
 
 // v / 10^N rounded in the given direction, exact for every v; N a compile-time constant.
+// GCC and Clang turn a 128-bit division, even by a constant, into a call to __divti3; when the
+// quotient fits 64 bits (every result that can become a Money or Ratio does) one x86-64 divq
+// of the magnitude does it instead, exactly, and the general division is left for the rest.
 template <int N>
 inline int128 div_pow10(int128 v, Round round) {
+  static_assert(N >= 1 && N <= 19);
   constexpr int128 kDivisor = pow10_i128(N);
+#if defined(__x86_64__)
+  constexpr auto kDivisor64 = static_cast<std::uint64_t>(pow10_i64(N));
+  const bool negative = v < 0;
+  const uint128 magnitude = negative ? -static_cast<uint128>(v) : static_cast<uint128>(v);
+  const auto high = static_cast<std::uint64_t>(magnitude >> 64);
+  if (high < kDivisor64) {  // the quotient fits 64 bits, so divq cannot fault
+    std::uint64_t quotient = 0;
+    std::uint64_t remainder = 0;
+    __asm__("divq %[d]"
+            : "=a"(quotient), "=d"(remainder)
+            : "a"(static_cast<std::uint64_t>(magnitude)), "1"(high), [d] "rm"(kDivisor64)
+            : "cc");
+    // Truncated magnitude; move away from zero when the direction asks for it.
+    const bool away = remainder != 0 && ((round == Round::up) != negative);
+    const int128 q = static_cast<int128>(quotient) + (away ? 1 : 0);
+    return negative ? -q : q;
+  }
+#endif
   int128 quotient = v / kDivisor;
   const int128 remainder = v - quotient * kDivisor;
   if (round == Round::up && remainder > 0) {
@@ -153,6 +175,22 @@ inline int128 size_term_up(Ratio imf_factor, Quantity size) {
   return div_pow10<12>(product, Round::up);
 }
 
+// imf·√|size| in double: a screen only. Its relative error is a few ulps (~1e-15), so a
+// comparison that clears the threshold by a relative 1e-9 decides exactly as the integer path
+// would, and the exact path runs only near or past the threshold.
+inline double size_term_estimate(Ratio imf_factor, Quantity size) {
+  return static_cast<double>(imf_factor.raw()) * 1e-12 *
+         std::sqrt(std::abs(static_cast<double>(size.raw())) * 1e-9);
+}
+
+inline constexpr double kScreenMargin = 1.0 - 1e-9;
+
+// max(w, 0.8·w + term), 0.8·w rounded up (ceil(4w/5), w ≥ 0), saturating.
+inline Ratio premium_weight(Ratio weight, int128 term_up) {
+  const int128 premium = (static_cast<int128>(weight.raw()) * 4 + 4) / 5 + term_up;
+  return premium > weight.raw() ? Ratio::from_raw(saturate_i64(premium)) : weight;
+}
+
 }  // namespace detail
 
 // Drift's size discount: min(weight, 1.1 / (1 + imf·√|size|)), rounded down. The division
@@ -160,6 +198,10 @@ inline int128 size_term_up(Ratio imf_factor, Quantity size) {
 inline Ratio size_discounted_asset_weight(Ratio weight, Ratio imf_factor, Quantity size) {
   if (imf_factor.raw() == 0 || size.raw() == 0) {
     return weight;
+  }
+  const double w = static_cast<double>(weight.raw()) * 1e-12;
+  if (w * (1.0 + detail::size_term_estimate(imf_factor, size)) < 1.1 * detail::kScreenMargin) {
+    return weight;  // clearly not binding
   }
   const int128 denominator = Ratio::kScale + detail::size_term_up(imf_factor, size);
   constexpr int128 kNumerator = static_cast<int128>(11) * pow10_i128(23);  // 1.1 at 24 decimals
@@ -175,10 +217,11 @@ inline Ratio size_premium_liability_weight(Ratio weight, Ratio imf_factor, Quant
   if (imf_factor.raw() == 0 || size.raw() == 0) {
     return weight;
   }
-  // 0.8·w rounded up: ceil(4w / 5); w ≥ 0.
-  const int128 four_fifths = (static_cast<int128>(weight.raw()) * 4 + 4) / 5;
-  const int128 premium = four_fifths + detail::size_term_up(imf_factor, size);
-  return premium > weight.raw() ? Ratio::from_raw(detail::saturate_i64(premium)) : weight;
+  if (detail::size_term_estimate(imf_factor, size) <
+      0.2 * static_cast<double>(weight.raw()) * 1e-12 * detail::kScreenMargin) {
+    return weight;  // clearly not binding
+  }
+  return detail::premium_weight(weight, detail::size_term_up(imf_factor, size));
 }
 
 // Mango/Drift: the initial asset weight × min(1, start / total deposits), rounded down.
