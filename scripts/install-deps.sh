@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config ccache
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev libquantlib0-dev
-  libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev librandom123-dev libtomlplusplus-dev
+  libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev librandom123-dev libtomlplusplus-dev libboost-dev
 )
 
 missing=()

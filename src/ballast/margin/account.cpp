@@ -1,1 +1,596 @@
 #include "ballast/margin/account.hpp"
+
+#include "ballast/market/reference_price.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+namespace ballast::margin {
+namespace {
+
+constexpr Price kPriceOne = Price::from_raw(Price::kScale);
+
+template <typename T, typename Id>
+const T* find_sorted(const std::vector<T>& items, Id id, Id T::*key) {
+  const auto it = std::lower_bound(items.begin(), items.end(), id,
+                                   [key](const T& item, Id wanted) { return item.*key < wanted; });
+  return it != items.end() && (*it).*key == id ? &*it : nullptr;
+}
+
+// amount (smallest units, `decimals`) × price → quote money, rounded as asked.
+std::optional<Money> balance_value(Amount amount, std::uint8_t decimals, Price price, Round round) {
+  const int128 product = static_cast<int128>(amount.raw()) * price.raw();
+  const auto scaled = scale_pow10(product, Money::kDecimals - Price::kDecimals - decimals, round);
+  if (!scaled) return std::nullopt;
+  const auto raw = narrow_i64(*scaled);
+  return raw ? std::optional<Money>(Money::from_raw(*raw)) : std::nullopt;
+}
+
+// |amount| in whole units as a Quantity, rounded up: a larger size never gives a kinder weight
+// (asset weights fall and liability weights rise with size).
+Quantity units_of(Amount amount, std::uint8_t decimals) {
+  const int128 magnitude = amount.raw() < 0 ? -static_cast<int128>(amount.raw()) : amount.raw();
+  const auto scaled = scale_pow10(magnitude, Quantity::kDecimals - decimals, Round::up);
+  const auto raw = scaled ? narrow_i64(*scaled) : std::nullopt;
+  return Quantity::from_raw(raw ? *raw : INT64_MAX);
+}
+
+Money negate(Money value) { return Money::from_raw(-value.raw()); }
+
+Money money_or_zero(std::optional<Money> value) { return value ? *value : Money{}; }
+
+// Exact sums in 128 bits, narrowed once: a group's total can only overflow at the end.
+struct Totals {
+  int128 equity = 0;
+  int128 initial_collateral = 0;
+  int128 maintenance_collateral = 0;
+  int128 initial_requirement = 0;
+  int128 maintenance_requirement = 0;
+  int128 positive_pnl = 0;  // perps and futures, before the PnL policy
+  int128 negative_pnl = 0;
+};
+
+// The short option legs of one underlying and expiry, capped together.
+using OptionSetKey = std::pair<AssetId, TimestampNs>;
+
+// How the group's maintenance health moves with one underlying's price: Money per 1.0 of
+// price, from linear positions and balances (see PositionMargin::liquidation_price).
+using Slopes = std::map<AssetId, double>;
+
+class Evaluator {
+ public:
+  Evaluator(const RiskConfig& config, const PriceBook& prices) : config_(config), prices_(prices) {}
+
+  MarginOutcome run(std::span<const SubAccountBook> group) {
+    MarginOutcome out;
+    for (const SubAccountBook& sub : group) {
+      out.margin.sub_accounts.push_back(sub_account(sub));
+      if (failed()) return failure();
+    }
+    add_option_sets();
+    if (failed()) return failure();
+    finish(out.margin);
+    if (failed()) return failure();
+    set_liquidation_prices(out.margin);
+    return out;
+  }
+
+ private:
+  bool failed() const { return status_ != MarginStatus::ok; }
+
+  MarginOutcome failure() const {
+    MarginOutcome out;
+    out.status = status_;
+    out.where = where_;
+    return out;
+  }
+
+  void fail(MarginStatus status, std::string where) {
+    if (failed()) return;
+    status_ = status;
+    where_ = std::move(where);
+  }
+
+  Money checked(std::optional<Money> value, const std::string& where) {
+    if (!value) fail(MarginStatus::overflow, where);
+    return money_or_zero(value);
+  }
+
+  SubAccountMargin sub_account(const SubAccountBook& sub) {
+    SubAccountMargin out{sub.id, {}, {}};
+    for (const Balance& balance : sub.balances) {
+      out.balances.push_back(balance_margin(balance, sub.mode));
+      if (failed()) return out;
+    }
+    for (const HeldPosition& held : sub.positions) {
+      out.positions.push_back(position_margin(held));
+      if (failed()) return out;
+    }
+    return out;
+  }
+
+  struct AssetQuote {
+    Price oracle;
+    Price stable;
+    Money total_deposits;
+    Money total_borrows;
+  };
+
+  std::optional<AssetQuote> quote_of(const AssetRisk& asset) {
+    if (asset.id == config_.quote) return AssetQuote{kPriceOne, kPriceOne, {}, {}};
+    const AssetPrice* price = prices_.find_asset(asset.id);
+    if (price == nullptr) {
+      fail(MarginStatus::price_missing, asset.symbol);
+      return std::nullopt;
+    }
+    return AssetQuote{price->oracle, price->stable, price->total_deposits, price->total_borrows};
+  }
+
+  BalanceMargin balance_margin(const Balance& balance, MarginMode mode) {
+    BalanceMargin out{balance.asset, {}, {}, {}};
+    const AssetRisk* asset = config_.find_asset(balance.asset);
+    if (asset == nullptr) {
+      fail(MarginStatus::asset_unknown, "asset " + std::to_string(balance.asset.value));
+      return out;
+    }
+    const std::optional<AssetQuote> quote = quote_of(*asset);
+    if (!quote) return out;
+    const Quantity units = units_of(balance.amount, asset->decimals);
+    const bool counts = mode == MarginMode::isolated || !asset->collateral.isolated_only;
+    out.value = checked(balance_value(balance.amount, asset->decimals, quote->oracle, Round::down),
+                        asset->symbol);
+    if (balance.amount.raw() > 0) {
+      const Ratio initial_weight =
+          counts ? asset_weight(asset->collateral, MarginKind::initial, units, quote->total_deposits)
+                 : Ratio{};
+      const Ratio maintenance_weight =
+          counts ? asset_weight(asset->collateral, MarginKind::maintenance, units, quote->total_deposits)
+                 : Ratio{};
+      const Money initial_value = checked(
+          balance_value(balance.amount, asset->decimals, market::asset_price(quote->oracle, quote->stable),
+                        Round::down),
+          asset->symbol);
+      out.initial_collateral = checked(weighted_asset_value(initial_value, initial_weight), asset->symbol);
+      out.maintenance_collateral = checked(weighted_asset_value(out.value, maintenance_weight), asset->symbol);
+      add_balance_slope(balance.asset, units, maintenance_weight, 1.0);
+    } else {
+      const Amount owed = Amount::from_raw(-balance.amount.raw());
+      const Ratio initial_weight =
+          liability_weight(asset->collateral, MarginKind::initial, units, quote->total_borrows);
+      const Ratio maintenance_weight =
+          liability_weight(asset->collateral, MarginKind::maintenance, units, quote->total_borrows);
+      const Money initial_owed = checked(
+          balance_value(owed, asset->decimals, market::liability_price(quote->oracle, quote->stable),
+                        Round::up),
+          asset->symbol);
+      const Money maintenance_owed =
+          checked(balance_value(owed, asset->decimals, quote->oracle, Round::up), asset->symbol);
+      out.initial_collateral =
+          negate(checked(weighted_liability_value(initial_owed, initial_weight), asset->symbol));
+      out.maintenance_collateral =
+          negate(checked(weighted_liability_value(maintenance_owed, maintenance_weight), asset->symbol));
+      add_balance_slope(balance.asset, units, maintenance_weight, -1.0);
+    }
+    totals_.equity += out.value.raw();
+    totals_.initial_collateral += out.initial_collateral.raw();
+    totals_.maintenance_collateral += out.maintenance_collateral.raw();
+    return out;
+  }
+
+  void add_balance_slope(AssetId asset, Quantity units, Ratio weight, double sign) {
+    if (asset == config_.quote) return;
+    slopes_[asset] += sign * units.to_double() * weight.to_double();
+  }
+
+  PositionMargin position_margin(const HeldPosition& held) {
+    PositionMargin out{held.instrument, held.position.size, {}, {}, {}, {}, {}, {}, {}, {}};
+    const MarketRisk* market = config_.find_market(held.instrument);
+    if (market == nullptr) {
+      fail(MarginStatus::instrument_unknown, "instrument " + std::to_string(held.instrument.value));
+      return out;
+    }
+    const market::Instrument& instrument = market->instrument;
+    const MarketPrice* price = prices_.find_market(held.instrument);
+    if (price == nullptr) {
+      fail(MarginStatus::price_missing, instrument.symbol);
+      return out;
+    }
+    const auto exposure = market::exposure_of(held.position.size, instrument.contract_size);
+    if (!exposure) {
+      fail(MarginStatus::overflow, instrument.symbol);
+      return out;
+    }
+    const Quantity magnitude = Quantity::from_raw(exposure->raw() < 0 ? -exposure->raw() : exposure->raw());
+    out.notional = checked(notional(magnitude, price->mark, Round::up), instrument.symbol);
+    out.value = checked(market::position_value(held.position, price->mark, instrument.contract_size),
+                        instrument.symbol);
+    if (instrument.kind == market::InstrumentKind::option) {
+      option_position(*market, held, *exposure, price->mark, out);
+    } else {
+      linear_position(*market, *exposure, magnitude, price->open_interest, held.position, out);
+    }
+    return out;
+  }
+
+  void linear_position(const MarketRisk& market, Quantity exposure, Quantity magnitude,
+                       Money open_interest, const market::Position& position, PositionMargin& out) {
+    const std::string& where = market.instrument.symbol;
+    out.unrealized_pnl = checked(checked_sub(out.value, position.cost_basis), where);
+    out.initial_collateral = credited_pnl(config_.pnl, MarginKind::initial, out.unrealized_pnl);
+    out.maintenance_collateral = credited_pnl(config_.pnl, MarginKind::maintenance, out.unrealized_pnl);
+    const Requirements required = requirements(market.rule, out.notional, exposure, open_interest);
+    const Money latency = checked(latency_addon(market.latency_rate, out.notional), where);
+    out.initial_requirement = checked(checked_add(checked(required.initial, where), latency), where);
+    out.maintenance_requirement =
+        checked(checked_add(checked(required.maintenance, where), latency), where);
+    (out.unrealized_pnl.raw() > 0 ? totals_.positive_pnl : totals_.negative_pnl) += out.unrealized_pnl.raw();
+    totals_.equity += out.unrealized_pnl.raw();
+    totals_.initial_requirement += out.initial_requirement.raw();
+    totals_.maintenance_requirement += out.maintenance_requirement.raw();
+    // Health moves with the price through the position's value and its requirement.
+    const double notional = out.notional.to_double();
+    const double rate = notional > 0 ? out.maintenance_requirement.to_double() / notional : 0.0;
+    slopes_[market.instrument.underlying] +=
+        exposure.to_double() - rate * magnitude.to_double();
+  }
+
+  void option_position(const MarketRisk& market, const HeldPosition& held, Quantity exposure,
+                       Price mark, PositionMargin& out) {
+    const market::Instrument& instrument = market.instrument;
+    totals_.equity += out.value.raw();
+    if (exposure.raw() > 0) {
+      out.initial_collateral = out.value;
+      out.maintenance_collateral = out.value;
+      totals_.initial_collateral += out.value.raw();
+      totals_.maintenance_collateral += out.value.raw();
+      return;
+    }
+    const std::optional<Price> underlying = underlying_price(instrument);
+    if (!underlying) return;
+    const OptionLeg leg{instrument.option_kind, instrument.strike, exposure, mark};
+    out.initial_requirement = checked(
+        option_leg_requirement(market.option_rule, MarginKind::initial, leg, *underlying), instrument.symbol);
+    out.maintenance_requirement = checked(
+        option_leg_requirement(market.option_rule, MarginKind::maintenance, leg, *underlying),
+        instrument.symbol);
+    option_sets_[{instrument.underlying, instrument.expiry_ns}].push_back({&market, leg});
+    (void)held;
+  }
+
+  std::optional<Price> underlying_price(const market::Instrument& instrument) {
+    const AssetRisk* asset = config_.find_asset(instrument.underlying);
+    if (asset == nullptr) {
+      fail(MarginStatus::asset_unknown, instrument.symbol);
+      return std::nullopt;
+    }
+    const std::optional<AssetQuote> quote = quote_of(*asset);
+    if (!quote) return std::nullopt;
+    return quote->oracle;
+  }
+
+  // Short legs of one underlying and expiry share one capped requirement (long legs enter the
+  // cap's payoff too, so they are collected with it).
+  void add_option_sets() {
+    for (const auto& [key, entries] : option_sets_) {
+      std::vector<OptionLeg> legs;
+      for (const OptionEntry& entry : entries) legs.push_back(entry.leg);
+      const std::string& where = entries.front().market->instrument.symbol;
+      const std::optional<Price> underlying = underlying_price(entries.front().market->instrument);
+      if (!underlying) return;
+      const ShortOptionRule& rule = entries.front().market->option_rule;
+      totals_.initial_requirement +=
+          checked(option_set_requirement(rule, MarginKind::initial, legs, *underlying), where).raw();
+      totals_.maintenance_requirement +=
+          checked(option_set_requirement(rule, MarginKind::maintenance, legs, *underlying), where)
+              .raw();
+    }
+  }
+
+  void finish(GroupMargin& margin) {
+    const auto pnl = [&](MarginKind kind) {
+      const auto positive = narrow_i64(totals_.positive_pnl);
+      if (!positive) return int128{0};
+      return static_cast<int128>(credited_pnl(config_.pnl, kind, Money::from_raw(*positive)).raw()) +
+             totals_.negative_pnl;
+    };
+    const auto narrow = [&](int128 value) {
+      const auto raw = narrow_i64(value);
+      if (!raw) fail(MarginStatus::overflow, "group total");
+      return Money::from_raw(raw ? *raw : 0);
+    };
+    margin.equity = narrow(totals_.equity);
+    margin.initial_collateral = narrow(totals_.initial_collateral + pnl(MarginKind::initial));
+    margin.maintenance_collateral = narrow(totals_.maintenance_collateral + pnl(MarginKind::maintenance));
+    margin.initial_requirement = narrow(totals_.initial_requirement);
+    margin.maintenance_requirement = narrow(totals_.maintenance_requirement);
+  }
+
+  // P* = P − h / slope for each position's underlying (see PositionMargin).
+  void set_liquidation_prices(GroupMargin& margin) const {
+    const double health = margin.maintenance_health().to_double();
+    for (SubAccountMargin& sub : margin.sub_accounts) {
+      for (PositionMargin& position : sub.positions) {
+        const MarketRisk* market = config_.find_market(position.instrument);
+        const MarketPrice* price = prices_.find_market(position.instrument);
+        if (market->instrument.kind == market::InstrumentKind::option) continue;
+        const auto slope = slopes_.find(market->instrument.underlying);
+        if (slope == slopes_.end() || slope->second == 0.0) continue;
+        const double at = price->mark.to_double() - health / slope->second;
+        if (!(at > 0.0)) continue;
+        // Longs (health rising with price) see the price rounded up, shorts down: the reported
+        // liquidation price is never on the far side of the exact one.
+        position.liquidation_price = Price::from_double(at, slope->second > 0 ? Round::up : Round::down);
+      }
+    }
+  }
+
+  struct OptionEntry {
+    const MarketRisk* market;
+    OptionLeg leg;
+  };
+
+  const RiskConfig& config_;
+  const PriceBook& prices_;
+  Totals totals_;
+  Slopes slopes_;
+  std::map<OptionSetKey, std::vector<OptionEntry>> option_sets_;
+  MarginStatus status_ = MarginStatus::ok;
+  std::string where_;
+};
+
+}  // namespace
+
+const AssetRisk* RiskConfig::find_asset(AssetId id) const {
+  return find_sorted(assets, id, &AssetRisk::id);
+}
+
+const MarketRisk* RiskConfig::find_market(InstrumentId id) const {
+  const auto it = std::lower_bound(
+      markets.begin(), markets.end(), id,
+      [](const MarketRisk& market, InstrumentId wanted) { return market.instrument.id < wanted; });
+  return it != markets.end() && it->instrument.id == id ? &*it : nullptr;
+}
+
+Outcome RiskConfig::validate() const {
+  for (std::size_t i = 0; i < assets.size(); ++i) {
+    const AssetRisk& asset = assets[i];
+    if (i > 0 && !(assets[i - 1].id < asset.id)) {
+      return make_error(ErrorCode::invalid_input, "asset " + asset.symbol + ": ids must be unique and sorted");
+    }
+    if (Outcome checked = asset.collateral.validate(); !checked) {
+      return make_error(ErrorCode::invalid_input,
+                        "asset " + asset.symbol + ": " + checked.error().message);
+    }
+  }
+  if (find_asset(quote) == nullptr) {
+    return make_error(ErrorCode::invalid_input, "quote asset " + std::to_string(quote.value) + " is not listed");
+  }
+  for (std::size_t i = 0; i < markets.size(); ++i) {
+    const MarketRisk& market = markets[i];
+    const std::string name = "market " + market.instrument.symbol + ": ";
+    if (i > 0 && !(markets[i - 1].instrument.id < market.instrument.id)) {
+      return make_error(ErrorCode::invalid_input, name + "ids must be unique and sorted");
+    }
+    for (const Outcome& checked : {market::validate(market.instrument), margin::validate(market.rule),
+                                   market.option_rule.validate()}) {
+      if (!checked) return make_error(ErrorCode::invalid_input, name + checked.error().message);
+    }
+    if (find_asset(market.instrument.underlying) == nullptr ||
+        find_asset(market.instrument.settle) == nullptr) {
+      return make_error(ErrorCode::invalid_input, name + "underlying and settle must be listed assets");
+    }
+    if (market.latency_rate.is_negative()) {
+      return make_error(ErrorCode::invalid_input, name + "latency_rate must be non-negative");
+    }
+  }
+  return Ok{};
+}
+
+const AssetPrice* PriceBook::find_asset(AssetId id) const {
+  return find_sorted(assets, id, &AssetPrice::asset);
+}
+
+const MarketPrice* PriceBook::find_market(InstrumentId id) const {
+  return find_sorted(markets, id, &MarketPrice::instrument);
+}
+
+Money GroupMargin::initial_health() const {
+  return Money::from_raw(initial_collateral.raw() - initial_requirement.raw());
+}
+
+Money GroupMargin::maintenance_health() const {
+  return Money::from_raw(maintenance_collateral.raw() - maintenance_requirement.raw());
+}
+
+Money GroupMargin::free_collateral() const {
+  const Money health = initial_health();
+  return health.is_negative() ? Money{} : health;
+}
+
+bool GroupMargin::liquidatable() const {
+  return maintenance_requirement.raw() > 0 && maintenance_health().is_negative();
+}
+
+const char* margin_status_name(MarginStatus status) noexcept {
+  switch (status) {
+    case MarginStatus::ok: return "ok";
+    case MarginStatus::asset_unknown: return "asset_unknown";
+    case MarginStatus::instrument_unknown: return "instrument_unknown";
+    case MarginStatus::price_missing: return "price_missing";
+    case MarginStatus::overflow: return "overflow";
+  }
+  return "unknown";
+}
+
+MarginOutcome evaluate(const RiskConfig& config, const PriceBook& prices,
+                       std::span<const SubAccountBook> group) {
+  return Evaluator(config, prices).run(group);
+}
+
+namespace {
+
+Amount balance_of(const SubAccountBook& sub, AssetId asset) {
+  for (const Balance& balance : sub.balances) {
+    if (balance.asset == asset) return balance.amount;
+  }
+  return Amount{};
+}
+
+// The initial collateral `amount` of this deposit adds, rounded up (what leaving costs is never
+// understated); nullopt on overflow.
+std::optional<Money> initial_credit(Amount amount, std::uint8_t decimals, Price price, Ratio weight) {
+  const auto value = balance_value(amount, decimals, price, Round::up);
+  return value ? detail::money_times_ratio(*value, weight, Round::up) : std::nullopt;
+}
+
+}  // namespace
+
+Amount max_withdrawable(const RiskConfig& config, const PriceBook& prices, const GroupMargin& margin,
+                        const SubAccountBook& from, AssetId asset_id) {
+  const Amount balance = balance_of(from, asset_id);
+  const Money health = margin.initial_health();
+  const AssetRisk* asset = config.find_asset(asset_id);
+  if (balance.raw() <= 0 || health.is_negative() || asset == nullptr) return Amount{};
+  Price price = kPriceOne;
+  Money deposits;
+  if (asset_id != config.quote) {
+    const AssetPrice* quoted = prices.find_asset(asset_id);
+    if (quoted == nullptr) return Amount{};
+    price = market::asset_price(quoted->oracle, quoted->stable);
+    deposits = quoted->total_deposits;
+  }
+  const bool counts = from.mode == MarginMode::isolated || !asset->collateral.isolated_only;
+  const Ratio weight = counts ? asset_weight(asset->collateral, MarginKind::initial,
+                                             units_of(balance, asset->decimals), deposits)
+                              : Ratio{};
+  // The largest x <= balance whose credit fits in the health: the credit is monotone in x, so a
+  // bisection over the 63-bit range finds it exactly.
+  std::int64_t lo = 0;
+  std::int64_t hi = balance.raw();
+  while (lo < hi) {
+    const std::int64_t mid = lo + (hi - lo + 1) / 2;
+    const auto credit = initial_credit(Amount::from_raw(mid), asset->decimals, price, weight);
+    if (credit && *credit <= health) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return Amount::from_raw(lo);
+}
+
+bool pre_trade_allows(PreTradeStatus status) {
+  return status == PreTradeStatus::passes_initial || status == PreTradeStatus::reduces_risk;
+}
+
+namespace {
+
+void add_to_balance(SubAccountBook& sub, AssetId asset, std::int64_t delta) {
+  auto it = std::lower_bound(sub.balances.begin(), sub.balances.end(), asset,
+                             [](const Balance& b, AssetId wanted) { return b.asset < wanted; });
+  if (it == sub.balances.end() || it->asset != asset) {
+    it = sub.balances.insert(it, Balance{asset, Amount{}});
+  }
+  it->amount = Amount::from_raw(it->amount.raw() + delta);
+  if (it->amount.is_zero()) sub.balances.erase(it);
+}
+
+// Quote money in the quote asset's smallest unit, rounded as asked.
+std::optional<std::int64_t> to_amount(Money money, std::uint8_t decimals, Round round) {
+  const auto scaled = scale_pow10(money.raw(), decimals - Money::kDecimals, round);
+  return scaled ? narrow_i64(*scaled) : std::nullopt;
+}
+
+// A position size in the asset's smallest unit, rounded as asked.
+std::optional<std::int64_t> to_amount(Quantity units, std::uint8_t decimals, Round round) {
+  const auto scaled = scale_pow10(units.raw(), decimals - Quantity::kDecimals, round);
+  return scaled ? narrow_i64(*scaled) : std::nullopt;
+}
+
+bool shrinks(Quantity before, Quantity after) {
+  if (after.is_zero()) return !before.is_zero();
+  const bool same_side = before.is_negative() == after.is_negative();
+  const auto magnitude = [](Quantity q) { return q.raw() < 0 ? -q.raw() : q.raw(); };
+  return same_side && magnitude(after) < magnitude(before);
+}
+
+struct AppliedFill {
+  bool ok = false;
+  bool reduces_risk = false;
+};
+
+// The fill's effect on the sub-account: positions for derivatives, balances for spot, the
+// premium or realized PnL and the fee in the quote asset, each rounded against the holder.
+AppliedFill apply_to(const RiskConfig& config, SubAccountBook& sub, const MarketRisk& market,
+                     const market::Fill& fill) {
+  const market::Instrument& instrument = market.instrument;
+  const AssetRisk* quote = config.find_asset(config.quote);
+  const AssetRisk* underlying = config.find_asset(instrument.underlying);
+  const auto fee = to_amount(fill.fee, quote->decimals, Round::up);
+  if (!fee) return {};
+  add_to_balance(sub, config.quote, -*fee);
+  if (instrument.kind == market::InstrumentKind::spot) {
+    const auto exposure = market::exposure_of(fill.size, instrument.contract_size);
+    const auto value = market::fill_value(fill.size, fill.price, instrument.contract_size);
+    if (!exposure || !value) return {};
+    const auto delivered = to_amount(*exposure, underlying->decimals, Round::down);
+    const auto paid = to_amount(*value, quote->decimals, Round::up);
+    if (!delivered || !paid) return {};
+    const Quantity before = Quantity::from_raw(balance_of(sub, instrument.underlying).raw());
+    add_to_balance(sub, instrument.underlying, *delivered);
+    add_to_balance(sub, config.quote, -*paid);
+    const Quantity after = Quantity::from_raw(balance_of(sub, instrument.underlying).raw());
+    return {true, shrinks(before, after)};
+  }
+  auto held = std::lower_bound(sub.positions.begin(), sub.positions.end(), fill.instrument,
+                               [](const HeldPosition& h, InstrumentId id) { return h.instrument < id; });
+  if (held == sub.positions.end() || held->instrument != fill.instrument) {
+    held = sub.positions.insert(held, HeldPosition{fill.instrument, {}});
+  }
+  const Quantity before = held->position.size;
+  const auto change = market::apply_fill(held->position, fill, instrument.contract_size,
+                                         held->position.funding_snapshot);
+  if (!change) return {};
+  held->position = change->position;
+  const bool premium_paid = instrument.kind == market::InstrumentKind::option;
+  const auto cash = premium_paid ? to_amount(change->value, quote->decimals, Round::up)
+                                 : to_amount(change->realized_pnl, quote->decimals, Round::down);
+  if (!cash) return {};
+  add_to_balance(sub, config.quote, premium_paid ? -*cash : *cash);
+  if (held->position.size.is_zero()) sub.positions.erase(held);
+  return {true, shrinks(before, change->position.size)};
+}
+
+}  // namespace
+
+PreTrade pre_trade_check(const RiskConfig& config, const PriceBook& prices,
+                         std::span<const SubAccountBook> group, const market::Fill& fill) {
+  PreTrade out;
+  const MarginOutcome before = evaluate(config, prices, group);
+  out.margin_status = before.status;
+  if (before.status != MarginStatus::ok) return out;
+  out.initial_health_before = before.margin.initial_health();
+  const MarketRisk* market = config.find_market(fill.instrument);
+  std::vector<SubAccountBook> after_group(group.begin(), group.end());
+  const auto sub = std::find_if(after_group.begin(), after_group.end(),
+                                [&](const SubAccountBook& s) { return s.id == fill.sub_account; });
+  if (market == nullptr) out.margin_status = MarginStatus::instrument_unknown;
+  if (market == nullptr || sub == after_group.end()) return out;
+  const AppliedFill applied = apply_to(config, *sub, *market, fill);
+  if (!applied.ok) {
+    out.margin_status = MarginStatus::overflow;
+    return out;
+  }
+  const MarginOutcome after = evaluate(config, prices, after_group);
+  out.margin_status = after.status;
+  if (after.status != MarginStatus::ok) return out;
+  out.initial_health_after = after.margin.initial_health();
+  out.status = !out.initial_health_after.is_negative() ? PreTradeStatus::passes_initial
+               : applied.reduces_risk                 ? PreTradeStatus::reduces_risk
+                                                      : PreTradeStatus::breaches_initial;
+  return out;
+}
+
+}  // namespace ballast::margin

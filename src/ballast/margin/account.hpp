@@ -1,1 +1,203 @@
 #pragma once
+// Sub-account margin (issue 4, item 5): equity, initial and maintenance requirement, health,
+// free collateral, maximum withdrawable and per-position liquidation price, for cross and
+// isolated sub-accounts, and the pre-trade check.
+//
+// This is the reference calculator: one margin group at a time, written for clarity, used by
+// `ballast margin`, by the pre-trade check, and as the oracle of the struct-of-arrays book's
+// differential test. Every figure is exact fixed point with the rounding of the policy table
+// (docs/ARCHITECTURE.md): collateral credited down, liabilities and requirements up.
+//
+// The model (what a sub-account's health is made of):
+//   balances     each asset balance × price × weight: deposits at the asset weight (initial:
+//                at min(oracle, stable) and the deposit-scaled initial weight; maintenance: at
+//                the oracle and the maintenance weight), borrows likewise at the liability
+//                weight and max(oracle, stable). Isolated-only assets count 0 in cross.
+//   perps and    no cash moves at a fill; the position's unrealized PnL (value at the mark minus
+//   futures      cost basis) counts through the PnL policy (positive: haircut and cap, negative
+//                in full); the requirement is the market's rule on |exposure| × mark, plus the
+//                oracle-latency add-on.
+//   options      the premium moves at the fill (it is in the quote balance); a long option counts
+//                its value at the mark (rounded down), a short one counts nothing as
+//                collateral and needs the short-option rule's requirement, which includes its
+//                mark, capped per underlying and expiry at the legs' maximum loss.
+//   spot         a spot instrument's holding is its asset balance (no position).
+// health = collateral − requirement, per kind; cross sub-accounts of one owner form one margin
+// group and share one health, an isolated sub-account is a group of its own.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ballast/core/fixed.hpp"
+#include "ballast/core/ids.hpp"
+#include "ballast/core/result.hpp"
+#include "ballast/ledger/ledger.hpp"
+#include "ballast/margin/requirement.hpp"
+#include "ballast/market/instrument.hpp"
+#include "ballast/market/position.hpp"
+
+namespace ballast::margin {
+
+struct AssetRisk {
+  AssetId id;
+  std::string symbol;
+  std::uint8_t decimals = 0;
+  CollateralParams collateral;
+};
+
+struct MarketRisk {
+  market::Instrument instrument;
+  RequirementRule rule = BaseRule{};  // perpetuals and futures
+  ShortOptionRule option_rule;        // options
+  // The oracle-latency add-on as a fraction of notional (latency_buffer_rate of the market's
+  // buffer and volatility), recomputed when either changes; 0 for none.
+  Ratio latency_rate;
+};
+
+// A venue's risk parameters: everything the calculator reads that governance changes.
+struct RiskConfig {
+  AssetId quote;                    // values are quote money (Money); its price is 1
+  std::vector<AssetRisk> assets;    // sorted by id
+  std::vector<MarketRisk> markets;  // sorted by instrument id
+  PnlPolicy pnl;
+
+  const AssetRisk* find_asset(AssetId id) const;
+  const MarketRisk* find_market(InstrumentId id) const;
+  // Ok, or an invalid_input error naming the asset or market and field.
+  Outcome validate() const;
+};
+
+struct AssetPrice {
+  AssetId asset;
+  Price oracle;
+  Price stable;             // the slow price initial margin uses (reference_price.hpp)
+  Money total_deposits;     // venue-wide, for the deposit-scaled initial weight
+  Money total_borrows;      // venue-wide, for the borrow-scaled initial weight
+};
+
+struct MarketPrice {
+  InstrumentId instrument;
+  Price mark;             // perp/future mark, option mark (per unit of the underlying)
+  Money open_interest;    // notional, for the open-interest ramp
+};
+
+// The prices a calculation reads; both lists sorted by id. The quote asset needs no entry.
+struct PriceBook {
+  std::vector<AssetPrice> assets;
+  std::vector<MarketPrice> markets;
+
+  const AssetPrice* find_asset(AssetId id) const;
+  const MarketPrice* find_market(InstrumentId id) const;
+};
+
+struct HeldPosition {
+  InstrumentId instrument;
+  market::Position position;
+};
+
+// One sub-account as the calculator sees it (balances from the ledger, positions from the
+// position store).
+struct SubAccountBook {
+  SubAccountId id;
+  AccountId owner;
+  MarginMode mode = MarginMode::cross;
+  std::vector<Balance> balances;        // sorted by asset, no zeros (the ledger's canonical form)
+  std::vector<HeldPosition> positions;  // sorted by instrument, no flat positions
+};
+
+struct BalanceMargin {
+  AssetId asset;
+  Money value;                 // at the oracle price: credited down, borrows counted up
+  Money initial_collateral;    // weighted, signed (a borrow is negative)
+  Money maintenance_collateral;
+};
+
+struct PositionMargin {
+  InstrumentId instrument;
+  Quantity size;
+  Money notional;            // |exposure| × mark
+  Money value;               // signed, at the mark
+  Money unrealized_pnl;      // value − cost basis (perps and futures; 0 for options)
+  Money initial_collateral;  // what the position adds to collateral (credited PnL, long options)
+  Money maintenance_collateral;
+  Money initial_requirement;
+  Money maintenance_requirement;
+  // The underlying price at which the group's maintenance health reaches 0, other prices held;
+  // none when no such positive price exists. Linear in the underlying (exact for base rules
+  // and balances; options on the same underlying enter with their current value).
+  std::optional<Price> liquidation_price;
+};
+
+struct SubAccountMargin {
+  SubAccountId id;
+  std::vector<BalanceMargin> balances;
+  std::vector<PositionMargin> positions;
+};
+
+struct GroupMargin {
+  Money equity;  // balances at the oracle + unrealized PnL + option values, unweighted
+  Money initial_collateral;
+  Money maintenance_collateral;
+  Money initial_requirement;
+  Money maintenance_requirement;
+  std::vector<SubAccountMargin> sub_accounts;  // in the order given
+
+  Money initial_health() const;
+  Money maintenance_health() const;
+  Money free_collateral() const;  // max(initial health, 0)
+  // A group is liquidatable when its maintenance requirement is positive and its health is
+  // negative (dYdX: MMR > 0 and NC < MMR).
+  bool liquidatable() const;
+};
+
+enum class MarginStatus : std::uint8_t {
+  ok,
+  asset_unknown,       // a balance in an asset the risk configuration does not list
+  instrument_unknown,  // a position in an instrument the configuration does not list
+  price_missing,       // no price for an asset or market the group holds
+  overflow,            // a value beyond the fixed-point range
+};
+
+const char* margin_status_name(MarginStatus status) noexcept;
+
+struct MarginOutcome {
+  MarginStatus status = MarginStatus::ok;
+  std::string where;  // the asset or instrument, when status != ok
+  GroupMargin margin;
+};
+
+// The margin of one group: cross sub-accounts of one owner, or one isolated sub-account.
+MarginOutcome evaluate(const RiskConfig& config, const PriceBook& prices,
+                       std::span<const SubAccountBook> group);
+
+// How much of `asset` may leave the group's sub-account `from` keeping initial health >= 0,
+// in the asset's smallest unit, rounded down: never more than the positive balance. Assumes the
+// asset's current weight for what leaves (conservative: weights fall with size).
+Amount max_withdrawable(const RiskConfig& config, const PriceBook& prices, const GroupMargin& margin,
+                        const SubAccountBook& from, AssetId asset);
+
+enum class PreTradeStatus : std::uint8_t {
+  passes_initial,        // initial health stays >= 0 after the fill
+  reduces_risk,          // the fill only shrinks a position (no flip): always allowed
+  breaches_initial,      // rejected: initial health would be negative
+  invalid,               // the fill or its instrument is unusable (see margin status)
+};
+
+struct PreTrade {
+  PreTradeStatus status = PreTradeStatus::invalid;
+  Money initial_health_before;
+  Money initial_health_after;
+  MarginStatus margin_status = MarginStatus::ok;
+};
+
+bool pre_trade_allows(PreTradeStatus status);
+
+// Would this fill (on the group's sub-account fill.sub_account) keep the group's initial health
+// >= 0, or does it only reduce risk? The fill is assumed already checked by market::check_fill.
+PreTrade pre_trade_check(const RiskConfig& config, const PriceBook& prices,
+                         std::span<const SubAccountBook> group, const market::Fill& fill);
+
+}  // namespace ballast::margin
