@@ -1,0 +1,381 @@
+// The reference margin calculator (account.hpp): hand-computed groups (a perp long with its
+// liquidation price, spot collateral at the stable price, a borrow, the PnL cap, isolated-only
+// collateral, a covered short call), dYdX's liquidation fixture, bad input as statuses, max
+// withdrawable, the pre-trade check; properties: more collateral never lowers health, a
+// risk-reducing fill always passes, requirements never round below the exact figure.
+
+#include "ballast/margin/account.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace ballast::margin {
+namespace {
+
+Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
+Money money(const char* text) { return Money::parse(text, Round::down).value(); }
+Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
+Price price(const char* text) { return Price::parse(text, Round::down).value(); }
+
+constexpr AssetId kUsdc{1};
+constexpr AssetId kBtc{2};
+constexpr AssetId kEth{3};
+constexpr AssetId kTail{4};
+constexpr InstrumentId kBtcPerp{10};
+constexpr InstrumentId kBtcCall{11};
+constexpr InstrumentId kBtcSpot{12};
+constexpr TimestampNs kExpiryNs = 1'900'000'000'000'000'000;
+
+AssetRisk asset(AssetId id, const char* symbol, std::uint8_t decimals, const char* init_asset,
+                const char* maint_asset, const char* maint_liability, const char* init_liability) {
+  AssetRisk out{id, symbol, decimals, {}};
+  out.collateral.init_asset_weight = ratio(init_asset);
+  out.collateral.maint_asset_weight = ratio(maint_asset);
+  out.collateral.maint_liability_weight = ratio(maint_liability);
+  out.collateral.init_liability_weight = ratio(init_liability);
+  return out;
+}
+
+market::Instrument instrument(InstrumentId id, const char* symbol, market::InstrumentKind kind) {
+  market::Instrument out;
+  out.id = id;
+  out.symbol = symbol;
+  out.kind = kind;
+  out.underlying = kBtc;
+  out.settle = kUsdc;
+  out.contract_size = qty("1");
+  out.tick = price("0.1");
+  out.lot = qty("0.001");
+  if (kind == market::InstrumentKind::perpetual) {
+    out.funding.interval_ns = 3'600'000'000'000;
+    out.funding.clamp = ratio("0.04");
+  }
+  return out;
+}
+
+// USDC at weight 1; BTC collateral at 0.8 initial / 0.9 maintenance, borrows at 1.2 / 1.1; ETH
+// likewise; TAIL only as isolated collateral. BTC-PERP at 10% / 5% of notional; a BTC call.
+RiskConfig venue() {
+  RiskConfig config;
+  config.quote = kUsdc;
+  config.assets = {asset(kUsdc, "USDC", 6, "1", "1", "1", "1"),
+                   asset(kBtc, "BTC", 8, "0.8", "0.9", "1.1", "1.2"),
+                   asset(kEth, "ETH", 9, "0.8", "0.9", "1.1", "1.2"),
+                   asset(kTail, "TAIL", 6, "0.5", "0.6", "1.5", "2")};
+  config.assets.back().collateral.isolated_only = true;
+  MarketRisk perp{instrument(kBtcPerp, "BTC-PERP", market::InstrumentKind::perpetual),
+                  BaseRule{ratio("0.1"), ratio("0.05")}, {}, {}};
+  MarketRisk call{instrument(kBtcCall, "BTC-55000-C", market::InstrumentKind::option), BaseRule{},
+                  {}, {}};
+  call.instrument.expiry_ns = kExpiryNs;
+  call.instrument.strike = price("55000");
+  MarketRisk spot{instrument(kBtcSpot, "BTC-USDC", market::InstrumentKind::spot), BaseRule{}, {}, {}};
+  config.markets = {perp, call, spot};
+  EXPECT_TRUE(config.validate().ok()) << config.validate().error().message;
+  return config;
+}
+
+PriceBook prices(const char* btc_oracle = "50000", const char* btc_stable = "50000") {
+  PriceBook book;
+  book.assets = {{kBtc, price(btc_oracle), price(btc_stable), {}, {}},
+                 {kEth, price("3000"), price("3100"), {}, {}},
+                 {kTail, price("2"), price("2"), {}, {}}};
+  book.markets = {{kBtcPerp, price(btc_oracle), {}},
+                  {kBtcCall, price("1000"), {}},
+                  {kBtcSpot, price(btc_oracle), {}}};
+  return book;
+}
+
+SubAccountBook sub_account(std::uint64_t id, std::vector<Balance> balances,
+                           std::vector<HeldPosition> positions = {},
+                           MarginMode mode = MarginMode::cross) {
+  return {SubAccountId{id}, AccountId{100}, mode, std::move(balances), std::move(positions)};
+}
+
+Balance usdc(const char* whole) {
+  return {kUsdc, Amount::from_raw(Money::parse(whole, Round::down).value().raw())};
+}
+
+HeldPosition perp_position(const char* size, const char* cost_basis) {
+  return {kBtcPerp, market::Position{qty(size), money(cost_basis), {}, {}}};
+}
+
+GroupMargin margin_of(const std::vector<SubAccountBook>& group, const PriceBook& book = prices()) {
+  const MarginOutcome out = evaluate(venue(), book, group);
+  EXPECT_EQ(out.status, MarginStatus::ok) << out.where;
+  return out.margin;
+}
+
+// 10,000 USDC and 1 BTC-PERP long bought at 50,000, marked at 50,000: equity 10,000, IM 5,000,
+// MM 2,500. Maintenance health 7,500 falls by 1 − 0.05 = 0.95 per dollar of BTC, so it reaches
+// 0 at 50,000 − 7,500 / 0.95 = 42,105.263157894..., rounded up for a long: 42,105.263157895.
+// Check: at that price PnL −7,894.74, MM 2,105.26, health 10,000 − 7,894.74 − 2,105.26 = 0.
+TEST(AccountMargin, PerpLongByHand) {
+  const GroupMargin m = margin_of({sub_account(20, {usdc("10000")}, {perp_position("1", "50000")})});
+  EXPECT_EQ(m.equity, money("10000"));
+  EXPECT_EQ(m.initial_requirement, money("5000"));
+  EXPECT_EQ(m.maintenance_requirement, money("2500"));
+  EXPECT_EQ(m.initial_health(), money("5000"));
+  EXPECT_EQ(m.maintenance_health(), money("7500"));
+  EXPECT_EQ(m.free_collateral(), money("5000"));
+  EXPECT_FALSE(m.liquidatable());
+  const PositionMargin& p = m.sub_accounts[0].positions[0];
+  EXPECT_EQ(p.notional, money("50000"));
+  ASSERT_TRUE(p.liquidation_price);
+  EXPECT_EQ(*p.liquidation_price, price("42105.263157895"));
+}
+
+// A short's liquidation price is above the mark: health 7,500 falls by 1 + 0.05 per dollar,
+// 50,000 + 7,500 / 1.05 = 57,142.857142857... rounded down for a short.
+TEST(AccountMargin, PerpShortLiquidationPriceAboveTheMark) {
+  const GroupMargin m = margin_of({sub_account(20, {usdc("10000")}, {perp_position("-1", "-50000")})});
+  EXPECT_EQ(m.maintenance_health(), money("7500"));
+  EXPECT_EQ(*m.sub_accounts[0].positions[0].liquidation_price, price("57142.857142857"));
+}
+
+// dYdX v4 x/clob/keeper/liquidations_test.go (TestGetFillablePrice fixture; research
+// defi-engines.md E1): BTC at 50,000, a 0.1 BTC long, USDC −4,501 in dYdX's accounting, so net
+// collateral 499 against a maintenance requirement of 500 (MMF 10%): liquidatable. In ours the
+// position's cost (5,000) sits in its basis and the quote balance holds the rest (499).
+TEST(AccountMargin, DydxLiquidationFixtureIsLiquidatable) {
+  RiskConfig config = venue();
+  config.markets[0].rule = BaseRule{ratio("0.2"), ratio("0.1")};
+  const std::vector<SubAccountBook> group{sub_account(20, {usdc("499")}, {perp_position("0.1", "5000")})};
+  const MarginOutcome out = evaluate(config, prices(), group);
+  ASSERT_EQ(out.status, MarginStatus::ok);
+  EXPECT_EQ(out.margin.equity, money("499"));
+  EXPECT_EQ(out.margin.maintenance_requirement, money("500"));
+  EXPECT_EQ(out.margin.maintenance_health(), money("-1"));
+  EXPECT_TRUE(out.margin.liquidatable());
+  // One more dollar of collateral and it is not.
+  const std::vector<SubAccountBook> topped{sub_account(20, {usdc("500")}, {perp_position("0.1", "5000")})};
+  EXPECT_FALSE(evaluate(config, prices(), topped).margin.liquidatable());
+}
+
+// 1 BTC of collateral (8 decimals) with the oracle at 50,000 and the stable price at 48,000:
+// initial counts it at min(oracle, stable) × 0.8 = 38,400, maintenance at 50,000 × 0.9 = 45,000.
+TEST(AccountMargin, SpotCollateralAtTheStablePriceForInitial) {
+  const GroupMargin m = margin_of({sub_account(20, {{kBtc, Amount::from_raw(100'000'000)}})},
+                                  prices("50000", "48000"));
+  EXPECT_EQ(m.equity, money("50000"));
+  EXPECT_EQ(m.initial_collateral, money("38400"));
+  EXPECT_EQ(m.maintenance_collateral, money("45000"));
+}
+
+// A borrow of 1 ETH (9 decimals), oracle 3,000 and stable 3,100: initial counts the debt at
+// max(oracle, stable) × 1.2 = 3,720, maintenance at 3,000 × 1.1 = 3,300.
+TEST(AccountMargin, BorrowAtTheHigherPriceAndLiabilityWeight) {
+  const GroupMargin m = margin_of(
+      {sub_account(20, {usdc("5000"), {kEth, Amount::from_raw(-1'000'000'000)}})});
+  EXPECT_EQ(m.equity, money("2000"));
+  EXPECT_EQ(m.initial_collateral, money("1280"));      // 5,000 − 3,720
+  EXPECT_EQ(m.maintenance_collateral, money("1700"));  // 5,000 − 3,300
+}
+
+// Positive PnL counts × 0.5 and at most 100 toward initial margin, in full toward maintenance:
+// a long bought at 49,000 marked at 50,000 has 1,000 of PnL.
+TEST(AccountMargin, PositivePnlHaircutAndCap) {
+  RiskConfig config = venue();
+  config.pnl.initial_weight = ratio("0.5");
+  config.pnl.initial_cap = money("100");
+  const std::vector<SubAccountBook> group{sub_account(20, {usdc("10000")}, {perp_position("1", "49000")})};
+  const GroupMargin m = evaluate(config, prices(), group).margin;
+  EXPECT_EQ(m.equity, money("11000"));
+  EXPECT_EQ(m.initial_collateral, money("10100"));
+  EXPECT_EQ(m.maintenance_collateral, money("11000"));
+  EXPECT_EQ(m.sub_accounts[0].positions[0].unrealized_pnl, money("1000"));
+}
+
+// TAIL is collateral only for an isolated position: weight 0 in cross, 0.5 / 0.6 isolated.
+TEST(AccountMargin, IsolatedOnlyCollateral) {
+  const Balance tail{kTail, Amount::from_raw(1'000'000'000)};  // 1,000 TAIL at 2
+  const GroupMargin cross = margin_of({sub_account(20, {tail})});
+  EXPECT_EQ(cross.equity, money("2000"));
+  EXPECT_EQ(cross.initial_collateral, Money{});
+  const GroupMargin isolated = margin_of({sub_account(20, {tail}, {}, MarginMode::isolated)});
+  EXPECT_EQ(isolated.initial_collateral, money("1000"));
+  EXPECT_EQ(isolated.maintenance_collateral, money("1200"));
+}
+
+// A short 55,000 call (mark 1,000) against 1 BTC of spot, Deribit's rule: initial
+// max(15% × 50,000 − 5,000 OTM, 10% × 50,000) + 1,000 = 6,000; maintenance 7.5% + mark = 4,750.
+// A covered call's payoff is bounded only with the spot in the same set, which the option cap
+// does not see: the requirement stays the naked one (conservative).
+TEST(AccountMargin, ShortCallByDeribitRule) {
+  const HeldPosition call{kBtcCall, market::Position{qty("-1"), money("-1000"), {}, {}}};
+  const GroupMargin m = margin_of({sub_account(20, {{kBtc, Amount::from_raw(100'000'000)}}, {call})});
+  EXPECT_EQ(m.initial_requirement, money("6000"));
+  EXPECT_EQ(m.maintenance_requirement, money("4750"));
+  EXPECT_EQ(m.equity, money("49000"));  // 50,000 of BTC less the call's 1,000
+  EXPECT_EQ(m.initial_collateral, money("40000"));
+}
+
+// A long call adds its value at the mark to collateral (2 × 1,000) and needs nothing.
+TEST(AccountMargin, LongOptionCountsAtItsMark) {
+  const HeldPosition call{kBtcCall, market::Position{qty("2"), money("2000"), {}, {}}};
+  const GroupMargin m = margin_of({sub_account(20, {usdc("100")}, {call})});
+  EXPECT_EQ(m.equity, money("2100"));
+  EXPECT_EQ(m.initial_collateral, money("2100"));
+  EXPECT_EQ(m.initial_requirement, Money{});
+}
+
+// Cross sub-accounts of one owner share one health: collateral in one backs a position in the
+// other.
+TEST(AccountMargin, CrossGroupSharesHealth) {
+  const GroupMargin m = margin_of({sub_account(20, {usdc("10000")}),
+                                   sub_account(21, {}, {perp_position("1", "50000")})});
+  EXPECT_EQ(m.initial_health(), money("5000"));
+  ASSERT_EQ(m.sub_accounts.size(), 2u);
+  EXPECT_EQ(m.sub_accounts[1].positions[0].initial_requirement, money("5000"));
+}
+
+TEST(AccountMargin, BadInputIsAStatusNamingWhat) {
+  const RiskConfig config = venue();
+  const MarginOutcome unknown_asset =
+      evaluate(config, prices(), std::vector{sub_account(20, {{AssetId{99}, Amount::from_raw(1)}})});
+  EXPECT_EQ(unknown_asset.status, MarginStatus::asset_unknown);
+  EXPECT_EQ(unknown_asset.where, "asset 99");
+  const MarginOutcome unknown_market = evaluate(
+      config, prices(),
+      std::vector{sub_account(20, {}, {{InstrumentId{77}, market::Position{qty("1"), {}, {}, {}}}})});
+  EXPECT_EQ(unknown_market.status, MarginStatus::instrument_unknown);
+  PriceBook no_btc = prices();
+  no_btc.assets.erase(no_btc.assets.begin());
+  const MarginOutcome missing =
+      evaluate(config, no_btc, std::vector{sub_account(20, {{kBtc, Amount::from_raw(1)}})});
+  EXPECT_EQ(missing.status, MarginStatus::price_missing);
+  EXPECT_EQ(missing.where, "BTC");
+}
+
+// 10,000 USDC and the perp long: initial health 5,000, so 5,000 USDC may leave; BTC collateral
+// of 1 BTC at 40,000 initial credit (0.8 × 50,000) with health 5,000 → 5,000 / 40,000 BTC.
+TEST(AccountMargin, MaxWithdrawableKeepsInitialHealth) {
+  const RiskConfig config = venue();
+  const std::vector<SubAccountBook> group{
+      sub_account(20, {usdc("10000"), {kBtc, Amount::from_raw(100'000'000)}},
+                  {perp_position("5", "250000")})};
+  const GroupMargin m = evaluate(config, prices(), group).margin;
+  // Collateral 10,000 + 40,000; requirement 25,000: health 25,000.
+  EXPECT_EQ(m.initial_health(), money("25000"));
+  EXPECT_EQ(max_withdrawable(config, prices(), m, group[0], kUsdc).raw(), 10'000'000'000);
+  EXPECT_EQ(max_withdrawable(config, prices(), m, group[0], kBtc).raw(), 62'500'000);  // 0.625 BTC
+  EXPECT_EQ(max_withdrawable(config, prices(), m, group[0], kEth).raw(), 0);
+}
+
+market::Fill fill(InstrumentId id, const char* size, const char* at, const char* fee = "0") {
+  return {AccountId{100}, SubAccountId{20}, id, qty(size), price(at), money(fee)};
+}
+
+TEST(AccountPreTrade, PassesFailsAndReducesRisk) {
+  const RiskConfig config = venue();
+  const std::vector<SubAccountBook> group{sub_account(20, {usdc("10000")}, {perp_position("1", "50000")})};
+  // Another BTC: requirement 10,000 against collateral 10,000: health exactly 0 passes.
+  const PreTrade one_more = pre_trade_check(config, prices(), group, fill(kBtcPerp, "1", "50000"));
+  EXPECT_EQ(one_more.status, PreTradeStatus::passes_initial);
+  EXPECT_EQ(one_more.initial_health_after, Money{});
+  // With a 1 USDC fee it breaches.
+  const PreTrade with_fee = pre_trade_check(config, prices(), group, fill(kBtcPerp, "1", "50000", "1"));
+  EXPECT_EQ(with_fee.status, PreTradeStatus::breaches_initial);
+  EXPECT_EQ(with_fee.initial_health_after, money("-1"));
+  // Deep underwater, selling part of the long only reduces risk: allowed.
+  const std::vector<SubAccountBook> underwater{sub_account(20, {usdc("1000")}, {perp_position("1", "50000")})};
+  const PreTrade reduce = pre_trade_check(config, prices("45000"), underwater, fill(kBtcPerp, "-0.5", "45000"));
+  EXPECT_LT(reduce.initial_health_after.raw(), 0);
+  EXPECT_EQ(reduce.status, PreTradeStatus::reduces_risk);
+  // Flipping through zero is not a reduction.
+  const PreTrade flip = pre_trade_check(config, prices("45000"), underwater, fill(kBtcPerp, "-2", "45000"));
+  EXPECT_EQ(flip.status, PreTradeStatus::breaches_initial);
+}
+
+// Buying 0.1 BTC spot for 5,000 USDC: the quote balance pays, BTC arrives at weight 0.8.
+TEST(AccountPreTrade, SpotFillMovesBalances) {
+  const std::vector<SubAccountBook> group{sub_account(20, {usdc("5000")})};
+  const PreTrade buy = pre_trade_check(venue(), prices(), group, fill(kBtcSpot, "0.1", "50000"));
+  EXPECT_EQ(buy.status, PreTradeStatus::passes_initial);
+  EXPECT_EQ(buy.initial_health_after, money("4000"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties.
+
+std::int64_t between(std::int64_t lo, std::int64_t hi) { return *rc::gen::inRange(lo, hi + 1); }
+
+SubAccountBook random_sub_account() {
+  std::vector<Balance> balances;
+  balances.push_back({kUsdc, Amount::from_raw(between(-5'000'000'000, 50'000'000'000))});
+  balances.push_back({kBtc, Amount::from_raw(between(-100'000'000, 200'000'000))});
+  std::erase_if(balances, [](const Balance& b) { return b.amount.is_zero(); });
+  std::vector<HeldPosition> positions;
+  const std::int64_t size_lots = between(-2'000, 2'000);
+  if (size_lots != 0) {
+    const Quantity size = Quantity::from_raw(size_lots * 1'000'000);
+    const Money basis = *notional(size, price("50000"), Round::up);
+    positions.push_back({kBtcPerp, market::Position{size, basis, {}, {}}});
+  }
+  return sub_account(20, balances, positions);
+}
+
+RC_GTEST_PROP(AccountProperties, MoreCollateralNeverLowersHealth, ()) {
+  const RiskConfig config = venue();
+  const PriceBook book = prices(std::to_string(between(20'000, 80'000)).c_str(), "50000");
+  SubAccountBook sub = random_sub_account();
+  const MarginOutcome before = evaluate(config, book, std::vector{sub});
+  RC_PRE(before.status == MarginStatus::ok);
+  const AssetId asset = between(0, 1) == 0 ? kUsdc : kBtc;
+  const std::int64_t added = between(1, 1'000'000'000);
+  bool found = false;
+  for (Balance& b : sub.balances) {
+    if (b.asset == asset) {
+      b.amount = Amount::from_raw(b.amount.raw() + added);
+      found = true;
+    }
+  }
+  if (!found) sub.balances.push_back({asset, Amount::from_raw(added)});
+  std::erase_if(sub.balances, [](const Balance& b) { return b.amount.is_zero(); });
+  std::sort(sub.balances.begin(), sub.balances.end(),
+            [](const Balance& a, const Balance& b) { return a.asset < b.asset; });
+  const MarginOutcome after = evaluate(config, book, std::vector{sub});
+  RC_ASSERT(after.status == MarginStatus::ok);
+  RC_ASSERT(after.margin.initial_health() >= before.margin.initial_health());
+  RC_ASSERT(after.margin.maintenance_health() >= before.margin.maintenance_health());
+}
+
+RC_GTEST_PROP(AccountProperties, RiskReducingFillAlwaysPasses, ()) {
+  const RiskConfig config = venue();
+  const PriceBook book = prices(std::to_string(between(20'000, 80'000)).c_str(), "50000");
+  const SubAccountBook sub = random_sub_account();
+  RC_PRE(!sub.positions.empty());
+  const std::int64_t held_lots = sub.positions[0].position.size.raw() / 1'000'000;
+  const std::int64_t sign = held_lots > 0 ? 1 : -1;
+  const std::int64_t close_lots = between(1, held_lots * sign);
+  const market::Fill reduce{AccountId{100}, SubAccountId{20}, kBtcPerp,
+                            Quantity::from_raw(-sign * close_lots * 1'000'000), book.markets[0].mark,
+                            Money{}};
+  const PreTrade check = pre_trade_check(config, book, std::vector{sub}, reduce);
+  RC_ASSERT(pre_trade_allows(check.status));
+}
+
+// The requirement of a perp position is never below notional × rate, computed exactly.
+RC_GTEST_PROP(AccountProperties, RequirementNeverBelowExact, ()) {
+  const RiskConfig config = venue();
+  const std::int64_t mark_raw = between(1'000'000'000, 100'000'000'000'000);
+  PriceBook book = prices();
+  book.markets[0].mark = Price::from_raw(mark_raw / 100'000'000 * 100'000'000);  // on tick
+  const SubAccountBook sub = random_sub_account();
+  RC_PRE(!sub.positions.empty());
+  const MarginOutcome out = evaluate(config, book, std::vector{sub});
+  RC_ASSERT(out.status == MarginStatus::ok);
+  const int128 size = sub.positions[0].position.size.raw();
+  const int128 magnitude = size < 0 ? -size : size;
+  // |size| (1e-9) × mark (1e-9) × 0.1 → Money (1e-6): exact value × 1e13 in raw units.
+  const int128 exact_scaled = magnitude * book.markets[0].mark.raw();  // 1e-18 quote × 10
+  const int128 required_scaled = static_cast<int128>(out.margin.initial_requirement.raw()) * 10 *
+                                 1'000'000'000'000;
+  RC_ASSERT(required_scaled >= exact_scaled);
+}
+
+}  // namespace
+}  // namespace ballast::margin
