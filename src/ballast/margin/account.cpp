@@ -207,7 +207,7 @@ class Evaluator {
     out.value = checked(market::position_value(held.position, price->mark, instrument.contract_size),
                         instrument.symbol);
     if (instrument.kind == market::InstrumentKind::option) {
-      option_position(*market, held, *exposure, price->mark, out);
+      option_position(*market, *exposure, price->mark, out);
     } else {
       linear_position(*market, *exposure, magnitude, price->open_interest, held.position, out);
     }
@@ -236,27 +236,23 @@ class Evaluator {
         exposure.to_double() - rate * magnitude.to_double();
   }
 
-  void option_position(const MarketRisk& market, const HeldPosition& held, Quantity exposure,
-                       Price mark, PositionMargin& out) {
+  void option_position(const MarketRisk& market, Quantity exposure, Price mark, PositionMargin& out) {
     const market::Instrument& instrument = market.instrument;
     totals_.equity += out.value.raw();
+    const OptionLeg leg{instrument.option_kind, instrument.strike, exposure, mark};
+    option_sets_[{instrument.underlying, instrument.expiry_ns}].push_back({&market, leg, out.value});
     if (exposure.raw() > 0) {
       out.initial_collateral = out.value;
       out.maintenance_collateral = out.value;
-      totals_.initial_collateral += out.value.raw();
-      totals_.maintenance_collateral += out.value.raw();
       return;
     }
     const std::optional<Price> underlying = underlying_price(instrument);
     if (!underlying) return;
-    const OptionLeg leg{instrument.option_kind, instrument.strike, exposure, mark};
     out.initial_requirement = checked(
         option_leg_requirement(market.option_rule, MarginKind::initial, leg, *underlying), instrument.symbol);
     out.maintenance_requirement = checked(
         option_leg_requirement(market.option_rule, MarginKind::maintenance, leg, *underlying),
         instrument.symbol);
-    option_sets_[{instrument.underlying, instrument.expiry_ns}].push_back({&market, leg});
-    (void)held;
   }
 
   std::optional<Price> underlying_price(const market::Instrument& instrument) {
@@ -270,21 +266,38 @@ class Evaluator {
     return quote->oracle;
   }
 
-  // Short legs of one underlying and expiry share one capped requirement (long legs enter the
-  // cap's payoff too, so they are collected with it).
+  // The options of one underlying and expiry, per kind: long legs count their value as
+  // collateral, short legs need the short-option rule; and when the rule caps, the set's net
+  // (long values − short requirements) is never worse than minus its maximum loss at expiry.
+  // The cap replaces the long legs' value by their payoff, so they are not counted twice: the
+  // requirement becomes long values + maximum loss, and collateral − requirement = −maximum loss.
   void add_option_sets() {
     for (const auto& [key, entries] : option_sets_) {
       std::vector<OptionLeg> legs;
-      for (const OptionEntry& entry : entries) legs.push_back(entry.leg);
-      const std::string& where = entries.front().market->instrument.symbol;
-      const std::optional<Price> underlying = underlying_price(entries.front().market->instrument);
+      int128 long_values = 0;
+      for (const OptionEntry& entry : entries) {
+        legs.push_back(entry.leg);
+        if (entry.leg.size.raw() > 0) long_values += entry.value.raw();
+      }
+      const MarketRisk& market = *entries.front().market;
+      const std::optional<Price> underlying = underlying_price(market.instrument);
       if (!underlying) return;
-      const ShortOptionRule& rule = entries.front().market->option_rule;
-      totals_.initial_requirement +=
-          checked(option_set_requirement(rule, MarginKind::initial, legs, *underlying), where).raw();
-      totals_.maintenance_requirement +=
-          checked(option_set_requirement(rule, MarginKind::maintenance, legs, *underlying), where)
-              .raw();
+      const std::optional<Money> max_loss = max_loss_at_expiry(legs);
+      const bool capped = market.option_rule.cap_at_max_loss && max_loss.has_value();
+      const int128 floor = capped ? -static_cast<int128>(max_loss.value_or(Money{}).raw()) : 0;
+      totals_.initial_collateral += long_values;
+      totals_.maintenance_collateral += long_values;
+      for (const MarginKind kind : {MarginKind::initial, MarginKind::maintenance}) {
+        int128 shorts = 0;
+        for (const OptionLeg& leg : legs) {
+          shorts += checked(option_leg_requirement(market.option_rule, kind, leg, *underlying),
+                            market.instrument.symbol).raw();
+        }
+        int128 net = long_values - shorts;
+        if (capped && net < floor) net = floor;
+        (kind == MarginKind::initial ? totals_.initial_requirement : totals_.maintenance_requirement) +=
+            long_values - net;
+      }
     }
   }
 
@@ -329,6 +342,7 @@ class Evaluator {
   struct OptionEntry {
     const MarketRisk* market;
     OptionLeg leg;
+    Money value;  // at the mark, credited down
   };
 
   const RiskConfig& config_;

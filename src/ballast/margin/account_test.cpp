@@ -27,6 +27,7 @@ constexpr AssetId kTail{4};
 constexpr InstrumentId kBtcPerp{10};
 constexpr InstrumentId kBtcCall{11};
 constexpr InstrumentId kBtcSpot{12};
+constexpr InstrumentId kBtcCall60{13};
 constexpr TimestampNs kExpiryNs = 1'900'000'000'000'000'000;
 
 AssetRisk asset(AssetId id, const char* symbol, std::uint8_t decimals, const char* init_asset,
@@ -73,7 +74,11 @@ RiskConfig venue() {
   call.instrument.expiry_ns = kExpiryNs;
   call.instrument.strike = price("55000");
   MarketRisk spot{instrument(kBtcSpot, "BTC-USDC", market::InstrumentKind::spot), BaseRule{}, {}, {}};
-  config.markets = {perp, call, spot};
+  MarketRisk call60 = call;
+  call60.instrument.id = kBtcCall60;
+  call60.instrument.symbol = "BTC-60000-C";
+  call60.instrument.strike = price("60000");
+  config.markets = {perp, call, spot, call60};
   EXPECT_TRUE(config.validate().ok()) << config.validate().error().message;
   return config;
 }
@@ -85,7 +90,8 @@ PriceBook prices(const char* btc_oracle = "50000", const char* btc_stable = "500
                  {kTail, price("2"), price("2"), {}, {}}};
   book.markets = {{kBtcPerp, price(btc_oracle), {}},
                   {kBtcCall, price("1000"), {}},
-                  {kBtcSpot, price(btc_oracle), {}}};
+                  {kBtcSpot, price(btc_oracle), {}},
+                  {kBtcCall60, price("400"), {}}};
   return book;
 }
 
@@ -211,6 +217,23 @@ TEST(AccountMargin, ShortCallByDeribitRule) {
   EXPECT_EQ(m.maintenance_requirement, money("4750"));
   EXPECT_EQ(m.equity, money("49000"));  // 50,000 of BTC less the call's 1,000
   EXPECT_EQ(m.initial_collateral, money("40000"));
+}
+
+// A bear call spread, short the 55,000 call (mark 1,000) and long the 60,000 call (mark 400):
+// the short alone needs 6,000 initial and 4,750 maintenance (above); the long adds 400 of
+// collateral. The most the pair can lose at expiry is 5,000, so the initial net, 400 − 6,000 =
+// −5,600, is capped at −5,000 (the long's value is then not counted twice: requirement
+// 400 + 5,000 = 5,400); the maintenance net, 400 − 4,750 = −4,350, is already better.
+TEST(AccountMargin, SpreadCappedAtItsMaximumLoss) {
+  const HeldPosition short55{kBtcCall, market::Position{qty("-1"), money("-1000"), {}, {}}};
+  const HeldPosition long60{kBtcCall60, market::Position{qty("1"), money("400"), {}, {}}};
+  const GroupMargin m = margin_of({sub_account(20, {usdc("10000")}, {short55, long60})});
+  EXPECT_EQ(m.initial_collateral, money("10400"));
+  EXPECT_EQ(m.initial_requirement, money("5400"));
+  EXPECT_EQ(m.initial_health(), money("5000"));
+  EXPECT_EQ(m.maintenance_requirement, money("4750"));
+  EXPECT_EQ(m.maintenance_health(), money("5650"));
+  EXPECT_EQ(m.equity, money("9400"));
 }
 
 // A long call adds its value at the mark to collateral (2 × 1,000) and needs nothing.
