@@ -1,0 +1,928 @@
+#include "ballast/margin/book.hpp"
+
+#include <algorithm>
+#include <map>
+#include <thread>
+#include <utility>
+
+#include "ballast/market/reference_price.hpp"
+
+namespace ballast::margin {
+namespace {
+
+using detail::uint128;
+
+constexpr std::int64_t kPriceOneRaw = Price::kScale;
+
+// v / 10^n rounded as asked, n from 1 to 39 at run time: the compile-time divisions of
+// requirement.hpp (one divq) for n ≤ 18, scale_pow10 beyond. Exact, so equal to scale_pow10.
+int128 div_pow10_runtime(int128 v, int n, Round round) {
+  switch (n) {
+#define BALLAST_BOOK_CASE(N) \
+  case N: return detail::div_pow10<N>(v, round);
+    BALLAST_BOOK_CASE(1) BALLAST_BOOK_CASE(2) BALLAST_BOOK_CASE(3) BALLAST_BOOK_CASE(4)
+    BALLAST_BOOK_CASE(5) BALLAST_BOOK_CASE(6) BALLAST_BOOK_CASE(7) BALLAST_BOOK_CASE(8)
+    BALLAST_BOOK_CASE(9) BALLAST_BOOK_CASE(10) BALLAST_BOOK_CASE(11) BALLAST_BOOK_CASE(12)
+    BALLAST_BOOK_CASE(13) BALLAST_BOOK_CASE(14) BALLAST_BOOK_CASE(15) BALLAST_BOOK_CASE(16)
+    BALLAST_BOOK_CASE(17) BALLAST_BOOK_CASE(18)
+#undef BALLAST_BOOK_CASE
+    default: return *scale_pow10(v, -n, round);  // a division never overflows
+  }
+}
+
+// account.cpp's balance_value: amount (smallest units) × price → Money, rounded as asked.
+std::optional<std::int64_t> balance_value(std::int64_t amount, std::uint8_t decimals, std::int64_t price,
+                                          Round round) {
+  const int128 product = static_cast<int128>(amount) * price;
+  return narrow_i64(div_pow10_runtime(product, Price::kDecimals + decimals - Money::kDecimals, round));
+}
+
+// account.cpp's units_of: |amount| in whole units as a Quantity, rounded up, saturating.
+Quantity units_of(std::int64_t amount, std::uint8_t decimals) {
+  const int128 magnitude = amount < 0 ? -static_cast<int128>(amount) : amount;
+  const int shift = Quantity::kDecimals - decimals;
+  const int128 scaled =
+      shift >= 0 ? magnitude * pow10_i128(shift) : div_pow10_runtime(magnitude, -shift, Round::up);
+  const auto raw = narrow_i64(scaled);
+  return Quantity::from_raw(raw ? *raw : INT64_MAX);
+}
+
+// x / 10^12 for a non-negative x, quotient and remainder, when the quotient fits 64 bits.
+struct DivMod {
+  std::uint64_t quotient = 0;
+  bool inexact = false;
+  bool fits = false;
+};
+
+inline DivMod divmod_1e12(uint128 x) {
+  constexpr std::uint64_t kDivisor = 1'000'000'000'000ULL;
+  const auto high = static_cast<std::uint64_t>(x >> 64);
+  if (high >= kDivisor) return {};
+#if defined(__x86_64__)
+  std::uint64_t quotient = 0;
+  std::uint64_t remainder = 0;
+  __asm__("divq %[d]"
+          : "=a"(quotient), "=d"(remainder)
+          : "a"(static_cast<std::uint64_t>(x)), "1"(high), [d] "rm"(kDivisor)
+          : "cc");
+  return {quotient, remainder != 0, true};
+#else
+  return {static_cast<std::uint64_t>(x / kDivisor), x % kDivisor != 0, true};
+#endif
+}
+
+std::optional<std::int64_t> to_amount_from_money(std::int64_t money, std::uint8_t decimals, Round round) {
+  const auto scaled = scale_pow10(money, decimals - Money::kDecimals, round);
+  return scaled ? narrow_i64(*scaled) : std::nullopt;
+}
+
+std::optional<std::int64_t> to_amount_from_units(std::int64_t units, std::uint8_t decimals, Round round) {
+  const auto scaled = scale_pow10(units, decimals - Quantity::kDecimals, round);
+  return scaled ? narrow_i64(*scaled) : std::nullopt;
+}
+
+// account.cpp's shrinks(): the size moved toward zero without crossing it.
+bool shrinks(std::int64_t before, std::int64_t after) {
+  if (after == 0) return before != 0;
+  const bool same_side = (before < 0) == (after < 0);
+  const auto magnitude = [](std::int64_t q) { return q < 0 ? -q : q; };
+  return same_side && magnitude(after) < magnitude(before);
+}
+
+std::int64_t money_raw_or_zero(std::optional<Money> value, bool& ok) {
+  if (!value) {
+    ok = false;
+    return 0;
+  }
+  return value->raw();
+}
+
+}  // namespace
+
+Money BookFigures::initial_health() const {
+  return Money::from_raw(initial_collateral.raw() - initial_requirement.raw());
+}
+
+Money BookFigures::maintenance_health() const {
+  return Money::from_raw(maintenance_collateral.raw() - maintenance_requirement.raw());
+}
+
+Money BookFigures::free_collateral() const {
+  const Money health = initial_health();
+  return health.is_negative() ? Money{} : health;
+}
+
+bool BookFigures::liquidatable() const {
+  return maintenance_requirement.raw() > 0 && maintenance_health().is_negative();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building
+
+Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& prices,
+                                     std::span<const SubAccountBook> sub_accounts) {
+  if (Outcome valid = config.validate(); !valid) return std::move(valid).error();
+  const auto invalid = [](std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); };
+  if (config.markets.size() > 65'535 || config.assets.size() > 65'535) return invalid("too many markets or assets");
+
+  MarginBook book;
+  book.config_ = config;
+  const RiskConfig& cfg = book.config_;
+  book.quote_ = static_cast<std::uint32_t>(cfg.find_asset(cfg.quote) - cfg.assets.data());
+
+  // Prices, aligned with the configuration.
+  book.assets_.resize(cfg.assets.size());
+  for (std::size_t a = 0; a < cfg.assets.size(); ++a) {
+    AssetTick& tick = book.assets_[a];
+    tick.decimals = cfg.assets[a].decimals;
+    if (a == book.quote_) continue;
+    const AssetPrice* price = prices.find_asset(cfg.assets[a].id);
+    if (price == nullptr) return invalid("no price for asset " + cfg.assets[a].symbol);
+    tick.price_entry = static_cast<std::int32_t>(book.prices_.assets.size());
+    book.prices_.assets.push_back(*price);
+  }
+  book.markets_.resize(cfg.markets.size());
+  book.option_markets_.resize(cfg.assets.size());
+  for (std::size_t m = 0; m < cfg.markets.size(); ++m) {
+    const MarketPrice* price = prices.find_market(cfg.markets[m].instrument.id);
+    if (price == nullptr) return invalid("no price for market " + cfg.markets[m].instrument.symbol);
+    if (price->mark.is_negative()) return invalid("negative mark for market " + cfg.markets[m].instrument.symbol);
+    book.prices_.markets.push_back(*price);
+    if (cfg.markets[m].instrument.kind == market::InstrumentKind::option) {
+      const auto underlying = *book.asset_index(cfg.markets[m].instrument.underlying);
+      book.option_markets_[underlying].push_back(static_cast<std::uint32_t>(m));
+    }
+  }
+
+  // Sub-accounts and groups: cross by owner in order of first appearance, isolated alone.
+  const std::size_t sub_count = sub_accounts.size();
+  book.subs_.resize(sub_count);
+  book.sub_index_.reserve(sub_count);
+  std::map<AccountId, GroupIndex> cross_group;
+  std::vector<std::vector<std::uint32_t>> members;
+  for (std::size_t i = 0; i < sub_count; ++i) {
+    const SubAccountBook& sub = sub_accounts[i];
+    SubAccountInfo& info = book.subs_[i];
+    info.id = sub.id;
+    info.owner = sub.owner;
+    info.mode = sub.mode;
+    book.sub_index_.emplace_back(sub.id, static_cast<std::uint32_t>(i));
+    GroupIndex group = static_cast<GroupIndex>(members.size());
+    if (sub.mode == MarginMode::cross) {
+      const auto [it, inserted] = cross_group.emplace(sub.owner, group);
+      group = it->second;
+    }
+    if (group == members.size()) members.emplace_back();
+    members[group].push_back(static_cast<std::uint32_t>(i));
+    info.group = group;
+  }
+  std::sort(book.sub_index_.begin(), book.sub_index_.end());
+  for (std::size_t i = 1; i < book.sub_index_.size(); ++i) {
+    if (book.sub_index_[i - 1].first == book.sub_index_[i].first) {
+      return invalid("sub-account " + std::to_string(book.sub_index_[i].first.value) + " listed twice");
+    }
+  }
+
+  // Slots, group by group.
+  const std::size_t group_count = members.size();
+  book.groups_.resize(group_count);
+  book.group_position_begin_.reserve(group_count + 1);
+  book.group_balance_begin_.reserve(group_count + 1);
+  book.group_sub_begin_.reserve(group_count + 1);
+  book.group_subs_.reserve(sub_count);
+  book.market_slots_.resize(cfg.markets.size());
+  book.asset_slots_.resize(cfg.assets.size());
+  for (GroupIndex g = 0; g < group_count; ++g) {
+    book.group_position_begin_.push_back(static_cast<std::uint32_t>(book.positions_.size()));
+    book.group_balance_begin_.push_back(static_cast<std::uint32_t>(book.balances_.size()));
+    book.group_sub_begin_.push_back(static_cast<std::uint32_t>(book.group_subs_.size()));
+    for (const std::uint32_t s : members[g]) {
+      book.group_subs_.push_back(s);
+      const SubAccountBook& sub = sub_accounts[s];
+      SubAccountInfo& info = book.subs_[s];
+      for (const HeldPosition& held : sub.positions) {
+        const auto m = book.market_index(held.instrument);
+        if (!m) return invalid("instrument " + std::to_string(held.instrument.value) + " is not listed");
+        const market::Instrument& instrument = cfg.markets[*m].instrument;
+        const auto exposure = market::exposure_of(held.position.size, instrument.contract_size);
+        const bool option = instrument.kind == market::InstrumentKind::option;
+        const auto slot = static_cast<std::uint32_t>(book.positions_.size());
+        book.positions_.push_back(PositionSlot{exposure ? exposure->raw() : 0, held.position.cost_basis.raw(),
+                                               0, 0, 0, g, static_cast<std::uint16_t>(*m),
+                                               static_cast<std::uint8_t>(exposure ? 1 : 0),
+                                               static_cast<std::uint8_t>((option ? kOptionSlot : 0) |
+                                                                         (exposure ? 0 : kExposureOverflow))});
+        book.position_state_.push_back(held.position);
+        book.position_sub_.push_back(s);
+        book.market_slots_[*m].push_back(slot);
+        info.positions.push_back(slot);
+        if (option && !held.position.size.is_zero()) ++book.groups_[g].options;
+      }
+      for (const Balance& balance : sub.balances) {
+        const auto a = book.asset_index(balance.asset);
+        if (!a) return invalid("asset " + std::to_string(balance.asset.value) + " is not listed");
+        const bool counts = sub.mode == MarginMode::isolated || !cfg.assets[*a].collateral.isolated_only;
+        const auto slot = static_cast<std::uint32_t>(book.balances_.size());
+        book.balances_.push_back(BalanceSlot{balance.amount.raw(), 0, 0, 0, g, static_cast<std::uint16_t>(*a),
+                                             static_cast<std::uint8_t>(counts ? 1 : 0), 1});
+        book.balance_sub_.push_back(s);
+        book.asset_slots_[*a].push_back(slot);
+        info.balances.push_back(slot);
+      }
+      // By market and asset index (the sorted-by-id form); one slot per market and asset.
+      std::sort(info.positions.begin(), info.positions.end(),
+                [&](std::uint32_t x, std::uint32_t y) { return book.positions_[x].market < book.positions_[y].market; });
+      std::sort(info.balances.begin(), info.balances.end(),
+                [&](std::uint32_t x, std::uint32_t y) { return book.balances_[x].asset < book.balances_[y].asset; });
+      for (std::size_t i = 1; i < info.positions.size(); ++i) {
+        if (book.positions_[info.positions[i - 1]].market == book.positions_[info.positions[i]].market) {
+          return invalid("sub-account " + std::to_string(info.id.value) + " holds one instrument twice");
+        }
+      }
+      for (std::size_t i = 1; i < info.balances.size(); ++i) {
+        if (book.balances_[info.balances[i - 1]].asset == book.balances_[info.balances[i]].asset) {
+          return invalid("sub-account " + std::to_string(info.id.value) + " holds one asset twice");
+        }
+      }
+    }
+  }
+  book.group_position_begin_.push_back(static_cast<std::uint32_t>(book.positions_.size()));
+  book.group_balance_begin_.push_back(static_cast<std::uint32_t>(book.balances_.size()));
+  book.group_sub_begin_.push_back(static_cast<std::uint32_t>(book.group_subs_.size()));
+  book.laid_out_positions_ = static_cast<std::uint32_t>(book.positions_.size());
+  book.laid_out_balances_ = static_cast<std::uint32_t>(book.balances_.size());
+  book.full_recompute(1);
+  return book;
+}
+
+std::optional<MarginBook::GroupIndex> MarginBook::group_of(SubAccountId sub_account) const {
+  const auto it = std::lower_bound(sub_index_.begin(), sub_index_.end(), std::make_pair(sub_account, 0U));
+  if (it == sub_index_.end() || it->first != sub_account) return std::nullopt;
+  return subs_[it->second].group;
+}
+
+std::optional<std::uint32_t> MarginBook::market_index(InstrumentId instrument) const {
+  const MarketRisk* market = config_.find_market(instrument);
+  if (market == nullptr) return std::nullopt;
+  return static_cast<std::uint32_t>(market - config_.markets.data());
+}
+
+std::optional<std::uint32_t> MarginBook::asset_index(AssetId asset) const {
+  const AssetRisk* found = config_.find_asset(asset);
+  if (found == nullptr) return std::nullopt;
+  return static_cast<std::uint32_t>(found - config_.assets.data());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-tick inputs
+
+void MarginBook::set_market_tick(std::uint32_t m) {
+  const MarketRisk& risk = config_.markets[m];
+  const MarketPrice& price = prices_.markets[m];
+  MarketTick& tick = markets_[m];
+  tick.mark = price.mark.raw();
+  tick.open_interest = price.open_interest.raw();
+  tick.latency_rate = risk.latency_rate.raw();
+  tick.contract_size = risk.instrument.contract_size.raw();
+  tick.underlying = *asset_index(risk.instrument.underlying);
+  if (risk.instrument.kind == market::InstrumentKind::option) {
+    tick.kind = RuleKind::option;
+  } else if (const auto* base = std::get_if<BaseRule>(&risk.rule)) {
+    tick.kind = RuleKind::fixed;
+    tick.initial_rate = base->initial_rate.raw();
+    tick.maintenance_rate = base->maintenance_rate.raw();
+  } else if (const auto* ramp = std::get_if<OiRampRule>(&risk.rule)) {
+    // The ramp depends on the market only: one division per tick, BaseRule speed per position.
+    tick.kind = RuleKind::fixed;
+    tick.initial_rate = effective_imf(*ramp, price.open_interest).raw();
+    tick.maintenance_rate = ramp->maintenance_rate.raw();
+  } else {
+    tick.kind = RuleKind::general;
+  }
+}
+
+void MarginBook::set_asset_tick(std::uint32_t a) {
+  AssetTick& tick = assets_[a];
+  if (tick.price_entry < 0) {
+    tick.oracle = tick.stable = tick.initial_price = tick.liability_price = kPriceOneRaw;
+    tick.total_deposits = tick.total_borrows = 0;
+    return;
+  }
+  const AssetPrice& price = prices_.assets[static_cast<std::size_t>(tick.price_entry)];
+  tick.oracle = price.oracle.raw();
+  tick.stable = price.stable.raw();
+  tick.initial_price = market::asset_price(price.oracle, price.stable).raw();
+  tick.liability_price = market::liability_price(price.oracle, price.stable).raw();
+  tick.total_deposits = price.total_deposits.raw();
+  tick.total_borrows = price.total_borrows.raw();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contributions: account.cpp's linear_position and balance_margin, figure for figure.
+
+MarginBook::PositionContribution MarginBook::position_contribution(const MarketTick& tick, std::uint32_t m,
+                                                                   std::int64_t exposure,
+                                                                   std::int64_t cost_basis) const {
+  PositionContribution out;
+  // |exposure| × mark once: its floor and ceiling give the notional (up) and the value (down).
+  const uint128 magnitude = exposure < 0 ? -static_cast<uint128>(static_cast<int128>(exposure))
+                                         : static_cast<uint128>(exposure);
+  const DivMod d = divmod_1e12(magnitude * static_cast<std::uint64_t>(tick.mark));
+  std::int64_t notional_raw = 0;
+  std::int64_t value = 0;
+  if (!d.fits) {
+    out.ok = false;
+  } else {
+    const int128 ceiling = static_cast<int128>(d.quotient) + (d.inexact ? 1 : 0);
+    const auto n = narrow_i64(ceiling);
+    const auto v = narrow_i64(exposure >= 0 ? static_cast<int128>(d.quotient) : -ceiling);
+    out.ok = n.has_value() && v.has_value();
+    notional_raw = n ? *n : 0;
+    value = v ? *v : 0;
+  }
+  if (__builtin_sub_overflow(value, cost_basis, &out.upnl)) {
+    out.ok = false;
+    out.upnl = 0;
+  }
+  const Money notional = Money::from_raw(notional_raw);
+  std::int64_t initial = 0;
+  std::int64_t maintenance = 0;
+  if (tick.kind == RuleKind::fixed) {
+    initial = money_raw_or_zero(detail::notional_times_rate_up(notional, Ratio::from_raw(tick.initial_rate)), out.ok);
+    maintenance =
+        money_raw_or_zero(detail::notional_times_rate_up(notional, Ratio::from_raw(tick.maintenance_rate)), out.ok);
+  } else {
+    const Requirements required = requirements(config_.markets[m].rule, notional, Quantity::from_raw(exposure),
+                                               Money::from_raw(tick.open_interest));
+    initial = money_raw_or_zero(required.initial, out.ok);
+    maintenance = money_raw_or_zero(required.maintenance, out.ok);
+  }
+  std::int64_t latency = 0;
+  if (tick.latency_rate != 0) {
+    latency = money_raw_or_zero(latency_addon(Ratio::from_raw(tick.latency_rate), notional), out.ok);
+  }
+  if (__builtin_add_overflow(initial, latency, &out.initial_requirement)) {
+    out.ok = false;
+    out.initial_requirement = 0;
+  }
+  if (__builtin_add_overflow(maintenance, latency, &out.maintenance_requirement)) {
+    out.ok = false;
+    out.maintenance_requirement = 0;
+  }
+  return out;
+}
+
+MarginBook::BalanceContribution MarginBook::balance_contribution(const AssetTick& tick, std::uint32_t a,
+                                                                 std::int64_t amount, bool counts) const {
+  BalanceContribution out;
+  if (amount == 0) return out;  // evaluate() never sees a zero balance; it would count 0
+  const CollateralParams& params = config_.assets[a].collateral;
+  const Quantity units = units_of(amount, tick.decimals);
+  const auto checked = [&out](std::optional<std::int64_t> raw) {
+    if (!raw) out.ok = false;
+    return raw ? *raw : 0;
+  };
+  out.value = checked(balance_value(amount, tick.decimals, tick.oracle, Round::down));
+  if (amount > 0) {
+    const Ratio initial_weight =
+        counts ? asset_weight(params, MarginKind::initial, units, Money::from_raw(tick.total_deposits)) : Ratio{};
+    const Ratio maintenance_weight =
+        counts ? asset_weight(params, MarginKind::maintenance, units, Money::from_raw(tick.total_deposits))
+               : Ratio{};
+    const std::int64_t initial_value =
+        tick.initial_price == tick.oracle ? out.value
+                                          : checked(balance_value(amount, tick.decimals, tick.initial_price, Round::down));
+    out.initial_collateral =
+        money_raw_or_zero(weighted_asset_value(Money::from_raw(initial_value), initial_weight), out.ok);
+    out.maintenance_collateral =
+        money_raw_or_zero(weighted_asset_value(Money::from_raw(out.value), maintenance_weight), out.ok);
+  } else {
+    const std::int64_t owed = -amount;
+    const Money borrows = Money::from_raw(tick.total_borrows);
+    const Ratio initial_weight = liability_weight(params, MarginKind::initial, units, borrows);
+    const Ratio maintenance_weight = liability_weight(params, MarginKind::maintenance, units, borrows);
+    const std::int64_t maintenance_owed = checked(balance_value(owed, tick.decimals, tick.oracle, Round::up));
+    const std::int64_t initial_owed =
+        tick.liability_price == tick.oracle ? maintenance_owed
+                                            : checked(balance_value(owed, tick.decimals, tick.liability_price, Round::up));
+    out.initial_collateral =
+        -money_raw_or_zero(weighted_liability_value(Money::from_raw(initial_owed), initial_weight), out.ok);
+    out.maintenance_collateral =
+        -money_raw_or_zero(weighted_liability_value(Money::from_raw(maintenance_owed), maintenance_weight), out.ok);
+  }
+  return out;
+}
+
+namespace {
+
+using PositionContribution = MarginBook::PositionContribution;
+using BalanceContribution = MarginBook::BalanceContribution;
+
+template <typename Sums>
+void add(Sums& sums, const PositionContribution& c, int sign) {
+  sums.equity += sign * static_cast<int128>(c.upnl);
+  (c.upnl > 0 ? sums.positive_pnl : sums.negative_pnl) += sign * static_cast<int128>(c.upnl);
+  sums.initial_requirement += sign * static_cast<int128>(c.initial_requirement);
+  sums.maintenance_requirement += sign * static_cast<int128>(c.maintenance_requirement);
+  if (!c.ok) sums.bad += sign;
+}
+
+template <typename Sums>
+void add(Sums& sums, const BalanceContribution& c, int sign) {
+  sums.equity += sign * static_cast<int128>(c.value);
+  sums.initial_collateral += sign * static_cast<int128>(c.initial_collateral);
+  sums.maintenance_collateral += sign * static_cast<int128>(c.maintenance_collateral);
+  if (!c.ok) sums.bad += sign;
+}
+
+PositionContribution cached(const MarginBook::PositionSlot& s) {
+  return {s.upnl, s.initial_requirement, s.maintenance_requirement, s.ok != 0};
+}
+
+BalanceContribution cached(const MarginBook::BalanceSlot& s) {
+  return {s.value, s.initial_collateral, s.maintenance_collateral, s.ok != 0};
+}
+
+void store(MarginBook::PositionSlot& s, const PositionContribution& c) {
+  s.upnl = c.upnl;
+  s.initial_requirement = c.initial_requirement;
+  s.maintenance_requirement = c.maintenance_requirement;
+  s.ok = c.ok ? 1 : 0;
+}
+
+void store(MarginBook::BalanceSlot& s, const BalanceContribution& c) {
+  s.value = c.value;
+  s.initial_collateral = c.initial_collateral;
+  s.maintenance_collateral = c.maintenance_collateral;
+  s.ok = c.ok ? 1 : 0;
+}
+
+// Replaces a slot's contribution in its group's sums.
+template <typename Sums, typename Slot, typename Contribution>
+void replace(Sums& sums, Slot& slot, const Contribution& next) {
+  add(sums, cached(slot), -1);
+  add(sums, next, 1);
+  store(slot, next);
+}
+
+}  // namespace
+
+void MarginBook::compute_position(std::uint32_t slot, GroupSums& sums) {
+  PositionSlot& s = positions_[slot];
+  if ((s.flags & kOptionSlot) != 0) {  // options count through evaluate(); a flat slot counts 0
+    s.upnl = s.initial_requirement = s.maintenance_requirement = 0;
+    return;
+  }
+  PositionContribution c = position_contribution(markets_[s.market], s.market, s.exposure, s.cost_basis);
+  c.ok = c.ok && (s.flags & kExposureOverflow) == 0;
+  store(s, c);
+  add(sums, c, 1);
+}
+
+void MarginBook::compute_balance(std::uint32_t slot, GroupSums& sums) {
+  BalanceSlot& s = balances_[slot];
+  const BalanceContribution c = balance_contribution(assets_[s.asset], s.asset, s.amount, s.counts != 0);
+  store(s, c);
+  add(sums, c, 1);
+}
+
+namespace {
+
+template <typename Sums>
+void reset(Sums& sums) {
+  sums.equity = sums.initial_collateral = sums.maintenance_collateral = 0;
+  sums.initial_requirement = sums.maintenance_requirement = 0;
+  sums.positive_pnl = sums.negative_pnl = 0;
+  sums.bad = 0;
+  sums.status = MarginStatus::ok;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Full recompute
+
+void MarginBook::recompute_groups(GroupIndex first, GroupIndex last) {
+  for (GroupIndex g = first; g < last; ++g) {
+    GroupSums& sums = groups_[g];
+    reset(sums);
+    if (sums.options > 0) {
+      evaluate_group(g);
+      continue;
+    }
+    for (std::uint32_t p = group_position_begin_[g]; p < group_position_begin_[g + 1]; ++p) {
+      compute_position(p, sums);
+    }
+    for (std::uint32_t b = group_balance_begin_[g]; b < group_balance_begin_[g + 1]; ++b) {
+      compute_balance(b, sums);
+    }
+  }
+}
+
+void MarginBook::full_recompute(unsigned threads) {
+  for (std::uint32_t m = 0; m < markets_.size(); ++m) set_market_tick(m);
+  for (std::uint32_t a = 0; a < assets_.size(); ++a) set_asset_tick(a);
+  const auto group_count = static_cast<GroupIndex>(groups_.size());
+  if (threads < 1) threads = 1;
+  if (threads > group_count) threads = group_count > 0 ? group_count : 1;
+  // Contiguous group ranges of about equal slot counts (a group is never split, so no two
+  // threads write one group's sums).
+  std::vector<GroupIndex> bounds{0};
+  const std::uint64_t total = std::uint64_t{laid_out_positions_} + laid_out_balances_;
+  for (unsigned t = 1; t < threads; ++t) {
+    const std::uint64_t target = total * t / threads;
+    GroupIndex lo = bounds.back();
+    GroupIndex hi = group_count;
+    while (lo < hi) {  // first group whose slots start at or past the target
+      const GroupIndex mid = lo + (hi - lo) / 2;
+      if (std::uint64_t{group_position_begin_[mid]} + group_balance_begin_[mid] < target) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    bounds.push_back(lo);
+  }
+  bounds.push_back(group_count);
+  std::vector<std::thread> workers;
+  workers.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) {
+    workers.emplace_back([this, first = bounds[t], last = bounds[t + 1]] { recompute_groups(first, last); });
+  }
+  recompute_groups(bounds[0], bounds[1]);
+  for (std::thread& worker : workers) worker.join();
+  // Slots opened after the layout: exact sums, so adding them last changes nothing.
+  for (auto p = laid_out_positions_; p < positions_.size(); ++p) {
+    GroupSums& sums = groups_[positions_[p].group];
+    if (sums.options == 0) compute_position(p, sums);
+  }
+  for (auto b = laid_out_balances_; b < balances_.size(); ++b) {
+    GroupSums& sums = groups_[balances_[b].group];
+    if (sums.options == 0) compute_balance(b, sums);
+  }
+}
+
+void MarginBook::refresh_group(GroupIndex g) {
+  GroupSums& sums = groups_[g];
+  reset(sums);
+  if (sums.options > 0) {
+    evaluate_group(g);
+    return;
+  }
+  for (std::uint32_t i = group_sub_begin_[g]; i < group_sub_begin_[g + 1]; ++i) {
+    const SubAccountInfo& sub = subs_[group_subs_[i]];
+    for (const std::uint32_t p : sub.positions) compute_position(p, sums);
+    for (const std::uint32_t b : sub.balances) compute_balance(b, sums);
+  }
+}
+
+// Groups with options: evaluate() over the group rebuilt from the columns; its final figures
+// are kept in the sums (the PnL sums zero, so reading them applies nothing twice).
+void MarginBook::evaluate_group(GroupIndex g) {
+  const std::vector<SubAccountBook> books = group_books(g);
+  const MarginOutcome outcome = evaluate(config_, prices_, books);
+  GroupSums& sums = groups_[g];
+  reset(sums);
+  sums.status = outcome.status;
+  sums.equity = outcome.margin.equity.raw();
+  sums.initial_collateral = outcome.margin.initial_collateral.raw();
+  sums.maintenance_collateral = outcome.margin.maintenance_collateral.raw();
+  sums.initial_requirement = outcome.margin.initial_requirement.raw();
+  sums.maintenance_requirement = outcome.margin.maintenance_requirement.raw();
+}
+
+std::vector<SubAccountBook> MarginBook::group_books(GroupIndex g) const {
+  std::vector<SubAccountBook> out;
+  for (std::uint32_t i = group_sub_begin_[g]; i < group_sub_begin_[g + 1]; ++i) {
+    const SubAccountInfo& sub = subs_[group_subs_[i]];
+    SubAccountBook book{sub.id, sub.owner, sub.mode, {}, {}};
+    for (const std::uint32_t b : sub.balances) {
+      if (balances_[b].amount != 0) {
+        book.balances.push_back(Balance{config_.assets[balances_[b].asset].id, Amount::from_raw(balances_[b].amount)});
+      }
+    }
+    for (const std::uint32_t p : sub.positions) {
+      if (!position_state_[p].size.is_zero()) {
+        book.positions.push_back(HeldPosition{config_.markets[positions_[p].market].instrument.id, position_state_[p]});
+      }
+    }
+    out.push_back(std::move(book));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+BookFigures MarginBook::figures(const GroupSums& sums) const {
+  BookFigures out;
+  if (sums.options > 0) {  // evaluate()'s own figures
+    out.status = sums.status;
+    out.equity = Money::from_raw(static_cast<std::int64_t>(sums.equity));
+    out.initial_collateral = Money::from_raw(static_cast<std::int64_t>(sums.initial_collateral));
+    out.maintenance_collateral = Money::from_raw(static_cast<std::int64_t>(sums.maintenance_collateral));
+    out.initial_requirement = Money::from_raw(static_cast<std::int64_t>(sums.initial_requirement));
+    out.maintenance_requirement = Money::from_raw(static_cast<std::int64_t>(sums.maintenance_requirement));
+    return out;
+  }
+  if (sums.bad != 0) {
+    out.status = MarginStatus::overflow;
+    return out;
+  }
+  // account.cpp's finish(): the PnL policy on the group's positive sum (0 if it leaves Money's
+  // range), the negative sum in full; each total narrowed once.
+  const auto positive = narrow_i64(sums.positive_pnl);
+  const auto pnl = [&](MarginKind kind) {
+    if (!positive) return int128{0};
+    return static_cast<int128>(credited_pnl(config_.pnl, kind, Money::from_raw(*positive)).raw()) + sums.negative_pnl;
+  };
+  bool ok = true;
+  const auto narrow = [&ok](int128 value) {
+    const auto raw = narrow_i64(value);
+    if (!raw) ok = false;
+    return Money::from_raw(raw ? *raw : 0);
+  };
+  out.equity = narrow(sums.equity);
+  out.initial_collateral = narrow(sums.initial_collateral + pnl(MarginKind::initial));
+  out.maintenance_collateral = narrow(sums.maintenance_collateral + pnl(MarginKind::maintenance));
+  out.initial_requirement = narrow(sums.initial_requirement);
+  out.maintenance_requirement = narrow(sums.maintenance_requirement);
+  if (!ok) out = BookFigures{MarginStatus::overflow, {}, {}, {}, {}, {}};
+  return out;
+}
+
+BookFigures MarginBook::group_margin(GroupIndex group) const { return figures(groups_[group]); }
+
+// ---------------------------------------------------------------------------------------------
+// Ticks
+
+bool MarginBook::report(GroupIndex group, ChangedGroups& changed) {
+  GroupSums& sums = groups_[group];
+  if (sums.stamp == epoch_) return false;
+  sums.stamp = epoch_;
+  changed.push(group);
+  return true;
+}
+
+std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_interest, ChangedGroups& changed) {
+  BALLAST_ASSERT(m < markets_.size() && !mark.is_negative());
+  prices_.markets[m].mark = mark;
+  prices_.markets[m].open_interest = open_interest;
+  set_market_tick(m);
+  ++epoch_;
+  const MarketTick& tick = markets_[m];
+  const std::vector<std::uint32_t>& slots = market_slots_[m];
+  for (const std::uint32_t p : slots) {
+    PositionSlot& s = positions_[p];
+    GroupSums& sums = groups_[s.group];
+    if (sums.options > 0) {
+      if (report(s.group, changed)) evaluate_group(s.group);
+      continue;
+    }
+    if (tick.kind == RuleKind::option) continue;  // a flat option slot in a group without options
+    PositionContribution c = position_contribution(tick, m, s.exposure, s.cost_basis);
+    c.ok = c.ok && (s.flags & kExposureOverflow) == 0;
+    if (c == cached(s)) continue;
+    replace(sums, s, c);
+    report(s.group, changed);
+  }
+  return slots.size();
+}
+
+std::size_t MarginBook::on_asset_price(std::uint32_t a, const AssetPrice& price, ChangedGroups& changed) {
+  BALLAST_ASSERT(a < assets_.size());
+  if (a == quote_) return 0;
+  AssetPrice& entry = prices_.assets[static_cast<std::size_t>(assets_[a].price_entry)];
+  entry.oracle = price.oracle;
+  entry.stable = price.stable;
+  entry.total_deposits = price.total_deposits;
+  entry.total_borrows = price.total_borrows;
+  set_asset_tick(a);
+  ++epoch_;
+  const AssetTick& tick = assets_[a];
+  std::size_t count = 0;
+  for (const std::uint32_t b : asset_slots_[a]) {
+    ++count;
+    BalanceSlot& s = balances_[b];
+    GroupSums& sums = groups_[s.group];
+    if (sums.options > 0) {
+      if (report(s.group, changed)) evaluate_group(s.group);
+      continue;
+    }
+    const BalanceContribution c = balance_contribution(tick, a, s.amount, s.counts != 0);
+    if (c == cached(s)) continue;
+    replace(sums, s, c);
+    report(s.group, changed);
+  }
+  // Options on this underlying: their requirements read its oracle price.
+  for (const std::uint32_t m : option_markets_[a]) {
+    for (const std::uint32_t p : market_slots_[m]) {
+      ++count;
+      const GroupIndex g = positions_[p].group;
+      if (groups_[g].options > 0 && report(g, changed)) evaluate_group(g);
+    }
+  }
+  return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fills
+
+std::int64_t MarginBook::balance_amount(std::uint32_t sub, std::uint32_t asset, std::int64_t* slot) const {
+  for (const std::uint32_t b : subs_[sub].balances) {
+    if (balances_[b].asset == asset) {
+      *slot = b;
+      return balances_[b].amount;
+    }
+  }
+  *slot = -1;
+  return 0;
+}
+
+// account.cpp's apply_to(), on the columns: the same roundings, the same order.
+MarginBook::FillPlan MarginBook::plan_fill(const market::Fill& fill) const {
+  FillPlan plan;
+  const auto it = std::lower_bound(sub_index_.begin(), sub_index_.end(), std::make_pair(fill.sub_account, 0U));
+  const auto m = market_index(fill.instrument);
+  if (it == sub_index_.end() || it->first != fill.sub_account || !m) return plan;
+  plan.sub = it->second;
+  plan.market = *m;
+  const SubAccountInfo& sub = subs_[plan.sub];
+  const market::Instrument& instrument = config_.markets[*m].instrument;
+  const std::uint8_t quote_decimals = assets_[quote_].decimals;
+  const auto fee = to_amount_from_money(fill.fee.raw(), quote_decimals, Round::up);
+  if (!fee) return plan;
+  std::int64_t quote_delta = -*fee;
+  const auto add_balance_change = [&](std::uint32_t asset, std::int64_t delta) {
+    FillPlan::BalanceChange& change = plan.balances[plan.balance_count++];
+    change.asset = asset;
+    const std::int64_t before = balance_amount(plan.sub, asset, &change.slot);
+    if (__builtin_add_overflow(before, delta, &change.amount)) return false;
+    const bool counts = sub.mode == MarginMode::isolated || !config_.assets[asset].collateral.isolated_only;
+    change.after = balance_contribution(assets_[asset], asset, change.amount, counts);
+    return true;
+  };
+  if (instrument.kind == market::InstrumentKind::spot) {
+    const auto underlying = *asset_index(instrument.underlying);
+    const auto exposure = market::exposure_of(fill.size, instrument.contract_size);
+    const auto value = market::fill_value(fill.size, fill.price, instrument.contract_size);
+    if (!exposure || !value) return plan;
+    const auto delivered = to_amount_from_units(exposure->raw(), assets_[underlying].decimals, Round::down);
+    const auto paid = to_amount_from_money(value->raw(), quote_decimals, Round::up);
+    if (!delivered || !paid) return plan;
+    std::int64_t slot = -1;
+    const std::int64_t before = balance_amount(plan.sub, underlying, &slot);
+    if (!add_balance_change(underlying, *delivered)) return plan;
+    plan.reduces_risk = shrinks(before, plan.balances[0].amount);
+    if (__builtin_sub_overflow(quote_delta, *paid, &quote_delta)) return plan;
+  } else {
+    plan.option = instrument.kind == market::InstrumentKind::option;
+    for (const std::uint32_t p : sub.positions) {
+      if (positions_[p].market == *m) plan.position_slot = p;
+    }
+    const market::Position before =
+        plan.position_slot >= 0 ? position_state_[static_cast<std::size_t>(plan.position_slot)] : market::Position{};
+    const auto change = market::apply_fill(before, fill, instrument.contract_size, before.funding_snapshot);
+    if (!change) return plan;
+    plan.position = change->position;
+    const auto exposure = market::exposure_of(plan.position.size, instrument.contract_size);
+    plan.exposure_ok = exposure.has_value();
+    plan.exposure = exposure ? exposure->raw() : 0;
+    const auto cash = plan.option ? to_amount_from_money(change->value.raw(), quote_decimals, Round::up)
+                                  : to_amount_from_money(change->realized_pnl.raw(), quote_decimals, Round::down);
+    if (!cash) return plan;
+    if (plan.option ? __builtin_sub_overflow(quote_delta, *cash, &quote_delta)
+                    : __builtin_add_overflow(quote_delta, *cash, &quote_delta)) {
+      return plan;
+    }
+    plan.reduces_risk = shrinks(before.size.raw(), plan.position.size.raw());
+    if (!plan.option) {
+      plan.position_after = position_contribution(markets_[*m], *m, plan.exposure, plan.position.cost_basis.raw());
+      plan.position_after.ok = plan.position_after.ok && plan.exposure_ok;
+    }
+  }
+  if (!add_balance_change(quote_, quote_delta)) return plan;
+  plan.ok = true;
+  return plan;
+}
+
+PreTrade MarginBook::pre_trade(GroupIndex group, const market::Fill& fill) const {
+  PreTrade out;
+  if (group >= groups_.size()) return out;
+  const GroupSums& sums = groups_[group];
+  const auto m = market_index(fill.instrument);
+  const bool option = m && config_.markets[*m].instrument.kind == market::InstrumentKind::option;
+  if (sums.options > 0 || option) {
+    const std::vector<SubAccountBook> books = group_books(group);
+    return pre_trade_check(config_, prices_, books, fill);
+  }
+  const BookFigures before = figures(sums);
+  out.margin_status = before.status;
+  if (before.status != MarginStatus::ok) return out;
+  out.initial_health_before = before.initial_health();
+  if (!m) {
+    out.margin_status = MarginStatus::instrument_unknown;
+    return out;
+  }
+  const auto sub = group_of(fill.sub_account);
+  if (!sub || *sub != group) return out;
+  const FillPlan plan = plan_fill(fill);
+  if (!plan.ok) {
+    out.margin_status = MarginStatus::overflow;
+    return out;
+  }
+  // The sums with the changed slots' old contributions out and their new ones in.
+  GroupSums after = sums;
+  if (plan.option) {
+    // unreachable: options take pre_trade_check above
+  } else if (config_.markets[plan.market].instrument.kind != market::InstrumentKind::spot) {
+    if (plan.position_slot >= 0) add(after, cached(positions_[static_cast<std::size_t>(plan.position_slot)]), -1);
+    add(after, plan.position_after, 1);
+  }
+  for (int i = 0; i < plan.balance_count; ++i) {
+    const FillPlan::BalanceChange& change = plan.balances[i];
+    if (change.slot >= 0) add(after, cached(balances_[static_cast<std::size_t>(change.slot)]), -1);
+    add(after, change.after, 1);
+  }
+  const BookFigures figures_after = figures(after);
+  out.margin_status = figures_after.status;
+  if (figures_after.status != MarginStatus::ok) return out;
+  out.initial_health_after = figures_after.initial_health();
+  out.status = !out.initial_health_after.is_negative() ? PreTradeStatus::passes_initial
+               : plan.reduces_risk                     ? PreTradeStatus::reduces_risk
+                                                       : PreTradeStatus::breaches_initial;
+  return out;
+}
+
+bool MarginBook::apply_fill(const market::Fill& fill) {
+  const FillPlan plan = plan_fill(fill);
+  if (!plan.ok) return false;
+  SubAccountInfo& sub = subs_[plan.sub];
+  const GroupIndex g = sub.group;
+  GroupSums& sums = groups_[g];
+  const std::uint32_t options_before = sums.options;
+  const bool fast = options_before == 0;
+  if (config_.markets[plan.market].instrument.kind != market::InstrumentKind::spot) {
+    std::uint32_t p = 0;
+    if (plan.position_slot >= 0) {
+      p = static_cast<std::uint32_t>(plan.position_slot);
+    } else {
+      p = static_cast<std::uint32_t>(positions_.size());
+      positions_.push_back(PositionSlot{0, 0, 0, 0, 0, g, static_cast<std::uint16_t>(plan.market), 1,
+                                        static_cast<std::uint8_t>(plan.option ? kOptionSlot : 0)});
+      position_state_.emplace_back();
+      position_sub_.push_back(plan.sub);
+      market_slots_[plan.market].push_back(p);  // the largest index: the list stays ascending
+      const auto at = std::lower_bound(sub.positions.begin(), sub.positions.end(), plan.market,
+                                       [&](std::uint32_t x, std::uint32_t market) { return positions_[x].market < market; });
+      sub.positions.insert(at, p);
+    }
+    PositionSlot& s = positions_[p];
+    if (plan.option) {
+      const bool was_open = !position_state_[p].size.is_zero();
+      const bool is_open = !plan.position.size.is_zero();
+      sums.options = sums.options + (is_open ? 1U : 0U) - (was_open ? 1U : 0U);
+    }
+    if (fast && !plan.option) {
+      replace(sums, s, plan.position_after);
+    } else {
+      store(s, plan.position_after);
+    }
+    position_state_[p] = plan.position;
+    s.exposure = plan.exposure;
+    s.flags = static_cast<std::uint8_t>((s.flags & kOptionSlot) | (plan.exposure_ok ? 0 : kExposureOverflow));
+    s.cost_basis = plan.position.cost_basis.raw();
+  }
+  for (int i = 0; i < plan.balance_count; ++i) {
+    const FillPlan::BalanceChange& change = plan.balances[i];
+    std::uint32_t b = 0;
+    if (change.slot >= 0) {
+      b = static_cast<std::uint32_t>(change.slot);
+    } else {
+      b = static_cast<std::uint32_t>(balances_.size());
+      const bool counts = sub.mode == MarginMode::isolated || !config_.assets[change.asset].collateral.isolated_only;
+      balances_.push_back(BalanceSlot{0, 0, 0, 0, g, static_cast<std::uint16_t>(change.asset),
+                                      static_cast<std::uint8_t>(counts ? 1 : 0), 1});
+      balance_sub_.push_back(plan.sub);
+      asset_slots_[change.asset].push_back(b);
+      const auto at = std::lower_bound(sub.balances.begin(), sub.balances.end(), change.asset,
+                                       [&](std::uint32_t x, std::uint32_t asset) { return balances_[x].asset < asset; });
+      sub.balances.insert(at, b);
+    }
+    BalanceSlot& s = balances_[b];
+    if (fast) {
+      replace(sums, s, change.after);
+    } else {
+      store(s, change.after);
+    }
+    s.amount = change.amount;
+  }
+  if (sums.options > 0) {
+    evaluate_group(g);  // into, or still inside, the option path
+  } else if (!fast) {
+    refresh_group(g);  // the last option closed: the slots' caches are stale
+  }
+  return true;
+}
+
+}  // namespace ballast::margin

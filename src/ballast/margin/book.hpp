@@ -1,0 +1,291 @@
+#pragma once
+// The struct-of-arrays margin book (issue 4, item 7): every margin group of a venue held as
+// columns of exact integers, recomputed in full (threads over contiguous group ranges) or
+// incrementally (an oracle tick recomputes only the slots exposed to it), with an incremental
+// pre-trade check. Its figures are evaluate()'s (account.hpp), to the micro-unit: the
+// differential test (book_test.cpp) holds it to that.
+//
+// Layout. Each entity kind is its own array, and hot data is split from cold:
+//   position slots  one 48-byte record per (sub-account, market) ever held: exposure and cost
+//                   basis (the inputs), the cached contributions (unrealized PnL, initial and
+//                   maintenance requirement with the latency add-on), group and market index.
+//                   Every pass reads all of these together, so they share a record; the
+//                   Position itself (size, realized PnL, funding snapshot) and the owning
+//                   sub-account live in cold columns that only fills read.
+//   balance slots   one 40-byte record per (sub-account, asset): amount, cached value and
+//                   weighted collateral, group and asset index.
+//   groups          exact 128-bit sums: equity, initial and maintenance collateral (balances),
+//                   requirements, and the positive and negative PnL sums. The PnL policy (haircut
+//                   and cap) applies to the group's positive sum when figures are read, as
+//                   evaluate() does, so a tick never needs anything but exact integer deltas.
+//   markets/assets  the current price inputs with what can be precomputed per tick (the
+//                   OI-ramp's effective IMF, the initial and liability prices), and the list of
+//                   slots exposed to each, in ascending slot order.
+// Slots are laid out group by group at build time, so a full recompute streams them and a
+// market's slot list walks memory forward (8 positions over 50 markets: a stride of a few
+// hundred bytes). Slots opened later by fills go to a tail that a full recompute adds after the
+// threads join; sums are exact integers, so the figures never depend on the thread split or
+// on the order of additions.
+//
+// Options: a group holding an option position is computed by evaluate() itself (rebuilt from
+// the columns) whenever anything it holds moves, and its pre-trade check is pre_trade_check().
+// The per-underlying-and-expiry capped sets make options a whole-group computation; the book's
+// incremental path covers balances, perpetuals and futures, which are the bulk of a venue. The
+// option path allocates; nothing else on the tick or pre-trade path does.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "ballast/core/fixed.hpp"
+#include "ballast/core/ids.hpp"
+#include "ballast/core/result.hpp"
+#include "ballast/margin/account.hpp"
+#include "ballast/market/instrument.hpp"
+#include "ballast/market/position.hpp"
+
+namespace ballast::margin {
+
+// A group's figures as evaluate() reports them (GroupMargin without the per-slot detail).
+struct BookFigures {
+  MarginStatus status = MarginStatus::ok;  // ok or overflow (the book holds every price)
+  Money equity;
+  Money initial_collateral;
+  Money maintenance_collateral;
+  Money initial_requirement;
+  Money maintenance_requirement;
+
+  Money initial_health() const;
+  Money maintenance_health() const;
+  Money free_collateral() const;
+  bool liquidatable() const;
+};
+
+// Where a tick reports the groups whose figures moved: each once per tick, in slot order, up
+// to the buffer's size; past it `overflowed` is set and the caller must treat every exposed
+// group as changed.
+struct ChangedGroups {
+  std::span<std::uint32_t> buffer;
+  std::size_t count = 0;
+  bool overflowed = false;
+
+  std::span<const std::uint32_t> groups() const { return buffer.first(count); }
+  void clear() {
+    count = 0;
+    overflowed = false;
+  }
+  void push(std::uint32_t group) {
+    if (count < buffer.size()) {
+      buffer[count++] = group;
+    } else {
+      overflowed = true;
+    }
+  }
+};
+
+class MarginBook {
+ public:
+  using GroupIndex = std::uint32_t;
+
+  // Groups as evaluate() sees them: the cross sub-accounts of one owner form one group (in the
+  // order of their first appearance), an isolated sub-account a group of its own. The prices
+  // must cover every listed market and every listed asset but the quote. invalid_input names
+  // an unknown asset or instrument, a missing price, or a repeated sub-account.
+  static Result<MarginBook> build(const RiskConfig& config, const PriceBook& prices,
+                                  std::span<const SubAccountBook> sub_accounts);
+
+  std::size_t group_count() const { return groups_.size(); }
+  std::size_t position_slot_count() const { return positions_.size(); }
+  std::optional<GroupIndex> group_of(SubAccountId sub_account) const;
+  std::optional<std::uint32_t> market_index(InstrumentId instrument) const;  // config order
+  std::optional<std::uint32_t> asset_index(AssetId asset) const;             // config order
+  const RiskConfig& config() const { return config_; }
+  const PriceBook& prices() const { return prices_; }
+
+  // Every slot and every group sum from the current prices, over `threads` threads (contiguous
+  // group ranges; the figures do not depend on the count).
+  void full_recompute(unsigned threads = 1);
+
+  // One market's mark (and open interest) moved: recomputes its position slots only and applies
+  // the exact deltas to their groups. Returns the number of slots recomputed.
+  std::size_t on_market_price(std::uint32_t market, Price mark, Money open_interest,
+                              ChangedGroups& changed);
+  // One asset's prices moved (oracle, stable, venue totals): its balance slots, and the groups
+  // holding options on it. The quote asset's price is fixed at 1: refused (returns 0).
+  std::size_t on_asset_price(std::uint32_t asset, const AssetPrice& price, ChangedGroups& changed);
+
+  BookFigures group_margin(GroupIndex group) const;
+
+  // pre_trade_check()'s answer for `fill` on this group, from the sums and the changed slots'
+  // old and new contributions (options: pre_trade_check itself).
+  PreTrade pre_trade(GroupIndex group, const market::Fill& fill) const;
+
+  // Books the fill as pre_trade_check() models it (position, premium or realized PnL, fee, spot
+  // balances) and updates the sums. False, changing nothing, for an unknown sub-account or
+  // instrument or a value out of range. A new sub-account slot goes to the tail.
+  bool apply_fill(const market::Fill& fill);
+
+  // The group's sub-accounts as evaluate() takes them, rebuilt from the columns.
+  std::vector<SubAccountBook> group_books(GroupIndex group) const;
+
+  // Hot slot records (public for the layout's static checks).
+  struct PositionSlot {
+    std::int64_t exposure;    // size × contract_size, units of the underlying, signed
+    std::int64_t cost_basis;  // Money raw
+    std::int64_t upnl;        // cached contributions, Money raw
+    std::int64_t initial_requirement;  // with the latency add-on
+    std::int64_t maintenance_requirement;
+    std::uint32_t group;
+    std::uint16_t market;
+    std::uint8_t ok;     // 0: some figure left Money's range (the group reads as overflow)
+    std::uint8_t flags;  // kOptionSlot, kExposureOverflow
+  };
+  static constexpr std::uint8_t kOptionSlot = 1;
+  static constexpr std::uint8_t kExposureOverflow = 2;  // size × contract_size left Quantity's range
+  struct BalanceSlot {
+    std::int64_t amount;  // smallest units, signed
+    std::int64_t value;   // cached contributions, Money raw
+    std::int64_t initial_collateral;
+    std::int64_t maintenance_collateral;
+    std::uint32_t group;
+    std::uint16_t asset;
+    std::uint8_t counts;  // isolated, or the asset is not isolated-only
+    std::uint8_t ok;
+  };
+
+  // What one slot adds to its group's sums.
+  struct PositionContribution {
+    std::int64_t upnl = 0;
+    std::int64_t initial_requirement = 0;
+    std::int64_t maintenance_requirement = 0;
+    bool ok = true;
+    friend bool operator==(const PositionContribution&, const PositionContribution&) = default;
+  };
+  struct BalanceContribution {
+    std::int64_t value = 0;
+    std::int64_t initial_collateral = 0;
+    std::int64_t maintenance_collateral = 0;
+    bool ok = true;
+    friend bool operator==(const BalanceContribution&, const BalanceContribution&) = default;
+  };
+
+ private:
+  MarginBook() = default;
+
+  struct GroupSums {
+    int128 equity = 0;
+    int128 initial_collateral = 0;
+    int128 maintenance_collateral = 0;
+    int128 initial_requirement = 0;
+    int128 maintenance_requirement = 0;
+    int128 positive_pnl = 0;
+    int128 negative_pnl = 0;
+    std::int32_t bad = 0;         // slots with ok == 0
+    std::uint32_t stamp = 0;      // the tick that last reported or re-evaluated it
+    std::uint32_t options = 0;    // non-flat option positions: > 0 means evaluate() computes it
+    MarginStatus status = MarginStatus::ok;  // evaluate()'s, for option groups
+  };
+
+  enum class RuleKind : std::uint8_t { fixed, general, option };
+
+  struct MarketTick {
+    std::int64_t mark = 0;
+    std::int64_t open_interest = 0;
+    std::int64_t initial_rate = 0;  // fixed rules: base, or the OI ramp's effective IMF
+    std::int64_t maintenance_rate = 0;
+    std::int64_t latency_rate = 0;
+    std::int64_t contract_size = 0;
+    RuleKind kind = RuleKind::fixed;
+    std::uint32_t underlying = 0;  // asset index
+  };
+
+  struct AssetTick {
+    std::int64_t oracle = 0;
+    std::int64_t stable = 0;
+    std::int64_t initial_price = 0;    // min(oracle, stable)
+    std::int64_t liability_price = 0;  // max(oracle, stable)
+    std::int64_t total_deposits = 0;
+    std::int64_t total_borrows = 0;
+    std::uint8_t decimals = 0;
+    std::int32_t price_entry = -1;  // index in prices_.assets; -1 for the quote
+  };
+
+  struct SubAccountInfo {
+    SubAccountId id;
+    AccountId owner;
+    MarginMode mode = MarginMode::cross;
+    GroupIndex group = 0;
+    std::vector<std::uint32_t> positions;  // slot indices, by market index
+    std::vector<std::uint32_t> balances;   // slot indices, by asset index
+  };
+
+
+  // A fill's effect, computed without changing anything (pre_trade) and then booked (apply_fill).
+  struct FillPlan {
+    bool ok = false;
+    bool reduces_risk = false;
+    bool option = false;
+    std::uint32_t sub = 0;
+    std::uint32_t market = 0;
+    std::int64_t position_slot = -1;  // -1: a new slot
+    market::Position position;        // after the fill
+    std::int64_t exposure = 0;
+    bool exposure_ok = true;
+    PositionContribution position_after;
+    struct BalanceChange {
+      std::uint32_t asset = 0;
+      std::int64_t slot = -1;  // -1: a new slot
+      std::int64_t amount = 0;  // after the fill
+      BalanceContribution after;
+    };
+    BalanceChange balances[2];
+    int balance_count = 0;
+  };
+
+  PositionContribution position_contribution(const MarketTick& tick, std::uint32_t market,
+                                             std::int64_t exposure, std::int64_t cost_basis) const;
+  BalanceContribution balance_contribution(const AssetTick& tick, std::uint32_t asset,
+                                           std::int64_t amount, bool counts) const;
+  void compute_position(std::uint32_t slot, GroupSums& sums);
+  void compute_balance(std::uint32_t slot, GroupSums& sums);
+  void recompute_groups(GroupIndex first, GroupIndex last);
+  void refresh_group(GroupIndex group);  // from scratch: slots and sums (or evaluate())
+  void evaluate_group(GroupIndex group);
+  bool report(GroupIndex group, ChangedGroups& changed);  // true the first time this tick
+  void set_market_tick(std::uint32_t market);
+  void set_asset_tick(std::uint32_t asset);
+  FillPlan plan_fill(const market::Fill& fill) const;
+  BookFigures figures(const GroupSums& sums) const;
+  std::int64_t balance_amount(std::uint32_t sub, std::uint32_t asset, std::int64_t* slot) const;
+
+  RiskConfig config_;
+  PriceBook prices_;  // aligned with config_.markets; assets aligned with AssetTick::price_entry
+  std::uint32_t quote_ = 0;  // asset index of the quote
+
+  std::vector<MarketTick> markets_;
+  std::vector<AssetTick> assets_;
+  std::vector<std::vector<std::uint32_t>> market_slots_;   // ascending slot indices
+  std::vector<std::vector<std::uint32_t>> asset_slots_;    // ascending slot indices
+  std::vector<std::vector<std::uint32_t>> option_markets_;  // per asset: option markets on it
+
+  std::vector<PositionSlot> positions_;
+  std::vector<market::Position> position_state_;  // cold
+  std::vector<std::uint32_t> position_sub_;        // cold
+  std::vector<BalanceSlot> balances_;
+  std::vector<std::uint32_t> balance_sub_;  // cold
+
+  std::vector<GroupSums> groups_;
+  std::vector<std::uint32_t> group_position_begin_;  // size groups + 1, over the laid-out region
+  std::vector<std::uint32_t> group_balance_begin_;
+  std::vector<std::uint32_t> group_sub_begin_;  // size groups + 1, into group_subs_
+  std::vector<std::uint32_t> group_subs_;
+  std::uint32_t laid_out_positions_ = 0;  // slots below this are in group order; the rest: tail
+  std::uint32_t laid_out_balances_ = 0;
+
+  std::vector<SubAccountInfo> subs_;
+  std::vector<std::pair<SubAccountId, std::uint32_t>> sub_index_;  // sorted by id
+  std::uint32_t epoch_ = 0;
+};
+
+}  // namespace ballast::margin
