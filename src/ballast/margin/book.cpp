@@ -14,6 +14,9 @@ using detail::uint128;
 
 constexpr std::int64_t kPriceOneRaw = Price::kScale;
 
+static_assert(sizeof(MarginBook::PositionSlot) == 48, "a position slot is 48 bytes");
+static_assert(sizeof(MarginBook::BalanceSlot) == 40, "a balance slot is 40 bytes");
+
 // v / 10^n rounded as asked, n from 1 to 39 at run time: the compile-time divisions of
 // requirement.hpp (one divq) for n ≤ 18, scale_pow10 beyond. Exact, so equal to scale_pow10.
 int128 div_pow10_runtime(int128 v, int n, Round round) {
@@ -47,28 +50,13 @@ Quantity units_of(std::int64_t amount, std::uint8_t decimals) {
   return Quantity::from_raw(raw ? *raw : INT64_MAX);
 }
 
-// x / 10^12 for a non-negative x, quotient and remainder, when the quotient fits 64 bits.
-struct DivMod {
-  std::uint64_t quotient = 0;
-  bool inexact = false;
-  bool fits = false;
-};
-
-inline DivMod divmod_1e12(uint128 x) {
-  constexpr std::uint64_t kDivisor = 1'000'000'000'000ULL;
-  const auto high = static_cast<std::uint64_t>(x >> 64);
-  if (high >= kDivisor) return {};
-#if defined(__x86_64__)
-  std::uint64_t quotient = 0;
-  std::uint64_t remainder = 0;
-  __asm__("divq %[d]"
-          : "=a"(quotient), "=d"(remainder)
-          : "a"(static_cast<std::uint64_t>(x)), "1"(high), [d] "rm"(kDivisor)
-          : "cc");
-  return {quotient, remainder != 0, true};
-#else
-  return {static_cast<std::uint64_t>(x / kDivisor), x % kDivisor != 0, true};
-#endif
+// notional × rate / 10^12 rounded up, both ≥ 0: money_times_ratio(…, Round::up) without a divq.
+inline std::optional<Money> times_rate_up(Money notional, std::int64_t rate) {
+  const book_detail::Quotient d =
+      book_detail::div_1e12(static_cast<uint128>(notional.raw()) * static_cast<std::uint64_t>(rate));
+  if (!d.fits) return std::nullopt;
+  const auto raw = narrow_i64(static_cast<int128>(d.quotient) + (d.inexact ? 1 : 0));
+  return raw ? std::optional<Money>(Money::from_raw(*raw)) : std::nullopt;
 }
 
 std::optional<std::int64_t> to_amount_from_money(std::int64_t money, std::uint8_t decimals, Round round) {
@@ -320,14 +308,16 @@ void MarginBook::set_asset_tick(std::uint32_t a) {
 // ---------------------------------------------------------------------------------------------
 // Contributions: account.cpp's linear_position and balance_margin, figure for figure.
 
-MarginBook::PositionContribution MarginBook::position_contribution(const MarketTick& tick, std::uint32_t m,
+// Inlined into each loop: the call and the result through memory cost as much as the work.
+[[gnu::always_inline]] inline MarginBook::PositionContribution MarginBook::position_contribution(
+    const MarketTick& tick, std::uint32_t m,
                                                                    std::int64_t exposure,
                                                                    std::int64_t cost_basis) const {
   PositionContribution out;
   // |exposure| × mark once: its floor and ceiling give the notional (up) and the value (down).
   const uint128 magnitude = exposure < 0 ? -static_cast<uint128>(static_cast<int128>(exposure))
                                          : static_cast<uint128>(exposure);
-  const DivMod d = divmod_1e12(magnitude * static_cast<std::uint64_t>(tick.mark));
+  const book_detail::Quotient d = book_detail::div_1e12(magnitude * static_cast<std::uint64_t>(tick.mark));
   std::int64_t notional_raw = 0;
   std::int64_t value = 0;
   if (!d.fits) {
@@ -348,9 +338,8 @@ MarginBook::PositionContribution MarginBook::position_contribution(const MarketT
   std::int64_t initial = 0;
   std::int64_t maintenance = 0;
   if (tick.kind == RuleKind::fixed) {
-    initial = money_raw_or_zero(detail::notional_times_rate_up(notional, Ratio::from_raw(tick.initial_rate)), out.ok);
-    maintenance =
-        money_raw_or_zero(detail::notional_times_rate_up(notional, Ratio::from_raw(tick.maintenance_rate)), out.ok);
+    initial = money_raw_or_zero(times_rate_up(notional, tick.initial_rate), out.ok);
+    maintenance = money_raw_or_zero(times_rate_up(notional, tick.maintenance_rate), out.ok);
   } else {
     const Requirements required = requirements(config_.markets[m].rule, notional, Quantity::from_raw(exposure),
                                                Money::from_raw(tick.open_interest));
@@ -359,7 +348,7 @@ MarginBook::PositionContribution MarginBook::position_contribution(const MarketT
   }
   std::int64_t latency = 0;
   if (tick.latency_rate != 0) {
-    latency = money_raw_or_zero(latency_addon(Ratio::from_raw(tick.latency_rate), notional), out.ok);
+    latency = money_raw_or_zero(times_rate_up(notional, tick.latency_rate), out.ok);  // latency_addon
   }
   if (__builtin_add_overflow(initial, latency, &out.initial_requirement)) {
     out.ok = false;
@@ -372,7 +361,8 @@ MarginBook::PositionContribution MarginBook::position_contribution(const MarketT
   return out;
 }
 
-MarginBook::BalanceContribution MarginBook::balance_contribution(const AssetTick& tick, std::uint32_t a,
+[[gnu::always_inline]] inline MarginBook::BalanceContribution MarginBook::balance_contribution(
+    const AssetTick& tick, std::uint32_t a,
                                                                  std::int64_t amount, bool counts) const {
   BalanceContribution out;
   if (amount == 0) return out;  // evaluate() never sees a zero balance; it would count 0
@@ -656,6 +646,15 @@ BookFigures MarginBook::group_margin(GroupIndex group) const { return figures(gr
 // ---------------------------------------------------------------------------------------------
 // Ticks
 
+constexpr std::size_t kSlotsAhead = 16;
+constexpr std::size_t kGroupsAhead = 8;
+
+void MarginBook::prefetch_group(GroupIndex group) const {
+  const char* line = reinterpret_cast<const char*>(&groups_[group]);
+  __builtin_prefetch(line, 1);
+  __builtin_prefetch(line + 64, 1);
+}
+
 bool MarginBook::report(GroupIndex group, ChangedGroups& changed) {
   GroupSums& sums = groups_[group];
   if (sums.stamp == epoch_) return false;
@@ -672,7 +671,13 @@ std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_
   ++epoch_;
   const MarketTick& tick = markets_[m];
   const std::vector<std::uint32_t>& slots = market_slots_[m];
-  for (const std::uint32_t p : slots) {
+  const std::size_t count = slots.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    // The slots are spread over the whole array: fetch ahead (the slot 16 on, the group of the
+    // slot 8 on, whose record the first prefetch has brought in by now).
+    if (i + kSlotsAhead < count) __builtin_prefetch(&positions_[slots[i + kSlotsAhead]], 1);
+    if (i + kGroupsAhead < count) prefetch_group(positions_[slots[i + kGroupsAhead]].group);
+    const std::uint32_t p = slots[i];
     PositionSlot& s = positions_[p];
     GroupSums& sums = groups_[s.group];
     if (sums.options > 0) {
@@ -686,7 +691,7 @@ std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_
     replace(sums, s, c);
     report(s.group, changed);
   }
-  return slots.size();
+  return count;
 }
 
 std::size_t MarginBook::on_asset_price(std::uint32_t a, const AssetPrice& price, ChangedGroups& changed) {
@@ -701,9 +706,12 @@ std::size_t MarginBook::on_asset_price(std::uint32_t a, const AssetPrice& price,
   ++epoch_;
   const AssetTick& tick = assets_[a];
   std::size_t count = 0;
-  for (const std::uint32_t b : asset_slots_[a]) {
+  const std::vector<std::uint32_t>& slots = asset_slots_[a];
+  for (std::size_t i = 0; i < slots.size(); ++i) {
     ++count;
-    BalanceSlot& s = balances_[b];
+    if (i + kSlotsAhead < slots.size()) __builtin_prefetch(&balances_[slots[i + kSlotsAhead]], 1);
+    if (i + kGroupsAhead < slots.size()) prefetch_group(balances_[slots[i + kGroupsAhead]].group);
+    BalanceSlot& s = balances_[slots[i]];
     GroupSums& sums = groups_[s.group];
     if (sums.options > 0) {
       if (report(s.group, changed)) evaluate_group(s.group);

@@ -454,7 +454,7 @@ void run_sequence(std::uint64_t seed, int owners, int steps, Counters& counters)
 
 TEST(MarginBook, DifferentialAgainstEvaluate) {
   Counters counters;
-  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 120; ++seed) {
     run_sequence(seed, 10, 120, counters);
     if (HasFatalFailure()) {
       ADD_FAILURE() << "seed " << seed;
@@ -462,14 +462,14 @@ TEST(MarginBook, DifferentialAgainstEvaluate) {
     }
   }
   // The sequences reach every branch they are meant to.
-  EXPECT_GT(counters.market_ticks, 500);
-  EXPECT_GT(counters.asset_ticks, 300);
-  EXPECT_GT(counters.option_fills, 50);
-  EXPECT_GT(counters.spot_fills, 50);
-  EXPECT_GT(counters.breaches, 10);
-  EXPECT_GT(counters.reduces, 10);
-  EXPECT_GT(counters.passes, 100);
-  EXPECT_GT(counters.option_groups, 10);
+  EXPECT_GT(counters.market_ticks, 1500);
+  EXPECT_GT(counters.asset_ticks, 900);
+  EXPECT_GT(counters.option_fills, 150);
+  EXPECT_GT(counters.spot_fills, 150);
+  EXPECT_GT(counters.breaches, 30);
+  EXPECT_GT(counters.reduces, 30);
+  EXPECT_GT(counters.passes, 300);
+  EXPECT_GT(counters.option_groups, 30);
   std::cout << "ticks " << counters.market_ticks << "/" << counters.asset_ticks << ", fills " << counters.fills
             << " (options " << counters.option_fills << ", spot " << counters.spot_fills << "), pre-trade pass "
             << counters.passes << " reduce " << counters.reduces << " breach " << counters.breaches
@@ -494,6 +494,29 @@ TEST(MarginBook, OverflowIsAStatusLikeEvaluate) {
   const PreTrade pre = built->pre_trade(0, close);
   EXPECT_EQ(pre.margin_status, MarginStatus::overflow);
   EXPECT_EQ(pre.status, PreTradeStatus::invalid);
+}
+
+// The reciprocal division equals the plain one at the edges and at random.
+TEST(MarginBook, DivisionByTenToTheTwelveIsExact) {
+  using u128 = detail::uint128;
+  const u128 d = 1'000'000'000'000ULL;
+  const u128 limit = d << 64;
+  std::vector<u128> cases = {0, 1, d - 1, d, d + 1, limit - 1, limit - d, limit - d - 1, limit - d + 1,
+                             (u128{1} << 64) - 1, u128{1} << 64, (u128{1} << 64) + 1, u128{1} << 100};
+  Rng rng(5);
+  for (int i = 0; i < 200'000; ++i) {
+    const u128 x = (static_cast<u128>(rng.next()) << 64 | rng.next()) % limit;
+    cases.push_back(x);
+    cases.push_back(x - x % d);
+    cases.push_back(x >> static_cast<int>(rng.range(0, 100)));
+  }
+  for (const u128 x : cases) {
+    const book_detail::Quotient q = book_detail::div_1e12(x);
+    ASSERT_TRUE(q.fits);
+    ASSERT_EQ(q.quotient, static_cast<std::uint64_t>(x / d));
+    ASSERT_EQ(q.inexact, x % d != 0);
+  }
+  EXPECT_FALSE(book_detail::div_1e12(limit).fits);
 }
 
 TEST(MarginBook, BuildRefusesWhatEvaluateCannotPrice) {
