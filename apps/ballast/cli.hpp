@@ -54,5 +54,6 @@ Runner add_replay(CLI::App& app);
 Runner add_demo(CLI::App& app);
 Runner add_sample(CLI::App& app);
 Runner add_price(CLI::App& app);
+Runner add_margin(CLI::App& app);
 
 }  // namespace ballast::cli

@@ -29,7 +29,7 @@ state_hash() { sed -n 's/^state hash: //p' "$1"; }
 check version 0 "$ballast" --version
 expect_text version "$work/out" "ballast 0.1.0"
 check help 0 "$ballast" --help
-for command in demo apply replay sample price; do
+for command in demo apply replay sample price margin; do
   check "help $command" 0 "$ballast" "$command" --help
 done
 check no-subcommand 2 "$ballast"
@@ -93,6 +93,54 @@ head -2 "$work/requests.jsonl" >"$work/good.jsonl"
 check price-stdin 0 "$ballast" price <"$work/good.jsonl"
 [[ $(wc -l <"$work/out") -eq 2 ]] || { echo "FAIL price-stdin: not one line per request"; failures=$((failures + 1)); }
 check price-missing-file 2 "$ballast" price --input "$work/absent.jsonl"
+
+# ballast margin: the default venue and the example portfolio.
+# Sub-account 16 by hand (BTC-PERP long 1.5 from 60,000, mark 65,010, 50,000 USDC; dYdX Large-Cap
+# 2% / 1.2%, PnL credited 90% toward initial margin, latency add-on rate
+# 3 × 0.6 × √(12 s / 365 d) = 0.00111034981529… rounded up to 0.001110349816):
+#   notional 1.5 × 65,010 = 97,515; uPnL 97,515 − 90,000 = 7,515; equity 50,000 + 7,515 = 57,515
+#   add-on 97,515 × 0.001110349816 = 108.2757623… → 108.275763 (up)
+#   IM 97,515 × 0.02 + 108.275763 = 2,058.575763; MM 97,515 × 0.012 + 108.275763 = 1,278.455763
+#   initial collateral 50,000 + 0.9 × 7,515 = 56,763.5, health 56,763.5 − 2,058.575763 = 54,704.924237
+#   maintenance health 57,515 − 1,278.455763 = 56,236.544237
+#   liquidation price: 50,000 + 1.5 (P − 60,000) − 1.5 P × 0.013110349816 = 0
+#     → P = 40,000 / (1.5 × 0.986889650184) = 27,020.92…
+venue="$source_dir/configs/venue-default.toml"
+portfolio="$source_dir/configs/portfolio-example.json"
+check margin-table 0 "$ballast" margin --venue "$venue" --portfolio "$portfolio"
+expect_text margin-table "$work/out" "cross group of owner 100: sub-account 16"
+expect_text margin-table "$work/out" "54704.924237"
+check margin-json 0 "$ballast" margin --venue "$venue" --portfolio "$portfolio" --json
+# The first group (owner 100) of the pretty-printed document, field by field.
+awk '/"owner": 100,/{on=1} /"owner": 101,/{on=0} on' "$work/out" >"$work/group16"
+for field in '"equity": "57515"' '"initial_collateral": "56763.5"' '"maintenance_collateral": "57515"' \
+    '"initial_requirement": "2058.575763"' '"maintenance_requirement": "1278.455763"' \
+    '"initial_health": "54704.924237"' '"maintenance_health": "56236.544237"' \
+    '"free_collateral": "54704.924237"' '"liquidatable": false' '"notional": "97515"' \
+    '"unrealized_pnl": "7515"' '"initial_collateral": "6763.5"' '"liquidation_price": "27020.92'; do
+  expect_text margin-json "$work/group16" "$field"
+done
+# The leveraged ETH short (owner 101) is near liquidation but not past it: maintenance health
+# 3,900 − 2,060 − 1,714.459247 = 125.540753, liquidation price just above the mark 3,201.5.
+awk '/"owner": 101,/{on=1} /"owner": 102,/{on=0} on' "$work/out" >"$work/group17"
+expect_text margin-json "$work/group17" '"maintenance_health": "125.540753"'
+expect_text margin-json "$work/group17" '"liquidatable": false'
+expect_text margin-json "$work/group17" '"liquidation_price": "3204.59'
+# A malformed venue: exit 2, one line naming file:line and the key; an unknown key likewise.
+sed 's/initial_rate = "0.02", maintenance_fraction = "0.6" }/initial_rate = "1.5", maintenance_fraction = "0.6" }/' \
+  "$venue" >"$work/bad-venue.toml"
+check margin-bad-venue 2 "$ballast" margin --venue "$work/bad-venue.toml" --portfolio "$portfolio"
+line=$(grep -n 'initial_rate = "1.5"' "$work/bad-venue.toml" | head -1 | cut -d: -f1)
+expect_text margin-bad-venue "$work/err" "bad-venue.toml:$line: market BTC-PERP: rule.initial_rate: must be in [0, 1], got 1.5"
+[[ $(wc -l <"$work/err") -eq 1 ]] || { echo "FAIL margin-bad-venue: not one line"; failures=$((failures + 1)); }
+sed 's/^maint_asset_weight = "0.9"$/maint_asset_wieght = "0.9"/' "$venue" >"$work/typo-venue.toml"
+check margin-typo-venue 2 "$ballast" margin --venue "$work/typo-venue.toml" --portfolio "$portfolio"
+expect_text margin-typo-venue "$work/err" "asset BTC: maint_asset_wieght: unknown key"
+sed 's/"size": "1.5"/"size": "1.50001"/' "$portfolio" >"$work/bad-portfolio.json"
+check margin-bad-portfolio 2 "$ballast" margin --venue "$venue" --portfolio "$work/bad-portfolio.json"
+expect_text margin-bad-portfolio "$work/err" "sub_accounts[0].positions.BTC-PERP.size: must be a multiple of the lot 0.0001, got 1.50001"
+check margin-missing 2 "$ballast" margin --venue "$work/absent.toml" --portfolio "$portfolio"
+check margin-no-portfolio 2 "$ballast" margin --venue "$venue"
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"
