@@ -4,12 +4,16 @@
 #include <vector>
 
 #include "ballast/engine/codec.hpp"
+#include "ballast/engine/risk_codec.hpp"
 
 namespace ballast {
 namespace {
 
 constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
-constexpr std::uint32_t kSnapshotVersion = 1;
+// 2: the risk configuration, the engine options (and, later in the same version, prices and
+// positions) joined the state. Version 1 snapshots are not read: their bytes re-encode
+// differently, so their recorded hash could not be verified anyway.
+constexpr std::uint32_t kSnapshotVersion = 2;
 Status amount_shape(Amount amount) {
   if (amount.is_zero()) return Status::amount_zero;
   if (amount.is_negative()) return Status::amount_negative;
@@ -125,6 +129,24 @@ Error snapshot_error(std::string_view what) {
 
 }  // namespace
 
+Engine::Engine(margin::RiskConfig risk, EngineOptions options)
+    : has_risk_(true), risk_(std::move(risk)), options_(options) {
+  BALLAST_ASSERT(risk_.validate().ok() && risk_.pnl.validate().ok());
+  BALLAST_ASSERT(options_.price_max_age_ns > 0);
+}
+
+Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options) {
+  if (Outcome valid = risk.validate(); !valid) return std::move(valid).error();
+  if (Outcome valid = risk.pnl.validate(); !valid) {
+    return make_error(ErrorCode::invalid_input, "pnl policy: " + valid.error().message);
+  }
+  if (options.price_max_age_ns <= 0) {
+    return make_error(ErrorCode::invalid_input, "price_max_age_ns must be positive, got " +
+                                                    std::to_string(options.price_max_age_ns));
+  }
+  return Engine(std::move(risk), options);
+}
+
 Status Engine::apply(const Event& event) {
   scratch_.clear();
   encode_event_into(event, scratch_);
@@ -166,6 +188,9 @@ std::string Engine::snapshot() const {
     out.u64(fingerprint);
   }
   ledger_.encode(out);
+  out.u8(has_risk_ ? 1 : 0);
+  if (has_risk_) encode_risk_config(out, risk_);
+  out.i64(options_.price_max_age_ns);
   return out.take();
 }
 
@@ -198,8 +223,23 @@ Result<Engine> Engine::restore_idempotency(ByteReader& in, Engine engine) {
   }
   auto ledger = Ledger::decode(in);
   if (!ledger) return std::move(ledger).error();
-  if (!in.at_end()) return snapshot_error("trailing bytes");
   engine.ledger_ = std::move(*ledger);
+  return restore_risk(in, std::move(engine));
+}
+
+Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
+  const auto has_risk = in.u8();
+  if (!has_risk || *has_risk > 1) return snapshot_error("bad risk configuration flag");
+  engine.has_risk_ = *has_risk == 1;
+  if (engine.has_risk_) {
+    auto risk = decode_risk_config(in);
+    if (!risk) return snapshot_error(risk.error().message);
+    engine.risk_ = std::move(*risk);
+  }
+  const auto max_age = in.i64();
+  if (!max_age || *max_age <= 0) return snapshot_error("bad price_max_age_ns");
+  engine.options_.price_max_age_ns = *max_age;
+  if (!in.at_end()) return snapshot_error("trailing bytes");
   return engine;
 }
 

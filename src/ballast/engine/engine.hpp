@@ -15,16 +15,38 @@
 #include "ballast/core/status.hpp"
 #include "ballast/engine/event.hpp"
 #include "ballast/ledger/ledger.hpp"
+#include "ballast/margin/account.hpp"
 
 namespace ballast {
 
+// Engine parameters that are not margin rules. Part of the state (and of its hash).
+struct EngineOptions {
+  // An oracle price or a mark set longer ago than this (event time minus the time it was set,
+  // strictly greater) is stale: a fill or a margin-checked withdrawal that needs it is rejected
+  // with price_stale. The engine's option rather than a RiskConfig field because it is about the
+  // feed, not the margin model; > 0.
+  TimestampNs price_max_age_ns = 60'000'000'000;  // one minute
+
+  friend bool operator==(const EngineOptions&, const EngineOptions&) = default;
+};
+
 class Engine {
  public:
+  // No risk configuration: assets, accounts and transfers only; every fill is instrument_unknown.
   Engine() = default;
+  // A venue with these risk parameters (asserted valid: check them with make() or
+  // RiskConfig::validate() first). Changing them at run time is a later issue (governance
+  // events); for now they are fixed here and carried by the snapshot.
+  explicit Engine(margin::RiskConfig risk, EngineOptions options = {});
+  // The same, with the parameters checked: an invalid_input error naming the first bad field.
+  static Result<Engine> make(margin::RiskConfig risk, EngineOptions options = {});
 
   Status apply(const Event& event);
 
   const Ledger& ledger() const { return ledger_; }
+  // The venue's risk parameters; nullptr for an engine built without them.
+  const margin::RiskConfig* risk_config() const { return has_risk_ ? &risk_ : nullptr; }
+  const EngineOptions& options() const { return options_; }
   TimestampNs clock_ns() const { return clock_ns_; }
   std::uint64_t applied_count() const { return applied_.size(); }
 
@@ -39,8 +61,12 @@ class Engine {
   void execute(const EventBody& body);
 
   static Result<Engine> restore_idempotency(ByteReader& in, Engine engine);
+  static Result<Engine> restore_risk(ByteReader& in, Engine engine);
 
   Ledger ledger_;
+  bool has_risk_ = false;
+  margin::RiskConfig risk_;
+  EngineOptions options_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")
   // from a different event that reuses the id ("id_reused").

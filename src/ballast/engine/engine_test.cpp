@@ -366,7 +366,7 @@ TEST_F(EngineTest, BalanceOverflowOnDeposit) {
 std::string snapshot_with_borrows() {
   ByteWriter out;
   out.u32(0x54534c42);  // "BLST"
-  out.u32(1);
+  out.u32(2);
   out.i64(kT0);
   out.u64(0);  // idempotency table
   out.u32(1);  // assets
@@ -394,6 +394,8 @@ std::string snapshot_with_borrows() {
     out.u32(1);
     out.i64(balances[i]);
   }
+  out.u8(0);                 // no risk configuration
+  out.i64(60'000'000'000);   // price_max_age_ns
   return out.take();
 }
 
@@ -650,7 +652,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "b48b2f6d7a45fb398b394f40519400d6e93b5092f6fba134bf2832ad525c55ef");
+            "01c047493e7ffbc71c99f54df3eb5f2240426cf1a27f21cd381116622789b058");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {
@@ -715,7 +717,7 @@ TEST_F(EngineTest, RestoreRejectsCorruptSnapshots) {
   bad[0] = 'X';
   EXPECT_NE(restore_error(bad).find("not a Ballast snapshot"), std::string::npos);
   bad = snapshot;
-  bad[4] = 2;
+  bad[4] = 1;  // version 1 predates the risk configuration in the state
   EXPECT_NE(restore_error(bad).find("unsupported version"), std::string::npos);
   bad = snapshot;
   bad[15] = static_cast<char>(0x80);  // clock's sign bit

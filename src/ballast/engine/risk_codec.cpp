@@ -1,0 +1,334 @@
+#include "ballast/engine/risk_codec.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ballast {
+namespace {
+
+using margin::AssetRisk;
+using margin::MarketRisk;
+using margin::RiskConfig;
+
+constexpr std::size_t kSymbolBytesMax = 64;  // validate() then checks each part's own rule
+constexpr std::uint32_t kCountMax = 1u << 16;
+
+template <typename T>
+void fixed(ByteWriter& out, T value) {
+  out.i64(value.raw());
+}
+
+void encode_collateral(ByteWriter& out, const margin::CollateralParams& c) {
+  fixed(out, c.init_asset_weight);
+  fixed(out, c.maint_asset_weight);
+  fixed(out, c.init_liability_weight);
+  fixed(out, c.maint_liability_weight);
+  fixed(out, c.imf_factor);
+  fixed(out, c.deposit_scale_start);
+  fixed(out, c.borrow_scale_start);
+  out.u8(c.isolated_only ? 1 : 0);
+  out.u8(c.tier_count);
+  for (std::size_t i = 0; i < c.tier_count && i < c.tiers.size(); ++i) {
+    const margin::WeightTier& t = c.tiers[i];
+    fixed(out, t.min_size);
+    fixed(out, t.init_asset_weight);
+    fixed(out, t.maint_asset_weight);
+    fixed(out, t.init_liability_weight);
+    fixed(out, t.maint_liability_weight);
+  }
+}
+
+void encode_instrument(ByteWriter& out, const market::Instrument& in) {
+  out.u32(in.id.value);
+  out.text(in.symbol);
+  out.u8(static_cast<std::uint8_t>(in.kind));
+  out.u32(in.underlying.value);
+  out.u32(in.settle.value);
+  fixed(out, in.contract_size);
+  fixed(out, in.tick);
+  fixed(out, in.lot);
+  out.u8(in.borrowable ? 1 : 0);
+  out.i64(in.expiry_ns);
+  out.i64(in.settlement_window_ns);
+  fixed(out, in.strike);
+  out.u8(static_cast<std::uint8_t>(in.option_kind));
+  out.i64(in.funding.interval_ns);
+  fixed(out, in.funding.clamp);
+  fixed(out, in.funding.base_rate);
+  out.u8(in.funding.impact_premium ? 1 : 0);
+}
+
+void encode_rule(ByteWriter& out, const margin::RequirementRule& rule) {
+  out.u8(static_cast<std::uint8_t>(rule.index()));
+  if (const auto* r = std::get_if<margin::BaseRule>(&rule)) {
+    fixed(out, r->initial_rate);
+    fixed(out, r->maintenance_rate);
+  } else if (const auto* s = std::get_if<margin::SizeRule>(&rule)) {
+    fixed(out, s->initial_rate);
+    fixed(out, s->maintenance_rate);
+    fixed(out, s->imf_factor);
+  } else if (const auto* o = std::get_if<margin::OiRampRule>(&rule)) {
+    fixed(out, o->initial_rate);
+    fixed(out, o->maintenance_rate);
+    fixed(out, o->oi_lower_cap);
+    fixed(out, o->oi_upper_cap);
+  } else {
+    const auto tiers = std::get<margin::TierRule>(rule).tiers();
+    out.u8(static_cast<std::uint8_t>(tiers.size()));
+    for (const margin::NotionalTier& t : tiers) {
+      fixed(out, t.lower_bound);
+      fixed(out, t.initial_rate);
+      fixed(out, t.maintenance_rate);
+    }
+  }
+}
+
+void encode_option_rule(ByteWriter& out, const margin::ShortOptionRule& rule) {
+  fixed(out, rule.initial.underlying_rate);
+  fixed(out, rule.initial.min_rate);
+  fixed(out, rule.maintenance.underlying_rate);
+  fixed(out, rule.maintenance.min_rate);
+  out.u8(rule.cap_at_max_loss ? 1 : 0);
+}
+
+// Reads fields in order; the first one that cannot be read (or holds a value the format does
+// not allow) stops the reading with an error naming it and the offset where it starts.
+class Reader {
+ public:
+  explicit Reader(ByteReader& in) : in_(in) {}
+
+  std::uint8_t u8(const std::string& field) { return read<std::uint8_t>(field, &ByteReader::u8); }
+  std::uint32_t u32(const std::string& field) { return read<std::uint32_t>(field, &ByteReader::u32); }
+  std::int64_t i64(const std::string& field) { return read<std::int64_t>(field, &ByteReader::i64); }
+  template <typename T>
+  T fixed(const std::string& field) {
+    return T::from_raw(i64(field));
+  }
+  bool flag(const std::string& field) {
+    const std::size_t start = in_.offset();
+    const std::uint8_t value = u8(field);
+    if (value > 1) fail(start, field + " must be 0 or 1, got " + std::to_string(value));
+    return value == 1;
+  }
+  std::uint8_t bounded(const std::string& field, std::uint8_t max) {
+    const std::size_t start = in_.offset();
+    const std::uint8_t value = u8(field);
+    if (value > max) {
+      fail(start, field + " must be at most " + std::to_string(max) + ", got " + std::to_string(value));
+    }
+    return value;
+  }
+  std::uint32_t count(const std::string& field) {
+    const std::size_t start = in_.offset();
+    const std::uint32_t value = u32(field);
+    if (value > kCountMax || value > in_.remaining()) {
+      fail(start, field + " is implausible: " + std::to_string(value));
+      return 0;
+    }
+    return value;
+  }
+  std::string text(const std::string& field) {
+    if (error_) return {};
+    const std::size_t start = in_.offset();
+    const auto value = in_.text(kSymbolBytesMax);
+    if (!value) {
+      fail(start, "truncated or overlong field " + field);
+      return {};
+    }
+    return std::string(*value);
+  }
+  void fail(std::size_t offset, const std::string& what) {
+    if (!error_) {
+      error_ = make_error(ErrorCode::corrupt,
+                          "risk config at byte " + std::to_string(offset) + ": " + what);
+    }
+  }
+  std::size_t offset() const { return in_.offset(); }
+  const std::optional<Error>& error() const { return error_; }
+
+ private:
+  template <typename T>
+  T read(const std::string& field, std::optional<T> (ByteReader::*read_value)()) {
+    if (error_) return T{};
+    const std::size_t start = in_.offset();
+    const std::optional<T> value = (in_.*read_value)();
+    if (!value) {
+      fail(start, "truncated before field " + field);
+      return T{};
+    }
+    return *value;
+  }
+
+  ByteReader& in_;
+  std::optional<Error> error_;
+};
+
+margin::CollateralParams decode_collateral(Reader& r, const std::string& at) {
+  margin::CollateralParams c;
+  c.init_asset_weight = r.fixed<Ratio>(at + "init_asset_weight");
+  c.maint_asset_weight = r.fixed<Ratio>(at + "maint_asset_weight");
+  c.init_liability_weight = r.fixed<Ratio>(at + "init_liability_weight");
+  c.maint_liability_weight = r.fixed<Ratio>(at + "maint_liability_weight");
+  c.imf_factor = r.fixed<Ratio>(at + "imf_factor");
+  c.deposit_scale_start = r.fixed<Money>(at + "deposit_scale_start");
+  c.borrow_scale_start = r.fixed<Money>(at + "borrow_scale_start");
+  c.isolated_only = r.flag(at + "isolated_only");
+  c.tier_count = r.bounded(at + "tier_count", static_cast<std::uint8_t>(margin::kMaxWeightTiers));
+  for (std::size_t i = 0; i < c.tier_count && !r.error(); ++i) {
+    const std::string t = at + "tiers[" + std::to_string(i) + "].";
+    margin::WeightTier& tier = c.tiers[i];
+    tier.min_size = r.fixed<Quantity>(t + "min_size");
+    tier.init_asset_weight = r.fixed<Ratio>(t + "init_asset_weight");
+    tier.maint_asset_weight = r.fixed<Ratio>(t + "maint_asset_weight");
+    tier.init_liability_weight = r.fixed<Ratio>(t + "init_liability_weight");
+    tier.maint_liability_weight = r.fixed<Ratio>(t + "maint_liability_weight");
+  }
+  return c;
+}
+
+market::Instrument decode_instrument(Reader& r, const std::string& at) {
+  market::Instrument in;
+  in.id = InstrumentId{r.u32(at + "id")};
+  in.symbol = r.text(at + "symbol");
+  in.kind = static_cast<market::InstrumentKind>(r.bounded(at + "kind", 3));
+  in.underlying = AssetId{r.u32(at + "underlying")};
+  in.settle = AssetId{r.u32(at + "settle")};
+  in.contract_size = r.fixed<Quantity>(at + "contract_size");
+  in.tick = r.fixed<Price>(at + "tick");
+  in.lot = r.fixed<Quantity>(at + "lot");
+  in.borrowable = r.flag(at + "borrowable");
+  in.expiry_ns = r.i64(at + "expiry_ns");
+  in.settlement_window_ns = r.i64(at + "settlement_window_ns");
+  in.strike = r.fixed<Price>(at + "strike");
+  in.option_kind = static_cast<market::OptionKind>(r.bounded(at + "option_kind", 1));
+  in.funding.interval_ns = r.i64(at + "funding.interval_ns");
+  in.funding.clamp = r.fixed<Ratio>(at + "funding.clamp");
+  in.funding.base_rate = r.fixed<Ratio>(at + "funding.base_rate");
+  in.funding.impact_premium = r.flag(at + "funding.impact_premium");
+  return in;
+}
+
+margin::RequirementRule decode_rule(Reader& r, const std::string& at) {
+  const std::size_t start = r.offset();
+  const std::uint8_t kind = r.bounded(at + "kind", 3);
+  switch (kind) {
+    case 0: {
+      margin::BaseRule rule;
+      rule.initial_rate = r.fixed<Ratio>(at + "initial_rate");
+      rule.maintenance_rate = r.fixed<Ratio>(at + "maintenance_rate");
+      return rule;
+    }
+    case 1: {
+      margin::SizeRule rule;
+      rule.initial_rate = r.fixed<Ratio>(at + "initial_rate");
+      rule.maintenance_rate = r.fixed<Ratio>(at + "maintenance_rate");
+      rule.imf_factor = r.fixed<Ratio>(at + "imf_factor");
+      return rule;
+    }
+    case 2: {
+      margin::OiRampRule rule;
+      rule.initial_rate = r.fixed<Ratio>(at + "initial_rate");
+      rule.maintenance_rate = r.fixed<Ratio>(at + "maintenance_rate");
+      rule.oi_lower_cap = r.fixed<Money>(at + "oi_lower_cap");
+      rule.oi_upper_cap = r.fixed<Money>(at + "oi_upper_cap");
+      return rule;
+    }
+    default: {
+      if (r.error()) return margin::BaseRule{};
+      const std::uint8_t count =
+          r.bounded(at + "tier count", static_cast<std::uint8_t>(margin::kMaxNotionalTiers));
+      std::vector<margin::NotionalTier> tiers(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::string t = at + "tiers[" + std::to_string(i) + "].";
+        tiers[i].lower_bound = r.fixed<Money>(t + "lower_bound");
+        tiers[i].initial_rate = r.fixed<Ratio>(t + "initial_rate");
+        tiers[i].maintenance_rate = r.fixed<Ratio>(t + "maintenance_rate");
+      }
+      if (r.error()) return margin::BaseRule{};
+      auto made = margin::TierRule::make(tiers);
+      if (!made) {
+        r.fail(start, at.substr(0, at.size() - 1) + ": " + made.error().message);
+        return margin::BaseRule{};
+      }
+      return *made;
+    }
+  }
+}
+
+margin::ShortOptionRule decode_option_rule(Reader& r, const std::string& at) {
+  margin::ShortOptionRule rule;
+  rule.initial.underlying_rate = r.fixed<Ratio>(at + "initial.underlying_rate");
+  rule.initial.min_rate = r.fixed<Ratio>(at + "initial.min_rate");
+  rule.maintenance.underlying_rate = r.fixed<Ratio>(at + "maintenance.underlying_rate");
+  rule.maintenance.min_rate = r.fixed<Ratio>(at + "maintenance.min_rate");
+  rule.cap_at_max_loss = r.flag(at + "cap_at_max_loss");
+  return rule;
+}
+
+}  // namespace
+
+void encode_risk_config(ByteWriter& out, const RiskConfig& config) {
+  out.u32(config.quote.value);
+  out.u32(static_cast<std::uint32_t>(config.assets.size()));
+  for (const AssetRisk& asset : config.assets) {
+    out.u32(asset.id.value);
+    out.text(asset.symbol);
+    out.u8(asset.decimals);
+    encode_collateral(out, asset.collateral);
+  }
+  out.u32(static_cast<std::uint32_t>(config.markets.size()));
+  for (const MarketRisk& market : config.markets) {
+    encode_instrument(out, market.instrument);
+    encode_rule(out, market.rule);
+    encode_option_rule(out, market.option_rule);
+    fixed(out, market.latency_rate);
+  }
+  fixed(out, config.pnl.initial_weight);
+  fixed(out, config.pnl.maintenance_weight);
+  fixed(out, config.pnl.initial_cap);
+  fixed(out, config.pnl.maintenance_cap);
+}
+
+Result<RiskConfig> decode_risk_config(ByteReader& in) {
+  const std::size_t start = in.offset();
+  Reader r(in);
+  RiskConfig config;
+  config.quote = AssetId{r.u32("quote")};
+  const std::uint32_t asset_count = r.count("asset count");
+  for (std::uint32_t i = 0; i < asset_count && !r.error(); ++i) {
+    const std::string at = "assets[" + std::to_string(i) + "].";
+    AssetRisk asset;
+    asset.id = AssetId{r.u32(at + "id")};
+    asset.symbol = r.text(at + "symbol");
+    asset.decimals = r.bounded(at + "decimals", static_cast<std::uint8_t>(kMaxDecimals));
+    asset.collateral = decode_collateral(r, at + "collateral.");
+    config.assets.push_back(std::move(asset));
+  }
+  const std::uint32_t market_count = r.count("market count");
+  for (std::uint32_t i = 0; i < market_count && !r.error(); ++i) {
+    const std::string at = "markets[" + std::to_string(i) + "].";
+    MarketRisk market;
+    market.instrument = decode_instrument(r, at + "instrument.");
+    market.rule = decode_rule(r, at + "rule.");
+    market.option_rule = decode_option_rule(r, at + "option_rule.");
+    market.latency_rate = r.fixed<Ratio>(at + "latency_rate");
+    config.markets.push_back(std::move(market));
+  }
+  config.pnl.initial_weight = r.fixed<Ratio>("pnl.initial_weight");
+  config.pnl.maintenance_weight = r.fixed<Ratio>("pnl.maintenance_weight");
+  config.pnl.initial_cap = r.fixed<Money>("pnl.initial_cap");
+  config.pnl.maintenance_cap = r.fixed<Money>("pnl.maintenance_cap");
+  if (r.error()) return *r.error();
+  Outcome valid = config.validate();
+  if (valid) valid = config.pnl.validate();
+  if (!valid) {
+    return make_error(ErrorCode::corrupt, "risk config at byte " + std::to_string(start) +
+                                              ": not a valid configuration: " +
+                                              valid.error().message);
+  }
+  return config;
+}
+
+}  // namespace ballast
