@@ -14,7 +14,7 @@ using detail::uint128;
 
 constexpr std::int64_t kPriceOneRaw = Price::kScale;
 
-static_assert(sizeof(MarginBook::PositionSlot) == 48, "a position slot is 48 bytes");
+static_assert(sizeof(MarginBook::PositionSlot) == 24, "a position slot is 24 bytes");
 static_assert(sizeof(MarginBook::BalanceSlot) == 40, "a balance slot is 40 bytes");
 
 // v / 10^n rounded as asked, n from 1 to 39 at run time: the compile-time divisions of
@@ -85,6 +85,47 @@ std::int64_t money_raw_or_zero(std::optional<Money> value, bool& ok) {
   return value->raw();
 }
 
+// The largest |size| (Quantity raw) at which a √size rule's margin ratio is its base rate for
+// both kinds: size_premium_liability_weight(rate, imf, size) == rate, i.e. premium_weight's
+// max(rate, ⌈0.8·rate⌉ + ⌈imf·√|size|⌉) is the rate. The size term never falls as |size| grows,
+// so the set is an interval from 0 and a binary search over the exact term finds its end.
+std::uint64_t size_rule_limit(const SizeRule& rule) {
+  if (rule.imf_factor.raw() == 0) return ~0ULL;
+  const auto base_at = [&](std::int64_t size) {
+    const int128 term = detail::size_term_up(rule.imf_factor, Quantity::from_raw(size));
+    return detail::premium_weight(rule.initial_rate, term) == rule.initial_rate &&
+           detail::premium_weight(rule.maintenance_rate, term) == rule.maintenance_rate;
+  };
+  std::int64_t lo = 0;  // base_at(0): the term is 0
+  std::int64_t hi = INT64_MAX;
+  if (base_at(hi)) return static_cast<std::uint64_t>(hi);
+  while (hi - lo > 1) {  // base_at(lo), !base_at(hi)
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (base_at(mid) ? lo : hi) = mid;
+  }
+  return static_cast<std::uint64_t>(lo);
+}
+
+// A tier's requirement, notional × rate − deduction rounded up (TierRule::requirement for one
+// tier) through the reciprocal division; the library's own path where the reciprocal does not
+// apply (a negative or huge exact figure).
+inline std::optional<Money> tier_requirement_up(const TierRule& rule, MarginKind kind, std::size_t tier,
+                                                Money notional) {
+  const NotionalTier& t = rule.tiers()[tier];
+  const std::int64_t rate = kind == MarginKind::initial ? t.initial_rate.raw() : t.maintenance_rate.raw();
+  const int128 exact = static_cast<int128>(notional.raw()) * rate - rule.deduction(kind, tier);
+  if (exact >= 0) {
+    const book_detail::Quotient d = book_detail::div_1e12(static_cast<uint128>(exact));
+    if (d.fits) {
+      if (d.quotient >= static_cast<std::uint64_t>(INT64_MAX)) {
+        if (d.quotient > static_cast<std::uint64_t>(INT64_MAX) || d.inexact) return std::nullopt;
+      }
+      return Money::from_raw(static_cast<std::int64_t>(d.quotient) + (d.inexact ? 1 : 0));
+    }
+  }
+  return rule.requirement(kind, notional);
+}
+
 }  // namespace
 
 Money BookFigures::initial_health() const {
@@ -130,6 +171,7 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
     book.prices_.assets.push_back(*price);
   }
   book.markets_.resize(cfg.markets.size());
+  book.size_limit_.assign(cfg.markets.size(), ~0ULL);
   book.option_markets_.resize(cfg.assets.size());
   for (std::size_t m = 0; m < cfg.markets.size(); ++m) {
     const MarketPrice* price = prices.find_market(cfg.markets[m].instrument.id);
@@ -140,6 +182,7 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
       const auto underlying = *book.asset_index(cfg.markets[m].instrument.underlying);
       book.option_markets_[underlying].push_back(static_cast<std::uint32_t>(m));
     }
+    if (const auto* rule = std::get_if<SizeRule>(&cfg.markets[m].rule)) book.size_limit_[m] = size_rule_limit(*rule);
   }
 
   // Sub-accounts and groups: cross by owner in order of first appearance, isolated alone.
@@ -195,11 +238,11 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
         const auto exposure = market::exposure_of(held.position.size, instrument.contract_size);
         const bool option = instrument.kind == market::InstrumentKind::option;
         const auto slot = static_cast<std::uint32_t>(book.positions_.size());
-        book.positions_.push_back(PositionSlot{exposure ? exposure->raw() : 0, held.position.cost_basis.raw(),
-                                               0, 0, 0, g, static_cast<std::uint16_t>(*m),
-                                               static_cast<std::uint8_t>(exposure ? 1 : 0),
+        book.positions_.push_back(PositionSlot{exposure ? exposure->raw() : 0, held.position.cost_basis.raw(), g,
+                                               static_cast<std::uint16_t>(*m),
                                                static_cast<std::uint8_t>((option ? kOptionSlot : 0) |
-                                                                         (exposure ? 0 : kExposureOverflow))});
+                                                                         (exposure ? 0 : kExposureOverflow)),
+                                               0});
         book.position_state_.push_back(held.position);
         book.position_sub_.push_back(s);
         book.market_slots_[*m].push_back(slot);
@@ -273,6 +316,7 @@ void MarginBook::set_market_tick(std::uint32_t m) {
   tick.latency_rate = risk.latency_rate.raw();
   tick.contract_size = risk.instrument.contract_size.raw();
   tick.underlying = *asset_index(risk.instrument.underlying);
+  tick.fixed_limit = ~0ULL;
   if (risk.instrument.kind == market::InstrumentKind::option) {
     tick.kind = RuleKind::option;
   } else if (const auto* base = std::get_if<BaseRule>(&risk.rule)) {
@@ -284,6 +328,13 @@ void MarginBook::set_market_tick(std::uint32_t m) {
     tick.kind = RuleKind::fixed;
     tick.initial_rate = effective_imf(*ramp, price.open_interest).raw();
     tick.maintenance_rate = ramp->maintenance_rate.raw();
+  } else if (const auto* size = std::get_if<SizeRule>(&risk.rule)) {
+    tick.kind = RuleKind::size;
+    tick.initial_rate = size->initial_rate.raw();
+    tick.maintenance_rate = size->maintenance_rate.raw();
+    tick.fixed_limit = size_limit_[m];
+  } else if (std::holds_alternative<TierRule>(risk.rule)) {
+    tick.kind = RuleKind::tier;
   } else {
     tick.kind = RuleKind::general;
   }
@@ -337,9 +388,17 @@ void MarginBook::set_asset_tick(std::uint32_t a) {
   const Money notional = Money::from_raw(notional_raw);
   std::int64_t initial = 0;
   std::int64_t maintenance = 0;
-  if (tick.kind == RuleKind::fixed) {
+  if (tick.kind == RuleKind::fixed || (tick.kind == RuleKind::size && magnitude <= tick.fixed_limit)) {
     initial = money_raw_or_zero(times_rate_up(notional, tick.initial_rate), out.ok);
     maintenance = money_raw_or_zero(times_rate_up(notional, tick.maintenance_rate), out.ok);
+  } else if (tick.kind == RuleKind::tier) {
+    // TierRule::requirement: the tier whose lower bound the notional reaches, one for both kinds.
+    const auto& rule = *std::get_if<TierRule>(&config_.markets[m].rule);
+    const std::span<const NotionalTier> tiers = rule.tiers();
+    std::size_t tier = 0;
+    while (tier + 1 < tiers.size() && tiers[tier + 1].lower_bound <= notional) ++tier;
+    initial = money_raw_or_zero(tier_requirement_up(rule, MarginKind::initial, tier, notional), out.ok);
+    maintenance = money_raw_or_zero(tier_requirement_up(rule, MarginKind::maintenance, tier, notional), out.ok);
   } else {
     const Requirements required = requirements(config_.markets[m].rule, notional, Quantity::from_raw(exposure),
                                                Money::from_raw(tick.open_interest));
@@ -425,19 +484,8 @@ void add(Sums& sums, const BalanceContribution& c, int sign) {
   if (!c.ok) sums.bad += sign;
 }
 
-PositionContribution cached(const MarginBook::PositionSlot& s) {
-  return {s.upnl, s.initial_requirement, s.maintenance_requirement, s.ok != 0};
-}
-
 BalanceContribution cached(const MarginBook::BalanceSlot& s) {
   return {s.value, s.initial_collateral, s.maintenance_collateral, s.ok != 0};
-}
-
-void store(MarginBook::PositionSlot& s, const PositionContribution& c) {
-  s.upnl = c.upnl;
-  s.initial_requirement = c.initial_requirement;
-  s.maintenance_requirement = c.maintenance_requirement;
-  s.ok = c.ok ? 1 : 0;
 }
 
 void store(MarginBook::BalanceSlot& s, const BalanceContribution& c) {
@@ -457,19 +505,23 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
 
 }  // namespace
 
-void MarginBook::compute_position(std::uint32_t slot, GroupSums& sums) {
-  PositionSlot& s = positions_[slot];
-  if ((s.flags & kOptionSlot) != 0) {  // options count through evaluate(); a flat slot counts 0
-    s.upnl = s.initial_requirement = s.maintenance_requirement = 0;
-    return;
-  }
-  PositionContribution c = position_contribution(markets_[s.market], s.market, s.exposure, s.cost_basis);
+// A slot's contribution at `tick` (its market's): options count through evaluate() (a flat
+// option slot counts 0).
+[[gnu::always_inline]] inline MarginBook::PositionContribution MarginBook::slot_contribution(
+    const MarketTick& tick, const PositionSlot& s) const {
+  if ((s.flags & kOptionSlot) != 0) return {};
+  PositionContribution c = position_contribution(tick, s.market, s.exposure, s.cost_basis);
   c.ok = c.ok && (s.flags & kExposureOverflow) == 0;
-  store(s, c);
-  add(sums, c, 1);
+  return c;
 }
 
-void MarginBook::compute_balance(std::uint32_t slot, GroupSums& sums) {
+MarginBook::PositionContribution MarginBook::slot_contribution(std::uint32_t slot) const {
+  const PositionSlot& s = positions_[slot];
+  return slot_contribution(markets_[s.market], s);
+}
+
+template <typename Sums>
+[[gnu::always_inline]] inline void MarginBook::compute_balance(std::uint32_t slot, Sums& sums) {
   BalanceSlot& s = balances_[slot];
   const BalanceContribution c = balance_contribution(assets_[s.asset], s.asset, s.amount, s.counts != 0);
   store(s, c);
@@ -492,20 +544,57 @@ void reset(Sums& sums) {
 // ---------------------------------------------------------------------------------------------
 // Full recompute
 
+namespace {
+
+// A group's sums as a recompute accumulates them (in registers), stored once per group.
+struct Accumulator {
+  int128 equity = 0;
+  int128 initial_collateral = 0;
+  int128 maintenance_collateral = 0;
+  int128 initial_requirement = 0;
+  int128 maintenance_requirement = 0;
+  int128 positive_pnl = 0;
+  int128 negative_pnl = 0;
+  std::int32_t bad = 0;
+};
+
+template <typename Sums>
+void store_sums(Sums& sums, const Accumulator& acc) {
+  sums.equity = acc.equity;
+  sums.initial_collateral = acc.initial_collateral;
+  sums.maintenance_collateral = acc.maintenance_collateral;
+  sums.initial_requirement = acc.initial_requirement;
+  sums.maintenance_requirement = acc.maintenance_requirement;
+  sums.positive_pnl = acc.positive_pnl;
+  sums.negative_pnl = acc.negative_pnl;
+  sums.bad = acc.bad;
+  sums.status = MarginStatus::ok;
+}
+
+}  // namespace
+
 void MarginBook::recompute_groups(GroupIndex first, GroupIndex last) {
+  const PositionSlot* const positions = positions_.data();
+  const MarketTick* const markets = markets_.data();
   for (GroupIndex g = first; g < last; ++g) {
     GroupSums& sums = groups_[g];
-    reset(sums);
     if (sums.options > 0) {
       evaluate_group(g);
       continue;
     }
-    for (std::uint32_t p = group_position_begin_[g]; p < group_position_begin_[g + 1]; ++p) {
-      compute_position(p, sums);
+    Accumulator acc;
+    const std::uint32_t end = group_position_begin_[g + 1];
+    for (std::uint32_t p = group_position_begin_[g]; p < end; ++p) {
+      const PositionSlot& s = positions[p];
+      if ((s.flags & kOptionSlot) != 0) continue;
+      PositionContribution c = position_contribution(markets[s.market], s.market, s.exposure, s.cost_basis);
+      c.ok = c.ok && (s.flags & kExposureOverflow) == 0;
+      add(acc, c, 1);
     }
     for (std::uint32_t b = group_balance_begin_[g]; b < group_balance_begin_[g + 1]; ++b) {
-      compute_balance(b, sums);
+      compute_balance(b, acc);
     }
+    store_sums(sums, acc);
   }
 }
 
@@ -544,7 +633,7 @@ void MarginBook::full_recompute(unsigned threads) {
   // Slots opened after the layout: exact sums, so adding them last changes nothing.
   for (auto p = laid_out_positions_; p < positions_.size(); ++p) {
     GroupSums& sums = groups_[positions_[p].group];
-    if (sums.options == 0) compute_position(p, sums);
+    if (sums.options == 0) add(sums, slot_contribution(p), 1);
   }
   for (auto b = laid_out_balances_; b < balances_.size(); ++b) {
     GroupSums& sums = groups_[balances_[b].group];
@@ -561,7 +650,7 @@ void MarginBook::refresh_group(GroupIndex g) {
   }
   for (std::uint32_t i = group_sub_begin_[g]; i < group_sub_begin_[g + 1]; ++i) {
     const SubAccountInfo& sub = subs_[group_subs_[i]];
-    for (const std::uint32_t p : sub.positions) compute_position(p, sums);
+    for (const std::uint32_t p : sub.positions) add(sums, slot_contribution(p), 1);
     for (const std::uint32_t b : sub.balances) compute_balance(b, sums);
   }
 }
@@ -665,6 +754,7 @@ bool MarginBook::report(GroupIndex group, ChangedGroups& changed) {
 
 std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_interest, ChangedGroups& changed) {
   BALLAST_ASSERT(m < markets_.size() && !mark.is_negative());
+  const MarketTick before = markets_[m];
   prices_.markets[m].mark = mark;
   prices_.markets[m].open_interest = open_interest;
   set_market_tick(m);
@@ -678,17 +768,19 @@ std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_
     if (i + kSlotsAhead < count) __builtin_prefetch(&positions_[slots[i + kSlotsAhead]], 1);
     if (i + kGroupsAhead < count) prefetch_group(positions_[slots[i + kGroupsAhead]].group);
     const std::uint32_t p = slots[i];
-    PositionSlot& s = positions_[p];
+    const PositionSlot& s = positions_[p];
     GroupSums& sums = groups_[s.group];
     if (sums.options > 0) {
       if (report(s.group, changed)) evaluate_group(s.group);
       continue;
     }
     if (tick.kind == RuleKind::option) continue;  // a flat option slot in a group without options
-    PositionContribution c = position_contribution(tick, m, s.exposure, s.cost_basis);
-    c.ok = c.ok && (s.flags & kExposureOverflow) == 0;
-    if (c == cached(s)) continue;
-    replace(sums, s, c);
+    // What the sums hold for the slot (its contribution at the old tick) out, the new one in.
+    const PositionContribution old = slot_contribution(before, s);
+    const PositionContribution c = slot_contribution(tick, s);
+    if (c == old) continue;
+    add(sums, old, -1);
+    add(sums, c, 1);
     report(s.group, changed);
   }
   return count;
@@ -844,7 +936,7 @@ PreTrade MarginBook::pre_trade(GroupIndex group, const market::Fill& fill) const
   if (plan.option) {
     // unreachable: options take pre_trade_check above
   } else if (config_.markets[plan.market].instrument.kind != market::InstrumentKind::spot) {
-    if (plan.position_slot >= 0) add(after, cached(positions_[static_cast<std::size_t>(plan.position_slot)]), -1);
+    if (plan.position_slot >= 0) add(after, slot_contribution(static_cast<std::uint32_t>(plan.position_slot)), -1);
     add(after, plan.position_after, 1);
   }
   for (int i = 0; i < plan.balance_count; ++i) {
@@ -876,8 +968,8 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
       p = static_cast<std::uint32_t>(plan.position_slot);
     } else {
       p = static_cast<std::uint32_t>(positions_.size());
-      positions_.push_back(PositionSlot{0, 0, 0, 0, 0, g, static_cast<std::uint16_t>(plan.market), 1,
-                                        static_cast<std::uint8_t>(plan.option ? kOptionSlot : 0)});
+      positions_.push_back(PositionSlot{0, 0, g, static_cast<std::uint16_t>(plan.market),
+                                        static_cast<std::uint8_t>(plan.option ? kOptionSlot : 0), 0});
       position_state_.emplace_back();
       position_sub_.push_back(plan.sub);
       market_slots_[plan.market].push_back(p);  // the largest index: the list stays ascending
@@ -892,9 +984,9 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
       sums.options = sums.options + (is_open ? 1U : 0U) - (was_open ? 1U : 0U);
     }
     if (fast && !plan.option) {
-      replace(sums, s, plan.position_after);
-    } else {
-      store(s, plan.position_after);
+      // A new slot (exposure and cost basis 0) contributes 0 before the fill.
+      if (plan.position_slot >= 0) add(sums, slot_contribution(p), -1);
+      add(sums, plan.position_after, 1);
     }
     position_state_[p] = plan.position;
     s.exposure = plan.exposure;

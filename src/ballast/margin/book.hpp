@@ -6,12 +6,14 @@
 // differential test (book_test.cpp) holds it to that.
 //
 // Layout. Each entity kind is its own array, and hot data is split from cold:
-//   position slots  one 48-byte record per (sub-account, market) ever held: exposure and cost
-//                   basis (the inputs), the cached contributions (unrealized PnL, initial and
-//                   maintenance requirement with the latency add-on), group and market index.
-//                   Every pass reads all of these together, so they share a record; the
-//                   Position itself (size, realized PnL, funding snapshot) and the owning
-//                   sub-account live in cold columns that only fills read.
+//   position slots  one 24-byte record per (sub-account, market) ever held: exposure and cost
+//                   basis (the inputs), group and market index. A slot's contribution (unrealized
+//                   PnL, initial and maintenance requirement with the latency add-on) is a pure
+//                   function of these and its market's tick, so it is not cached: a full
+//                   recompute streams the inputs read-only, and a tick recomputes each exposed
+//                   slot's contribution at the old tick and at the new one and applies the
+//                   difference. The Position itself (size, realized PnL, funding snapshot) and
+//                   the owning sub-account live in cold columns that only fills read.
 //   balance slots   one 40-byte record per (sub-account, asset): amount, cached value and
 //                   weighted collateral, group and asset index.
 //   groups          exact 128-bit sums: equity, initial and maintenance collateral (balances),
@@ -19,8 +21,9 @@
 //                   and cap) applies to the group's positive sum when figures are read, as
 //                   evaluate() does, so a tick never needs anything but exact integer deltas.
 //   markets/assets  the current price inputs with what can be precomputed per tick (the
-//                   OI-ramp's effective IMF, the initial and liability prices), and the list of
-//                   slots exposed to each, in ascending slot order.
+//                   OI-ramp's effective IMF, the |exposure| below which a √size rule is its base
+//                   rate, the initial and liability prices), and the list of slots exposed to
+//                   each, in ascending slot order.
 // Slots are laid out group by group at build time, so a full recompute streams them and a
 // market's slot list walks memory forward (8 positions over 50 markets: a stride of a few
 // hundred bytes). Slots opened later by fills go to a tail that a full recompute adds after the
@@ -171,13 +174,10 @@ class MarginBook {
   struct PositionSlot {
     std::int64_t exposure;    // size × contract_size, units of the underlying, signed
     std::int64_t cost_basis;  // Money raw
-    std::int64_t upnl;        // cached contributions, Money raw
-    std::int64_t initial_requirement;  // with the latency add-on
-    std::int64_t maintenance_requirement;
     std::uint32_t group;
     std::uint16_t market;
-    std::uint8_t ok;     // 0: some figure left Money's range (the group reads as overflow)
     std::uint8_t flags;  // kOptionSlot, kExposureOverflow
+    std::uint8_t reserved;
   };
   static constexpr std::uint8_t kOptionSlot = 1;
   static constexpr std::uint8_t kExposureOverflow = 2;  // size × contract_size left Quantity's range
@@ -226,7 +226,9 @@ class MarginBook {
     MarginStatus status = MarginStatus::ok;  // evaluate()'s, for option groups
   };
 
-  enum class RuleKind : std::uint8_t { fixed, general, option };
+  // fixed: notional × rate (base rules, the OI ramp at its tick's IMF); size: Drift's √size rule,
+  // its base rates up to |exposure| ≤ fixed_limit; tier: Hyperliquid's tiers, inline.
+  enum class RuleKind : std::uint8_t { fixed, size, tier, general, option };
 
   struct MarketTick {
     std::int64_t mark = 0;
@@ -235,6 +237,7 @@ class MarginBook {
     std::int64_t maintenance_rate = 0;
     std::int64_t latency_rate = 0;
     std::int64_t contract_size = 0;
+    std::uint64_t fixed_limit = ~0ULL;  // size rules: the rates are the base ones up to this |exposure|
     RuleKind kind = RuleKind::fixed;
     std::uint32_t underlying = 0;  // asset index
   };
@@ -286,8 +289,10 @@ class MarginBook {
                                              std::int64_t exposure, std::int64_t cost_basis) const;
   BalanceContribution balance_contribution(const AssetTick& tick, std::uint32_t asset,
                                            std::int64_t amount, bool counts) const;
-  void compute_position(std::uint32_t slot, GroupSums& sums);
-  void compute_balance(std::uint32_t slot, GroupSums& sums);
+  PositionContribution slot_contribution(const MarketTick& tick, const PositionSlot& slot) const;
+  PositionContribution slot_contribution(std::uint32_t slot) const;  // at the current tick
+  template <typename Sums>
+  void compute_balance(std::uint32_t slot, Sums& sums);
   void recompute_groups(GroupIndex first, GroupIndex last);
   void refresh_group(GroupIndex group);  // from scratch: slots and sums (or evaluate())
   void evaluate_group(GroupIndex group);
@@ -308,6 +313,7 @@ class MarginBook {
   std::vector<std::vector<std::uint32_t>> market_slots_;   // ascending slot indices
   std::vector<std::vector<std::uint32_t>> asset_slots_;    // ascending slot indices
   std::vector<std::vector<std::uint32_t>> option_markets_;  // per asset: option markets on it
+  std::vector<std::uint64_t> size_limit_;  // per market: MarketTick::fixed_limit of a √size rule
 
   std::vector<PositionSlot> positions_;
   std::vector<market::Position> position_state_;  // cold
