@@ -183,6 +183,9 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
       book.option_markets_[underlying].push_back(static_cast<std::uint32_t>(m));
     }
     if (const auto* rule = std::get_if<SizeRule>(&cfg.markets[m].rule)) book.size_limit_[m] = size_rule_limit(*rule);
+    if (const auto* rule = std::get_if<TierRule>(&cfg.markets[m].rule)) {
+      book.piece_count_ = std::max(book.piece_count_, static_cast<std::uint32_t>(rule->tiers().size()));
+    }
   }
 
   // Sub-accounts and groups: cross by owner in order of first appearance, isolated alone.
@@ -317,6 +320,7 @@ void MarginBook::set_market_tick(std::uint32_t m) {
   tick.contract_size = risk.instrument.contract_size.raw();
   tick.underlying = *asset_index(risk.instrument.underlying);
   tick.fixed_limit = ~0ULL;
+  tick.pieces = {};
   if (risk.instrument.kind == market::InstrumentKind::option) {
     tick.kind = RuleKind::option;
   } else if (const auto* base = std::get_if<BaseRule>(&risk.rule)) {
@@ -333,10 +337,26 @@ void MarginBook::set_market_tick(std::uint32_t m) {
     tick.initial_rate = size->initial_rate.raw();
     tick.maintenance_rate = size->maintenance_rate.raw();
     tick.fixed_limit = size_limit_[m];
-  } else if (std::holds_alternative<TierRule>(risk.rule)) {
+  } else if (const auto* tiers = std::get_if<TierRule>(&risk.rule)) {
     tick.kind = RuleKind::tier;
+    for (std::size_t t = 0; t < tiers->tiers().size(); ++t) {
+      const NotionalTier& tier = tiers->tiers()[t];
+      tick.pieces[t] = Piece{t == 0 ? INT64_MIN : tier.lower_bound.raw(), tier.initial_rate.raw(),
+                             tier.maintenance_rate.raw(), 0, tiers->deduction(MarginKind::initial, t),
+                             tiers->deduction(MarginKind::maintenance, t)};
+    }
   } else {
     tick.kind = RuleKind::general;
+  }
+  switch (tick.kind) {
+    case RuleKind::fixed:
+    case RuleKind::size:
+      tick.pieces[0] = Piece{INT64_MIN, tick.initial_rate, tick.maintenance_rate, 0, 0, 0};
+      // |exposure| ≤ 2^63 < ~0: every exposure (fixed), or up to the size limit (√size).
+      tick.linear_bound = tick.fixed_limit == ~0ULL ? ~0ULL : tick.fixed_limit + 1;
+      break;
+    case RuleKind::tier: tick.linear_bound = ~0ULL; break;
+    default: tick.linear_bound = 0; break;
   }
 }
 
@@ -505,12 +525,54 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
 
 }  // namespace
 
+// position_contribution() where the market's requirement is linear in the notional over the
+// piece the notional falls in (fixed rates, the OI ramp at its tick's IMF, a √size rule below
+// its size limit, a tier) and every figure is comfortably in range: four reciprocal divisions
+// and no data-dependent branch (the piece by counting the bounds the notional reaches, the
+// latency add-on computed at a zero rate too, the range checks or-ed). False where it does not
+// apply; the caller then takes position_contribution(), which gives the same figures wherever
+// both apply (the differential test holds both to evaluate()).
+[[gnu::always_inline]] inline bool MarginBook::linear_contribution(const MarketTick& tick, std::int64_t exposure,
+                                                                   std::int64_t cost_basis,
+                                                                   PositionContribution& out) const {
+  const std::uint64_t magnitude =
+      exposure < 0 ? 0 - static_cast<std::uint64_t>(exposure) : static_cast<std::uint64_t>(exposure);
+  if (magnitude >= tick.linear_bound) return false;
+  constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;  // every figure below: sums of two fit
+  const book_detail::Quotient d = book_detail::div_1e12(static_cast<uint128>(magnitude) * static_cast<std::uint64_t>(tick.mark));
+  bool bad = !d.fits || d.quotient >= kLimit;
+  const auto notional = static_cast<std::int64_t>(d.quotient + (d.inexact ? 1 : 0));
+  const std::int64_t value = exposure >= 0 ? static_cast<std::int64_t>(d.quotient) : -notional;
+  bad |= __builtin_sub_overflow(value, cost_basis, &out.upnl);
+  std::uint32_t tier = 0;
+  for (std::uint32_t t = 1; t < piece_count_; ++t) tier += notional >= tick.pieces[t].lower ? 1U : 0U;
+  const Piece& piece = tick.pieces[tier];
+  const int128 initial_exact = static_cast<int128>(notional) * piece.initial_rate - piece.initial_deduction;
+  const int128 maintenance_exact = static_cast<int128>(notional) * piece.maintenance_rate - piece.maintenance_deduction;
+  // A negative exact figure (never, for a valid tier rule) wraps past div_1e12's range: bad.
+  const book_detail::Quotient initial = book_detail::div_1e12(static_cast<uint128>(initial_exact));
+  const book_detail::Quotient maintenance = book_detail::div_1e12(static_cast<uint128>(maintenance_exact));
+  const book_detail::Quotient latency =
+      book_detail::div_1e12(static_cast<uint128>(static_cast<std::uint64_t>(notional)) *
+                            static_cast<std::uint64_t>(tick.latency_rate));
+  bad |= !initial.fits || initial.quotient >= kLimit || !maintenance.fits || maintenance.quotient >= kLimit ||
+         !latency.fits || latency.quotient >= kLimit;
+  const std::uint64_t latency_up = latency.quotient + (latency.inexact ? 1 : 0);
+  out.initial_requirement = static_cast<std::int64_t>(initial.quotient + (initial.inexact ? 1 : 0) + latency_up);
+  out.maintenance_requirement =
+      static_cast<std::int64_t>(maintenance.quotient + (maintenance.inexact ? 1 : 0) + latency_up);
+  out.ok = true;
+  return !bad;
+}
+
 // A slot's contribution at `tick` (its market's): options count through evaluate() (a flat
 // option slot counts 0).
 [[gnu::always_inline]] inline MarginBook::PositionContribution MarginBook::slot_contribution(
     const MarketTick& tick, const PositionSlot& s) const {
   if ((s.flags & kOptionSlot) != 0) return {};
-  PositionContribution c = position_contribution(tick, s.market, s.exposure, s.cost_basis);
+  PositionContribution c;
+  if ((s.flags & kExposureOverflow) == 0 && linear_contribution(tick, s.exposure, s.cost_basis, c)) return c;
+  c = position_contribution(tick, s.market, s.exposure, s.cost_basis);
   c.ok = c.ok && (s.flags & kExposureOverflow) == 0;
   return c;
 }
@@ -583,13 +645,33 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last) {
       continue;
     }
     Accumulator acc;
+    const std::uint32_t begin = group_position_begin_[g];
     const std::uint32_t end = group_position_begin_[g + 1];
-    for (std::uint32_t p = group_position_begin_[g]; p < end; ++p) {
+    // The linear kernel into 64-bit sums; any slot it does not cover, or a sum leaving 64 bits,
+    // and the group is summed again through slot_contribution() in 128 bits.
+    std::int64_t positive = 0;
+    std::int64_t negative = 0;
+    std::int64_t initial = 0;
+    std::int64_t maintenance = 0;
+    bool slow = false;
+    for (std::uint32_t p = begin; p < end; ++p) {
       const PositionSlot& s = positions[p];
-      if ((s.flags & kOptionSlot) != 0) continue;
-      PositionContribution c = position_contribution(markets[s.market], s.market, s.exposure, s.cost_basis);
-      c.ok = c.ok && (s.flags & kExposureOverflow) == 0;
-      add(acc, c, 1);
+      PositionContribution c;
+      slow |= s.flags != 0;
+      slow |= !linear_contribution(markets[s.market], s.exposure, s.cost_basis, c);
+      slow |= __builtin_add_overflow(positive, c.upnl > 0 ? c.upnl : 0, &positive);
+      slow |= __builtin_add_overflow(negative, c.upnl > 0 ? 0 : c.upnl, &negative);
+      slow |= __builtin_add_overflow(initial, c.initial_requirement, &initial);
+      slow |= __builtin_add_overflow(maintenance, c.maintenance_requirement, &maintenance);
+    }
+    if (!slow) {
+      acc.equity = static_cast<int128>(positive) + negative;
+      acc.positive_pnl = positive;
+      acc.negative_pnl = negative;
+      acc.initial_requirement = initial;
+      acc.maintenance_requirement = maintenance;
+    } else {
+      for (std::uint32_t p = begin; p < end; ++p) add(acc, slot_contribution(markets[positions[p].market], positions[p]), 1);
     }
     for (std::uint32_t b = group_balance_begin_[g]; b < group_balance_begin_[g + 1]; ++b) {
       compute_balance(b, acc);

@@ -36,6 +36,7 @@
 // incremental path covers balances, perpetuals and futures, which are the bulk of a venue. The
 // option path allocates; nothing else on the tick or pre-trade path does.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -230,6 +231,17 @@ class MarginBook {
   // its base rates up to |exposure| ≤ fixed_limit; tier: Hyperliquid's tiers, inline.
   enum class RuleKind : std::uint8_t { fixed, size, tier, general, option };
 
+  // One linear piece of a market's requirement: from notional `lower` up, each kind's
+  // requirement is ⌈(notional × rate − deduction) / 10^12⌉ (deductions at 18 decimals).
+  struct Piece {
+    std::int64_t lower = INT64_MAX;  // unused pieces never apply
+    std::int64_t initial_rate = 0;
+    std::int64_t maintenance_rate = 0;
+    std::int64_t reserved = 0;
+    int128 initial_deduction = 0;
+    int128 maintenance_deduction = 0;
+  };
+
   struct MarketTick {
     std::int64_t mark = 0;
     std::int64_t open_interest = 0;
@@ -238,8 +250,14 @@ class MarginBook {
     std::int64_t latency_rate = 0;
     std::int64_t contract_size = 0;
     std::uint64_t fixed_limit = ~0ULL;  // size rules: the rates are the base ones up to this |exposure|
+    // The linear kernel (linear_contribution) applies below this |exposure|: every exposure for
+    // fixed and tier rules, up to fixed_limit for √size rules, none for the rest.
+    std::uint64_t linear_bound = 0;
     RuleKind kind = RuleKind::fixed;
     std::uint32_t underlying = 0;  // asset index
+    // Fixed rules and √size rules below the limit: one piece at the tick's rates; tier rules:
+    // one per tier. piece_count_ (the most over the markets) of them are read per slot.
+    std::array<Piece, kMaxNotionalTiers> pieces{};
   };
 
   struct AssetTick {
@@ -289,6 +307,8 @@ class MarginBook {
                                              std::int64_t exposure, std::int64_t cost_basis) const;
   BalanceContribution balance_contribution(const AssetTick& tick, std::uint32_t asset,
                                            std::int64_t amount, bool counts) const;
+  bool linear_contribution(const MarketTick& tick, std::int64_t exposure, std::int64_t cost_basis,
+                           PositionContribution& out) const;
   PositionContribution slot_contribution(const MarketTick& tick, const PositionSlot& slot) const;
   PositionContribution slot_contribution(std::uint32_t slot) const;  // at the current tick
   template <typename Sums>
@@ -314,6 +334,7 @@ class MarginBook {
   std::vector<std::vector<std::uint32_t>> asset_slots_;    // ascending slot indices
   std::vector<std::vector<std::uint32_t>> option_markets_;  // per asset: option markets on it
   std::vector<std::uint64_t> size_limit_;  // per market: MarketTick::fixed_limit of a √size rule
+  std::uint32_t piece_count_ = 1;          // the most pieces any market's tick uses
 
   std::vector<PositionSlot> positions_;
   std::vector<market::Position> position_state_;  // cold
