@@ -358,6 +358,70 @@ void MarginBook::set_market_tick(std::uint32_t m) {
     case RuleKind::tier: tick.linear_bound = ~0ULL; break;
     default: tick.linear_bound = 0; break;
   }
+  set_narrow(tick);
+}
+
+namespace {
+
+uint128 gcd128(uint128 a, uint128 b) {
+  while (b != 0) a = std::exchange(b, a % b);
+  return a;
+}
+
+}  // namespace
+
+// The 64-bit form of the tick's pieces (MarketTick::narrow); narrow_exposure 0 where it does
+// not apply.
+void MarginBook::set_narrow(MarketTick& tick) const {
+  constexpr std::uint64_t kScale = 1'000'000'000'000ULL;
+  constexpr std::uint64_t kBound = std::uint64_t{1} << 62;
+  tick.narrow_exposure = 0;
+  tick.narrow_notional = 0;
+  if (tick.linear_bound == 0) return;
+  // Notional: mark / 10^12 over their gcd (a divisor of at least 2).
+  auto g = static_cast<std::uint64_t>(gcd128(static_cast<std::uint64_t>(tick.mark), kScale));
+  if (g == kScale) g /= 2;
+  tick.notional_multiplier = static_cast<std::uint64_t>(tick.mark) / g;
+  tick.notional_divisor = book_detail::Divisor::of(kScale / g);
+  tick.narrow_exposure = tick.notional_multiplier == 0 ? ~0ULL : kBound / tick.notional_multiplier;
+  // Requirements: every rate and deduction the pieces use, and the latency rate.
+  uint128 common = kScale;
+  common = gcd128(common, static_cast<std::uint64_t>(tick.latency_rate));
+  for (std::uint32_t t = 0; t < piece_count_; ++t) {
+    const Piece& piece = tick.pieces[t];
+    if (piece.lower == INT64_MAX) continue;
+    if (piece.initial_rate < 0 || piece.maintenance_rate < 0 || piece.initial_deduction < 0 ||
+        piece.maintenance_deduction < 0) {
+      tick.narrow_exposure = 0;
+      return;
+    }
+    common = gcd128(common, static_cast<uint128>(piece.initial_rate));
+    common = gcd128(common, static_cast<uint128>(piece.maintenance_rate));
+    common = gcd128(common, static_cast<uint128>(piece.initial_deduction));
+    common = gcd128(common, static_cast<uint128>(piece.maintenance_deduction));
+  }
+  auto r = static_cast<std::uint64_t>(common);
+  if (r == kScale) r /= 2;
+  tick.requirement_divisor = book_detail::Divisor::of(kScale / r);
+  const auto rate = static_cast<std::int64_t>(r);
+  tick.latency_multiplier = tick.latency_rate / rate;
+  std::int64_t largest = std::max<std::int64_t>(1, tick.latency_multiplier);
+  for (std::uint32_t t = 0; t < piece_count_; ++t) {
+    const Piece& piece = tick.pieces[t];
+    MarketTick::NarrowPiece& narrow = tick.narrow[t];
+    narrow = {};
+    if (piece.lower == INT64_MAX) continue;
+    const int128 initial_deduction = piece.initial_deduction / rate;
+    const int128 maintenance_deduction = piece.maintenance_deduction / rate;
+    if (initial_deduction >= static_cast<int128>(kBound) || maintenance_deduction >= static_cast<int128>(kBound)) {
+      tick.narrow_exposure = 0;
+      return;
+    }
+    narrow = {piece.initial_rate / rate, piece.maintenance_rate / rate, static_cast<std::int64_t>(initial_deduction),
+              static_cast<std::int64_t>(maintenance_deduction)};
+    largest = std::max({largest, narrow.initial_multiplier, narrow.maintenance_multiplier});
+  }
+  tick.narrow_notional = static_cast<std::int64_t>(kBound) / largest;
 }
 
 void MarginBook::set_asset_tick(std::uint32_t a) {
@@ -538,6 +602,38 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
   const std::uint64_t magnitude =
       exposure < 0 ? 0 - static_cast<std::uint64_t>(exposure) : static_cast<std::uint64_t>(exposure);
   if (magnitude >= tick.linear_bound) return false;
+  if (magnitude < tick.narrow_exposure) {
+    // 64 bits: every product below 2^62, every quotient below 2^61.
+    std::uint64_t quotient = 0;
+    bool inexact = false;
+    tick.notional_divisor.divide(magnitude * tick.notional_multiplier, quotient, inexact);
+    const auto notional = static_cast<std::int64_t>(quotient + (inexact ? 1 : 0));
+    if (notional < tick.narrow_notional) {
+      const std::int64_t value = exposure >= 0 ? static_cast<std::int64_t>(quotient) : -notional;
+      const bool bad = __builtin_sub_overflow(value, cost_basis, &out.upnl);
+      std::uint32_t tier = 0;
+      for (std::uint32_t t = 1; t < piece_count_; ++t) tier += notional >= tick.pieces[t].lower ? 1U : 0U;
+      const MarketTick::NarrowPiece& piece = tick.narrow[tier];
+      const std::int64_t initial_exact = notional * piece.initial_multiplier - piece.initial_deduction;
+      const std::int64_t maintenance_exact = notional * piece.maintenance_multiplier - piece.maintenance_deduction;
+      std::uint64_t initial = 0;
+      std::uint64_t maintenance = 0;
+      std::uint64_t latency = 0;
+      bool initial_inexact = false;
+      bool maintenance_inexact = false;
+      bool latency_inexact = false;
+      tick.requirement_divisor.divide(static_cast<std::uint64_t>(initial_exact), initial, initial_inexact);
+      tick.requirement_divisor.divide(static_cast<std::uint64_t>(maintenance_exact), maintenance, maintenance_inexact);
+      tick.requirement_divisor.divide(static_cast<std::uint64_t>(notional * tick.latency_multiplier), latency,
+                                      latency_inexact);
+      const std::uint64_t latency_up = latency + (latency_inexact ? 1 : 0);
+      out.initial_requirement = static_cast<std::int64_t>(initial + (initial_inexact ? 1 : 0) + latency_up);
+      out.maintenance_requirement = static_cast<std::int64_t>(maintenance + (maintenance_inexact ? 1 : 0) + latency_up);
+      out.ok = true;
+      // A negative exact figure (never, for a valid tier rule): the 128-bit path below decides.
+      if (!bad && initial_exact >= 0 && maintenance_exact >= 0) return true;
+    }
+  }
   constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;  // every figure below: sums of two fit
   const book_detail::Quotient d = book_detail::div_1e12(static_cast<uint128>(magnitude) * static_cast<std::uint64_t>(tick.mark));
   bool bad = !d.fits || d.quotient >= kLimit;

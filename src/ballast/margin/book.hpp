@@ -87,6 +87,26 @@ inline Quotient div_1e12(detail::uint128 x) {
   return {quotient, remainder != 0, true};
 }
 
+// x / d for x < 2^63 and a run-time d ≥ 2: one high multiply by m = ⌈2^(64+s)/d⌉ with
+// 2^s < d ≤ 2^(s+1), whose error x·(m·d − 2^(64+s)) < 2^63 · 2^(s+1) never reaches the next
+// integer (Granlund and Montgomery, "Division by invariant integers using multiplication",
+// 1994, §4), and the remainder from one low multiply.
+struct Divisor {
+  std::uint64_t divisor = 2;
+  std::uint64_t magic = std::uint64_t{1} << 63;
+  int shift = 0;
+
+  static Divisor of(std::uint64_t d) {  // d ≥ 2
+    const int s = 63 - __builtin_clzll(d - 1);
+    return {d, static_cast<std::uint64_t>(((static_cast<detail::uint128>(1) << (64 + s)) + d - 1) / d), s};
+  }
+  // ⌈x / d⌉ and floor(x / d) for x < 2^63.
+  void divide(std::uint64_t x, std::uint64_t& floor, bool& inexact) const {
+    floor = static_cast<std::uint64_t>((static_cast<detail::uint128>(x) * magic) >> 64) >> shift;
+    inexact = x != floor * divisor;
+  }
+};
+
 }  // namespace book_detail
 
 // A group's figures as evaluate() reports them (GroupMargin without the per-slot detail).
@@ -258,6 +278,23 @@ class MarginBook {
     // Fixed rules and √size rules below the limit: one piece at the tick's rates; tier rules:
     // one per tier. piece_count_ (the most over the markets) of them are read per slot.
     std::array<Piece, kMaxNotionalTiers> pieces{};
+    // The same in 64 bits where the market's figures allow: notional = ⌈|exposure| ×
+    // notional_multiplier / notional_divisor⌉ (mark and 10^12 over their gcd), each requirement
+    // ⌈(notional × a − b) / requirement_divisor⌉ (rates, deductions and 10^12 over theirs), for
+    // |exposure| < narrow_exposure and notional < narrow_notional (every product below 2^62).
+    std::uint64_t notional_multiplier = 0;
+    std::uint64_t narrow_exposure = 0;
+    std::int64_t narrow_notional = 0;
+    std::int64_t latency_multiplier = 0;
+    book_detail::Divisor notional_divisor;
+    book_detail::Divisor requirement_divisor;
+    struct NarrowPiece {
+      std::int64_t initial_multiplier = 0;
+      std::int64_t maintenance_multiplier = 0;
+      std::int64_t initial_deduction = 0;
+      std::int64_t maintenance_deduction = 0;
+    };
+    std::array<NarrowPiece, kMaxNotionalTiers> narrow{};
   };
 
   struct AssetTick {
@@ -319,6 +356,7 @@ class MarginBook {
   bool report(GroupIndex group, ChangedGroups& changed);
   void prefetch_group(GroupIndex group) const;  // true the first time this tick
   void set_market_tick(std::uint32_t market);
+  void set_narrow(MarketTick& tick) const;
   void set_asset_tick(std::uint32_t asset);
   FillPlan plan_fill(const market::Fill& fill) const;
   BookFigures figures(const GroupSums& sums) const;
