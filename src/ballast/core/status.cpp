@@ -20,7 +20,7 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"amount_zero", "the amount must be positive, not zero"},
     {"amount_negative", "the amount must be positive, not negative"},
     {"symbol_invalid", "the symbol must be 1 to 15 characters of A-Z, 0-9, '.', '-' or '_'"},
-    {"decimals_invalid", "decimals must be between 0 and 18"},
+    {"decimals_invalid", "decimals must be between 0 and 18 (and match the risk configuration's)"},
     {"account_id_reserved", "account and sub-account ids below 16 are reserved for the system"},
     {"same_sub_account", "a transfer needs two different sub-accounts"},
     {"asset_exists", "an asset with this id is already listed"},
@@ -40,6 +40,17 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"balance_overflow", "a balance or total would exceed the representable range"},
     {"flags_invalid", "asset flags may only be deposits, withdrawals and transfers"},
     {"mode_invalid", "the margin mode must be cross or isolated"},
+    {"price_invalid", "prices must be positive (an option's mark may be zero)"},
+    {"fill_size_zero", "the fill size must not be zero"},
+    {"fill_price_invalid", "the fill price must be positive"},
+    {"fee_negative", "the fee must not be negative"},
+    {"instrument_unknown", "the risk configuration lists no market with this instrument id"},
+    {"fill_size_off_lot", "the fill size is not a whole number of lots"},
+    {"fill_price_off_tick", "the fill price is not a whole number of ticks"},
+    {"instrument_expired", "the instrument has expired"},
+    {"price_missing", "no price has been set yet for something the margin group holds"},
+    {"price_stale", "a price the margin group needs is older than the maximum age"},
+    {"insufficient_margin", "the margin group's initial health would be negative"},
 }};
 
 }  // namespace

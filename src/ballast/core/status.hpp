@@ -34,9 +34,14 @@ enum class Status : std::uint8_t {
   mode_invalid = 28,         // a margin mode other than cross (0) and isolated (1)
   account_id_reserved = 10,  // ids below kFirstUserId belong to the system accounts
   same_sub_account = 11,     // a transfer from a sub-account to itself
+  price_invalid = 29,        // an oracle price or stable price <= 0, a mark < 0 (0: options only)
+  fill_size_zero = 30,
+  fill_price_invalid = 31,   // a fill price must be positive
+  fee_negative = 32,         // rebates are not fills
   // Existence and ownership.
   asset_exists = 12,
   symbol_exists = 13,
+  instrument_unknown = 33,  // not a market of the risk configuration
   asset_unknown = 14,
   account_exists = 15,
   account_unknown = 16,
@@ -45,19 +50,28 @@ enum class Status : std::uint8_t {
   sub_account_foreign = 19,     // the sub-account belongs to another account
   to_sub_account_unknown = 20,  // transfer destination
   to_sub_account_foreign = 21,  // transfer destination belongs to another account
+  // The instrument's own rules.
+  fill_size_off_lot = 34,
+  fill_price_off_tick = 35,
+  instrument_expired = 36,  // at or past its expiry
   // Permissions.
   deposits_disabled = 22,
   withdrawals_disabled = 23,
   transfers_disabled = 24,
+  // Prices a margin decision needs.
+  price_missing = 37,  // no oracle price or mark yet for something the margin group holds
+  price_stale = 38,    // older than the engine's price_max_age_ns
   // Balances: judged last, on an otherwise valid event.
   insufficient_balance = 25,  // more than the free balance
   balance_overflow = 26,      // a balance or a total would leave the representable range
+  insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 29;
+inline constexpr std::uint8_t kStatusCount = 40;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
-// that order once a code has been appended to an earlier group (flags_invalid, mode_invalid).
+// that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
+// and the margin codes 29..39).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -73,8 +87,13 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::mode_invalid,
     Status::account_id_reserved,
     Status::same_sub_account,
+    Status::price_invalid,
+    Status::fill_size_zero,
+    Status::fill_price_invalid,
+    Status::fee_negative,
     Status::asset_exists,
     Status::symbol_exists,
+    Status::instrument_unknown,
     Status::asset_unknown,
     Status::account_exists,
     Status::account_unknown,
@@ -83,11 +102,17 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::sub_account_foreign,
     Status::to_sub_account_unknown,
     Status::to_sub_account_foreign,
+    Status::fill_size_off_lot,
+    Status::fill_price_off_tick,
+    Status::instrument_expired,
     Status::deposits_disabled,
     Status::withdrawals_disabled,
     Status::transfers_disabled,
+    Status::price_missing,
+    Status::price_stale,
     Status::insufficient_balance,
     Status::balance_overflow,
+    Status::insufficient_margin,
 };
 
 std::string_view status_name(Status status) noexcept;

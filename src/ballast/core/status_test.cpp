@@ -42,10 +42,21 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::balance_overflow, 26},
     {Status::flags_invalid, 27},
     {Status::mode_invalid, 28},
+    {Status::price_invalid, 29},
+    {Status::fill_size_zero, 30},
+    {Status::fill_price_invalid, 31},
+    {Status::fee_negative, 32},
+    {Status::instrument_unknown, 33},
+    {Status::fill_size_off_lot, 34},
+    {Status::fill_price_off_tick, 35},
+    {Status::instrument_expired, 36},
+    {Status::price_missing, 37},
+    {Status::price_stale, 38},
+    {Status::insufficient_margin, 39},
 };
 
 TEST(Status, NumericValuesArePinned) {
-  ASSERT_EQ(static_cast<int>(kStatusCount), 29);
+  ASSERT_EQ(static_cast<int>(kStatusCount), 40);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -100,7 +111,8 @@ TEST(Status, UnknownValuesAndNames) {
 }
 
 TEST(Status, PrecedenceIsTheDocumentedOrder) {
-  // Envelope, idempotency, clock, shape, existence and ownership, permissions, balances.
+  // Envelope, idempotency, clock, shape, existence and ownership, the instrument's rules,
+  // permissions, prices, balances and margin.
   const std::vector<std::string_view> expected = {
       "ok",
       "id_zero",
@@ -116,8 +128,13 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "mode_invalid",
       "account_id_reserved",
       "same_sub_account",
+      "price_invalid",
+      "fill_size_zero",
+      "fill_price_invalid",
+      "fee_negative",
       "asset_exists",
       "symbol_exists",
+      "instrument_unknown",
       "asset_unknown",
       "account_exists",
       "account_unknown",
@@ -126,11 +143,17 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "sub_account_foreign",
       "to_sub_account_unknown",
       "to_sub_account_foreign",
+      "fill_size_off_lot",
+      "fill_price_off_tick",
+      "instrument_expired",
       "deposits_disabled",
       "withdrawals_disabled",
       "transfers_disabled",
+      "price_missing",
+      "price_stale",
       "insufficient_balance",
       "balance_overflow",
+      "insufficient_margin",
   };
   ASSERT_EQ(expected.size(), kStatusPrecedence.size());
   std::set<Status> seen;

@@ -17,8 +17,9 @@ using nlohmann::json;
 constexpr std::size_t kSymbolBytesMax = 64;  // the engine then checks 1..15 and the alphabet
 constexpr std::uint64_t kByteMax = 255;      // flags and mode: any byte, judged by the engine
 
-constexpr const char* kKindNames[] = {"list_asset",  "set_asset_flags", "create_account",
-                                      "create_sub_account", "deposit", "withdraw", "transfer"};
+constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_account",
+                                      "create_sub_account", "deposit", "withdraw", "transfer",
+                                      "oracle_price", "mark_price", "fill"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -67,6 +68,24 @@ void encode_body(ByteWriter& out, const Transfer& e) {
   out.u64(e.to.value);
   out.u32(e.asset.value);
   out.i64(e.amount.raw());
+}
+
+void encode_body(ByteWriter& out, const OraclePrice& e) {
+  out.u32(e.asset.value);
+  out.i64(e.price.raw());
+  out.i64(e.stable_price.raw());
+}
+void encode_body(ByteWriter& out, const MarkPrice& e) {
+  out.u32(e.instrument.value);
+  out.i64(e.mark.raw());
+}
+void encode_body(ByteWriter& out, const Fill& e) {
+  out.u64(e.account.value);
+  out.u64(e.sub_account.value);
+  out.u32(e.instrument.value);
+  out.i64(e.size.raw());
+  out.i64(e.price.raw());
+  out.i64(e.fee.raw());
 }
 
 Error binary_error(std::size_t offset, std::string_view what) {
@@ -157,14 +176,37 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
       if (kind == 4) return Deposit{account, sub_account, asset, amount};
       return Withdraw{account, sub_account, asset, amount};
     }
-    default: {
-      BALLAST_ASSERT(kind == 6);
+    case 6: {
       Transfer e;
       e.account = AccountId{r.u64("account")};
       e.from = SubAccountId{r.u64("from")};
       e.to = SubAccountId{r.u64("to")};
       e.asset = AssetId{r.u32("asset")};
       e.amount = Amount::from_raw(r.i64("amount"));
+      return e;
+    }
+    case 7: {
+      OraclePrice e;
+      e.asset = AssetId{r.u32("asset")};
+      e.price = Price::from_raw(r.i64("price"));
+      e.stable_price = Price::from_raw(r.i64("stable_price"));
+      return e;
+    }
+    case 8: {
+      MarkPrice e;
+      e.instrument = InstrumentId{r.u32("instrument")};
+      e.mark = Price::from_raw(r.i64("mark"));
+      return e;
+    }
+    default: {
+      BALLAST_ASSERT(kind == 9);
+      Fill e;
+      e.account = AccountId{r.u64("account")};
+      e.sub_account = SubAccountId{r.u64("sub_account")};
+      e.instrument = InstrumentId{r.u32("instrument")};
+      e.size = Quantity::from_raw(r.i64("size"));
+      e.price = Price::from_raw(r.i64("price"));
+      e.fee = Money::from_raw(r.i64("fee"));
       return e;
     }
   }
@@ -336,12 +378,30 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
       if (kind == 4) return Deposit{account, sub_account, asset, amount};
       return Withdraw{account, sub_account, asset, amount};
     }
-    default:
+    case 6:
       f.allow_only({"id", "ts", "type", "account", "from", "to", "asset", "amount"});
       return Transfer{AccountId{f.unsigned_id("account")}, SubAccountId{f.unsigned_id("from")},
                       SubAccountId{f.unsigned_id("to")},
                       AssetId{f.narrow<std::uint32_t>("asset", f.unsigned_id("asset"))},
                       Amount::from_raw(f.signed_integer("amount"))};
+    case 7:
+      f.allow_only({"id", "ts", "type", "asset", "price", "stable_price"});
+      return OraclePrice{AssetId{f.narrow<std::uint32_t>("asset", f.unsigned_id("asset"))},
+                         Price::from_raw(f.signed_integer("price")),
+                         Price::from_raw(f.signed_integer("stable_price"))};
+    case 8:
+      f.allow_only({"id", "ts", "type", "instrument", "mark"});
+      return MarkPrice{
+          InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))},
+          Price::from_raw(f.signed_integer("mark"))};
+    default:
+      f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
+                    "fee"});
+      return Fill{AccountId{f.unsigned_id("account")}, SubAccountId{f.unsigned_id("sub_account")},
+                  InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))},
+                  Quantity::from_raw(f.signed_integer("size")),
+                  Price::from_raw(f.signed_integer("price")),
+                  Money::from_raw(f.signed_integer("fee"))};
   }
 }
 
@@ -381,6 +441,20 @@ void body_to_json(json& out, const EventBody& body) {
           out["account"] = e.account.value;
           out["sub_account"] = e.sub_account.value;
           out["mode"] = mode_to_json(e.mode);
+        } else if constexpr (std::is_same_v<T, OraclePrice>) {
+          out["asset"] = e.asset.value;
+          out["price"] = e.price.raw();
+          out["stable_price"] = e.stable_price.raw();
+        } else if constexpr (std::is_same_v<T, MarkPrice>) {
+          out["instrument"] = e.instrument.value;
+          out["mark"] = e.mark.raw();
+        } else if constexpr (std::is_same_v<T, Fill>) {
+          out["account"] = e.account.value;
+          out["sub_account"] = e.sub_account.value;
+          out["instrument"] = e.instrument.value;
+          out["size"] = e.size.raw();
+          out["price"] = e.price.raw();
+          out["fee"] = e.fee.raw();
         } else if constexpr (std::is_same_v<T, Transfer>) {
           out["account"] = e.account.value;
           out["from"] = e.from.value;

@@ -14,6 +14,14 @@
 //        array of "deposits", "withdrawals", "transfers" and "mode" is "cross" or "isolated";
 //        either may also be an integer 0..255, the raw byte, which event_to_json writes when the
 //        value has no name, so that every decodable event reads back unchanged.
+//        Prices, sizes and fees are raw fixed-point integers (a number or a string of digits,
+//        like amounts): price, stable_price and mark at 9 decimals (Price), size at 9 (Quantity,
+//        signed: > 0 buys), fee at 6 (Money, quote currency):
+//          {"id":8,"ts":...,"type":"oracle_price","asset":2,"price":65000000000000,
+//           "stable_price":64900000000000}
+//          {"id":9,"ts":...,"type":"mark_price","instrument":10,"mark":65010000000000}
+//          {"id":10,"ts":...,"type":"fill","account":16,"sub_account":100,"instrument":10,
+//           "size":-250000000,"price":65000500000000,"fee":4063}
 
 #include <string>
 #include <string_view>

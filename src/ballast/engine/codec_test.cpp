@@ -29,6 +29,12 @@ std::vector<Event> one_of_each() {
       event(6, Withdraw{AccountId{16}, SubAccountId{100}, AssetId{7}, Amount::from_raw(1)}),
       event(7, Transfer{AccountId{16}, SubAccountId{100}, SubAccountId{101}, AssetId{7},
                         Amount::from_raw(42)}),
+      event(8, OraclePrice{AssetId{7}, Price::from_raw(65'000'000'000'000),
+                           Price::from_raw(64'900'000'000'000)}),
+      event(9, MarkPrice{InstrumentId{10}, Price::from_raw(65'010'000'000'000)}),
+      event(10, Fill{AccountId{16}, SubAccountId{100}, InstrumentId{10},
+                     Quantity::from_raw(-250'000'000), Price::from_raw(65'000'500'000'000),
+                     Money::from_raw(4'063)}),
   };
 }
 
@@ -57,6 +63,17 @@ std::vector<Event> extremes() {
       event(7, SetAssetFlags{AssetId{1}, kAssetFlagsAll | 0x08}),
       event(8, CreateSubAccount{AccountId{16}, SubAccountId{17}, static_cast<MarginMode>(2)}),
       event(9, CreateSubAccount{AccountId{16}, SubAccountId{17}, static_cast<MarginMode>(0xff)}),
+      // Prices, sizes and fees of any sign and size: judged by the engine (price_invalid,
+      // fill_size_zero, fill_price_invalid, fee_negative).
+      Event{EventId{u64_max}, kMax,
+            OraclePrice{AssetId{u32_max}, Price::from_raw(kMin), Price::from_raw(kMax)}},
+      Event{EventId{1}, 1, MarkPrice{InstrumentId{u32_max}, Price::from_raw(kMin)}},
+      event(10, MarkPrice{InstrumentId{0}, Price::from_raw(0)}),
+      Event{EventId{u64_max}, kMin,
+            Fill{AccountId{u64_max}, SubAccountId{u64_max}, InstrumentId{u32_max},
+                 Quantity::from_raw(kMin), Price::from_raw(kMax), Money::from_raw(kMin)}},
+      event(11, Fill{AccountId{0}, SubAccountId{0}, InstrumentId{0}, Quantity::from_raw(0),
+                     Price::from_raw(-1), Money::from_raw(kMax)}),
   };
 }
 
@@ -107,7 +124,8 @@ std::string hex(std::string_view bytes) {
 TEST(BinaryCodec, KindNames) {
   const std::vector<std::string> expected = {
       "list_asset", "set_asset_flags", "create_account", "create_sub_account",
-      "deposit",    "withdraw",        "transfer"};
+      "deposit",    "withdraw",        "transfer",       "oracle_price",
+      "mark_price", "fill"};
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -148,7 +166,7 @@ TEST(BinaryCodec, PinnedLayout) {
 }
 
 TEST(BinaryCodec, RoundTripEveryKind) {
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54};
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -187,9 +205,23 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
       fields.insert(fields.end(),
                     {{"account", 18}, {"sub_account", 26}, {"asset", 34}, {"amount", 38}});
       break;
-    default:
+    case 6:
       fields.insert(fields.end(),
                     {{"account", 18}, {"from", 26}, {"to", 34}, {"asset", 42}, {"amount", 46}});
+      break;
+    case 7:
+      fields.insert(fields.end(), {{"asset", 18}, {"price", 22}, {"stable_price", 30}});
+      break;
+    case 8:
+      fields.insert(fields.end(), {{"instrument", 18}, {"mark", 22}});
+      break;
+    default:
+      fields.insert(fields.end(), {{"account", 18},
+                                   {"sub_account", 26},
+                                   {"instrument", 34},
+                                   {"size", 38},
+                                   {"price", 46},
+                                   {"fee", 54}});
   }
   std::pair<std::string, std::size_t> found = fields.front();
   for (const auto& field : fields) {
@@ -222,7 +254,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x07', '\x08', '\xff'}) {
+  for (const char kind : {'\x0a', '\x0b', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);

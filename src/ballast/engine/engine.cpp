@@ -23,11 +23,18 @@ Status amount_shape(Amount amount) {
 // The checks for one event kind, each written in Status precedence order.
 class Validator {
  public:
-  explicit Validator(const Ledger& ledger) : ledger_(ledger) {}
+  Validator(const Ledger& ledger, const margin::RiskConfig* risk, const PriceState& prices,
+            const EngineOptions& options, TimestampNs now_ns)
+      : ledger_(ledger), risk_(risk), prices_(prices), options_(options), now_ns_(now_ns) {}
 
   Status operator()(const ListAsset& e) const {
     if (!asset_symbol_valid(e.symbol)) return Status::symbol_invalid;
     if (e.decimals > kMaxDecimals) return Status::decimals_invalid;
+    // The margin calculator reads amounts at the risk configuration's decimals.
+    if (const margin::AssetRisk* configured = risk_ ? risk_->find_asset(e.asset) : nullptr;
+        configured != nullptr && configured->decimals != e.decimals) {
+      return Status::decimals_invalid;
+    }
     if (!asset_flags_known(e.flags)) return Status::flags_invalid;
     if (ledger_.find_asset(e.asset) != nullptr) return Status::asset_exists;
     if (ledger_.symbol_listed(e.symbol)) return Status::symbol_exists;
@@ -87,8 +94,31 @@ class Validator {
     if (!ledger_.transfer_fits(e.to, e.asset, e.amount)) return Status::balance_overflow;
     return Status::ok;
   }
+  Status operator()(const OraclePrice& e) const {
+    if (e.price.raw() <= 0 || e.stable_price.raw() <= 0) return Status::price_invalid;
+    if (risk_ == nullptr || risk_->find_asset(e.asset) == nullptr) return Status::asset_unknown;
+    return Status::ok;
+  }
+  Status operator()(const MarkPrice& e) const {
+    if (e.mark.is_negative()) return Status::price_invalid;
+    const margin::MarketRisk* market = find_market(e.instrument);
+    if (market == nullptr) return Status::instrument_unknown;
+    // Judged once the instrument is known: only an option may be worth nothing.
+    if (e.mark.is_zero() && market->instrument.kind != market::InstrumentKind::option) {
+      return Status::price_invalid;
+    }
+    return Status::ok;
+  }
+  Status operator()(const Fill& e) const {
+    (void)e;
+    return Status::instrument_unknown;  // fills are refused until their execution lands
+  }
 
  private:
+  const margin::MarketRisk* find_market(InstrumentId id) const {
+    return risk_ == nullptr ? nullptr : risk_->find_market(id);
+  }
+
   // Shared checks of a value movement out of or into a sub-account the actor must own.
   Status owned_move(AccountId account, SubAccountId sub_account_id, AssetId asset_id,
                     Amount amount, const Asset*& asset) const {
@@ -103,11 +133,16 @@ class Validator {
   }
 
   const Ledger& ledger_;
+  const margin::RiskConfig* risk_;
+  const PriceState& prices_;
+  const EngineOptions& options_;
+  TimestampNs now_ns_;
 };
 
 class Executor {
  public:
-  explicit Executor(Ledger& ledger) : ledger_(ledger) {}
+  Executor(Ledger& ledger, PriceState& prices, TimestampNs now_ns)
+      : ledger_(ledger), prices_(prices), now_ns_(now_ns) {}
 
   void operator()(const ListAsset& e) { ledger_.list_asset(e.asset, e.symbol, e.decimals, e.flags); }
   void operator()(const SetAssetFlags& e) { ledger_.set_asset_flags(e.asset, e.flags); }
@@ -118,16 +153,68 @@ class Executor {
   void operator()(const Deposit& e) { ledger_.deposit(e.sub_account, e.asset, e.amount); }
   void operator()(const Withdraw& e) { ledger_.withdraw(e.sub_account, e.asset, e.amount); }
   void operator()(const Transfer& e) { ledger_.transfer(e.from, e.to, e.asset, e.amount); }
+  void operator()(const OraclePrice& e) {
+    prices_.set_asset(e.asset, e.price, e.stable_price, now_ns_);
+  }
+  void operator()(const MarkPrice& e) { prices_.set_mark(e.instrument, e.mark, now_ns_); }
+  void operator()(const Fill& e) {
+    (void)e;
+    BALLAST_ASSERT(false);  // never validated yet
+  }
 
  private:
   Ledger& ledger_;
+  PriceState& prices_;
+  TimestampNs now_ns_;
 };
+
+template <typename T, typename Id>
+std::size_t sorted_index(const std::vector<T>& items, Id id, Id T::*key) {
+  const auto it = std::lower_bound(items.begin(), items.end(), id,
+                                   [key](const T& item, Id wanted) { return item.*key < wanted; });
+  return static_cast<std::size_t>(it - items.begin());
+}
 
 Error snapshot_error(std::string_view what) {
   return make_error(ErrorCode::corrupt, "engine snapshot: " + std::string(what));
 }
 
 }  // namespace
+
+void PriceState::set_asset(AssetId asset, Price oracle, Price stable, TimestampNs now_ns) {
+  const std::size_t i = sorted_index(book.assets, asset, &margin::AssetPrice::asset);
+  const auto offset = static_cast<std::ptrdiff_t>(i);
+  if (i == book.assets.size() || book.assets[i].asset != asset) {
+    book.assets.insert(book.assets.begin() + offset, margin::AssetPrice{asset, {}, {}, {}, {}});
+    asset_set_ns.insert(asset_set_ns.begin() + offset, 0);
+  }
+  book.assets[i].oracle = oracle;
+  book.assets[i].stable = stable;
+  asset_set_ns[i] = now_ns;
+}
+
+void PriceState::set_mark(InstrumentId instrument, Price mark, TimestampNs now_ns) {
+  const std::size_t i = sorted_index(book.markets, instrument, &margin::MarketPrice::instrument);
+  const auto offset = static_cast<std::ptrdiff_t>(i);
+  if (i == book.markets.size() || book.markets[i].instrument != instrument) {
+    book.markets.insert(book.markets.begin() + offset, margin::MarketPrice{instrument, {}, {}});
+    market_set_ns.insert(market_set_ns.begin() + offset, 0);
+  }
+  book.markets[i].mark = mark;
+  market_set_ns[i] = now_ns;
+}
+
+std::optional<TimestampNs> PriceState::asset_set_ns_of(AssetId asset) const {
+  const std::size_t i = sorted_index(book.assets, asset, &margin::AssetPrice::asset);
+  if (i == book.assets.size() || book.assets[i].asset != asset) return std::nullopt;
+  return asset_set_ns[i];
+}
+
+std::optional<TimestampNs> PriceState::mark_set_ns_of(InstrumentId instrument) const {
+  const std::size_t i = sorted_index(book.markets, instrument, &margin::MarketPrice::instrument);
+  if (i == book.markets.size() || book.markets[i].instrument != instrument) return std::nullopt;
+  return market_set_ns[i];
+}
 
 Engine::Engine(margin::RiskConfig risk, EngineOptions options)
     : has_risk_(true), risk_(std::move(risk)), options_(options) {
@@ -155,8 +242,8 @@ Status Engine::apply(const Event& event) {
   if (status != Status::ok) {
     return status;
   }
+  clock_ns_ = event.timestamp_ns;  // execution reads the event's time as "now"
   execute(event.body);
-  clock_ns_ = event.timestamp_ns;
   applied_.emplace(event.id, fingerprint);
   return Status::ok;
 }
@@ -168,10 +255,13 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
     return seen->second == fingerprint ? Status::exists : Status::id_reused;
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
-  return std::visit(Validator(ledger_), event.body);
+  return std::visit(Validator(ledger_, risk_config(), prices_, options_, event.timestamp_ns),
+                    event.body);
 }
 
-void Engine::execute(const EventBody& body) { std::visit(Executor(ledger_), body); }
+void Engine::execute(const EventBody& body) {
+  std::visit(Executor(ledger_, prices_, clock_ns_), body);
+}
 
 Digest Engine::state_hash() const { return sha256(snapshot()); }
 
@@ -191,6 +281,21 @@ std::string Engine::snapshot() const {
   out.u8(has_risk_ ? 1 : 0);
   if (has_risk_) encode_risk_config(out, risk_);
   out.i64(options_.price_max_age_ns);
+  out.u32(static_cast<std::uint32_t>(prices_.book.assets.size()));
+  for (std::size_t i = 0; i < prices_.book.assets.size(); ++i) {
+    const margin::AssetPrice& price = prices_.book.assets[i];
+    out.u32(price.asset.value);
+    out.i64(price.oracle.raw());
+    out.i64(price.stable.raw());
+    out.i64(prices_.asset_set_ns[i]);
+  }
+  out.u32(static_cast<std::uint32_t>(prices_.book.markets.size()));
+  for (std::size_t i = 0; i < prices_.book.markets.size(); ++i) {
+    const margin::MarketPrice& price = prices_.book.markets[i];
+    out.u32(price.instrument.value);
+    out.i64(price.mark.raw());
+    out.i64(prices_.market_set_ns[i]);
+  }
   return out.take();
 }
 
@@ -239,6 +344,47 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
   const auto max_age = in.i64();
   if (!max_age || *max_age <= 0) return snapshot_error("bad price_max_age_ns");
   engine.options_.price_max_age_ns = *max_age;
+  return restore_prices(in, std::move(engine));
+}
+
+// Prices are re-checked as the events that set them were: sorted, for configured assets and
+// markets, valid values, set no later than the clock.
+Result<Engine> Engine::restore_prices(ByteReader& in, Engine engine) {
+  const margin::RiskConfig* risk = engine.risk_config();
+  const auto asset_count = in.u32();
+  if (!asset_count || *asset_count > in.remaining() / 28) return snapshot_error("bad price count");
+  for (std::uint32_t i = 0; i < *asset_count; ++i) {
+    const auto asset = in.u32();
+    const auto oracle = in.i64();
+    const auto stable = in.i64();
+    const auto set_ns = in.i64();
+    if (!asset || !oracle || !stable || !set_ns || *oracle <= 0 || *stable <= 0 || *set_ns <= 0 ||
+        *set_ns > engine.clock_ns_ || risk == nullptr ||
+        risk->find_asset(AssetId{*asset}) == nullptr ||
+        (!engine.prices_.book.assets.empty() &&
+         AssetId{*asset} <= engine.prices_.book.assets.back().asset)) {
+      return snapshot_error("bad oracle price " + std::to_string(i));
+    }
+    engine.prices_.set_asset(AssetId{*asset}, Price::from_raw(*oracle), Price::from_raw(*stable),
+                             *set_ns);
+  }
+  const auto market_count = in.u32();
+  if (!market_count || *market_count > in.remaining() / 20) return snapshot_error("bad mark count");
+  for (std::uint32_t i = 0; i < *market_count; ++i) {
+    const auto instrument = in.u32();
+    const auto mark = in.i64();
+    const auto set_ns = in.i64();
+    const margin::MarketRisk* market =
+        instrument && risk != nullptr ? risk->find_market(InstrumentId{*instrument}) : nullptr;
+    if (!instrument || !mark || !set_ns || market == nullptr || *mark < 0 ||
+        (*mark == 0 && market->instrument.kind != market::InstrumentKind::option) ||
+        *set_ns <= 0 || *set_ns > engine.clock_ns_ ||
+        (!engine.prices_.book.markets.empty() &&
+         InstrumentId{*instrument} <= engine.prices_.book.markets.back().instrument)) {
+      return snapshot_error("bad mark " + std::to_string(i));
+    }
+    engine.prices_.set_mark(InstrumentId{*instrument}, Price::from_raw(*mark), *set_ns);
+  }
   if (!in.at_end()) return snapshot_error("trailing bytes");
   return engine;
 }

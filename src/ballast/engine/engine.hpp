@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "ballast/core/bytes.hpp"
 #include "ballast/core/hash.hpp"
@@ -30,6 +32,22 @@ struct EngineOptions {
   friend bool operator==(const EngineOptions&, const EngineOptions&) = default;
 };
 
+// The prices margin reads, each with the event time it was set: oracle readings per asset and
+// marks per instrument (both sorted by id, as margin::PriceBook wants them). Venue-wide deposit,
+// borrow and open-interest totals are not tracked yet (0): deposit- and borrow-scaled weights
+// and the open-interest ramp stay at their base values in the engine until the margin book is
+// wired in.
+struct PriceState {
+  margin::PriceBook book;
+  std::vector<TimestampNs> asset_set_ns;   // parallel to book.assets
+  std::vector<TimestampNs> market_set_ns;  // parallel to book.markets
+
+  void set_asset(AssetId asset, Price oracle, Price stable, TimestampNs now_ns);
+  void set_mark(InstrumentId instrument, Price mark, TimestampNs now_ns);
+  std::optional<TimestampNs> asset_set_ns_of(AssetId asset) const;
+  std::optional<TimestampNs> mark_set_ns_of(InstrumentId instrument) const;
+};
+
 class Engine {
  public:
   // No risk configuration: assets, accounts and transfers only; every fill is instrument_unknown.
@@ -47,6 +65,7 @@ class Engine {
   // The venue's risk parameters; nullptr for an engine built without them.
   const margin::RiskConfig* risk_config() const { return has_risk_ ? &risk_ : nullptr; }
   const EngineOptions& options() const { return options_; }
+  const PriceState& prices() const { return prices_; }
   TimestampNs clock_ns() const { return clock_ns_; }
   std::uint64_t applied_count() const { return applied_.size(); }
 
@@ -62,11 +81,13 @@ class Engine {
 
   static Result<Engine> restore_idempotency(ByteReader& in, Engine engine);
   static Result<Engine> restore_risk(ByteReader& in, Engine engine);
+  static Result<Engine> restore_prices(ByteReader& in, Engine engine);
 
   Ledger ledger_;
   bool has_risk_ = false;
   margin::RiskConfig risk_;
   EngineOptions options_;
+  PriceState prices_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")
   // from a different event that reuses the id ("id_reused").

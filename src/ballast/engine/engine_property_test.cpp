@@ -385,10 +385,14 @@ TEST(EngineProperty, RandomSequencesKeepEveryInvariant) {
   g_retries_given = 0;
   g_outcome_counts = {};
   rc::detail::checkGTest(&check_random_sequence);
-  // Every answer the engine can give shows up, so no part of the checks above goes unused.
+  // Every answer the engine can give shows up, so no part of the checks above goes unused;
+  // except the margin codes (29 and up): this generator has no risk configuration, prices or
+  // fills yet, and engine_margin_test.cpp exercises each of them (with conservation checked
+  // after every event of a random fill sequence there).
   for (const Status status : kStatusPrecedence) {
     const std::uint64_t seen = g_outcome_counts[static_cast<std::size_t>(status)];
     std::cout << "  " << status_name(status) << ": " << seen << "\n";
+    if (static_cast<int>(status) >= static_cast<int>(Status::price_invalid)) continue;
     EXPECT_GT(seen, 0u) << status_name(status);
   }
   // 100 cases (RapidCheck's default) of 1,500-2,500 events each, plus a retry of each accepted

@@ -396,6 +396,8 @@ std::string snapshot_with_borrows() {
   }
   out.u8(0);                 // no risk configuration
   out.i64(60'000'000'000);   // price_max_age_ns
+  out.u32(0);                // oracle prices
+  out.u32(0);                // marks
   return out.take();
 }
 
@@ -472,7 +474,19 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "withdrawals_disabled",
                                               "transfers_disabled",
                                               "insufficient_balance",
-                                              "balance_overflow"};
+                                              "balance_overflow",
+                                              // In engine_margin_test.cpp:
+                                              "price_invalid",
+                                              "fill_size_zero",
+                                              "fill_price_invalid",
+                                              "fee_negative",
+                                              "instrument_unknown",
+                                              "fill_size_off_lot",
+                                              "fill_price_off_tick",
+                                              "instrument_expired",
+                                              "price_missing",
+                                              "price_stale",
+                                              "insufficient_margin"};
   for (std::uint8_t value = 1; value < kStatusCount; ++value) {
     EXPECT_TRUE(covered.contains(status_name(*status_from_value(value))))
         << status_name(*status_from_value(value));
@@ -652,7 +666,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "01c047493e7ffbc71c99f54df3eb5f2240426cf1a27f21cd381116622789b058");
+            "2180206bdd06302fbf2458b35f70ab28ef1621bbd1fe6193b669ca0999984e6b");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {

@@ -68,9 +68,41 @@ struct Transfer {
   friend bool operator==(const Transfer&, const Transfer&) = default;
 };
 
+// An asset's oracle reading as the venue's aggregator published it: the price (1e-9 quote per
+// unit) and the stable price initial margin uses (reference_price.hpp). A first cut: the
+// aggregated reading arrives as the event; aggregation from source quotes (market/oracle.hpp)
+// inside the engine can come later. Both must be positive (price_invalid).
+struct OraclePrice {
+  AssetId asset;
+  Price price;
+  Price stable_price;
+  friend bool operator==(const OraclePrice&, const OraclePrice&) = default;
+};
+
+// An instrument's mark (per unit of the underlying). Negative is price_invalid; zero is allowed
+// for options only (a far out-of-the-money option is worth nothing).
+struct MarkPrice {
+  InstrumentId instrument;
+  Price mark;
+  friend bool operator==(const MarkPrice&, const MarkPrice&) = default;
+};
+
+// One side of a trade an external matcher made: size > 0 buys, < 0 sells (contracts, raw
+// Quantity), at price per unit of the underlying, paying fee (quote money, >= 0; rebates are
+// not fills). Each side of a matched trade is its own event.
+struct Fill {
+  AccountId account;
+  SubAccountId sub_account;
+  InstrumentId instrument;
+  Quantity size;
+  Price price;
+  Money fee;
+  friend bool operator==(const Fill&, const Fill&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
-                               Withdraw, Transfer>;
+                               Withdraw, Transfer, OraclePrice, MarkPrice, Fill>;
 
 struct Event {
   EventId id;

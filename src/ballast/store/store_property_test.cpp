@@ -363,10 +363,13 @@ TEST(StoreProperty, RandomEventsConserveValueAndReplayToTheLiveState) {
   EXPECT_TRUE(passed);
   EXPECT_GE(tally.events, 100'000u);
   // The generator reaches every answer the engine can give (flags_invalid and mode_invalid
-  // included), so each rule was exercised, through the log and replay too.
+  // included), so each rule was exercised, through the log and replay too; except the margin
+  // codes (29 and up), which need a risk configuration the generator's engine does not have yet
+  // (engine_margin_test.cpp replays a logged margin sequence).
   for (std::uint8_t value = 0; value < kStatusCount; ++value) {
     const Status status = *status_from_value(value);
     if (status == Status::flags_invalid && !kGenerateUnknownFlagBits) continue;
+    if (value >= static_cast<std::uint8_t>(Status::price_invalid)) continue;
     EXPECT_GT(tally.by_status[value], 0u) << status_name(status);
   }
 }
