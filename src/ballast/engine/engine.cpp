@@ -344,6 +344,17 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
   const auto max_age = in.i64();
   if (!max_age || *max_age <= 0) return snapshot_error("bad price_max_age_ns");
   engine.options_.price_max_age_ns = *max_age;
+  // Every position is in a derivative market of the configuration, as fills put it there.
+  for (const SubAccount* sub_account : engine.ledger_.sub_accounts_in_order()) {
+    for (const PositionEntry& held : sub_account->positions) {
+      const margin::MarketRisk* market =
+          engine.has_risk_ ? engine.risk_.find_market(held.instrument) : nullptr;
+      if (market == nullptr || market->instrument.kind == market::InstrumentKind::spot) {
+        return snapshot_error("position in sub-account " + std::to_string(sub_account->id.value) +
+                              " is not in a derivative market of the risk configuration");
+      }
+    }
+  }
   return restore_prices(in, std::move(engine));
 }
 

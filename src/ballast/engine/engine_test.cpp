@@ -107,8 +107,8 @@ TEST_F(EngineTest, SetUpIsAccepted) {
   EXPECT_EQ(engine_.applied_count(), 8u);
   EXPECT_EQ(engine_.clock_ns(), kT0 + 8'000);
   EXPECT_EQ(balance(kAliceMain, kUsdc), 1'000'000'000);
-  EXPECT_EQ(engine_.ledger().account_count(), 5u);
-  EXPECT_EQ(engine_.ledger().sub_account_count(), 6u);
+  EXPECT_EQ(engine_.ledger().account_count(), 6u);
+  EXPECT_EQ(engine_.ledger().sub_account_count(), 7u);
 }
 
 TEST_F(EngineTest, IdZero) {
@@ -376,14 +376,15 @@ std::string snapshot_with_borrows() {
   out.u8(kAssetFlagsAll);
   out.i64(kMax);
   out.i64(kMax - 60);
-  out.u64(4);  // accounts
-  for (const std::uint64_t id : {1u, 2u, 3u, 16u}) out.u64(id);
-  out.u64(6);  // sub-accounts
-  for (const std::uint64_t id : {1u, 2u, 3u}) {
+  out.u64(5);  // accounts
+  for (const std::uint64_t id : {1u, 2u, 3u, 4u, 16u}) out.u64(id);
+  out.u64(7);  // sub-accounts
+  for (const std::uint64_t id : {1u, 2u, 3u, 4u}) {
     out.u64(id);
     out.u64(id);
     out.u8(0);
-    out.u32(0);
+    out.u32(0);  // balances
+    out.u32(0);  // positions
   }
   const std::int64_t balances[] = {100, kMax - 50, 10 - kMax};
   for (std::uint64_t i = 0; i < 3; ++i) {
@@ -393,6 +394,7 @@ std::string snapshot_with_borrows() {
     out.u32(1);
     out.u32(1);
     out.i64(balances[i]);
+    out.u32(0);  // positions
   }
   out.u8(0);                 // no risk configuration
   out.i64(60'000'000'000);   // price_max_age_ns
@@ -666,7 +668,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "2180206bdd06302fbf2458b35f70ab28ef1621bbd1fe6193b669ca0999984e6b");
+            "e4c7689e7c291a31ef30d18a1814396c76781bd56396f3c312f9a01590bcc9c3");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {

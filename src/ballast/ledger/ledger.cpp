@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::size_t kAssetCountMax = 1u << 16;
 constexpr std::size_t kBalancesPerSubAccountMax = 1u << 16;
+constexpr std::size_t kPositionsPerSubAccountMax = 1u << 16;
 
 bool fits_sum(Amount a, Amount b) { return checked_add(a, b).has_value(); }
 
@@ -27,7 +28,7 @@ bool asset_symbol_valid(std::string_view symbol) {
 }
 
 Ledger::Ledger() {
-  for (const AccountId system : {kInsuranceFund, kFeePool, kTreasury}) {
+  for (const AccountId system : {kInsuranceFund, kFeePool, kTreasury, kClearing}) {
     create_account(system);
     create_sub_account(SubAccountId{system.value}, system, MarginMode::cross);
   }
@@ -90,7 +91,7 @@ void Ledger::create_account(AccountId id) {
 void Ledger::create_sub_account(SubAccountId id, AccountId owner, MarginMode mode) {
   const auto account = accounts_.find(owner);
   BALLAST_ASSERT(account != accounts_.end());
-  const bool inserted = sub_accounts_.emplace(id, SubAccount{id, owner, mode, {}}).second;
+  const bool inserted = sub_accounts_.emplace(id, SubAccount{id, owner, mode, {}, {}}).second;
   BALLAST_ASSERT(inserted);
   auto& list = account->second;
   list.insert(std::upper_bound(list.begin(), list.end(), id), id);
@@ -137,6 +138,71 @@ void Ledger::transfer(SubAccountId from, SubAccountId to, AssetId asset, Amount 
   BALLAST_ASSERT(transfer_fits(to, asset, amount));
   add_to_balance(sub_account_mut(from), asset, *checked_neg(amount));
   add_to_balance(sub_account_mut(to), asset, amount);
+}
+
+namespace {
+
+// The postings' net change per (sub-account, asset), summed exactly.
+std::map<std::pair<SubAccountId, AssetId>, int128> net_of(std::span<const Posting> postings) {
+  std::map<std::pair<SubAccountId, AssetId>, int128> net;
+  for (const Posting& posting : postings) {
+    net[{posting.sub_account, posting.asset}] += posting.delta.raw();
+  }
+  return net;
+}
+
+}  // namespace
+
+bool Ledger::postings_fit(std::span<const Posting> postings) const {
+  std::map<AssetId, int128> per_asset;
+  for (const auto& [key, delta] : net_of(postings)) {
+    if (find_sub_account(key.first) == nullptr || find_asset(key.second) == nullptr) return false;
+    if (!narrow_i64(static_cast<int128>(balance(key.first, key.second).raw()) + delta)) return false;
+    per_asset[key.second] += delta;
+  }
+  return std::all_of(per_asset.begin(), per_asset.end(),
+                     [](const auto& entry) { return entry.second == 0; });
+}
+
+void Ledger::post(std::span<const Posting> postings) {
+  BALLAST_ASSERT(postings_fit(postings));
+  for (const auto& [key, delta] : net_of(postings)) {
+    if (delta != 0) {
+      add_to_balance(sub_account_mut(key.first), key.second,
+                     Amount::from_raw(static_cast<std::int64_t>(delta)));
+    }
+  }
+}
+
+const market::Position* Ledger::position(SubAccountId sub_account, InstrumentId instrument) const {
+  const SubAccount* found = find_sub_account(sub_account);
+  BALLAST_ASSERT(found != nullptr);
+  for (const PositionEntry& entry : found->positions) {
+    if (entry.instrument == instrument) return &entry.position;
+  }
+  return nullptr;
+}
+
+void Ledger::set_position(SubAccountId sub_account, InstrumentId instrument,
+                          const market::Position& position) {
+  auto& positions = sub_account_mut(sub_account).positions;
+  const auto at = std::lower_bound(
+      positions.begin(), positions.end(), instrument,
+      [](const PositionEntry& entry, InstrumentId id) { return entry.instrument < id; });
+  const bool found = at != positions.end() && at->instrument == instrument;
+  if (position.size.is_zero()) {
+    if (found) positions.erase(at);  // flat positions are dropped: one canonical form
+  } else if (found) {
+    at->position = position;
+  } else {
+    positions.insert(at, PositionEntry{instrument, position});
+  }
+}
+
+const std::vector<SubAccountId>& Ledger::sub_accounts_of(AccountId owner) const {
+  const auto found = accounts_.find(owner);
+  BALLAST_ASSERT(found != accounts_.end());
+  return found->second;
 }
 
 SubAccount& Ledger::sub_account_mut(SubAccountId id) {
@@ -231,6 +297,14 @@ void Ledger::encode(ByteWriter& out) const {
       out.u32(held.asset.value);
       out.i64(held.amount.raw());
     }
+    out.u32(static_cast<std::uint32_t>(sub_account->positions.size()));
+    for (const PositionEntry& held : sub_account->positions) {
+      out.u32(held.instrument.value);
+      out.i64(held.position.size.raw());
+      out.i64(held.position.cost_basis.raw());
+      out.i64(held.position.realized_pnl.raw());
+      out.i64(held.position.funding_snapshot.raw());
+    }
   }
 }
 
@@ -291,7 +365,7 @@ Result<Ledger> Ledger::decode_sub_accounts(ByteReader& in, Ledger ledger) {
       return snapshot_error(in, "bad sub-account record " + std::to_string(i));
     }
     previous = SubAccountId{*id};
-    SubAccount sub_account{previous, AccountId{*owner}, static_cast<MarginMode>(*mode), {}};
+    SubAccount sub_account{previous, AccountId{*owner}, static_cast<MarginMode>(*mode), {}, {}};
     for (std::uint32_t k = 0; k < *balance_count; ++k) {
       const auto asset = in.u32();
       const auto amount = in.i64();
@@ -300,6 +374,26 @@ Result<Ledger> Ledger::decode_sub_accounts(ByteReader& in, Ledger ledger) {
         return snapshot_error(in, "bad balance in sub-account " + std::to_string(*id));
       }
       sub_account.balances.push_back(Balance{AssetId{*asset}, Amount::from_raw(*amount)});
+    }
+    const auto position_count = in.u32();
+    if (!position_count || *position_count > kPositionsPerSubAccountMax) {
+      return snapshot_error(in, "bad position count in sub-account " + std::to_string(*id));
+    }
+    for (std::uint32_t k = 0; k < *position_count; ++k) {
+      const auto instrument = in.u32();
+      const auto size = in.i64();
+      const auto cost_basis = in.i64();
+      const auto realized = in.i64();
+      const auto funding = in.i64();
+      if (!instrument || !size || !cost_basis || !realized || !funding || *size == 0 ||
+          (!sub_account.positions.empty() &&
+           InstrumentId{*instrument} <= sub_account.positions.back().instrument)) {
+        return snapshot_error(in, "bad position in sub-account " + std::to_string(*id));
+      }
+      sub_account.positions.push_back(PositionEntry{
+          InstrumentId{*instrument},
+          market::Position{Quantity::from_raw(*size), Money::from_raw(*cost_basis),
+                           Money::from_raw(*realized), market::FundingIndex::from_raw(*funding)}});
     }
     ledger.accounts_.at(sub_account.owner).push_back(previous);  // ids arrive in order
     ledger.sub_accounts_.emplace(previous, std::move(sub_account));

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,6 +22,7 @@
 #include "ballast/core/ids.hpp"
 #include "ballast/core/result.hpp"
 #include "ballast/core/status.hpp"
+#include "ballast/market/position.hpp"
 
 namespace ballast {
 
@@ -56,17 +58,40 @@ struct Balance {
   Amount amount;  // signed: negative is a liability (a borrow)
 };
 
+// A derivative position held in a sub-account (perpetual, future, option; spot holdings are
+// balances). margin::HeldPosition is this type.
+struct PositionEntry {
+  InstrumentId instrument;
+  market::Position position;
+  friend bool operator==(const PositionEntry&, const PositionEntry&) = default;
+};
+
 struct SubAccount {
   SubAccountId id;
   AccountId owner;
   MarginMode mode = MarginMode::cross;
   std::vector<Balance> balances;  // sorted by asset id, no zero entries: one canonical form
+  std::vector<PositionEntry> positions;  // sorted by instrument id, no flat (size 0) entries
+};
+
+// One leg of a double-entry movement: `delta` added to a sub-account's balance of `asset`. The
+// legs of one post() sum to zero per asset, so value only moves.
+struct Posting {
+  SubAccountId sub_account;
+  AssetId asset;
+  Amount delta;
 };
 
 // The system's own accounts, created with every ledger: each has one sub-account of the same id.
 inline constexpr AccountId kInsuranceFund{1};
 inline constexpr AccountId kFeePool{2};
 inline constexpr AccountId kTreasury{3};
+// The counterparty of every fill: what a fill pays or credits a user (realized PnL, option
+// premium, spot delivery and payment) comes from or goes to the clearing account, so value is
+// conserved fill by fill. When both sides of a matched trade have been applied, its net change
+// is only the rounding residual of the pair (the buyer's ceiling minus the seller's floor,
+// market::fill_residual: 0 or 1 micro-unit, in the protocol's favour). Fees go to the fee pool.
+inline constexpr AccountId kClearing{4};
 
 class Ledger {
  public:
@@ -93,6 +118,18 @@ class Ledger {
   void deposit(SubAccountId sub_account, AssetId asset, Amount amount);
   void withdraw(SubAccountId sub_account, AssetId asset, Amount amount);
   void transfer(SubAccountId from, SubAccountId to, AssetId asset, Amount amount);
+  // Double-entry postings (fills): whether they sum to zero per listed asset and leave every
+  // balance in range, and applying them. No free-balance rule: a balance may go negative (a
+  // borrow), which the engine's margin check has judged.
+  bool postings_fit(std::span<const Posting> postings) const;
+  void post(std::span<const Posting> postings);
+  // Positions.
+  const market::Position* position(SubAccountId sub_account, InstrumentId instrument) const;
+  // Replaces the position; a flat one (size 0) is removed.
+  void set_position(SubAccountId sub_account, InstrumentId instrument,
+                    const market::Position& position);
+  // The owner's sub-accounts, by id.
+  const std::vector<SubAccountId>& sub_accounts_of(AccountId owner) const;
 
   // Canonical iteration: assets by id, sub-accounts by id.
   const std::map<AssetId, Asset>& assets() const { return assets_; }

@@ -60,11 +60,12 @@ TEST(Ledger, SystemAccountsExistAtConstruction) {
   EXPECT_EQ(kInsuranceFund.value, 1u);
   EXPECT_EQ(kFeePool.value, 2u);
   EXPECT_EQ(kTreasury.value, 3u);
-  EXPECT_EQ(ledger.account_count(), 3u);
-  EXPECT_EQ(ledger.sub_account_count(), 3u);
+  EXPECT_EQ(kClearing.value, 4u);
+  EXPECT_EQ(ledger.account_count(), 4u);
+  EXPECT_EQ(ledger.sub_account_count(), 4u);
   EXPECT_EQ(ledger.accounts_in_order(),
-            (std::vector<AccountId>{kInsuranceFund, kFeePool, kTreasury}));
-  for (const AccountId system : {kInsuranceFund, kFeePool, kTreasury}) {
+            (std::vector<AccountId>{kInsuranceFund, kFeePool, kTreasury, kClearing}));
+  for (const AccountId system : {kInsuranceFund, kFeePool, kTreasury, kClearing}) {
     EXPECT_TRUE(ledger.has_account(system)) << system.value;
     const SubAccount* sub_account = ledger.find_sub_account(SubAccountId{system.value});
     ASSERT_NE(sub_account, nullptr) << system.value;
@@ -73,9 +74,9 @@ TEST(Ledger, SystemAccountsExistAtConstruction) {
     EXPECT_TRUE(sub_account->balances.empty());
   }
   EXPECT_FALSE(ledger.has_account(AccountId{0}));
-  EXPECT_FALSE(ledger.has_account(AccountId{4}));
+  EXPECT_FALSE(ledger.has_account(AccountId{5}));
   EXPECT_FALSE(ledger.has_account(kAlice));
-  EXPECT_EQ(ledger.find_sub_account(SubAccountId{4}), nullptr);
+  EXPECT_EQ(ledger.find_sub_account(SubAccountId{5}), nullptr);
   EXPECT_TRUE(ledger.assets().empty());
   EXPECT_TRUE(ledger.conserves_value());
 }
@@ -112,17 +113,17 @@ TEST(Ledger, ExactBalancesAfterDepositWithdrawTransfer) {
   EXPECT_EQ(ledger.find_asset(kUsdc)->withdrawn.raw(), 0);
   EXPECT_EQ(ledger.find_asset(kEth)->deposited.raw(), 3'000'000'000'000'000'000);
   EXPECT_EQ(ledger.find_asset(kEth)->withdrawn.raw(), 1'000'000'000'000'000'000);
-  EXPECT_EQ(ledger.account_count(), 5u);
-  EXPECT_EQ(ledger.sub_account_count(), 6u);
+  EXPECT_EQ(ledger.account_count(), 6u);
+  EXPECT_EQ(ledger.sub_account_count(), 7u);
   EXPECT_TRUE(ledger.conserves_value());
   // Canonical iteration order.
   std::vector<std::uint64_t> ids;
   for (const SubAccount* sub_account : ledger.sub_accounts_in_order()) {
     ids.push_back(sub_account->id.value);
   }
-  EXPECT_EQ(ids, (std::vector<std::uint64_t>{1, 2, 3, 100, 101, 200}));
+  EXPECT_EQ(ids, (std::vector<std::uint64_t>{1, 2, 3, 4, 100, 101, 200}));
   EXPECT_EQ(ledger.accounts_in_order(),
-            (std::vector<AccountId>{kInsuranceFund, kFeePool, kTreasury, kAlice, kBob}));
+            (std::vector<AccountId>{kInsuranceFund, kFeePool, kTreasury, kClearing, kAlice, kBob}));
 }
 
 TEST(Ledger, ZeroBalancesAreDroppedAndBalancesStaySorted) {
@@ -189,14 +190,15 @@ TEST(LedgerEncoding, PinnedLayout) {
   expected.u8(kAssetDeposits | kAssetTransfers);
   expected.i64(500);  // deposited
   expected.i64(0);    // withdrawn
-  expected.u64(4);    // accounts
-  for (const std::uint64_t id : {1u, 2u, 3u, 16u}) expected.u64(id);
-  expected.u64(4);  // sub-accounts
-  for (const std::uint64_t id : {1u, 2u, 3u}) {
+  expected.u64(5);    // accounts
+  for (const std::uint64_t id : {1u, 2u, 3u, 4u, 16u}) expected.u64(id);
+  expected.u64(5);  // sub-accounts
+  for (const std::uint64_t id : {1u, 2u, 3u, 4u}) {
     expected.u64(id);
     expected.u64(id);
     expected.u8(0);
-    expected.u32(0);
+    expected.u32(0);  // balances
+    expected.u32(0);  // positions
   }
   expected.u64(100);
   expected.u64(16);
@@ -204,6 +206,7 @@ TEST(LedgerEncoding, PinnedLayout) {
   expected.u32(1);
   expected.u32(1);
   expected.i64(500);
+  expected.u32(0);  // positions
   EXPECT_EQ(encode(ledger), expected.bytes());
 }
 
@@ -220,7 +223,7 @@ TEST(LedgerEncoding, RoundTripGivesEqualBytes) {
   EXPECT_EQ(decoded->find_sub_account(kAliceHedge)->mode, MarginMode::isolated);
   EXPECT_EQ(decoded->find_asset(kBtc)->flags, kAssetDeposits | kAssetWithdrawals);
   EXPECT_EQ(decoded->find_asset(kEth)->symbol, "ETH");
-  EXPECT_EQ(decoded->account_count(), 5u);
+  EXPECT_EQ(decoded->account_count(), 6u);
   // A decoded ledger is a working ledger.
   decoded->create_sub_account(SubAccountId{102}, kAlice, MarginMode::cross);
   decoded->transfer(kAliceMain, SubAccountId{102}, kUsdc, amount(1));
@@ -310,6 +313,7 @@ struct Manual {
     out.u32(1);
     out.u32(balance_asset);
     out.i64(balance);
+    out.u32(0);  // positions
     return out.take();
   }
 };
@@ -400,6 +404,87 @@ TEST(LedgerEncoding, CorruptedBytesNeverCrashAndAcceptedOnesAreCanonical) {
   }
   EXPECT_GT(rejected, accepted);
   EXPECT_GT(accepted, 0);
+}
+
+}  // namespace
+}  // namespace ballast
+
+namespace ballast {
+namespace {
+
+market::Position long_position(std::int64_t size) {
+  return market::Position{Quantity::from_raw(size), Money::from_raw(size / 10), Money::from_raw(-3),
+                          market::FundingIndex::from_raw(7)};
+}
+
+TEST(LedgerPositions, SortedFlatDroppedAndCanonicallyEncoded) {
+  Ledger ledger = sample_ledger();
+  EXPECT_EQ(ledger.position(kAliceMain, InstrumentId{10}), nullptr);
+  ledger.set_position(kAliceMain, InstrumentId{12}, long_position(5'000));
+  ledger.set_position(kAliceMain, InstrumentId{10}, long_position(-2'000));
+  ledger.set_position(kAliceMain, InstrumentId{11}, long_position(1'000));
+  const auto& positions = ledger.find_sub_account(kAliceMain)->positions;
+  ASSERT_EQ(positions.size(), 3u);
+  EXPECT_EQ(positions[0].instrument, InstrumentId{10});
+  EXPECT_EQ(positions[2].instrument, InstrumentId{12});
+  EXPECT_EQ(*ledger.position(kAliceMain, InstrumentId{10}), long_position(-2'000));
+  ledger.set_position(kAliceMain, InstrumentId{11}, market::Position{});  // flat: dropped
+  EXPECT_EQ(positions.size(), 2u);
+  EXPECT_EQ(ledger.position(kAliceMain, InstrumentId{11}), nullptr);
+  const std::string bytes = encode(ledger);
+  ByteReader in(bytes);
+  auto decoded = Ledger::decode(in);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(encode(*decoded), bytes);
+  EXPECT_EQ(decoded->find_sub_account(kAliceMain)->positions, positions);
+  // The same positions reached in another order give the same bytes.
+  Ledger other = sample_ledger();
+  other.set_position(kAliceMain, InstrumentId{10}, long_position(-2'000));
+  other.set_position(kAliceMain, InstrumentId{12}, long_position(5'000));
+  EXPECT_EQ(encode(other), bytes);
+}
+
+TEST(LedgerPositions, DecodeRejectsFlatAndUnsortedPositions) {
+  for (const auto& [first, second] : {std::pair<std::int64_t, std::uint32_t>{0, 11},
+                                      std::pair<std::int64_t, std::uint32_t>{5, 10}}) {
+    ByteWriter out;
+    std::string bytes = encode(Ledger{});
+    // The empty ledger's last sub-account (4) ends with its position count: replace it.
+    bytes.resize(bytes.size() - 4);
+    out.raw(bytes);
+    out.u32(2);
+    for (const std::uint32_t instrument : {10u, second}) {
+      out.u32(instrument);
+      out.i64(instrument == 10u ? 1 : first);
+      out.i64(0);
+      out.i64(0);
+      out.i64(0);
+    }
+    expect_corrupt(out.take(), "bad position in sub-account 4");
+  }
+}
+
+TEST(LedgerPostings, MoveValueOnlyAndMayBorrow) {
+  Ledger ledger = sample_ledger();
+  const SubAccountId clearing{kClearing.value};
+  const SubAccountId fees{kFeePool.value};
+  const std::vector<Posting> fill = {{kBobMain, kUsdc, amount(-700)},
+                                     {clearing, kUsdc, amount(500)},
+                                     {fees, kUsdc, amount(200)}};
+  ASSERT_TRUE(ledger.postings_fit(fill));
+  ledger.post(fill);
+  EXPECT_EQ(ledger.balance(kBobMain, kUsdc).raw(), -700);  // a borrow
+  EXPECT_EQ(ledger.balance(clearing, kUsdc).raw(), 500);
+  EXPECT_EQ(ledger.balance(fees, kUsdc).raw(), 1'500'200);
+  EXPECT_TRUE(ledger.conserves_value());
+  // Postings that do not sum to zero, or leave the range, or name unknown things, do not fit.
+  EXPECT_FALSE(ledger.postings_fit(std::vector<Posting>{{kBobMain, kUsdc, amount(1)}}));
+  EXPECT_FALSE(ledger.postings_fit(std::vector<Posting>{
+      {kBobMain, kUsdc, amount(INT64_MIN + 1)}, {clearing, kUsdc, amount(INT64_MAX)}}));
+  EXPECT_FALSE(ledger.postings_fit(std::vector<Posting>{{SubAccountId{999}, kUsdc, amount(1)},
+                                                        {clearing, kUsdc, amount(-1)}}));
+  EXPECT_FALSE(ledger.postings_fit(std::vector<Posting>{{kBobMain, AssetId{99}, amount(1)},
+                                                        {clearing, AssetId{99}, amount(-1)}}));
 }
 
 }  // namespace

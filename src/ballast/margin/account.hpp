@@ -93,10 +93,9 @@ struct PriceBook {
   const MarketPrice* find_market(InstrumentId id) const;
 };
 
-struct HeldPosition {
-  InstrumentId instrument;
-  market::Position position;
-};
+// The ledger's own position entry (fields instrument, position), so that a sub-account's
+// positions go from the ledger to the calculator without conversion.
+using HeldPosition = PositionEntry;
 
 // One sub-account as the calculator sees it (balances from the ledger, positions from the
 // position store).
