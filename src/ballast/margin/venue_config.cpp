@@ -27,6 +27,22 @@ struct ConfigError {
 
 [[noreturn]] void fail(std::string message) { throw ConfigError{std::move(message)}; }
 
+// An error is one line: control characters from the input (a quoted key may hold a newline, and
+// toml++ quotes what it saw) are written as escapes.
+Error input_error(const std::string& message) {
+  std::string line;
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      line += c == '\n' ? std::string("\\n") : std::string("\\x") + kHex[byte >> 4] + kHex[byte & 0xF];
+    } else {
+      line.push_back(c);
+    }
+  }
+  return make_error(ErrorCode::invalid_input, std::move(line));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Small parsers shared by both formats.
 
@@ -1191,14 +1207,14 @@ Result<VenueConfig> parse_venue_config(std::string_view toml_text, std::string_v
   try {
     root = toml::parse(toml_text, std::string_view(source));
   } catch (const toml::parse_error& error) {
-    return make_error(ErrorCode::invalid_input, source + ":" + std::to_string(error.source().begin.line) +
-                                                    ": " + std::string(error.description()));
+    return input_error(source + ":" + std::to_string(error.source().begin.line) + ": " +
+                       std::string(error.description()));
   }
   try {
     const TomlFile file(toml_text, source);
     return read_venue(file, root);
   } catch (const ConfigError& error) {
-    return make_error(ErrorCode::invalid_input, error.message);
+    return input_error(error.message);
   }
 }
 
@@ -1215,13 +1231,12 @@ Result<Portfolio> parse_portfolio(std::string_view json_text, std::string_view s
   ExactSax sax(root);
   if (!Json::sax_parse(json_text, &sax)) {
     const std::string& what = sax.error();
-    return make_error(ErrorCode::invalid_input,
-                      source + ":" + (what.rfind("duplicate", 0) == 0 ? " " + what : json_syntax_message(what)));
+    return input_error(source + ":" + (what.rfind("duplicate", 0) == 0 ? " " + what : json_syntax_message(what)));
   }
   try {
     return read_portfolio(source, root, venue);
   } catch (const ConfigError& error) {
-    return make_error(ErrorCode::invalid_input, error.message);
+    return input_error(error.message);
   }
 }
 

@@ -144,6 +144,9 @@ TEST(VenueConfig, ErrorsNameFileLineAndKey) {
             "venue.toml:29: market BTC-PERP: strike: is for options only");
   EXPECT_EQ(error_of(replaced(kVenue, "interval = \"1h\"", "interval = \"1 hour\"")),
             "venue.toml:30: market BTC-PERP: funding.interval: not a duration (a count and a unit: ns, us, ms, s, m, h, d): \"1 hour\"");
+  // A quoted key may hold a newline: the error stays one line.
+  EXPECT_EQ(error_of(replaced(kVenue, "name = \"test\"", "name = \"test\"\n\"a\\nb\" = 1")),
+            "venue.toml:2: a\\nb: unknown key");
   const std::string syntax = error_of(replaced(kVenue, "id = 10", "id = = 10"));
   EXPECT_EQ(syntax.rfind("venue.toml:24: ", 0), 0u) << syntax;
 }

@@ -1,0 +1,41 @@
+// libFuzzer target for the venue configuration reader (DESIGN 5): toml++'s parser and
+// everything behind it (exact decimals from the file's text, durations, RFC 3339 times, rules,
+// library validation mapped back to lines and keys).
+//
+// Every input must give either a venue that passes RiskConfig::validate() with markets and
+// latency inputs in step, or one line of error naming the file. A broken property aborts.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "ballast/margin/venue_config.hpp"
+
+namespace {
+
+void require(bool condition, const char* what, const std::string& detail) {
+  if (condition) return;
+  std::fprintf(stderr, "broken: %s\n%s\n", what, detail.c_str());
+  std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const auto venue = ballast::margin::parse_venue_config(text, "fuzz.toml");
+  if (!venue) {
+    const std::string& message = venue.error().message;
+    require(venue.error().code == ballast::ErrorCode::invalid_input, "error is not invalid_input", message);
+    require(message.rfind("fuzz.toml", 0) == 0, "error does not name the file", message);
+    require(message.find('\n') == std::string::npos, "error spans lines", message);
+    return 0;
+  }
+  const auto checked = venue->risk.validate();
+  require(checked.ok(), "accepted venue fails validate()", checked.ok() ? "" : checked.error().message);
+  require(venue->latency.size() == venue->risk.markets.size(), "latency not in step with markets", "");
+  return 0;
+}
