@@ -1,6 +1,7 @@
 #include "ballast/engine/engine.hpp"
 
 #include <algorithm>
+#include <set>
 #include <vector>
 
 #include "ballast/engine/codec.hpp"
@@ -18,6 +19,102 @@ Status amount_shape(Amount amount) {
   if (amount.is_zero()) return Status::amount_zero;
   if (amount.is_negative()) return Status::amount_negative;
   return Status::ok;
+}
+
+Status from_margin(margin::MarginStatus status) {
+  switch (status) {
+    case margin::MarginStatus::ok: return Status::ok;
+    case margin::MarginStatus::asset_unknown: return Status::asset_unknown;
+    case margin::MarginStatus::instrument_unknown: return Status::instrument_unknown;
+    case margin::MarginStatus::price_missing: return Status::price_missing;
+    case margin::MarginStatus::overflow: break;
+  }
+  return Status::balance_overflow;  // a margin figure beyond the fixed-point range
+}
+
+// Quote money or a size in an asset's smallest unit, rounded as asked (as the pre-trade check
+// converts them).
+template <typename T>
+std::optional<std::int64_t> to_units(T value, std::uint8_t decimals, Round round) {
+  const auto scaled = scale_pow10(value.raw(), decimals - T::kDecimals, round);
+  return scaled ? narrow_i64(*scaled) : std::nullopt;
+}
+
+market::Fill market_fill(const Fill& e) {
+  return market::Fill{e.account, e.sub_account, e.instrument, e.size, e.price, e.fee};
+}
+
+// What one fill does to the ledger: the accounting of margin::pre_trade_check, to the unit, as
+// double-entry postings against the clearing account (the fee against the fee pool), and the
+// sub-account's new position (derivatives).
+//   fee          quote, toward +inf: user -fee, fee pool +fee
+//   spot         underlying exposure toward -inf: user +delivered, clearing -delivered;
+//                quote value toward +inf: user -paid, clearing +paid (a sale: paid < 0)
+//   option       premium (the value bought) toward +inf: user -premium, clearing +premium
+//   perp/future  realized PnL toward -inf: user +pnl, clearing -pnl
+struct FillPlan {
+  bool ok = false;  // false: a value left its range
+  std::vector<Posting> postings;
+  Amount delivered;  // spot: the underlying the user receives (< 0: gives)
+  bool has_position = false;
+  market::Position position;
+};
+
+bool add_pair(FillPlan& plan, SubAccountId user, SubAccountId counter, AssetId asset,
+              std::optional<std::int64_t> units) {
+  if (!units) return false;
+  const auto negated = checked_neg(Amount::from_raw(*units));
+  if (!negated) return false;
+  plan.postings.push_back(Posting{user, asset, Amount::from_raw(*units)});
+  plan.postings.push_back(Posting{counter, asset, *negated});
+  return true;
+}
+
+FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk,
+                   const margin::MarketRisk& market, const Fill& e) {
+  FillPlan plan;
+  const market::Instrument& instrument = market.instrument;
+  const margin::AssetRisk* quote = risk.find_asset(risk.quote);
+  const SubAccountId clearing{kClearing.value};
+  const auto fee = to_units(e.fee, quote->decimals, Round::up);
+  if (!fee || !add_pair(plan, e.sub_account, SubAccountId{kFeePool.value}, risk.quote,
+                        -*fee)) {  // fee >= 0, so -fee cannot overflow
+    return plan;
+  }
+  if (instrument.kind == market::InstrumentKind::spot) {
+    const margin::AssetRisk* underlying = risk.find_asset(instrument.underlying);
+    const auto exposure = market::exposure_of(e.size, instrument.contract_size);
+    const auto value = market::fill_value(e.size, e.price, instrument.contract_size);
+    if (!exposure || !value) return plan;
+    const auto delivered = to_units(*exposure, underlying->decimals, Round::down);
+    const auto paid = to_units(*value, quote->decimals, Round::up);
+    const auto received = paid ? checked_neg(Amount::from_raw(*paid)) : std::nullopt;
+    if (!delivered || !received ||
+        !add_pair(plan, e.sub_account, clearing, instrument.underlying, delivered) ||
+        !add_pair(plan, e.sub_account, clearing, risk.quote, received->raw())) {
+      return plan;
+    }
+    plan.delivered = Amount::from_raw(*delivered);
+    plan.ok = true;
+    return plan;
+  }
+  const market::Position* held = ledger.position(e.sub_account, e.instrument);
+  const market::Position current = held != nullptr ? *held : market::Position{};
+  const auto change =
+      market::apply_fill(current, market_fill(e), instrument.contract_size, current.funding_snapshot);
+  if (!change) return plan;
+  if (instrument.kind == market::InstrumentKind::option) {
+    const auto premium = to_units(change->value, quote->decimals, Round::up);
+    const auto paid = premium ? checked_neg(Amount::from_raw(*premium)) : std::nullopt;
+    if (!paid || !add_pair(plan, e.sub_account, clearing, risk.quote, paid->raw())) return plan;
+  } else {
+    const auto pnl = to_units(change->realized_pnl, quote->decimals, Round::down);
+    if (!add_pair(plan, e.sub_account, clearing, risk.quote, pnl)) return plan;
+  }
+  plan.has_position = true;
+  plan.position = change->position;
+  plan.ok = true;
+  return plan;
 }
 
 // The checks for one event kind, each written in Status precedence order.
@@ -73,11 +170,13 @@ class Validator {
       return s;
     }
     if ((asset->flags & kAssetWithdrawals) == 0) return Status::withdrawals_disabled;
+    const SubAccount& from = *ledger_.find_sub_account(e.sub_account);
+    if (const Status s = margin_prices(from); s != Status::ok) return s;
     if (e.amount > ledger_.free_balance(e.sub_account, e.asset)) {
       return Status::insufficient_balance;
     }
     if (!ledger_.withdraw_fits(e.sub_account, e.asset, e.amount)) return Status::balance_overflow;
-    return Status::ok;
+    return margin_after_move(from, e.asset, e.amount, nullptr);
   }
   Status operator()(const Transfer& e) const {
     if (const Status s = amount_shape(e.amount); s != Status::ok) return s;
@@ -90,9 +189,11 @@ class Validator {
     if (to == nullptr) return Status::to_sub_account_unknown;
     if (to->owner != e.account) return Status::to_sub_account_foreign;
     if ((asset->flags & kAssetTransfers) == 0) return Status::transfers_disabled;
+    const SubAccount& from = *ledger_.find_sub_account(e.from);
+    if (const Status s = margin_prices(from); s != Status::ok) return s;
     if (e.amount > ledger_.free_balance(e.from, e.asset)) return Status::insufficient_balance;
     if (!ledger_.transfer_fits(e.to, e.asset, e.amount)) return Status::balance_overflow;
-    return Status::ok;
+    return margin_after_move(from, e.asset, e.amount, to);
   }
   Status operator()(const OraclePrice& e) const {
     if (e.price.raw() <= 0 || e.stable_price.raw() <= 0) return Status::price_invalid;
@@ -110,11 +211,148 @@ class Validator {
     return Status::ok;
   }
   Status operator()(const Fill& e) const {
-    (void)e;
-    return Status::instrument_unknown;  // fills are refused until their execution lands
+    if (e.account.value < kFirstUserId) return Status::account_id_reserved;
+    if (e.size.is_zero()) return Status::fill_size_zero;
+    if (e.price.raw() <= 0) return Status::fill_price_invalid;
+    if (e.fee.is_negative()) return Status::fee_negative;
+    const margin::MarketRisk* market = find_market(e.instrument);
+    if (market == nullptr) return Status::instrument_unknown;
+    const market::Instrument& instrument = market->instrument;
+    const bool spot = instrument.kind == market::InstrumentKind::spot;
+    if (ledger_.find_asset(risk_->quote) == nullptr ||
+        (spot && ledger_.find_asset(instrument.underlying) == nullptr)) {
+      return Status::asset_unknown;  // the balances the fill moves are not listed yet
+    }
+    if (!ledger_.has_account(e.account)) return Status::account_unknown;
+    const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
+    if (sub_account == nullptr) return Status::sub_account_unknown;
+    if (sub_account->owner != e.account) return Status::sub_account_foreign;
+    if (!instrument.size_on_lot(e.size)) return Status::fill_size_off_lot;
+    if (!instrument.price_on_tick(e.price)) return Status::fill_price_off_tick;
+    if (instrument.is_expired(now_ns_)) return Status::instrument_expired;
+    const std::vector<margin::SubAccountBook> group = group_of(*sub_account);
+    if (const Status s = prices_status(group, market); s != Status::ok) return s;
+    const FillPlan plan = plan_fill(ledger_, *risk_, *market, e);
+    if (!plan.ok) return Status::balance_overflow;
+    if (spot && !instrument.borrowable) {
+      const int128 after = static_cast<int128>(ledger_.balance(e.sub_account, instrument.underlying).raw()) +
+                           plan.delivered.raw();
+      if (after < 0) return Status::insufficient_balance;  // selling what is not held
+    }
+    if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
+    const margin::PreTrade check =
+        margin::pre_trade_check(*risk_, prices_.book, group, market_fill(e));
+    if (const Status s = from_margin(check.margin_status); s != Status::ok) return s;
+    return margin::pre_trade_allows(check.status) ? Status::ok : Status::insufficient_margin;
   }
 
  private:
+  // The margin group of a sub-account as the calculator reads it: the owner's cross
+  // sub-accounts (by id), or the isolated one alone. Positive balances in assets the risk
+  // configuration does not list count for nothing (weight 0) and are left out.
+  std::vector<margin::SubAccountBook> group_of(const SubAccount& sub_account) const {
+    std::vector<margin::SubAccountBook> group;
+    const auto add = [&](const SubAccount& member) {
+      margin::SubAccountBook book{member.id, member.owner, member.mode, {}, member.positions};
+      for (const Balance& balance : member.balances) {
+        if (balance.amount.is_negative() || risk_->find_asset(balance.asset) != nullptr) {
+          book.balances.push_back(balance);
+        }
+      }
+      group.push_back(std::move(book));
+    };
+    if (sub_account.mode == MarginMode::isolated) {
+      add(sub_account);
+      return group;
+    }
+    for (const SubAccountId id : ledger_.sub_accounts_of(sub_account.owner)) {
+      const SubAccount& member = *ledger_.find_sub_account(id);
+      if (member.mode == MarginMode::cross) add(member);
+    }
+    return group;
+  }
+
+  // price_missing, then price_stale, over every price evaluating the group (and `extra`, the
+  // market a fill trades) reads: oracle prices of the non-quote assets held and of option and
+  // spot underlyings, marks of the derivatives held or traded.
+  Status prices_status(const std::vector<margin::SubAccountBook>& group,
+                       const margin::MarketRisk* extra) const {
+    std::set<AssetId> assets;
+    std::set<InstrumentId> marks;
+    const auto need_market = [&](const margin::MarketRisk& market) {
+      const market::Instrument& instrument = market.instrument;
+      if (instrument.kind != market::InstrumentKind::spot) marks.insert(instrument.id);
+      if (instrument.kind == market::InstrumentKind::spot ||
+          instrument.kind == market::InstrumentKind::option) {
+        assets.insert(instrument.underlying);
+      }
+    };
+    for (const margin::SubAccountBook& member : group) {
+      for (const Balance& balance : member.balances) assets.insert(balance.asset);
+      for (const margin::HeldPosition& held : member.positions) {
+        if (const margin::MarketRisk* market = find_market(held.instrument)) need_market(*market);
+      }
+    }
+    if (extra != nullptr) need_market(*extra);
+    assets.erase(risk_->quote);
+    std::vector<TimestampNs> set_times;
+    for (const AssetId asset : assets) {
+      const auto set_ns = prices_.asset_set_ns_of(asset);
+      if (!set_ns) return Status::price_missing;
+      set_times.push_back(*set_ns);
+    }
+    for (const InstrumentId instrument : marks) {
+      const auto set_ns = prices_.mark_set_ns_of(instrument);
+      if (!set_ns) return Status::price_missing;
+      set_times.push_back(*set_ns);
+    }
+    for (const TimestampNs set_ns : set_times) {
+      if (now_ns_ - set_ns > options_.price_max_age_ns) return Status::price_stale;
+    }
+    return Status::ok;
+  }
+
+  // Whether value leaving `from` is margin-checked: its group holds positions or borrows.
+  // Otherwise the free-balance rule alone stands.
+  bool margin_checked(const std::vector<margin::SubAccountBook>& group) const {
+    return std::any_of(group.begin(), group.end(), [](const margin::SubAccountBook& member) {
+      return !member.positions.empty() ||
+             std::any_of(member.balances.begin(), member.balances.end(),
+                         [](const Balance& b) { return b.amount.is_negative(); });
+    });
+  }
+
+  Status margin_prices(const SubAccount& from) const {
+    if (risk_ == nullptr) return Status::ok;
+    const std::vector<margin::SubAccountBook> group = group_of(from);
+    return margin_checked(group) ? prices_status(group, nullptr) : Status::ok;
+  }
+
+  // The group's initial health after `amount` of `asset` leaves `from` (and, for a transfer
+  // inside the same cross group, arrives in `to`) must stay >= 0 (insufficient_margin).
+  Status margin_after_move(const SubAccount& from, AssetId asset, Amount amount,
+                           const SubAccount* to) const {
+    if (risk_ == nullptr || risk_->find_asset(asset) == nullptr) return Status::ok;
+    std::vector<margin::SubAccountBook> group = group_of(from);
+    if (!margin_checked(group)) return Status::ok;
+    const auto move = [&](SubAccountId id, std::int64_t delta) {
+      for (margin::SubAccountBook& member : group) {
+        if (member.id != id) continue;
+        auto& balances = member.balances;
+        auto at = std::lower_bound(balances.begin(), balances.end(), asset,
+                                   [](const Balance& b, AssetId wanted) { return b.asset < wanted; });
+        if (at == balances.end() || at->asset != asset) at = balances.insert(at, Balance{asset, {}});
+        at->amount = Amount::from_raw(at->amount.raw() + delta);  // fits: checked above
+        if (at->amount.is_zero()) balances.erase(at);
+      }
+    };
+    move(from.id, -amount.raw());
+    if (to != nullptr) move(to->id, amount.raw());
+    const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group);
+    if (const Status s = from_margin(after.status); s != Status::ok) return s;
+    return after.margin.initial_health().is_negative() ? Status::insufficient_margin : Status::ok;
+  }
+
   const margin::MarketRisk* find_market(InstrumentId id) const {
     return risk_ == nullptr ? nullptr : risk_->find_market(id);
   }
@@ -141,8 +379,8 @@ class Validator {
 
 class Executor {
  public:
-  Executor(Ledger& ledger, PriceState& prices, TimestampNs now_ns)
-      : ledger_(ledger), prices_(prices), now_ns_(now_ns) {}
+  Executor(Ledger& ledger, PriceState& prices, const margin::RiskConfig* risk, TimestampNs now_ns)
+      : ledger_(ledger), prices_(prices), risk_(risk), now_ns_(now_ns) {}
 
   void operator()(const ListAsset& e) { ledger_.list_asset(e.asset, e.symbol, e.decimals, e.flags); }
   void operator()(const SetAssetFlags& e) { ledger_.set_asset_flags(e.asset, e.flags); }
@@ -158,13 +396,19 @@ class Executor {
   }
   void operator()(const MarkPrice& e) { prices_.set_mark(e.instrument, e.mark, now_ns_); }
   void operator()(const Fill& e) {
-    (void)e;
-    BALLAST_ASSERT(false);  // never validated yet
+    BALLAST_ASSERT(risk_ != nullptr);
+    const margin::MarketRisk* market = risk_->find_market(e.instrument);
+    BALLAST_ASSERT(market != nullptr);
+    const FillPlan plan = plan_fill(ledger_, *risk_, *market, e);
+    BALLAST_ASSERT(plan.ok);
+    ledger_.post(plan.postings);
+    if (plan.has_position) ledger_.set_position(e.sub_account, e.instrument, plan.position);
   }
 
  private:
   Ledger& ledger_;
   PriceState& prices_;
+  const margin::RiskConfig* risk_;
   TimestampNs now_ns_;
 };
 
@@ -260,7 +504,7 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
 }
 
 void Engine::execute(const EventBody& body) {
-  std::visit(Executor(ledger_, prices_, clock_ns_), body);
+  std::visit(Executor(ledger_, prices_, risk_config(), clock_ns_), body);
 }
 
 Digest Engine::state_hash() const { return sha256(snapshot()); }
