@@ -69,6 +69,17 @@ int main(int argc, char** argv) {
       {"create_sub_account_unnamed_mode",
        {EventId{112}, kTs,
         CreateSubAccount{AccountId{16}, SubAccountId{103}, static_cast<MarginMode>(2)}}},
+      // Margin events: the fuzz venue has no risk configuration, so the engine answers
+      // asset_unknown / instrument_unknown, after the shape checks (price_invalid, ...).
+      {"oracle_price",
+       {EventId{113}, kTs,
+        OraclePrice{AssetId{2}, Price::from_raw(65'000'000'000'000),
+                    Price::from_raw(64'900'000'000'000)}}},
+      {"mark_price", {EventId{114}, kTs, MarkPrice{InstrumentId{10}, Price::from_raw(-1)}}},
+      {"fill",
+       {EventId{115}, kTs,
+        Fill{AccountId{16}, SubAccountId{100}, InstrumentId{10}, Quantity::from_raw(-250'000'000),
+             Price::from_raw(65'000'500'000'000), Money::from_raw(4'063)}}},
       {"retry_of_setup",
        {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
   };
