@@ -88,9 +88,12 @@ inline constexpr AccountId kFeePool{2};
 inline constexpr AccountId kTreasury{3};
 // The counterparty of every fill: what a fill pays or credits a user (realized PnL, option
 // premium, spot delivery and payment) comes from or goes to the clearing account, so value is
-// conserved fill by fill. When both sides of a matched trade have been applied, its net change
-// is only the rounding residual of the pair (the buyer's ceiling minus the seller's floor,
-// market::fill_residual: 0 or 1 micro-unit, in the protocol's favour). Fees go to the fee pool.
+// conserved fill by fill. For spot and option fills, once both sides of a matched trade are
+// applied its net change is only the pair's rounding residual (the buyer's ceiling minus the
+// seller's floor, market::fill_residual: 0 or 1 micro-unit, in the protocol's favour). For perps
+// and futures it also holds the realized PnL whose counterparties are still open (A buys from B
+// at 100 and sells to C at 110: clearing is −10 until B and C close), so it returns to residuals
+// only when the market's positions are flat. Fees go to the fee pool.
 inline constexpr AccountId kClearing{4};
 
 class Ledger {
