@@ -14,6 +14,7 @@
 #include "ballast/core/random.hpp"
 #include "ballast/engine/codec.hpp"
 #include "ballast/engine/engine.hpp"
+#include "ballast/core/testing/fixed_text.hpp"
 
 namespace ballast {
 
@@ -39,10 +40,6 @@ constexpr SubAccountId kBobMain{200};
 constexpr SubAccountId kClearingSub{kClearing.value};
 constexpr SubAccountId kFeeSub{kFeePool.value};
 
-Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
 std::int64_t usdc(std::int64_t whole) { return whole * 1'000'000; }
 
 market::Instrument instrument(InstrumentId id, const char* symbol, market::InstrumentKind kind) {

@@ -3,6 +3,7 @@
 // the field, and an invalid configuration never decodes.
 
 #include "ballast/engine/risk_codec.hpp"
+#include "ballast/core/testing/fixed_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,10 +17,6 @@ using margin::AssetRisk;
 using margin::MarketRisk;
 using margin::RiskConfig;
 
-Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
 
 constexpr AssetId kUsdc{1};
 constexpr AssetId kBtc{2};

@@ -410,20 +410,20 @@ const MarketPrice* PriceBook::find_market(InstrumentId id) const {
   return find_sorted(markets, id, &MarketPrice::instrument);
 }
 
-Money GroupMargin::initial_health() const {
+Money MarginFigures::initial_health() const {
   return Money::from_raw(initial_collateral.raw() - initial_requirement.raw());
 }
 
-Money GroupMargin::maintenance_health() const {
+Money MarginFigures::maintenance_health() const {
   return Money::from_raw(maintenance_collateral.raw() - maintenance_requirement.raw());
 }
 
-Money GroupMargin::free_collateral() const {
+Money MarginFigures::free_collateral() const {
   const Money health = initial_health();
   return health.is_negative() ? Money{} : health;
 }
 
-bool GroupMargin::liquidatable() const {
+bool MarginFigures::liquidatable() const {
   return maintenance_requirement.raw() > 0 && maintenance_health().is_negative();
 }
 

@@ -136,13 +136,14 @@ struct SubAccountMargin {
   std::vector<PositionMargin> positions;
 };
 
-struct GroupMargin {
+// A margin group's totals and what follows from them (the reference calculator and the
+// struct-of-arrays book report the same figures).
+struct MarginFigures {
   Money equity;  // balances at the oracle + unrealized PnL + option values, unweighted
   Money initial_collateral;
   Money maintenance_collateral;
   Money initial_requirement;
   Money maintenance_requirement;
-  std::vector<SubAccountMargin> sub_accounts;  // in the order given
 
   Money initial_health() const;
   Money maintenance_health() const;
@@ -150,6 +151,10 @@ struct GroupMargin {
   // A group is liquidatable when its maintenance requirement is positive and its health is
   // negative (dYdX: MMR > 0 and NC < MMR).
   bool liquidatable() const;
+};
+
+struct GroupMargin : MarginFigures {
+  std::vector<SubAccountMargin> sub_accounts;  // in the order given
 };
 
 enum class MarginStatus : std::uint8_t {

@@ -5,6 +5,7 @@
 // risk-reducing fill always passes, requirements never round below the exact figure.
 
 #include "ballast/margin/account.hpp"
+#include "ballast/core/testing/fixed_text.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -15,10 +16,6 @@
 namespace ballast::margin {
 namespace {
 
-Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
 
 constexpr AssetId kUsdc{1};
 constexpr AssetId kBtc{2};

@@ -128,22 +128,6 @@ inline std::optional<Money> tier_requirement_up(const TierRule& rule, MarginKind
 
 }  // namespace
 
-Money BookFigures::initial_health() const {
-  return Money::from_raw(initial_collateral.raw() - initial_requirement.raw());
-}
-
-Money BookFigures::maintenance_health() const {
-  return Money::from_raw(maintenance_collateral.raw() - maintenance_requirement.raw());
-}
-
-Money BookFigures::free_collateral() const {
-  const Money health = initial_health();
-  return health.is_negative() ? Money{} : health;
-}
-
-bool BookFigures::liquidatable() const {
-  return maintenance_requirement.raw() > 0 && maintenance_health().is_negative();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Building
@@ -904,7 +888,10 @@ BookFigures MarginBook::figures(const GroupSums& sums) const {
   out.maintenance_collateral = narrow(sums.maintenance_collateral + pnl(MarginKind::maintenance));
   out.initial_requirement = narrow(sums.initial_requirement);
   out.maintenance_requirement = narrow(sums.maintenance_requirement);
-  if (!ok) out = BookFigures{MarginStatus::overflow, {}, {}, {}, {}, {}};
+  if (!ok) {
+    out = BookFigures{};
+    out.status = MarginStatus::overflow;
+  }
   return out;
 }
 

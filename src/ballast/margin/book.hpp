@@ -110,18 +110,8 @@ struct Divisor {
 }  // namespace book_detail
 
 // A group's figures as evaluate() reports them (GroupMargin without the per-slot detail).
-struct BookFigures {
+struct BookFigures : MarginFigures {
   MarginStatus status = MarginStatus::ok;  // ok or overflow (the book holds every price)
-  Money equity;
-  Money initial_collateral;
-  Money maintenance_collateral;
-  Money initial_requirement;
-  Money maintenance_requirement;
-
-  Money initial_health() const;
-  Money maintenance_health() const;
-  Money free_collateral() const;
-  bool liquidatable() const;
 };
 
 // Where a tick reports the groups whose figures moved: each once per tick, in slot order, up

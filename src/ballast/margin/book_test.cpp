@@ -9,6 +9,7 @@
 // any thread count and a rebuild from scratch.
 
 #include "ballast/margin/book.hpp"
+#include "ballast/core/testing/fixed_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,10 +22,6 @@
 namespace ballast::margin {
 namespace {
 
-Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
 
 class Rng {  // splitmix64: fixed, seedable, independent of the library
  public:

@@ -5,6 +5,7 @@
 // IM ≥ MM, the cap never raises a requirement, and rounding is never below the exact value.
 
 #include "ballast/margin/option_margin.hpp"
+#include "ballast/core/testing/fixed_text.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -17,10 +18,6 @@ namespace {
 
 using pricing::OptionKind;
 
-Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
 
 OptionLeg leg(OptionKind kind, const char* strike, const char* size, const char* mark) {
   return {kind, price(strike), qty(size), price(mark)};

@@ -5,6 +5,7 @@
 // above the exact figure (checked in exact big-integer arithmetic) and within a few units of it.
 
 #include "ballast/margin/requirement.hpp"
+#include "ballast/core/testing/fixed_text.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -19,10 +20,6 @@ namespace {
 
 using BigInt = boost::multiprecision::cpp_int;
 
-Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
 Money raw_money(std::int64_t raw) { return Money::from_raw(raw); }
 
 std::string error_of(const Outcome& outcome) {

@@ -5,6 +5,7 @@
 // protocol's side of the exact value (checked in exact big-integer arithmetic).
 
 #include "ballast/margin/weights.hpp"
+#include "ballast/core/testing/fixed_text.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -17,9 +18,6 @@ namespace {
 
 using BigInt = boost::multiprecision::cpp_int;
 
-Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
 
 // Drift keeps weights at 4 decimals, truncating; ours carry 12.
 std::int64_t truncated_to_4dp(Ratio r) { return r.raw() / 100'000'000; }

@@ -4,6 +4,7 @@
 // steps, accrual in one step against many.
 
 #include "ballast/market/funding.hpp"
+#include "ballast/core/testing/fixed_text.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -17,10 +18,6 @@ namespace {
 constexpr TimestampNs kHourNs = 3'600'000'000'000;
 constexpr TimestampNs kDayNs = 24 * kHourNs;
 
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
-Ratio ratio(const char* text) { return Ratio::parse(text, Round::down).value(); }
 FundingIndex index(const char* text) { return FundingIndex::parse(text, Round::down).value(); }
 
 const Quantity kOne = qty("1");
