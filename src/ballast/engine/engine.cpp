@@ -1,6 +1,7 @@
 #include "ballast/engine/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <vector>
 
@@ -43,6 +44,128 @@ std::optional<std::int64_t> to_units(T value, std::uint8_t decimals, Round round
 market::Fill market_fill(const Fill& e) {
   return market::Fill{e.account, e.sub_account, e.instrument, e.size, e.price, e.fee};
 }
+
+// ceil(a × b × c / 10^k) for a, b, c >= 0 and 0 <= k <= 38, saturating at INT64_MAX (a total
+// beyond Money's range counts as the largest one: every total is read on the cautious side when
+// larger). Exact: the product is formed in 256 bits (a < 2^127, b, c < 2^63) and divided by
+// powers of ten that fit 64 bits.
+std::int64_t product_up(int128 a, std::int64_t b, std::int64_t c, int k) {
+  using u64 = std::uint64_t;
+  __extension__ using u128 = unsigned __int128;
+  BALLAST_ASSERT(a >= 0 && b >= 0 && c >= 0 && k >= 0 && k <= 38);
+  std::array<u64, 4> limbs{static_cast<u64>(a), static_cast<u64>(static_cast<u128>(a) >> 64), 0, 0};
+  const auto times = [&limbs](u64 factor) {
+    u128 carry = 0;
+    for (u64& limb : limbs) {
+      const u128 product = static_cast<u128>(limb) * factor + carry;
+      limb = static_cast<u64>(product);
+      carry = product >> 64;
+    }
+  };
+  times(static_cast<u64>(b));
+  times(static_cast<u64>(c));
+  bool inexact = false;
+  for (int left = k; left > 0;) {
+    const int step = left < 19 ? left : 19;
+    const auto divisor = static_cast<u64>(pow10_i64(step));
+    u128 remainder = 0;
+    for (auto limb = limbs.rbegin(); limb != limbs.rend(); ++limb) {
+      const u128 current = (remainder << 64) | *limb;
+      *limb = static_cast<u64>(current / divisor);
+      remainder = current % divisor;
+    }
+    inexact = inexact || remainder != 0;
+    left -= step;
+  }
+  constexpr auto kMax = static_cast<u64>(INT64_MAX);
+  if (limbs[3] != 0 || limbs[2] != 0 || limbs[1] != 0 || limbs[0] >= kMax) return INT64_MAX;
+  return static_cast<std::int64_t>(limbs[0] + (inexact ? 1 : 0));
+}
+
+// A position or holding that only shrinks: toward zero on the same side, or to zero exactly.
+bool shrinks(int128 before, int128 after) {
+  if (after == 0) return before != 0;
+  return (before < 0) == (after < 0) && (after < 0 ? -after < -before : after < before);
+}
+
+int128 positive_part(std::int64_t v) { return v > 0 ? v : 0; }
+int128 negative_part(std::int64_t v) { return v < 0 ? -static_cast<int128>(v) : 0; }
+
+template <typename T, typename Id>
+std::optional<std::size_t> index_of(const std::vector<T>& items, Id id, Id T::*key) {
+  const auto it = std::lower_bound(items.begin(), items.end(), id,
+                                   [key](const T& item, Id wanted) { return item.*key < wanted; });
+  if (it == items.end() || (*it).*key != id) return std::nullopt;
+  return static_cast<std::size_t>(it - items.begin());
+}
+
+std::optional<std::size_t> asset_index(const margin::RiskConfig& risk, AssetId id) {
+  return index_of(risk.assets, id, &margin::AssetRisk::id);
+}
+
+std::optional<std::size_t> market_index(const margin::RiskConfig& risk, InstrumentId id) {
+  const auto it = std::lower_bound(
+      risk.markets.begin(), risk.markets.end(), id,
+      [](const margin::MarketRisk& m, InstrumentId wanted) { return m.instrument.id < wanted; });
+  if (it == risk.markets.end() || it->instrument.id != id) return std::nullopt;
+  return static_cast<std::size_t>(it - risk.markets.begin());
+}
+
+// The venue totals and their values in the price book, kept together: every change to a total
+// or to the price it is valued at refreshes that one book entry (O(1) after the lookups).
+class TotalsKeeper {
+ public:
+  TotalsKeeper(VenueTotals& totals, PriceState& prices, const margin::RiskConfig& risk)
+      : totals_(totals), prices_(prices), risk_(risk) {}
+
+  // A user balance went from `before` to `after`.
+  void balance_moved(SubAccountId sub_account, AssetId asset, Amount before, Amount after) {
+    if (sub_account.value < kFirstUserId) return;
+    const auto i = asset_index(risk_, asset);
+    if (!i) return;  // unlisted in the configuration: no price, no weight
+    totals_.deposit_units[*i] += positive_part(after.raw()) - positive_part(before.raw());
+    totals_.borrow_units[*i] += negative_part(after.raw()) - negative_part(before.raw());
+    refresh_asset(*i);
+  }
+
+  // A user position in `instrument` went from `before` to `after` contracts.
+  void size_moved(InstrumentId instrument, Quantity before, Quantity after) {
+    const auto i = market_index(risk_, instrument);
+    BALLAST_ASSERT(i.has_value());
+    totals_.long_size[*i] += positive_part(after.raw()) - positive_part(before.raw());
+    refresh_market(*i);
+  }
+
+  // Deposits and borrows at the oracle price, rounded up: more deposits give a lower
+  // deposit-scaled asset weight, more borrows a higher borrow-scaled liability weight, so
+  // rounding up never lets collateral count for more or debt for less.
+  void refresh_asset(std::size_t i) {
+    const margin::AssetRisk& asset = risk_.assets[i];
+    const auto at = index_of(prices_.book.assets, asset.id, &margin::AssetPrice::asset);
+    if (!at) return;  // not priced yet: valued when its first price arrives
+    margin::AssetPrice& price = prices_.book.assets[*at];
+    const int k = Price::kDecimals + asset.decimals - Money::kDecimals;
+    price.total_deposits = Money::from_raw(product_up(totals_.deposit_units[i], price.oracle.raw(), 1, k));
+    price.total_borrows = Money::from_raw(product_up(totals_.borrow_units[i], price.oracle.raw(), 1, k));
+  }
+
+  // Open interest: the longs' notional at the mark, rounded up (a higher figure only raises the
+  // OI-ramped initial requirement).
+  void refresh_market(std::size_t i) {
+    const market::Instrument& instrument = risk_.markets[i].instrument;
+    const auto at = index_of(prices_.book.markets, instrument.id, &margin::MarketPrice::instrument);
+    if (!at) return;
+    margin::MarketPrice& price = prices_.book.markets[*at];
+    const int k = Quantity::kDecimals + Quantity::kDecimals + Price::kDecimals - Money::kDecimals;
+    price.open_interest = Money::from_raw(
+        product_up(totals_.long_size[i], instrument.contract_size.raw(), price.mark.raw(), k));
+  }
+
+ private:
+  VenueTotals& totals_;
+  PriceState& prices_;
+  const margin::RiskConfig& risk_;
+};
 
 // What one fill does to the ledger: the accounting of margin::pre_trade_check, to the unit, as
 // double-entry postings against the clearing account (the fee against the fee pool), and the
@@ -231,7 +354,14 @@ class Validator {
     if (!instrument.price_on_tick(e.price)) return Status::fill_price_off_tick;
     if (instrument.is_expired(now_ns_)) return Status::instrument_expired;
     const std::vector<margin::SubAccountBook> group = group_of(*sub_account);
-    if (const Status s = prices_status(group, market); s != Status::ok) return s;
+    // Prices: missing, then stale unless the oracle policy allows this fill's action on a stale
+    // price (only then is the fill classified: the classification reads the ledger only).
+    if (const Freshness fresh = prices_freshness(group, market); fresh != Freshness::fresh) {
+      const auto action = fresh == Freshness::stale && reduces_risk(*market, e)
+                              ? market::OracleAction::reduce_risk
+                              : market::OracleAction::open_risk;
+      if (const Status s = price_gate(fresh, action); s != Status::ok) return s;
+    }
     const FillPlan plan = plan_fill(ledger_, *risk_, *market, e);
     if (!plan.ok) return Status::balance_overflow;
     if (spot && !instrument.borrowable) {
@@ -272,11 +402,14 @@ class Validator {
     return group;
   }
 
-  // price_missing, then price_stale, over every price evaluating the group (and `extra`, the
-  // market a fill trades) reads: oracle prices of the non-quote assets held and of option and
-  // spot underlyings, marks of the derivatives held or traded.
-  Status prices_status(const std::vector<margin::SubAccountBook>& group,
-                       const margin::MarketRisk* extra) const {
+  enum class Freshness : std::uint8_t { fresh, missing, stale };
+
+  // Over every price evaluating the group (and `extra`, the market a fill trades) reads: oracle
+  // prices of the non-quote assets held and of option and spot underlyings, marks of the
+  // derivatives held or traded. missing if one was never set, else stale if one is older than
+  // price_max_age_ns.
+  Freshness prices_freshness(const std::vector<margin::SubAccountBook>& group,
+                             const margin::MarketRisk* extra) const {
     std::set<AssetId> assets;
     std::set<InstrumentId> marks;
     const auto need_market = [&](const margin::MarketRisk& market) {
@@ -298,18 +431,50 @@ class Validator {
     std::vector<TimestampNs> set_times;
     for (const AssetId asset : assets) {
       const auto set_ns = prices_.asset_set_ns_of(asset);
-      if (!set_ns) return Status::price_missing;
+      if (!set_ns) return Freshness::missing;
       set_times.push_back(*set_ns);
     }
     for (const InstrumentId instrument : marks) {
       const auto set_ns = prices_.mark_set_ns_of(instrument);
-      if (!set_ns) return Status::price_missing;
+      if (!set_ns) return Freshness::missing;
       set_times.push_back(*set_ns);
     }
     for (const TimestampNs set_ns : set_times) {
-      if (now_ns_ - set_ns > options_.price_max_age_ns) return Status::price_stale;
+      if (now_ns_ - set_ns > options_.price_max_age_ns) return Freshness::stale;
+    }
+    return Freshness::fresh;
+  }
+
+  // price_missing for a price never set; price_stale for a stale one unless the oracle policy
+  // allows `action` at OracleValidity::stale. A fresh price is valid, on which every action runs.
+  Status price_gate(Freshness fresh, market::OracleAction action) const {
+    if (fresh == Freshness::missing) return Status::price_missing;
+    if (fresh == Freshness::stale &&
+        !options_.oracle_policy.allows(action, market::OracleValidity::stale)) {
+      return Status::price_stale;
     }
     return Status::ok;
+  }
+
+  // Whether the fill only shrinks what its sub-account holds in the market without flipping
+  // through zero: a derivative's position size, or for spot the underlying balance (by the
+  // units the fill would deliver, rounded down as the plan books them). The rule by which
+  // margin::pre_trade_check reports reduces_risk; the oracle policy's action reduce_risk. A size
+  // beyond range is not a reduction (and the fill fails later anyway).
+  bool reduces_risk(const margin::MarketRisk& market, const Fill& e) const {
+    const market::Instrument& instrument = market.instrument;
+    if (instrument.kind == market::InstrumentKind::spot) {
+      const auto exposure = market::exposure_of(e.size, instrument.contract_size);
+      const margin::AssetRisk* underlying = risk_->find_asset(instrument.underlying);
+      const auto delivered =
+          exposure ? to_units(*exposure, underlying->decimals, Round::down) : std::nullopt;
+      if (!delivered) return false;
+      const std::int64_t held = ledger_.balance(e.sub_account, instrument.underlying).raw();
+      return shrinks(held, static_cast<int128>(held) + *delivered);
+    }
+    const market::Position* held = ledger_.position(e.sub_account, e.instrument);
+    const std::int64_t size = held != nullptr ? held->size.raw() : 0;
+    return shrinks(size, static_cast<int128>(size) + e.size.raw());
   }
 
   // Whether value leaving `from` is margin-checked: its group holds positions or borrows.
@@ -322,10 +487,13 @@ class Validator {
     });
   }
 
+  // Value leaving a margin-checked group: the oracle policy's action withdraw (a transfer too:
+  // it leaves the sub-account's group, or moves within it under the same check).
   Status margin_prices(const SubAccount& from) const {
     if (risk_ == nullptr) return Status::ok;
     const std::vector<margin::SubAccountBook> group = group_of(from);
-    return margin_checked(group) ? prices_status(group, nullptr) : Status::ok;
+    if (!margin_checked(group)) return Status::ok;
+    return price_gate(prices_freshness(group, nullptr), market::OracleAction::withdraw);
   }
 
   // The group's initial health after `amount` of `asset` leaves `from` (and, for a transfer
@@ -377,10 +545,13 @@ class Validator {
   TimestampNs now_ns_;
 };
 
+// Applies a validated event, and keeps the venue totals (and their values in the price book)
+// in step with what it changed: the balances it moved, the position it set, the price it set.
 class Executor {
  public:
-  Executor(Ledger& ledger, PriceState& prices, const margin::RiskConfig* risk, TimestampNs now_ns)
-      : ledger_(ledger), prices_(prices), risk_(risk), now_ns_(now_ns) {}
+  Executor(Ledger& ledger, PriceState& prices, VenueTotals& totals, const margin::RiskConfig* risk,
+           TimestampNs now_ns)
+      : ledger_(ledger), prices_(prices), totals_(totals), risk_(risk), now_ns_(now_ns) {}
 
   void operator()(const ListAsset& e) { ledger_.list_asset(e.asset, e.symbol, e.decimals, e.flags); }
   void operator()(const SetAssetFlags& e) { ledger_.set_asset_flags(e.asset, e.flags); }
@@ -388,26 +559,80 @@ class Executor {
   void operator()(const CreateSubAccount& e) {
     ledger_.create_sub_account(e.sub_account, e.account, e.mode);
   }
-  void operator()(const Deposit& e) { ledger_.deposit(e.sub_account, e.asset, e.amount); }
-  void operator()(const Withdraw& e) { ledger_.withdraw(e.sub_account, e.asset, e.amount); }
-  void operator()(const Transfer& e) { ledger_.transfer(e.from, e.to, e.asset, e.amount); }
+  void operator()(const Deposit& e) {
+    const Amount before = ledger_.balance(e.sub_account, e.asset);
+    ledger_.deposit(e.sub_account, e.asset, e.amount);
+    balance_moved(e.sub_account, e.asset, before);
+  }
+  void operator()(const Withdraw& e) {
+    const Amount before = ledger_.balance(e.sub_account, e.asset);
+    ledger_.withdraw(e.sub_account, e.asset, e.amount);
+    balance_moved(e.sub_account, e.asset, before);
+  }
+  void operator()(const Transfer& e) {
+    const Amount from_before = ledger_.balance(e.from, e.asset);
+    const Amount to_before = ledger_.balance(e.to, e.asset);
+    ledger_.transfer(e.from, e.to, e.asset, e.amount);
+    balance_moved(e.from, e.asset, from_before);
+    balance_moved(e.to, e.asset, to_before);
+  }
   void operator()(const OraclePrice& e) {
     prices_.set_asset(e.asset, e.price, e.stable_price, now_ns_);
+    const auto i = asset_index(*risk_, e.asset);  // validated: the configuration lists it
+    BALLAST_ASSERT(i.has_value());
+    keeper().refresh_asset(*i);
   }
-  void operator()(const MarkPrice& e) { prices_.set_mark(e.instrument, e.mark, now_ns_); }
+  void operator()(const MarkPrice& e) {
+    prices_.set_mark(e.instrument, e.mark, now_ns_);
+    const auto i = market_index(*risk_, e.instrument);
+    BALLAST_ASSERT(i.has_value());
+    keeper().refresh_market(*i);
+  }
   void operator()(const Fill& e) {
     BALLAST_ASSERT(risk_ != nullptr);
     const margin::MarketRisk* market = risk_->find_market(e.instrument);
     BALLAST_ASSERT(market != nullptr);
     const FillPlan plan = plan_fill(ledger_, *risk_, *market, e);
     BALLAST_ASSERT(plan.ok);
+    // The user balances the postings touch (the quote, and the underlying for spot), each once;
+    // the other legs are the clearing account's and the fee pool's, which the totals leave out.
+    std::array<std::pair<AssetId, Amount>, 2> touched{};
+    std::size_t touched_count = 0;
+    for (const Posting& leg : plan.postings) {
+      if (leg.sub_account != e.sub_account) continue;
+      const auto end = touched.begin() + static_cast<std::ptrdiff_t>(touched_count);
+      if (std::find_if(touched.begin(), end, [&](const auto& t) { return t.first == leg.asset; }) ==
+          end) {
+        BALLAST_ASSERT(touched_count < touched.size());
+        touched[touched_count++] = {leg.asset, ledger_.balance(e.sub_account, leg.asset)};
+      }
+    }
     ledger_.post(plan.postings);
-    if (plan.has_position) ledger_.set_position(e.sub_account, e.instrument, plan.position);
+    for (std::size_t i = 0; i < touched_count; ++i) {
+      balance_moved(e.sub_account, touched[i].first, touched[i].second);
+    }
+    if (plan.has_position) {
+      const market::Position* held = ledger_.position(e.sub_account, e.instrument);
+      const Quantity before = held != nullptr ? held->size : Quantity{};
+      ledger_.set_position(e.sub_account, e.instrument, plan.position);
+      keeper().size_moved(e.instrument, before, plan.position.size);
+    }
   }
 
  private:
+  TotalsKeeper keeper() {
+    BALLAST_ASSERT(risk_ != nullptr);
+    return TotalsKeeper(totals_, prices_, *risk_);
+  }
+  // A balance changed (its new value read from the ledger); nothing to keep without a venue.
+  void balance_moved(SubAccountId sub_account, AssetId asset, Amount before) {
+    if (risk_ == nullptr) return;
+    keeper().balance_moved(sub_account, asset, before, ledger_.balance(sub_account, asset));
+  }
+
   Ledger& ledger_;
   PriceState& prices_;
+  VenueTotals& totals_;
   const margin::RiskConfig* risk_;
   TimestampNs now_ns_;
 };
@@ -421,6 +646,37 @@ std::size_t sorted_index(const std::vector<T>& items, Id id, Id T::*key) {
 
 Error snapshot_error(std::string_view what) {
   return make_error(ErrorCode::corrupt, "engine snapshot: " + std::string(what));
+}
+
+// The oracle action policy: one byte per action in OracleAction order, bit i set when the action
+// is allowed at OracleValidity i. Decoding takes only bytes encoding can write (no bit at or
+// above kOracleValidityCount), so every policy has one encoding.
+void encode_policy(ByteWriter& out, const market::OracleActionPolicy& policy) {
+  for (std::size_t a = 0; a < market::kOracleActionCount; ++a) {
+    std::uint8_t bits = 0;
+    for (std::size_t v = 0; v < market::kOracleValidityCount; ++v) {
+      if (policy.allows(static_cast<market::OracleAction>(a), static_cast<market::OracleValidity>(v))) {
+        bits = static_cast<std::uint8_t>(bits | (1u << v));
+      }
+    }
+    out.u8(bits);
+  }
+}
+
+Result<market::OracleActionPolicy> decode_policy(ByteReader& in) {
+  market::OracleActionPolicy policy = market::OracleActionPolicy::none();
+  for (std::size_t a = 0; a < market::kOracleActionCount; ++a) {
+    const auto bits = in.u8();
+    if (!bits || *bits >> market::kOracleValidityCount != 0) {
+      return snapshot_error("bad oracle policy row " +
+                            std::string(market::oracle_action_name(static_cast<market::OracleAction>(a))));
+    }
+    for (std::size_t v = 0; v < market::kOracleValidityCount; ++v) {
+      policy.set(static_cast<market::OracleAction>(a), static_cast<market::OracleValidity>(v),
+                 ((*bits >> v) & 1u) != 0);
+    }
+  }
+  return policy;
 }
 
 }  // namespace
@@ -464,6 +720,37 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options)
     : has_risk_(true), risk_(std::move(risk)), options_(options) {
   BALLAST_ASSERT(risk_.validate().ok() && risk_.pnl.validate().ok());
   BALLAST_ASSERT(options_.price_max_age_ns > 0);
+  totals_ = recount_totals();
+}
+
+VenueTotals Engine::recount_totals() const {
+  VenueTotals totals;
+  if (!has_risk_) return totals;
+  totals.deposit_units.assign(risk_.assets.size(), 0);
+  totals.borrow_units.assign(risk_.assets.size(), 0);
+  totals.long_size.assign(risk_.markets.size(), 0);
+  for (const SubAccount* sub_account : ledger_.sub_accounts_in_order()) {
+    if (sub_account->id.value < kFirstUserId) continue;
+    for (const Balance& balance : sub_account->balances) {
+      if (const auto i = asset_index(risk_, balance.asset)) {
+        totals.deposit_units[*i] += positive_part(balance.amount.raw());
+        totals.borrow_units[*i] += negative_part(balance.amount.raw());
+      }
+    }
+    for (const PositionEntry& held : sub_account->positions) {
+      const auto i = market_index(risk_, held.instrument);
+      BALLAST_ASSERT(i.has_value());  // fills and restore keep positions in configured markets
+      totals.long_size[*i] += positive_part(held.position.size.raw());
+    }
+  }
+  return totals;
+}
+
+void Engine::refresh_all_totals() {
+  if (!has_risk_) return;
+  TotalsKeeper keeper(totals_, prices_, risk_);
+  for (std::size_t i = 0; i < risk_.assets.size(); ++i) keeper.refresh_asset(i);
+  for (std::size_t i = 0; i < risk_.markets.size(); ++i) keeper.refresh_market(i);
 }
 
 Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options) {
@@ -504,7 +791,7 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
 }
 
 void Engine::execute(const EventBody& body) {
-  std::visit(Executor(ledger_, prices_, risk_config(), clock_ns_), body);
+  std::visit(Executor(ledger_, prices_, totals_, risk_config(), clock_ns_), body);
 }
 
 Digest Engine::state_hash() const { return sha256(snapshot()); }
@@ -523,7 +810,10 @@ std::string Engine::snapshot() const {
   }
   ledger_.encode(out);
   out.u8(has_risk_ ? 1 : 0);
-  if (has_risk_) encode_risk_config(out, risk_);
+  if (has_risk_) {
+    encode_risk_config(out, risk_);
+    encode_policy(out, options_.oracle_policy);
+  }
   out.i64(options_.price_max_age_ns);
   out.u32(static_cast<std::uint32_t>(prices_.book.assets.size()));
   for (std::size_t i = 0; i < prices_.book.assets.size(); ++i) {
@@ -584,6 +874,9 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
     auto risk = decode_risk_config(in);
     if (!risk) return snapshot_error(risk.error().message);
     engine.risk_ = std::move(*risk);
+    auto policy = decode_policy(in);
+    if (!policy) return std::move(policy).error();
+    engine.options_.oracle_policy = *policy;
   }
   const auto max_age = in.i64();
   if (!max_age || *max_age <= 0) return snapshot_error("bad price_max_age_ns");
@@ -641,6 +934,10 @@ Result<Engine> Engine::restore_prices(ByteReader& in, Engine engine) {
     engine.prices_.set_mark(InstrumentId{*instrument}, Price::from_raw(*mark), *set_ns);
   }
   if (!in.at_end()) return snapshot_error("trailing bytes");
+  // The venue totals are derived state: counted afresh from the restored ledger and valued at
+  // the restored prices, equal to what the original kept event by event.
+  engine.totals_ = engine.recount_totals();
+  engine.refresh_all_totals();
   return engine;
 }
 

@@ -18,6 +18,7 @@
 #include "ballast/engine/event.hpp"
 #include "ballast/ledger/ledger.hpp"
 #include "ballast/margin/account.hpp"
+#include "ballast/market/oracle.hpp"
 
 namespace ballast {
 
@@ -28,15 +29,22 @@ struct EngineOptions {
   // with price_stale. The engine's option rather than a RiskConfig field because it is about the
   // feed, not the margin model; > 0.
   TimestampNs price_max_age_ns = 60'000'000'000;  // one minute
+  // What a stale price still allows (issue 4's per-action validity table), read at
+  // OracleValidity::stale: a fill is action reduce_risk when it only shrinks what its sub-account
+  // holds in the market without flipping it (pre_trade_check's reduces_risk rule), else
+  // open_risk; a margin-checked withdrawal or transfer is action withdraw. Fresh prices are
+  // valid, and every action runs on a valid price. Drift's defaults: a stale price still lets
+  // risk be reduced, never opened or withdrawn against. Encoded in the snapshot with the risk
+  // configuration (an engine without one makes no margin decision, so its policy is the default).
+  market::OracleActionPolicy oracle_policy = market::OracleActionPolicy::defaults();
 
   friend bool operator==(const EngineOptions&, const EngineOptions&) = default;
 };
 
 // The prices margin reads, each with the event time it was set: oracle readings per asset and
-// marks per instrument (both sorted by id, as margin::PriceBook wants them). Venue-wide deposit,
-// borrow and open-interest totals are not tracked yet (0): deposit- and borrow-scaled weights
-// and the open-interest ramp stay at their base values in the engine until the margin book is
-// wired in.
+// marks per instrument (both sorted by id, as margin::PriceBook wants them). The book's
+// venue-wide figures (AssetPrice::total_deposits, total_borrows, MarketPrice::open_interest) are
+// VenueTotals valued at these prices, refreshed whenever the totals or the price change.
 struct PriceState {
   margin::PriceBook book;
   std::vector<TimestampNs> asset_set_ns;   // parallel to book.assets
@@ -46,6 +54,24 @@ struct PriceState {
   void set_mark(InstrumentId instrument, Price mark, TimestampNs now_ns);
   std::optional<TimestampNs> asset_set_ns_of(AssetId asset) const;
   std::optional<TimestampNs> mark_set_ns_of(InstrumentId instrument) const;
+};
+
+// Venue-wide totals the margin calculator reads (deposit- and borrow-scaled initial weights, the
+// open-interest ramp), over user sub-accounts only (ids >= kFirstUserId: the clearing account's
+// balances are the other side of fills, and the system accounts are the venue's own money).
+// Derived state: kept up to date event by event (O(what the event changed)), not in the
+// snapshot, recounted from the ledger on restore. Exact integers; valued in quote money at the
+// current price, rounded up, into the PriceBook entries of PriceState.
+struct VenueTotals {
+  // Per asset of the risk configuration (parallel to RiskConfig::assets): the sum of positive
+  // balances, and of the magnitudes of negative ones (borrows), in the asset's smallest unit.
+  std::vector<int128> deposit_units;
+  std::vector<int128> borrow_units;
+  // Per market of the risk configuration (parallel to RiskConfig::markets): the sum of long
+  // position sizes, in contracts (Quantity raw). Open interest = this × contract size × mark.
+  std::vector<int128> long_size;
+
+  friend bool operator==(const VenueTotals&, const VenueTotals&) = default;
 };
 
 class Engine {
@@ -66,6 +92,10 @@ class Engine {
   const margin::RiskConfig* risk_config() const { return has_risk_ ? &risk_ : nullptr; }
   const EngineOptions& options() const { return options_; }
   const PriceState& prices() const { return prices_; }
+  const VenueTotals& totals() const { return totals_; }
+  // The totals counted afresh from the ledger, O(state): what restore() builds, and what the
+  // incremental totals() must always equal.
+  VenueTotals recount_totals() const;
   TimestampNs clock_ns() const { return clock_ns_; }
   std::uint64_t applied_count() const { return applied_.size(); }
 
@@ -82,12 +112,15 @@ class Engine {
   static Result<Engine> restore_idempotency(ByteReader& in, Engine engine);
   static Result<Engine> restore_risk(ByteReader& in, Engine engine);
   static Result<Engine> restore_prices(ByteReader& in, Engine engine);
+  // Values every total into prices_.book (after a recount or a restore).
+  void refresh_all_totals();
 
   Ledger ledger_;
   bool has_risk_ = false;
   margin::RiskConfig risk_;
   EngineOptions options_;
   PriceState prices_;
+  VenueTotals totals_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")
   // from a different event that reuses the id ("id_reused").
