@@ -68,6 +68,46 @@ check replay-missing 2 "$ballast" replay --db "$work/absent.db"
 printf 'not a database, just text\n%.0s' {1..200} >"$work/garbage.db"
 check replay-garbage 1 "$ballast" replay --db "$work/garbage.db"
 
+# Margin events under the default venue: --venue builds the engine with its risk configuration
+# and a new log records it as its genesis, so replay (from genesis too) rebuilds the same state.
+margin_events="$source_dir/configs/sample-margin-events.jsonl"
+venue="$source_dir/configs/venue-default.toml"
+check apply-margin-memory 0 "$ballast" apply "$margin_events" --venue "$venue"
+margin_hash=$(state_hash "$work/out")
+expect_text apply-margin-memory "$work/out" "insufficient_margin     2"
+expect_text apply-margin-memory "$work/out" "events: 16 applied, 2 rejected"
+check apply-margin-db 0 "$ballast" apply "$margin_events" --venue "$venue" --db "$work/margin.db" --batch 5
+[[ "$(state_hash "$work/out")" == "$margin_hash" && -n "$margin_hash" ]] ||
+  { echo "FAIL apply-margin-db: durable and in-memory hashes differ"; failures=$((failures + 1)); }
+check replay-margin-genesis 0 "$ballast" replay --db "$work/margin.db" --from-genesis
+expect_text replay-margin-genesis "$work/out" "start: genesis, 18 records re-applied"
+expect_text replay-margin-genesis "$work/out" "genesis: 5 assets, 11 markets"
+[[ "$(state_hash "$work/out")" == "$margin_hash" ]] ||
+  { echo "FAIL replay-margin-genesis: hash differs from apply"; failures=$((failures + 1)); }
+check replay-margin 0 "$ballast" replay --db "$work/margin.db"
+[[ "$(state_hash "$work/out")" == "$margin_hash" ]] ||
+  { echo "FAIL replay-margin: hash differs from apply"; failures=$((failures + 1)); }
+# Without a venue the engine has no configuration: prices and fills are rejected as unknown.
+check apply-margin-no-venue 0 "$ballast" apply "$margin_events"
+expect_text apply-margin-no-venue "$work/out" "instrument_unknown"
+# An existing log runs on its own genesis: --venue omitted resumes on it (every event a retry),
+# the same venue is accepted, another one (or one on a log created without) exits 2 naming both.
+check apply-margin-resume 0 "$ballast" apply "$margin_events" --db "$work/margin.db"
+expect_text apply-margin-resume "$work/out" "exists"
+[[ "$(state_hash "$work/out")" == "$margin_hash" ]] ||
+  { echo "FAIL apply-margin-resume: retries changed the state"; failures=$((failures + 1)); }
+check apply-margin-same-venue 0 "$ballast" apply "$margin_events" --venue "$venue" --db "$work/margin.db"
+sed '0,/initial_rate = "0.02"/s//initial_rate = "0.03"/' "$venue" >"$work/other-venue.toml"
+check apply-margin-wrong-venue 2 "$ballast" apply "$margin_events" --venue "$work/other-venue.toml" --db "$work/margin.db"
+expect_text apply-margin-wrong-venue "$work/err" "--venue $work/other-venue.toml (5 assets, 11 markets"
+expect_text apply-margin-wrong-venue "$work/err" "does not match the log's genesis (5 assets, 11 markets"
+check apply-venue-on-plain-log 2 "$ballast" apply "$margin_events" --venue "$venue" --db "$work/log.db"
+expect_text apply-venue-on-plain-log "$work/err" "does not match the log's genesis (no risk configuration)"
+check replay-margin-after 0 "$ballast" replay --db "$work/margin.db" --from-genesis
+[[ "$(state_hash "$work/out")" == "$margin_hash" ]] ||
+  { echo "FAIL replay-margin-after: a refused --venue changed the log"; failures=$((failures + 1)); }
+check apply-bad-venue 2 "$ballast" apply "$margin_events" --venue "$work/absent.toml"
+
 check demo 0 "$ballast" demo --out "$work/demo" --events 2000 --accounts 50
 expect_text demo "$work/out" "replay from genesis"
 expect_text demo "$work/out" "conservation (balances sum to deposits - withdrawals, per asset): exact"
@@ -105,7 +145,6 @@ check price-missing-file 2 "$ballast" price --input "$work/absent.jsonl"
 #   maintenance health 57,515 − 1,278.455763 = 56,236.544237
 #   liquidation price: 50,000 + 1.5 (P − 60,000) − 1.5 P × 0.013110349816 = 0
 #     → P = 40,000 / (1.5 × 0.986889650184) = 27,020.92…
-venue="$source_dir/configs/venue-default.toml"
 portfolio="$source_dir/configs/portfolio-example.json"
 check margin-table 0 "$ballast" margin --venue "$venue" --portfolio "$portfolio"
 expect_text margin-table "$work/out" "cross group of owner 100: sub-account 16"

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "ballast/engine/codec.hpp"
+#include "ballast/margin/venue_config.hpp"
+#include "ballast/store/genesis.hpp"
 #include "feed.hpp"
 
 namespace ballast::cli {
@@ -12,6 +14,7 @@ namespace {
 
 struct ApplyArgs {
   std::string events_path;
+  std::string venue_path;
   FeedOptions feed;
   std::size_t rows_max = 10;
 };
@@ -41,7 +44,14 @@ Result<std::vector<Event>> read_events(const std::string& path) {
 int run_apply(const ApplyArgs& args) {
   auto events = read_events(args.events_path);
   if (!events) return report(events.error());
-  auto feeder = Feeder::open(args.feed);
+  FeedOptions feed = args.feed;
+  if (!args.venue_path.empty()) {
+    auto venue = margin::load_venue_config(args.venue_path);
+    if (!venue) return report(venue.error());
+    feed.risk = std::move(venue->risk);
+    feed.venue_path = args.venue_path;
+  }
+  auto feeder = Feeder::open(feed);
   if (!feeder) return report(feeder.error());
   std::size_t next = 0;
   auto result = (*feeder)->run(
@@ -51,6 +61,7 @@ int run_apply(const ApplyArgs& args) {
       events->size(), "applying");
   if (!result) return report(result.error());
   print_outcomes(std::cout, result->counts);
+  std::cout << "genesis: " << describe_genesis(encode_genesis((*feeder)->engine())) << "\n";
   print_balances(std::cout, (*feeder)->engine().ledger(), args.rows_max);
   std::cout << "state hash: " << to_hex(result->state_hash) << "\n";
   return kExitOk;
@@ -63,11 +74,18 @@ Runner add_apply(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "apply", "Apply a JSON Lines file of events (in memory, or appended to --db) and print "
                "outcomes, balances and the state hash. The whole file is checked first: a "
-               "malformed line applies nothing and exits 2.");
+               "malformed line applies nothing and exits 2. With --venue the engine judges "
+               "prices and fills under that risk configuration; a new log records it as its "
+               "genesis, an existing log must have been created with the same one.");
   command->add_option("events", args->events_path, "JSON Lines file, one event per line")
       ->required();
   command->add_option("--db", args->feed.db_path,
-                      "SQLite event log to append to (created if missing; resumes if present)");
+                      "SQLite event log to append to (created if missing; resumes if present, "
+                      "on the venue its genesis records)");
+  command->add_option("--venue", args->venue_path,
+                      "venue risk configuration (TOML, e.g. configs/venue-default.toml) for an "
+                      "in-memory run or a new log; with an existing log, omit it or give the "
+                      "log's own (a different one exits 2)");
   command->add_option("--batch", args->feed.batch_size_max, "records per group commit")
       ->check(CLI::Range(1, 1 << 20));
   command->add_option("--snapshot-every", args->feed.snapshot_every,

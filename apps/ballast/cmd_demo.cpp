@@ -38,7 +38,10 @@ int run_demo(const DemoArgs& args) {
   std::cout << "Ballast demo: a sample venue (" << args.venue.accounts << " accounts, "
             << args.venue.activity_events << " activity events, seed " << args.venue.seed
             << ") through the engine into " << db_path << "\n";
-  auto feeder = Feeder::open(FeedOptions{db_path, /*replace_db=*/true, 1024, 50'000});
+  FeedOptions feed;  // no venue: the sample venue has no risk configuration
+  feed.db_path = db_path;
+  feed.replace_db = true;
+  auto feeder = Feeder::open(feed);
   if (!feeder) return report(feeder.error());
   SampleVenue venue(args.venue);
   auto fed = (*feeder)->run(

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "ballast/store/genesis.hpp"
 #include "ballast/store/replay.hpp"
 #include "cli.hpp"
 
@@ -33,6 +34,7 @@ int run_replay(const ReplayArgs& args) {
   const double elapsed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << "log: " << args.db_path << ", " << replayed->records << " records\n"
+            << "genesis: " << describe_genesis(log->genesis()) << "\n"
             << "start: "
             << (replayed->snapshot_seq == 0 ? std::string("genesis")
                                             : "snapshot at seq " +
@@ -58,7 +60,8 @@ Runner add_replay(CLI::App& app) {
                 "damaged record, 2 if the file is missing.");
   command->add_option("--db", args->db_path, "SQLite event log")->required();
   command->add_flag("--from-genesis", args->from_genesis,
-                    "replay every record from an empty state instead of the latest snapshot");
+                    "replay every record from the log's genesis (the engine built with the "
+                    "venue configuration it records) instead of the latest snapshot");
   command->add_flag("--balances", args->balances, "print balances of the rebuilt state");
   command->add_option("--rows", args->rows_max, "user sub-accounts to list with --balances");
   return [args] { return run_replay(*args); };

@@ -3,10 +3,22 @@
 #include <chrono>
 #include <filesystem>
 
+#include "ballast/store/genesis.hpp"
+
 namespace ballast::cli {
 
 Result<std::unique_ptr<Feeder>> Feeder::open(const FeedOptions& options) {
   std::unique_ptr<Feeder> feeder(new Feeder());
+  std::string genesis;  // the empty genesis: Engine()
+  if (options.risk) {
+    auto built = Engine::make(*options.risk);
+    if (!built) {
+      return make_error(ErrorCode::invalid_input,
+                        options.venue_path + ": " + built.error().message);
+    }
+    genesis = encode_genesis(*built);
+    feeder->memory_engine_ = std::move(*built);
+  }
   if (options.db_path.empty()) {
     return feeder;
   }
@@ -16,8 +28,15 @@ Result<std::unique_ptr<Feeder>> Feeder::open(const FeedOptions& options) {
       std::filesystem::remove(options.db_path + suffix, ignored);
     }
   }
-  auto log = SqliteLog::open(options.db_path, OpenMode::create_or_open);
+  auto log = SqliteLog::open(options.db_path, OpenMode::create_or_open, genesis);
   if (!log) return std::move(log).error();
+  if (options.risk && log->genesis() != genesis) {
+    return make_error(ErrorCode::invalid_input,
+                      options.db_path + ": --venue " + options.venue_path + " (" +
+                          describe_genesis(genesis) + ") does not match the log's genesis (" +
+                          describe_genesis(log->genesis()) +
+                          "); omit --venue to continue the log with its own");
+  }
   feeder->log_.emplace(std::move(*log));
   auto journal = Journal::open(*feeder->log_,
                                JournalOptions{options.batch_size_max, options.snapshot_every});

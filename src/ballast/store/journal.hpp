@@ -22,8 +22,9 @@ struct JournalOptions {
 
 class Journal {
  public:
-  // Restores engine state from `log` (snapshot + tail, verified by replay_log) before accepting
-  // new events. `log` must outlive the journal.
+  // Restores engine state from `log` (its latest snapshot, or the engine its genesis describes,
+  // plus the tail, verified by replay_log) before accepting new events. A new log's venue is
+  // the genesis it was created with (SqliteLog::open). `log` must outlive the journal.
   static Result<Journal> open(SqliteLog& log, JournalOptions options);
 
   // Applies the event and queues its record; commits when the batch is full.

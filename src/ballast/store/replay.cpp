@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ballast/engine/codec.hpp"
+#include "ballast/store/genesis.hpp"
 
 namespace ballast {
 namespace {
@@ -20,6 +21,9 @@ Error corrupt(std::string message) { return make_error(ErrorCode::corrupt, std::
 // Step 1 record by record, then step 2: the hash chain and where it ends.
 class ChainCheck {
  public:
+  // `anchor`: genesis_hash() of the log's genesis, record 1's prev_hash.
+  explicit ChainCheck(const Digest& anchor) : hash_(anchor), anchored_(anchor != Digest{}) {}
+
   Outcome check(const LogRecord& record) {
     if (record.seq != seq_ + 1) {
       return seq_error(record.seq);
@@ -47,7 +51,9 @@ class ChainCheck {
                      head + " (records added outside a commit)");
     }
     if (head_hash != hash_) {
-      return corrupt(seq_ == 0 ? "head hash is not the zero hash of an empty log"
+      return corrupt(seq_ == 0 ? (anchored_ ? "head hash of an empty log is not its genesis hash "
+                                              "(the genesis or the head was altered)"
+                                            : "head hash is not the zero hash of an empty log")
                                : "head hash does not match hash of record " + std::to_string(seq_) +
                                      " (the log was rewritten)");
     }
@@ -70,18 +76,24 @@ class ChainCheck {
     return corrupt(record_name(seq) + ": seq gap, " + missing + " (records removed)");
   }
   Error link_error(Seq seq) const {
-    const std::string expected = seq_ == 0 ? "the zero hash that starts the chain"
-                                           : "hash of record " + std::to_string(seq_);
-    return corrupt(record_name(seq) + ": prev_hash does not match " + expected +
-                   " (records reordered, removed or inserted)");
+    if (seq_ == 0) {
+      return corrupt(record_name(seq) + ": prev_hash does not match " +
+                     (anchored_ ? "the genesis hash" : "the zero hash of an empty genesis") +
+                     " that starts the chain (the genesis was altered, or records reordered, "
+                     "removed or inserted)");
+    }
+    return corrupt(record_name(seq) + ": prev_hash does not match hash of record " +
+                   std::to_string(seq_) + " (records reordered, removed or inserted)");
   }
 
   Seq seq_ = 0;
-  Digest hash_{};  // prev_hash(1) is all zeros
+  Digest hash_;    // prev_hash(seq_ + 1): at first the genesis hash
+  bool anchored_;  // the genesis is not empty
 };
 
-// Step 3 for the snapshot replay starts from.
-Result<Engine> restore_snapshot(const SnapshotRecord& snapshot) {
+// Step 3 for the snapshot replay starts from. Its configuration must be the log's genesis: the
+// configuration is fixed at construction (changing it at run time is for governance events).
+Result<Engine> restore_snapshot(const SnapshotRecord& snapshot, std::string_view genesis) {
   const std::string where = snapshot_name(snapshot.seq) + ": ";
   if (sha256(snapshot.state) != snapshot.state_hash) {
     return corrupt(where + "state hash mismatch");
@@ -93,12 +105,18 @@ Result<Engine> restore_snapshot(const SnapshotRecord& snapshot) {
   if (engine->state_hash() != snapshot.state_hash) {
     return corrupt(where + "the state does not re-encode to the same bytes (not canonical)");
   }
+  if (encode_genesis(*engine) != genesis) {
+    return corrupt(where + "its risk configuration or engine options (" +
+                   describe_genesis(encode_genesis(*engine)) + ") are not the log's genesis (" +
+                   describe_genesis(genesis) + ")");
+  }
   return engine;
 }
 
 class Replayer {
  public:
-  Replayer(SqliteLog& log, const ReplayOptions& options) : log_(log), options_(options) {}
+  Replayer(SqliteLog& log, const ReplayOptions& options)
+      : log_(log), options_(options), chain_(genesis_hash(log.genesis())) {}
 
   Result<ReplayReport> run();
 
@@ -167,17 +185,24 @@ Result<ReplayReport> Replayer::run() {
 
 // Picks the starting state: genesis, or the latest snapshot (step 3).
 Outcome Replayer::start() {
+  bool from_snapshot = false;
   if (!options_.from_genesis) {
     auto latest = log_.latest_snapshot();
     if (!latest) return std::move(latest).error();
     if (*latest) {
       const SnapshotRecord& snapshot = **latest;
       start_seq_ = snapshot.seq;
-      auto restored = restore_snapshot(snapshot);
+      auto restored = restore_snapshot(snapshot, log_.genesis());
       if (!restored) return defer(std::move(restored).error());
       engine_ = std::move(*restored);
       ++snapshots_checked_;
+      from_snapshot = true;
     }
+  }
+  if (!from_snapshot) {
+    auto built = engine_from_genesis(log_.genesis());
+    if (!built) return defer(std::move(built).error());
+    engine_ = std::move(*built);
   }
   // Later snapshots are checked as replay reaches them; from genesis that is every one.
   const auto first_ahead =

@@ -12,8 +12,11 @@
 //   4. the tail: re-applying records after the snapshot reproduces every recorded outcome;
 //   5. every later snapshot passed on the way has the state hash the engine reaches there.
 // Damaged data is ErrorCode::corrupt, a replay that disagrees with the log ErrorCode::mismatch,
-// a failing read ErrorCode::io. With from_genesis, replay starts from an empty engine instead of
-// the latest snapshot, and checks every snapshot's state hash as it passes.
+// a failing read ErrorCode::io. With from_genesis, replay starts from the engine the log's
+// genesis describes (genesis.hpp: its risk configuration and options; `Engine()` for an empty
+// genesis) instead of the latest snapshot, and checks every snapshot's state hash as it passes.
+// The chain starts at the genesis hash (step 1 covers the genesis); a genesis that does not
+// decode, or a starting snapshot whose configuration is not the genesis, is corrupt (step 3).
 //
 // It all happens in one pass over the records and inside one read transaction, so a log that
 // another process appends to meanwhile is verified as it was when replay began.

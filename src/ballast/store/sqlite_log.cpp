@@ -130,11 +130,17 @@ Digest record_hash(Seq seq, std::string_view event, Status outcome, const Digest
   return hasher.hash(seq, event, outcome, prev_hash);
 }
 
+Digest genesis_hash(std::string_view genesis) {
+  return genesis.empty() ? Digest{} : sha256(genesis);
+}
+
 // ---- the connection -----------------------------------------------------------------------
 
 struct SqliteLog::Impl {
   std::string path;
   OpenMode mode;
+  std::string genesis;  // as read at open (or written, when open created the log)
+  bool created = false;
   std::unique_ptr<sqlite3, DatabaseCloser> db;  // declared first: closed after the statements
   Statement begin_write, commit, rollback, insert_event, update_head, select_head;
 
@@ -156,9 +162,10 @@ struct SqliteLog::Impl {
   Outcome connect();
   Result<std::vector<std::string>> table_names();
   Result<std::optional<std::string>> meta_value(std::string_view key);
-  Outcome check_schema(const std::vector<std::string>& tables);
+  Outcome check_schema(const std::vector<std::string>& tables, int& version);
+  Outcome read_genesis();
   Outcome configure();
-  Outcome create_schema();
+  Outcome create_schema(std::string_view genesis);
   Outcome prepare_cached();
 
   Result<Statement> prepare(std::string_view sql) {
@@ -297,7 +304,7 @@ Result<std::optional<std::string>> SqliteLog::Impl::meta_value(std::string_view 
   return value;
 }
 
-Outcome SqliteLog::Impl::check_schema(const std::vector<std::string>& tables) {
+Outcome SqliteLog::Impl::check_schema(const std::vector<std::string>& tables, int& version) {
   const auto has = [&tables](std::string_view name) {
     return std::find(tables.begin(), tables.end(), name) != tables.end();
   };
@@ -311,17 +318,41 @@ Outcome SqliteLog::Impl::check_schema(const std::vector<std::string>& tables) {
     return fail(ErrorCode::corrupt,
                 "not a Ballast log (meta format is '" + format->value_or("(none)") + "')");
   }
-  auto version = meta_value("version");
-  if (!version) return std::move(version).error();
-  if (*version != std::to_string(kLogFormatVersion)) {
-    return fail(ErrorCode::corrupt, "log format version '" + version->value_or("(none)") +
+  auto version_text = meta_value("version");
+  if (!version_text) return std::move(version_text).error();
+  version = 0;
+  for (int known = kLogFormatVersionOldest; known <= kLogFormatVersion; ++known) {
+    if (*version_text == std::to_string(known)) version = known;
+  }
+  if (version == 0) {
+    return fail(ErrorCode::corrupt, "log format version '" + version_text->value_or("(none)") +
                                         "' is not supported (this build reads " +
+                                        std::to_string(kLogFormatVersionOldest) + " to " +
                                         std::to_string(kLogFormatVersion) + ")");
   }
-  for (const char* table : {"events", "snapshots", "head"}) {
-    if (!has(table)) {
+  for (const char* table : {"events", "snapshots", "head", "genesis"}) {
+    if (!has(table) && (version >= 2 || std::string_view(table) != "genesis")) {
       return fail(ErrorCode::corrupt, std::string("damaged Ballast log: no ") + table + " table");
     }
+  }
+  return Ok{};
+}
+
+Outcome SqliteLog::Impl::read_genesis() {
+  auto statement = prepare("SELECT genesis FROM genesis WHERE id = 1");
+  if (!statement) return std::move(statement).error();
+  bool found = false;
+  auto read = each_row(statement->get(), "reading the genesis", [&](sqlite3_stmt* row) -> Outcome {
+    if (sqlite3_column_type(row, 0) != SQLITE_BLOB) {
+      return fail(ErrorCode::corrupt, "damaged Ballast log: the genesis is not a blob");
+    }
+    genesis.assign(column_bytes(row, 0));
+    found = true;
+    return Ok{};
+  });
+  if (!read) return read;
+  if (!found) {
+    return fail(ErrorCode::corrupt, "damaged Ballast log: the genesis row is missing");
   }
   return Ok{};
 }
@@ -343,8 +374,9 @@ Outcome SqliteLog::Impl::configure() {
   return exec("PRAGMA synchronous = FULL", "setting synchronous = FULL");
 }
 
-Outcome SqliteLog::Impl::create_schema() {
-  // One transaction: a writer killed half-way leaves an empty database, never half a schema.
+Outcome SqliteLog::Impl::create_schema(std::string_view genesis_bytes) {
+  // One transaction: a writer killed half-way leaves an empty database, never half a schema
+  // (nor a schema without its genesis).
   const std::string sql =
       "BEGIN IMMEDIATE;"
       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -354,16 +386,33 @@ Outcome SqliteLog::Impl::create_schema() {
       " state BLOB NOT NULL);"
       "CREATE TABLE head(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
       " hash BLOB NOT NULL);"
-      "INSERT INTO head VALUES(1, 0, zeroblob(32));"
+      "CREATE TABLE genesis(id INTEGER PRIMARY KEY CHECK (id = 1), genesis BLOB NOT NULL);"
       "INSERT INTO meta VALUES('format', '" +
       std::string(kFormatName) + "'), ('version', '" + std::to_string(kLogFormatVersion) +
-      "');"
-      "COMMIT;";
-  auto created = exec(sql.c_str(), "creating the log");
-  if (!created && sqlite3_get_autocommit(db.get()) == 0) {
+      "');";
+  auto made = exec(sql.c_str(), "creating the log");
+  const auto insert = [&](const char* statement_sql, std::string_view blob) -> Outcome {
+    auto statement = prepare(statement_sql);
+    if (!statement) return std::move(statement).error();
+    bind_blob(statement->get(), 1, blob.data(), blob.size());
+    return step_done(statement->get(), "creating the log");
+  };
+  const Digest anchor = genesis_hash(genesis_bytes);
+  // zeroblob(0) rather than NULL for the empty genesis: the column is NOT NULL.
+  if (made) {
+    made = genesis_bytes.empty()
+               ? exec("INSERT INTO genesis VALUES(1, zeroblob(0))", "creating the log")
+               : insert("INSERT INTO genesis VALUES(1, ?1)", genesis_bytes);
+  }
+  if (made) {
+    made = insert("INSERT INTO head VALUES(1, 0, ?1)",
+                  std::string_view(reinterpret_cast<const char*>(anchor.data()), anchor.size()));
+  }
+  if (made) made = exec("COMMIT", "creating the log");
+  if (!made && sqlite3_get_autocommit(db.get()) == 0) {
     (void)exec("ROLLBACK", "rolling back");
   }
-  return created;
+  return made;
 }
 
 Outcome SqliteLog::Impl::prepare_cached() {
@@ -497,22 +546,33 @@ SqliteLog& SqliteLog::operator=(SqliteLog&&) noexcept = default;
 SqliteLog::~SqliteLog() = default;
 
 const std::string& SqliteLog::path() const { return impl_->path; }
+const std::string& SqliteLog::genesis() const { return impl_->genesis; }
+bool SqliteLog::created() const { return impl_->created; }
 
-Result<SqliteLog> SqliteLog::open(const std::string& path, OpenMode mode) {
+Result<SqliteLog> SqliteLog::open(const std::string& path, OpenMode mode,
+                                  std::string_view genesis) {
   auto impl = std::make_unique<Impl>(path, mode);
   if (auto connected = impl->connect(); !connected) return std::move(connected).error();
   auto tables = impl->table_names();
   if (!tables) return std::move(tables).error();
   if (!tables->empty()) {
     // Checked before anything is written: opening someone else's database changes nothing.
-    if (auto checked = impl->check_schema(*tables); !checked) return std::move(checked).error();
+    int version = 0;
+    if (auto checked = impl->check_schema(*tables, version); !checked) {
+      return std::move(checked).error();
+    }
+    if (version >= 2) {
+      if (auto read = impl->read_genesis(); !read) return std::move(read).error();
+    }
   } else if (impl->read_only()) {
     return impl->fail(ErrorCode::corrupt, "not a Ballast log (an empty database)");
   }
   if (!impl->read_only()) {
     if (auto configured = impl->configure(); !configured) return std::move(configured).error();
     if (tables->empty()) {
-      if (auto created = impl->create_schema(); !created) return std::move(created).error();
+      if (auto created = impl->create_schema(genesis); !created) return std::move(created).error();
+      impl->genesis.assign(genesis);
+      impl->created = true;
     }
   }
   if (auto prepared = impl->prepare_cached(); !prepared) return std::move(prepared).error();

@@ -4,12 +4,19 @@
 // Every event the engine was given is recorded, accepted or rejected, with its outcome: the log
 // is the audit trail, and replay must reproduce every outcome. Records are hash-chained:
 //   hash(n) = SHA-256(u64 seq | u32 length | event bytes | u8 outcome | prev_hash)
-//   prev_hash(1) = 32 zero bytes, prev_hash(n) = hash(n-1)
+//   prev_hash(1) = genesis_hash(genesis), prev_hash(n) = hash(n-1)
 // (integers little-endian, length = the event's byte count). hash(n) is the record's own
 // checksum and the anchor the next record points at, so an altered, reordered, removed or
 // inserted record breaks the chain exactly where it happened. A one-row head table, updated in
 // the same transaction as each batch, records the last seq and hash, so a log cut short at its
 // end is told from a log that simply ends.
+//
+// The genesis (genesis.hpp: the venue's risk configuration and engine options, opaque bytes
+// here) is written once, in the transaction that creates the log, and never changes. Its hash
+// anchors the chain: genesis_hash(empty) = 32 zero bytes (an engine without a configuration,
+// and every version-1 log, which has no genesis table), else SHA-256(genesis bytes). Altering,
+// removing or adding a genesis therefore breaks the link of record 1 (or the head of an empty
+// log).
 //
 // SQLite runs in WAL mode with synchronous=FULL: append() returns only after the batch is on
 // disk, and one fsync covers the whole batch (group commit). An event is acknowledged when the
@@ -18,7 +25,9 @@
 // Schema (format version kLogFormatVersion, kept in the meta table):
 //   events(seq INTEGER PRIMARY KEY, event BLOB, outcome INTEGER, prev_hash BLOB, hash BLOB)
 //   snapshots(seq INTEGER PRIMARY KEY, state_hash BLOB, state BLOB)
-//   head(id = 1, seq, hash)          meta(key, value): format = ballast-log, version = 1
+//   head(id = 1, seq, hash)          meta(key, value): format = ballast-log, version = 2
+//   genesis(id = 1, genesis BLOB)    (version 2; a version-1 log has none: the empty genesis)
+// Version-1 logs (written before the genesis) are still read and appended to as they are.
 //
 // A SqliteLog is one connection, used from one thread at a time. Several processes may read a
 // log while one appends (WAL readers never block the writer); a second writer is refused at its
@@ -41,7 +50,8 @@
 
 namespace ballast {
 
-inline constexpr int kLogFormatVersion = 1;
+inline constexpr int kLogFormatVersion = 2;      // what a new log is created as
+inline constexpr int kLogFormatVersionOldest = 1;  // the oldest this build opens
 
 struct LogRecord {
   Seq seq = 0;
@@ -64,6 +74,8 @@ struct SnapshotRecord {
 };
 
 Digest record_hash(Seq seq, std::string_view event, Status outcome, const Digest& prev_hash);
+// prev_hash of record 1: 32 zero bytes for the empty genesis, else SHA-256 of its bytes.
+Digest genesis_hash(std::string_view genesis);
 
 // read_only never creates anything: a missing file is ErrorCode::not_found. (SQLite may still
 // create the -wal and -shm companions of an existing WAL-mode log: it reads through them.)
@@ -86,13 +98,21 @@ class SqliteLog {
   };
 
   // Errors name the file: not_found (read_only and missing), corrupt (not SQLite, not a
-  // Ballast log, unknown format version, damaged head), io (anything the OS or SQLite refuses).
-  static Result<SqliteLog> open(const std::string& path, OpenMode mode);
+  // Ballast log, unknown format version, damaged head or genesis), io (anything the OS or SQLite
+  // refuses). A log this call creates gets `genesis` as its genesis; an existing log keeps its
+  // own, whatever is passed: a caller that needs a particular one compares genesis() (and
+  // created() says which happened).
+  static Result<SqliteLog> open(const std::string& path, OpenMode mode,
+                                std::string_view genesis = {});
   SqliteLog(SqliteLog&&) noexcept;
   SqliteLog& operator=(SqliteLog&&) noexcept;
   ~SqliteLog();
 
   const std::string& path() const;
+  // The log's genesis bytes (empty for a version-1 log), as read at open().
+  const std::string& genesis() const;
+  // Whether open() created the log (and so wrote the genesis it was given).
+  bool created() const;
 
   // One transaction, one fsync. On error nothing of the batch is stored.
   Outcome append(std::span<const PendingRecord> batch);
