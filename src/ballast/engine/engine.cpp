@@ -92,11 +92,17 @@ int128 positive_part(std::int64_t v) { return v > 0 ? v : 0; }
 int128 negative_part(std::int64_t v) { return v < 0 ? -static_cast<int128>(v) : 0; }
 
 template <typename T, typename Id>
-std::optional<std::size_t> index_of(const std::vector<T>& items, Id id, Id T::*key) {
+std::size_t sorted_index(const std::vector<T>& items, Id id, Id T::*key) {
   const auto it = std::lower_bound(items.begin(), items.end(), id,
                                    [key](const T& item, Id wanted) { return item.*key < wanted; });
-  if (it == items.end() || (*it).*key != id) return std::nullopt;
   return static_cast<std::size_t>(it - items.begin());
+}
+
+template <typename T, typename Id>
+std::optional<std::size_t> index_of(const std::vector<T>& items, Id id, Id T::*key) {
+  const std::size_t i = sorted_index(items, id, key);
+  if (i == items.size() || items[i].*key != id) return std::nullopt;
+  return i;
 }
 
 std::optional<std::size_t> asset_index(const margin::RiskConfig& risk, AssetId id) {
@@ -636,13 +642,6 @@ class Executor {
   const margin::RiskConfig* risk_;
   TimestampNs now_ns_;
 };
-
-template <typename T, typename Id>
-std::size_t sorted_index(const std::vector<T>& items, Id id, Id T::*key) {
-  const auto it = std::lower_bound(items.begin(), items.end(), id,
-                                   [key](const T& item, Id wanted) { return item.*key < wanted; });
-  return static_cast<std::size_t>(it - items.begin());
-}
 
 Error snapshot_error(std::string_view what) {
   return make_error(ErrorCode::corrupt, "engine snapshot: " + std::string(what));
