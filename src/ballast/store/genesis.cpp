@@ -1,19 +1,19 @@
 #include "ballast/store/genesis.hpp"
 
+#include <optional>
 #include <utility>
 
-#include "ballast/core/bytes.hpp"
-#include "ballast/engine/risk_codec.hpp"
 #include "ballast/store/sqlite_log.hpp"
 
 namespace ballast {
 namespace {
 
 constexpr std::string_view kMagic = "BGEN";
+constexpr std::size_t kHeaderBytes = 5;  // magic, version
 constexpr std::size_t kHashPrefixHex = 12;
 
-Error genesis_error(std::size_t offset, const std::string& what) {
-  return make_error(ErrorCode::corrupt, "genesis at byte " + std::to_string(offset) + ": " + what);
+Error genesis_error(const std::string& what) {
+  return make_error(ErrorCode::corrupt, "genesis: " + what);
 }
 
 }  // namespace
@@ -21,14 +21,12 @@ Error genesis_error(std::size_t offset, const std::string& what) {
 std::string encode_genesis(const Engine& engine) {
   const margin::RiskConfig* risk = engine.risk_config();
   if (risk == nullptr) {
-    return {};  // Engine() has default options: nothing else to record
+    return {};  // an engine without a configuration has the default options: nothing to record
   }
-  ByteWriter out;
-  out.raw(kMagic);
-  out.u8(kGenesisVersion);
-  encode_risk_config(out, *risk);
-  out.i64(engine.options().price_max_age_ns);
-  return out.take();
+  std::string bytes(kMagic);
+  bytes.push_back(static_cast<char>(kGenesisVersion));
+  bytes += Engine(*risk, engine.options()).snapshot();
+  return bytes;
 }
 
 Result<Engine> engine_from_genesis(std::string_view genesis) {
@@ -36,35 +34,31 @@ Result<Engine> engine_from_genesis(std::string_view genesis) {
     return Engine();
   }
   if (genesis.substr(0, kMagic.size()) != kMagic) {
-    return genesis_error(0, "not a Ballast genesis (no BGEN header)");
+    return genesis_error("not a Ballast genesis (no BGEN header)");
   }
-  ByteReader in(genesis.substr(kMagic.size()));
-  const auto version = in.u8();
-  if (!version || *version != kGenesisVersion) {
+  const auto version = genesis.size() < kHeaderBytes
+                           ? std::nullopt
+                           : std::optional<std::uint8_t>(
+                                 static_cast<std::uint8_t>(genesis[kMagic.size()]));
+  if (version != kGenesisVersion) {
     const std::string found = version ? std::to_string(*version) : "(none)";
-    return genesis_error(kMagic.size(), "version " + found +
-                                            " is not supported (this build reads " +
-                                            std::to_string(kGenesisVersion) + ")");
+    return genesis_error("version " + found + " is not supported (this build reads " +
+                         std::to_string(kGenesisVersion) + ")");
   }
-  auto risk = decode_risk_config(in);
-  if (!risk) {
-    return make_error(ErrorCode::corrupt, "genesis: " + risk.error().message);
-  }
-  const std::size_t options_at = kMagic.size() + in.offset();
-  EngineOptions options;
-  const auto max_age = in.i64();
-  if (!max_age) {
-    return genesis_error(options_at, "price_max_age_ns is missing");
-  }
-  options.price_max_age_ns = *max_age;
-  if (!in.at_end()) {
-    return genesis_error(kMagic.size() + in.offset(), "trailing bytes");
-  }
-  auto engine = Engine::make(std::move(*risk), options);
+  const std::string_view snapshot = genesis.substr(kHeaderBytes);
+  auto engine = Engine::restore(snapshot);
   if (!engine) {
-    return genesis_error(options_at, engine.error().message);
+    return genesis_error(engine.error().message);
   }
-  return engine;
+  if (engine->risk_config() == nullptr) {
+    return genesis_error("no risk configuration (a venue without one has the empty genesis)");
+  }
+  // Exactly a new engine's state: nothing applied, nothing else carried in.
+  Engine fresh(*engine->risk_config(), engine->options());
+  if (fresh.snapshot() != snapshot) {
+    return genesis_error("the snapshot is not that of a new engine (it holds state)");
+  }
+  return fresh;
 }
 
 std::string describe_genesis(std::string_view genesis) {
