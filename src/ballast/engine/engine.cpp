@@ -647,10 +647,10 @@ Error snapshot_error(std::string_view what) {
   return make_error(ErrorCode::corrupt, "engine snapshot: " + std::string(what));
 }
 
-// The oracle action policy: one byte per action in OracleAction order, bit i set when the action
-// is allowed at OracleValidity i. Decoding takes only bytes encoding can write (no bit at or
-// above kOracleValidityCount), so every policy has one encoding.
-void encode_policy(ByteWriter& out, const market::OracleActionPolicy& policy) {
+
+}  // namespace
+
+void encode_oracle_policy(ByteWriter& out, const market::OracleActionPolicy& policy) {
   for (std::size_t a = 0; a < market::kOracleActionCount; ++a) {
     std::uint8_t bits = 0;
     for (std::size_t v = 0; v < market::kOracleValidityCount; ++v) {
@@ -662,12 +662,13 @@ void encode_policy(ByteWriter& out, const market::OracleActionPolicy& policy) {
   }
 }
 
-Result<market::OracleActionPolicy> decode_policy(ByteReader& in) {
+Result<market::OracleActionPolicy> decode_oracle_policy(ByteReader& in) {
   market::OracleActionPolicy policy = market::OracleActionPolicy::none();
   for (std::size_t a = 0; a < market::kOracleActionCount; ++a) {
     const auto bits = in.u8();
     if (!bits || *bits >> market::kOracleValidityCount != 0) {
-      return snapshot_error("bad oracle policy row " +
+      return make_error(ErrorCode::corrupt,
+                        "bad oracle policy row " +
                             std::string(market::oracle_action_name(static_cast<market::OracleAction>(a))));
     }
     for (std::size_t v = 0; v < market::kOracleValidityCount; ++v) {
@@ -677,8 +678,6 @@ Result<market::OracleActionPolicy> decode_policy(ByteReader& in) {
   }
   return policy;
 }
-
-}  // namespace
 
 void PriceState::set_asset(AssetId asset, Price oracle, Price stable, TimestampNs now_ns) {
   const std::size_t i = sorted_index(book.assets, asset, &margin::AssetPrice::asset);
@@ -811,7 +810,7 @@ std::string Engine::snapshot() const {
   out.u8(has_risk_ ? 1 : 0);
   if (has_risk_) {
     encode_risk_config(out, risk_);
-    encode_policy(out, options_.oracle_policy);
+    encode_oracle_policy(out, options_.oracle_policy);
   }
   out.i64(options_.price_max_age_ns);
   out.u32(static_cast<std::uint32_t>(prices_.book.assets.size()));
@@ -873,8 +872,8 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
     auto risk = decode_risk_config(in);
     if (!risk) return snapshot_error(risk.error().message);
     engine.risk_ = std::move(*risk);
-    auto policy = decode_policy(in);
-    if (!policy) return std::move(policy).error();
+    auto policy = decode_oracle_policy(in);
+    if (!policy) return snapshot_error(policy.error().message);
     engine.options_.oracle_policy = *policy;
   }
   const auto max_age = in.i64();

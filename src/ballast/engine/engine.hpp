@@ -74,6 +74,13 @@ struct VenueTotals {
   friend bool operator==(const VenueTotals&, const VenueTotals&) = default;
 };
 
+// The oracle action policy's canonical bytes (the snapshot's, and for any record of an engine's
+// options): one byte per action in OracleAction order, bit i set when the action is allowed at
+// OracleValidity i. Decoding takes only what encoding writes (no bit at or above
+// kOracleValidityCount): a corrupt error naming the row otherwise.
+void encode_oracle_policy(ByteWriter& out, const market::OracleActionPolicy& policy);
+Result<market::OracleActionPolicy> decode_oracle_policy(ByteReader& in);
+
 class Engine {
  public:
   // No risk configuration: assets, accounts and transfers only; every fill is instrument_unknown.
