@@ -82,12 +82,6 @@ std::int64_t product_up(int128 a, std::int64_t b, std::int64_t c, int k) {
   return static_cast<std::int64_t>(limbs[0] + (inexact ? 1 : 0));
 }
 
-// A position or holding that only shrinks: toward zero on the same side, or to zero exactly.
-bool shrinks(int128 before, int128 after) {
-  if (after == 0) return before != 0;
-  return (before < 0) == (after < 0) && (after < 0 ? -after < -before : after < before);
-}
-
 int128 positive_part(std::int64_t v) { return v > 0 ? v : 0; }
 int128 negative_part(std::int64_t v) { return v < 0 ? -static_cast<int128>(v) : 0; }
 
@@ -476,11 +470,11 @@ class Validator {
           exposure ? to_units(*exposure, underlying->decimals, Round::down) : std::nullopt;
       if (!delivered) return false;
       const std::int64_t held = ledger_.balance(e.sub_account, instrument.underlying).raw();
-      return shrinks(held, static_cast<int128>(held) + *delivered);
+      return margin::shrinks(held, static_cast<int128>(held) + *delivered);
     }
     const market::Position* held = ledger_.position(e.sub_account, e.instrument);
     const std::int64_t size = held != nullptr ? held->size.raw() : 0;
-    return shrinks(size, static_cast<int128>(size) + e.size.raw());
+    return margin::shrinks(size, static_cast<int128>(size) + e.size.raw());
   }
 
   // Whether value leaving `from` is margin-checked: its group holds positions or borrows.

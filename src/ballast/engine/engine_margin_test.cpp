@@ -385,8 +385,7 @@ TEST_F(EngineMarginTest, ALoggedSequenceReplaysToTheSameHash) {
            Status::insufficient_margin);
   ok(fill(kAlice, kAliceMain, kPerp, "-0.5", "48000"));
   // From genesis: decode every logged record and re-apply it; every outcome and the final hash
-  // agree. (ballast replay --from-genesis starts from Engine(): it will need the venue's
-  // configuration from the log's genesis, a later change.)
+  // agree. (The store's genesis record carries the configuration for ballast replay.)
   Engine replayed{venue()};
   for (const auto& [bytes, outcome] : log_) {
     auto e = decode_event(bytes);

@@ -495,6 +495,11 @@ Amount max_withdrawable(const RiskConfig& config, const PriceBook& prices, const
   return Amount::from_raw(lo);
 }
 
+bool shrinks(int128 before, int128 after) {
+  if (after == 0) return before != 0;
+  return (before < 0) == (after < 0) && (after < 0 ? -after < -before : after < before);
+}
+
 bool pre_trade_allows(PreTradeStatus status) {
   return status == PreTradeStatus::passes_initial || status == PreTradeStatus::reduces_risk;
 }
@@ -523,13 +528,6 @@ std::optional<std::int64_t> to_amount(Quantity units, std::uint8_t decimals, Rou
   return scaled ? narrow_i64(*scaled) : std::nullopt;
 }
 
-bool shrinks(Quantity before, Quantity after) {
-  if (after.is_zero()) return !before.is_zero();
-  const bool same_side = before.is_negative() == after.is_negative();
-  const auto magnitude = [](Quantity q) { return q.raw() < 0 ? -q.raw() : q.raw(); };
-  return same_side && magnitude(after) < magnitude(before);
-}
-
 struct AppliedFill {
   bool ok = false;
   bool reduces_risk = false;
@@ -556,7 +554,7 @@ AppliedFill apply_to(const RiskConfig& config, SubAccountBook& sub, const Market
     add_to_balance(sub, instrument.underlying, *delivered);
     add_to_balance(sub, config.quote, -*paid);
     const Quantity after = Quantity::from_raw(balance_of(sub, instrument.underlying).raw());
-    return {true, shrinks(before, after)};
+    return {true, shrinks(before.raw(), after.raw())};
   }
   auto held = std::lower_bound(sub.positions.begin(), sub.positions.end(), fill.instrument,
                                [](const HeldPosition& h, InstrumentId id) { return h.instrument < id; });
@@ -574,7 +572,7 @@ AppliedFill apply_to(const RiskConfig& config, SubAccountBook& sub, const Market
   if (!cash) return {};
   add_to_balance(sub, config.quote, premium_paid ? -*cash : *cash);
   if (held->position.size.is_zero()) sub.positions.erase(held);
-  return {true, shrinks(before, change->position.size)};
+  return {true, shrinks(before.raw(), change->position.size.raw())};
 }
 
 }  // namespace

@@ -199,6 +199,11 @@ struct PreTrade {
 
 bool pre_trade_allows(PreTradeStatus status);
 
+// A position or holding (raw fixed point) that only shrinks: toward zero on the same side, or to
+// zero exactly; a flip through zero is not a reduction. The one rule for reduces_risk here and
+// for the oracle policy's reduce_risk action in the engine.
+bool shrinks(int128 before, int128 after);
+
 // Would this fill (on the group's sub-account fill.sub_account) keep the group's initial health
 // >= 0, or does it only reduce risk? The fill is assumed already checked by market::check_fill.
 PreTrade pre_trade_check(const RiskConfig& config, const PriceBook& prices,
