@@ -41,17 +41,6 @@ Money negate(Money value) { return Money::from_raw(-value.raw()); }
 
 Money money_or_zero(std::optional<Money> value) { return value ? *value : Money{}; }
 
-// Exact sums in 128 bits, narrowed once: a group's total can only overflow at the end.
-struct Totals {
-  int128 equity = 0;
-  int128 initial_collateral = 0;
-  int128 maintenance_collateral = 0;
-  int128 initial_requirement = 0;
-  int128 maintenance_requirement = 0;
-  int128 positive_pnl = 0;  // perps and futures, before the PnL policy
-  int128 negative_pnl = 0;
-};
-
 // The short option legs of one underlying and expiry, capped together.
 using OptionSetKey = std::pair<AssetId, TimestampNs>;
 
@@ -302,22 +291,12 @@ class Evaluator {
   }
 
   void finish(GroupMargin& margin) {
-    const auto pnl = [&](MarginKind kind) {
-      const auto positive = narrow_i64(totals_.positive_pnl);
-      if (!positive) return int128{0};
-      return static_cast<int128>(credited_pnl(config_.pnl, kind, Money::from_raw(*positive)).raw()) +
-             totals_.negative_pnl;
-    };
-    const auto narrow = [&](int128 value) {
-      const auto raw = narrow_i64(value);
-      if (!raw) fail(MarginStatus::overflow, "group total");
-      return Money::from_raw(raw ? *raw : 0);
-    };
-    margin.equity = narrow(totals_.equity);
-    margin.initial_collateral = narrow(totals_.initial_collateral + pnl(MarginKind::initial));
-    margin.maintenance_collateral = narrow(totals_.maintenance_collateral + pnl(MarginKind::maintenance));
-    margin.initial_requirement = narrow(totals_.initial_requirement);
-    margin.maintenance_requirement = narrow(totals_.maintenance_requirement);
+    const std::optional<MarginFigures> figures = figures_from(totals_, config_.pnl);
+    if (!figures) {
+      fail(MarginStatus::overflow, "group total");
+      return;
+    }
+    static_cast<MarginFigures&>(margin) = *figures;
   }
 
   // P* = P − h / slope for each position's underlying (see PositionMargin).
@@ -347,7 +326,7 @@ class Evaluator {
 
   const RiskConfig& config_;
   const PriceBook& prices_;
-  Totals totals_;
+  GroupTotals totals_;
   Slopes slopes_;
   std::map<OptionSetKey, std::vector<OptionEntry>> option_sets_;
   MarginStatus status_ = MarginStatus::ok;
@@ -425,6 +404,28 @@ Money MarginFigures::free_collateral() const {
 
 bool MarginFigures::liquidatable() const {
   return maintenance_requirement.raw() > 0 && maintenance_health().is_negative();
+}
+
+std::optional<MarginFigures> figures_from(const GroupTotals& totals, const PnlPolicy& pnl) {
+  const auto positive = narrow_i64(totals.positive_pnl);
+  const auto credited = [&](MarginKind kind) {
+    if (!positive) return totals.negative_pnl;
+    return static_cast<int128>(credited_pnl(pnl, kind, Money::from_raw(*positive)).raw()) +
+           totals.negative_pnl;
+  };
+  bool ok = true;
+  const auto narrow = [&ok](int128 value) {
+    const auto raw = narrow_i64(value);
+    if (!raw) ok = false;
+    return Money::from_raw(raw ? *raw : 0);
+  };
+  MarginFigures out;
+  out.equity = narrow(totals.equity);
+  out.initial_collateral = narrow(totals.initial_collateral + credited(MarginKind::initial));
+  out.maintenance_collateral = narrow(totals.maintenance_collateral + credited(MarginKind::maintenance));
+  out.initial_requirement = narrow(totals.initial_requirement);
+  out.maintenance_requirement = narrow(totals.maintenance_requirement);
+  return ok ? std::optional<MarginFigures>(out) : std::nullopt;
 }
 
 const char* margin_status_name(MarginStatus status) noexcept {

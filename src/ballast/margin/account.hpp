@@ -153,6 +153,23 @@ struct MarginFigures {
   bool liquidatable() const;
 };
 
+// A group's sums before the PnL policy, exact in 128 bits: what the reference calculator and
+// the book both accumulate.
+struct GroupTotals {
+  int128 equity = 0;
+  int128 initial_collateral = 0;  // balances and long options; PnL is added by figures_from
+  int128 maintenance_collateral = 0;
+  int128 initial_requirement = 0;
+  int128 maintenance_requirement = 0;
+  int128 positive_pnl = 0;  // perps and futures, before the PnL policy
+  int128 negative_pnl = 0;
+};
+
+// The figures of a group from its totals: the PnL policy on the positive sum (0 if that sum
+// leaves Money's range), the negative sum in full, each total narrowed once; nullopt when a
+// total leaves Money's range.
+std::optional<MarginFigures> figures_from(const GroupTotals& totals, const PnlPolicy& pnl);
+
 struct GroupMargin : MarginFigures {
   std::vector<SubAccountMargin> sub_accounts;  // in the order given
 };

@@ -689,26 +689,13 @@ void reset(Sums& sums) {
 namespace {
 
 // A group's sums as a recompute accumulates them (in registers), stored once per group.
-struct Accumulator {
-  int128 equity = 0;
-  int128 initial_collateral = 0;
-  int128 maintenance_collateral = 0;
-  int128 initial_requirement = 0;
-  int128 maintenance_requirement = 0;
-  int128 positive_pnl = 0;
-  int128 negative_pnl = 0;
+struct Accumulator : GroupTotals {
   std::int32_t bad = 0;
 };
 
 template <typename Sums>
 void store_sums(Sums& sums, const Accumulator& acc) {
-  sums.equity = acc.equity;
-  sums.initial_collateral = acc.initial_collateral;
-  sums.maintenance_collateral = acc.maintenance_collateral;
-  sums.initial_requirement = acc.initial_requirement;
-  sums.maintenance_requirement = acc.maintenance_requirement;
-  sums.positive_pnl = acc.positive_pnl;
-  sums.negative_pnl = acc.negative_pnl;
+  static_cast<GroupTotals&>(sums) = acc;
   sums.bad = acc.bad;
   sums.status = MarginStatus::ok;
 }
@@ -870,28 +857,12 @@ BookFigures MarginBook::figures(const GroupSums& sums) const {
     out.status = MarginStatus::overflow;
     return out;
   }
-  // account.cpp's finish(): the PnL policy on the group's positive sum (0 if it leaves Money's
-  // range), the negative sum in full; each total narrowed once.
-  const auto positive = narrow_i64(sums.positive_pnl);
-  const auto pnl = [&](MarginKind kind) {
-    if (!positive) return int128{0};
-    return static_cast<int128>(credited_pnl(config_.pnl, kind, Money::from_raw(*positive)).raw()) + sums.negative_pnl;
-  };
-  bool ok = true;
-  const auto narrow = [&ok](int128 value) {
-    const auto raw = narrow_i64(value);
-    if (!raw) ok = false;
-    return Money::from_raw(raw ? *raw : 0);
-  };
-  out.equity = narrow(sums.equity);
-  out.initial_collateral = narrow(sums.initial_collateral + pnl(MarginKind::initial));
-  out.maintenance_collateral = narrow(sums.maintenance_collateral + pnl(MarginKind::maintenance));
-  out.initial_requirement = narrow(sums.initial_requirement);
-  out.maintenance_requirement = narrow(sums.maintenance_requirement);
-  if (!ok) {
-    out = BookFigures{};
+  const std::optional<MarginFigures> figures = figures_from(sums, config_.pnl);
+  if (!figures) {
     out.status = MarginStatus::overflow;
+    return out;
   }
+  static_cast<MarginFigures&>(out) = *figures;
   return out;
 }
 

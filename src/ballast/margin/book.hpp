@@ -223,14 +223,7 @@ class MarginBook {
   MarginBook() = default;
 
   // 128 bytes on two whole cache lines (a tick prefetches both).
-  struct alignas(64) GroupSums {
-    int128 equity = 0;
-    int128 initial_collateral = 0;
-    int128 maintenance_collateral = 0;
-    int128 initial_requirement = 0;
-    int128 maintenance_requirement = 0;
-    int128 positive_pnl = 0;
-    int128 negative_pnl = 0;
+  struct alignas(64) GroupSums : GroupTotals {
     std::int32_t bad = 0;         // slots with ok == 0
     std::uint32_t stamp = 0;      // the tick that last reported or re-evaluated it
     std::uint32_t options = 0;    // non-flat option positions: > 0 means evaluate() computes it
