@@ -24,6 +24,7 @@ const char* system_account_name(AccountId owner) {
   if (owner == kInsuranceFund) return "insurance fund";
   if (owner == kFeePool) return "fee pool";
   if (owner == kTreasury) return "treasury";
+  if (owner == kClearing) return "clearing";
   return nullptr;
 }
 
@@ -111,6 +112,9 @@ void print_balances(std::ostream& out, const Ledger& ledger, std::size_t user_ro
     for (const Balance& held : sub_account->balances) {
       out << " " << amount_text(ledger, held.asset, held.amount) << " "
           << ledger.find_asset(held.asset)->symbol;
+    }
+    for (const PositionEntry& held : sub_account->positions) {
+      out << " | instrument " << held.instrument.value << ": " << held.position.size.to_string();
     }
     out << "\n";
   }
