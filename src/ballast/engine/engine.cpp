@@ -689,7 +689,7 @@ void PriceState::set_mark(InstrumentId instrument, Price mark, TimestampNs now_n
   const std::size_t i = sorted_index(book.markets, instrument, &margin::MarketPrice::instrument);
   const auto offset = static_cast<std::ptrdiff_t>(i);
   if (i == book.markets.size() || book.markets[i].instrument != instrument) {
-    book.markets.insert(book.markets.begin() + offset, margin::MarketPrice{instrument, {}, {}});
+    book.markets.insert(book.markets.begin() + offset, margin::MarketPrice{instrument, {}, {}, {}});
     market_set_ns.insert(market_set_ns.begin() + offset, 0);
   }
   book.markets[i].mark = mark;

@@ -82,6 +82,9 @@ struct MarketPrice {
   InstrumentId instrument;
   Price mark;             // perp/future mark, option mark (per unit of the underlying)
   Money open_interest;    // notional, for the open-interest ramp
+  // Perpetuals: the market's cumulative funding index now. A position owes
+  // funding_payment(position, funding_index) until a fill or settlement books it (lazy).
+  market::FundingIndex funding_index;
 };
 
 // The prices a calculation reads; both lists sorted by id. The quote asset needs no entry.

@@ -85,10 +85,10 @@ PriceBook prices(const char* btc_oracle = "50000", const char* btc_stable = "500
   book.assets = {{kBtc, price(btc_oracle), price(btc_stable), {}, {}},
                  {kEth, price("3000"), price("3100"), {}, {}},
                  {kTail, price("2"), price("2"), {}, {}}};
-  book.markets = {{kBtcPerp, price(btc_oracle), {}},
-                  {kBtcCall, price("1000"), {}},
-                  {kBtcSpot, price(btc_oracle), {}},
-                  {kBtcCall60, price("400"), {}}};
+  book.markets = {{kBtcPerp, price(btc_oracle), {}, {}},
+                  {kBtcCall, price("1000"), {}, {}},
+                  {kBtcSpot, price(btc_oracle), {}, {}},
+                  {kBtcCall60, price("400"), {}, {}}};
   return book;
 }
 

@@ -113,7 +113,7 @@ Fixture build_fixture() {
     const std::int64_t p = price_of[1 + m % kSpotAssets];
     f.prices.markets.push_back(
         MarketPrice{config.markets[m].instrument.id, Price::from_raw(p + p / 1000 * rng.range(-5, 5)),
-                    Money::from_raw(35'000'000'000'000)});
+                    Money::from_raw(35'000'000'000'000), {}});
   }
 
   f.subs.reserve(kSubAccounts);

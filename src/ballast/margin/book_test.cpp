@@ -193,7 +193,7 @@ Venue random_venue(Rng& rng) {
                                   ? p / 1000 * rng.range(5, 80)
                                   : p + p / 1000 * rng.range(-20, 20);
     v.prices.markets.push_back(
-        MarketPrice{market.instrument.id, Price::from_raw(mark), Money::from_raw(rng.range(0, 60) * 1'000'000'000'000)});
+        MarketPrice{market.instrument.id, Price::from_raw(mark), Money::from_raw(rng.range(0, 60) * 1'000'000'000'000), {}});
   }
   return v;
 }
