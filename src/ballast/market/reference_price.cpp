@@ -80,6 +80,30 @@ StablePrice StablePrice::start(const StablePriceConfig& config, Price oracle_pri
   return model;
 }
 
+std::optional<StablePrice> StablePrice::restore(const StablePriceConfig& config,
+                                                const State& state) {
+  const bool prices_positive =
+      state.stable.raw() > 0 && std::all_of(state.delay_prices.begin(), state.delay_prices.end(),
+                                            [](Price p) { return p.raw() > 0; });
+  if (!prices_positive || state.accumulated_price_ns < 0 || state.accumulated_ns < 0 ||
+      state.last_update_ns < 0 || state.interval != state.last_update_ns / config.delay_interval_ns) {
+    return std::nullopt;
+  }
+  StablePrice model;
+  model.stable_ = state.stable;
+  model.delay_prices_ = state.delay_prices;
+  model.accumulated_price_ns_ = state.accumulated_price_ns;
+  model.accumulated_ns_ = state.accumulated_ns;
+  model.interval_ = state.interval;
+  model.last_update_ns_ = state.last_update_ns;
+  return model;
+}
+
+StablePrice::State StablePrice::state() const {
+  return State{stable_,   delay_prices_, accumulated_price_ns_, accumulated_ns_,
+               interval_, last_update_ns_};
+}
+
 StableUpdate StablePrice::update(const StablePriceConfig& config, Price oracle_price,
                                  TimestampNs now_ns) {
   if (oracle_price.raw() <= 0) {

@@ -61,8 +61,24 @@ enum class StableUpdate : std::uint8_t {
 
 class StablePrice {
  public:
+  // The whole model, for snapshots.
+  struct State {
+    Price stable;
+    std::array<Price, kDelayIntervals> delay_prices{};
+    int128 accumulated_price_ns = 0;
+    TimestampNs accumulated_ns = 0;
+    std::int64_t interval = 0;
+    TimestampNs last_update_ns = 0;
+    friend bool operator==(const State&, const State&) = default;
+  };
+
   // A model sitting at oracle_price (> 0), with every delay interval at that price too.
   static StablePrice start(const StablePriceConfig& config, Price oracle_price, TimestampNs now_ns);
+  // A model as state() gave it; nullopt for a state no sequence of updates under `config`
+  // reaches (a price <= 0, negative accumulators, an interval that disagrees with the last
+  // update's time).
+  static std::optional<StablePrice> restore(const StablePriceConfig& config, const State& state);
+  State state() const;
 
   // One step toward oracle_price. Feed it only readings the policy trusts (valid ones).
   StableUpdate update(const StablePriceConfig& config, Price oracle_price, TimestampNs now_ns);

@@ -133,6 +133,38 @@ std::string stable_config_error(const StablePriceConfig& config) {
   return outcome.ok() ? std::string() : outcome.error().message;
 }
 
+// The engine snapshots the model: restored part way through a day of updates (across interval
+// closes and a long gap) it must continue exactly as the original.
+TEST(StablePriceTest, RestoredModelContinuesExactly) {
+  const StablePriceConfig config;
+  StablePrice model = StablePrice::start(config, px("100"), kT0);
+  std::optional<StablePrice> resumed;
+  for (int step = 1; step <= 400; ++step) {
+    const TimestampNs at = kT0 + step * 97 * kSecond + (step > 300 ? 5 * kHour : 0);
+    const Price oracle = px(step % 7 < 3 ? "104.5" : "97.25");
+    if (step == 150) resumed = StablePrice::restore(config, model.state());
+    model.update(config, oracle, at);
+    if (resumed) resumed->update(config, oracle, at);
+  }
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_EQ(resumed->state(), model.state());
+}
+
+TEST(StablePriceTest, RestoreRefusesStatesNoUpdateReaches) {
+  const StablePriceConfig config;
+  const StablePrice::State good = StablePrice::start(config, px("100"), kT0).state();
+  ASSERT_TRUE(StablePrice::restore(config, good).has_value());
+  StablePrice::State zero_delay = good;
+  zero_delay.delay_prices[5] = Price{};
+  StablePrice::State wrong_interval = good;
+  wrong_interval.interval += 1;
+  StablePrice::State negative_sum = good;
+  negative_sum.accumulated_price_ns = -1;
+  for (const auto& state : {zero_delay, wrong_interval, negative_sum}) {
+    EXPECT_FALSE(StablePrice::restore(config, state).has_value());
+  }
+}
+
 TEST(StablePriceConfigTest, DefaultsAreValidAndEachBadFieldIsNamed) {
   EXPECT_TRUE(StablePriceConfig{}.validate().ok());
   StablePriceConfig config;

@@ -6,15 +6,6 @@
 namespace ballast::market {
 namespace {
 
-// The last sample at or before `ts_ns`; samples.size() when there is none.
-std::size_t in_force_at(std::span<const PriceSample> samples, TimestampNs ts_ns) {
-  const auto after = std::upper_bound(
-      samples.begin(), samples.end(), ts_ns,
-      [](TimestampNs ts, const PriceSample& sample) { return ts < sample.ts_ns; });
-  return after == samples.begin() ? samples.size()
-                                  : static_cast<std::size_t>(after - samples.begin()) - 1;
-}
-
 bool strictly_increasing(std::span<const PriceSample> samples) {
   return std::adjacent_find(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
            return a.ts_ns >= b.ts_ns;
@@ -23,24 +14,70 @@ bool strictly_increasing(std::span<const PriceSample> samples) {
 
 }  // namespace
 
+WindowAverage::WindowAverage(TimestampNs start_ns, TimestampNs end_ns)
+    : start_ns_(start_ns), end_ns_(end_ns) {
+  BALLAST_ASSERT(start_ns <= end_ns);
+}
+
+std::optional<WindowAverage> WindowAverage::restore(TimestampNs start_ns, TimestampNs end_ns,
+                                                    const State& state) {
+  if (start_ns > end_ns) return std::nullopt;
+  const auto& last = state.last;
+  const bool shape =
+      state.weighted >= 0 && (!last || (last->ts_ns <= end_ns && last->price.raw() > 0)) &&
+      // from_ns is set by the first sample after start_ns, which is then or later the last one.
+      (state.from_ns ? last && last->ts_ns > start_ns && *state.from_ns >= start_ns &&
+                           *state.from_ns <= last->ts_ns
+                     : state.weighted == 0 && (!last || last->ts_ns <= start_ns));
+  if (!shape) return std::nullopt;
+  WindowAverage window(start_ns, end_ns);
+  window.state_ = state;
+  return window;
+}
+
+void WindowAverage::record(PriceSample sample) {
+  std::optional<PriceSample>& last = state_.last;
+  BALLAST_ASSERT(!last || sample.ts_ns >= last->ts_ns);
+  if (sample.ts_ns > end_ns_) return;
+  if (last && sample.ts_ns == last->ts_ns) {
+    last->price = sample.price;
+    return;
+  }
+  if (sample.ts_ns > start_ns_) {
+    // The first sample inside the window: the average starts at start_ns if a price was already
+    // in force there, else at this sample.
+    if (!state_.from_ns) state_.from_ns = last ? start_ns_ : sample.ts_ns;
+    if (last) {
+      // Σ price × duration fits in 128 bits: |price| < 2^63 and the durations sum to < 2^63.
+      state_.weighted += static_cast<int128>(last->price.raw()) *
+                         (sample.ts_ns - std::max(*state_.from_ns, last->ts_ns));
+    }
+  }
+  last = sample;
+}
+
+std::optional<Price> WindowAverage::average(Round round) const {
+  const std::optional<PriceSample>& last = state_.last;
+  if (!last) return std::nullopt;
+  const TimestampNs from_ns = state_.from_ns.value_or(start_ns_);
+  if (from_ns == end_ns_) return last->price;
+  const int128 weighted = state_.weighted + static_cast<int128>(last->price.raw()) *
+                                                (end_ns_ - std::max(from_ns, last->ts_ns));
+  return Price::from_raw(static_cast<std::int64_t>(div_round(weighted, end_ns_ - from_ns, round)));
+}
+
 std::optional<Price> time_weighted_price(std::span<const PriceSample> samples,
                                          TimestampNs start_ns, TimestampNs end_ns, Round round) {
-  BALLAST_ASSERT(start_ns <= end_ns);
   BALLAST_ASSERT(strictly_increasing(samples));  // once per window: cheap enough to keep on
-  const std::size_t last = in_force_at(samples, end_ns);
-  if (last == samples.size()) return std::nullopt;
-  const std::size_t at_start = in_force_at(samples, start_ns);
-  const std::size_t first = at_start == samples.size() ? 0 : at_start;
-  const TimestampNs from_ns = std::max(start_ns, samples[first].ts_ns);
-  if (from_ns == end_ns) return samples[last].price;
-  // Σ price × duration fits in 128 bits: |price| < 2^63 and the durations sum to < 2^63.
-  int128 weighted = 0;
-  for (std::size_t i = first; i <= last; ++i) {
-    const TimestampNs begin_ns = std::max(from_ns, samples[i].ts_ns);
-    const TimestampNs finish_ns = i == last ? end_ns : samples[i + 1].ts_ns;
-    weighted += static_cast<int128>(samples[i].price.raw()) * (finish_ns - begin_ns);
-  }
-  return Price::from_raw(static_cast<std::int64_t>(div_round(weighted, end_ns - from_ns, round)));
+  WindowAverage window(start_ns, end_ns);
+  for (const PriceSample& sample : samples) window.record(sample);
+  return window.average(round);
+}
+
+WindowAverage settlement_window(const Instrument& instrument) {
+  BALLAST_ASSERT(instrument.has_expiry());
+  return WindowAverage(instrument.expiry_ns - instrument.settlement_window_ns,
+                       instrument.expiry_ns);
 }
 
 std::optional<Price> settlement_price(const Instrument& instrument,

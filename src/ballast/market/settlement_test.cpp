@@ -73,6 +73,31 @@ TEST(TimeWeightedPrice, ZeroLengthWindowIsThePriceInForce) {
   EXPECT_EQ(time_weighted_price(kSamples, 29, 29, Round::down), price("110"));
 }
 
+TEST(WindowAverage, ASecondSampleAtTheSameTimeReplacesTheFirst) {
+  WindowAverage window(0, 40);
+  window.record({0, price("100")});
+  window.record({10, price("500")});
+  window.record({10, price("110")});  // two readings in one event time: the later stands
+  window.record({30, price("90")});
+  EXPECT_EQ(window.average(Round::down), price("102.5"));  // as kSamples
+}
+
+TEST(WindowAverage, RestoreRefusesStatesRecordCannotReach) {
+  const TimestampNs start = 10;
+  const TimestampNs end = 40;
+  WindowAverage::State weighted_before_start{PriceSample{5, price("1")}, std::nullopt, 7};
+  WindowAverage::State from_after_last{PriceSample{20, price("1")}, TimestampNs{25}, 0};
+  WindowAverage::State last_after_end{PriceSample{41, price("1")}, TimestampNs{20}, 0};
+  WindowAverage::State non_positive{PriceSample{20, Price{}}, TimestampNs{20}, 0};
+  for (const auto& state : {weighted_before_start, from_after_last, last_after_end, non_positive}) {
+    EXPECT_FALSE(WindowAverage::restore(start, end, state).has_value());
+  }
+  WindowAverage window(start, end);
+  window.record({5, price("100")});
+  window.record({20, price("110")});
+  EXPECT_TRUE(WindowAverage::restore(start, end, window.state()).has_value());
+}
+
 TEST(SettlementPrice, TwapOverTheInstrumentWindow) {
   // Every ten minutes before expiry; the window is the last 30 minutes.
   std::vector<PriceSample> index;
@@ -191,6 +216,25 @@ RC_GTEST_PROP(SettlementProperty, AverageMatchesASumOverEveryTimeUnit, ()) {
   RC_ASSERT(static_cast<int128>(down->raw()) * units <= sum);
   RC_ASSERT(sum < (static_cast<int128>(down->raw()) + 1) * units);
   RC_ASSERT(up->raw() - down->raw() == (sum % units == 0 ? 0 : 1));
+}
+
+// The engine keeps a WindowAverage in its snapshot: one restored from its state part way
+// through the history must end where the uninterrupted one ends, and both where the batch does.
+RC_GTEST_PROP(SettlementProperty, RestoredWindowContinuesExactly, ()) {
+  const std::vector<PriceSample> samples = gen_samples(100);
+  const TimestampNs start = *rc::gen::inRange<TimestampNs>(0, 100);
+  const TimestampNs end = *rc::gen::inRange<TimestampNs>(start, 101);
+  const std::size_t cut = *rc::gen::inRange<std::size_t>(0, samples.size() + 1);
+  WindowAverage whole(start, end);
+  for (std::size_t i = 0; i < cut; ++i) whole.record(samples[i]);
+  auto resumed = WindowAverage::restore(start, end, whole.state());
+  RC_ASSERT(resumed.has_value());
+  for (std::size_t i = cut; i < samples.size(); ++i) {
+    whole.record(samples[i]);
+    resumed->record(samples[i]);
+  }
+  RC_ASSERT(resumed->state() == whole.state());
+  RC_ASSERT(whole.average(Round::down) == time_weighted_price(samples, start, end, Round::down));
 }
 
 RC_GTEST_PROP(SettlementProperty, FutureSettlementSumsToZeroLessWhatTheProtocolKeeps, ()) {
