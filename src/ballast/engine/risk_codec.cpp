@@ -40,6 +40,21 @@ void encode_collateral(ByteWriter& out, const margin::CollateralParams& c) {
   }
 }
 
+void encode_oracle(ByteWriter& out, const market::OracleConfig& o) {
+  out.u32(o.min_sources);
+  out.i64(o.max_staleness_ns);
+  fixed(out, o.max_confidence);
+  fixed(out, o.max_move);
+}
+
+void encode_stable_price(ByteWriter& out, const market::StablePriceConfig& s) {
+  out.i64(s.delay_interval_ns);
+  fixed(out, s.delay_growth_limit);
+  fixed(out, s.stable_growth_limit_per_s);
+  out.i64(s.min_update_spacing_ns);
+  out.i64(s.max_dt_ns);
+}
+
 void encode_instrument(ByteWriter& out, const market::Instrument& in) {
   out.u32(in.id.value);
   out.text(in.symbol);
@@ -188,6 +203,25 @@ margin::CollateralParams decode_collateral(Reader& r, const std::string& at) {
   return c;
 }
 
+market::OracleConfig decode_oracle(Reader& r, const std::string& at) {
+  market::OracleConfig o;
+  o.min_sources = r.u32(at + "min_sources");
+  o.max_staleness_ns = r.i64(at + "max_staleness_ns");
+  o.max_confidence = r.fixed<Ratio>(at + "max_confidence");
+  o.max_move = r.fixed<Ratio>(at + "max_move");
+  return o;
+}
+
+market::StablePriceConfig decode_stable_price(Reader& r, const std::string& at) {
+  market::StablePriceConfig s;
+  s.delay_interval_ns = r.i64(at + "delay_interval_ns");
+  s.delay_growth_limit = r.fixed<Ratio>(at + "delay_growth_limit");
+  s.stable_growth_limit_per_s = r.fixed<Ratio>(at + "stable_growth_limit_per_s");
+  s.min_update_spacing_ns = r.i64(at + "min_update_spacing_ns");
+  s.max_dt_ns = r.i64(at + "max_dt_ns");
+  return s;
+}
+
 market::Instrument decode_instrument(Reader& r, const std::string& at) {
   market::Instrument in;
   in.id = InstrumentId{r.u32(at + "id")};
@@ -277,6 +311,8 @@ void encode_risk_config(ByteWriter& out, const RiskConfig& config) {
     out.text(asset.symbol);
     out.u8(asset.decimals);
     encode_collateral(out, asset.collateral);
+    encode_oracle(out, asset.oracle);
+    encode_stable_price(out, asset.stable_price);
   }
   out.u32(static_cast<std::uint32_t>(config.markets.size()));
   for (const MarketRisk& market : config.markets) {
@@ -284,6 +320,7 @@ void encode_risk_config(ByteWriter& out, const RiskConfig& config) {
     encode_rule(out, market.rule);
     encode_option_rule(out, market.option_rule);
     fixed(out, market.latency_rate);
+    out.u8(static_cast<std::uint8_t>(market.perp_health));
   }
   fixed(out, config.pnl.initial_weight);
   fixed(out, config.pnl.maintenance_weight);
@@ -304,6 +341,8 @@ Result<RiskConfig> decode_risk_config(ByteReader& in) {
     asset.symbol = r.text(at + "symbol");
     asset.decimals = r.bounded(at + "decimals", static_cast<std::uint8_t>(kMaxDecimals));
     asset.collateral = decode_collateral(r, at + "collateral.");
+    asset.oracle = decode_oracle(r, at + "oracle.");
+    asset.stable_price = decode_stable_price(r, at + "stable_price.");
     config.assets.push_back(std::move(asset));
   }
   const std::uint32_t market_count = r.count("market count");
@@ -314,6 +353,8 @@ Result<RiskConfig> decode_risk_config(ByteReader& in) {
     market.rule = decode_rule(r, at + "rule.");
     market.option_rule = decode_option_rule(r, at + "option_rule.");
     market.latency_rate = r.fixed<Ratio>(at + "latency_rate");
+    market.perp_health = static_cast<margin::PerpHealth>(
+        r.bounded(at + "perp_health", static_cast<std::uint8_t>(margin::PerpHealth::settle_weighted_net)));
     config.markets.push_back(std::move(market));
   }
   config.pnl.initial_weight = r.fixed<Ratio>("pnl.initial_weight");

@@ -11,7 +11,8 @@
 // bool one byte (0 or 1), an enum one byte. The RequirementRule is a kind byte (the variant's
 // index: 0 base, 1 size, 2 open-interest ramp, 3 tiers) followed by the rule's fields; a tier
 // rule writes its tiers only (the deductions are derived). Weight tiers are written up to
-// tier_count.
+// tier_count. An asset writes its oracle and stable-price settings after its collateral
+// parameters; a market writes its perp_health byte after its latency rate.
 //
 // Canonical: decode accepts only what encode writes for a valid configuration (the result is
 // checked with RiskConfig::validate()), so decode(bytes) re-encodes to the same bytes, and a

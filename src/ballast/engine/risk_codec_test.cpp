@@ -52,6 +52,8 @@ RiskConfig rich_config() {
   btc.collateral.borrow_scale_start = money("500000");
   btc.collateral.tier_count = 1;
   btc.collateral.tiers[0] = {qty("100"), ratio("0.7"), ratio("0.85"), ratio("1.3"), ratio("1.15")};
+  btc.oracle = {3, 5'000'000'000, ratio("0.01"), ratio("0.2")};
+  btc.stable_price = {1'800'000'000'000, ratio("0.05"), ratio("0.0002"), 5'000'000'000, 300'000'000'000};
   config.assets.push_back(btc);
   AssetRisk eth{kEth, "ETH", 9, {}};
   eth.collateral.init_asset_weight = ratio("0.75");
@@ -67,6 +69,7 @@ RiskConfig rich_config() {
   MarketRisk eth_perp{instrument(11, "ETH-PERP", market::InstrumentKind::perpetual, kEth), {}, {}, {}};
   eth_perp.instrument.funding.interval_ns = 28'800'000'000'000;
   eth_perp.rule = margin::SizeRule{ratio("0.1"), ratio("0.05"), ratio("0.001")};
+  eth_perp.perp_health = margin::PerpHealth::settle_weighted_net;
   config.markets.push_back(eth_perp);
   MarketRisk future{instrument(12, "BTC-27JUN25", market::InstrumentKind::future, kBtc), {}, {}, {}};
   future.instrument.expiry_ns = 1'751'011'200'000'000'000;
@@ -136,6 +139,18 @@ TEST(RiskCodec, RoundTripIsExactAndCanonical) {
   EXPECT_EQ(btc.tiers[0].min_size, qty("100"));
   EXPECT_EQ(btc.tiers[0].init_liability_weight, ratio("1.3"));
   EXPECT_TRUE(decoded->assets[2].collateral.isolated_only);
+  const market::OracleConfig& oracle = decoded->assets[1].oracle;
+  EXPECT_EQ(oracle.min_sources, 3u);
+  EXPECT_EQ(oracle.max_staleness_ns, 5'000'000'000);
+  EXPECT_EQ(oracle.max_confidence, ratio("0.01"));
+  EXPECT_EQ(oracle.max_move, ratio("0.2"));
+  const market::StablePriceConfig& stable = decoded->assets[1].stable_price;
+  EXPECT_EQ(stable.delay_interval_ns, 1'800'000'000'000);
+  EXPECT_EQ(stable.delay_growth_limit, ratio("0.05"));
+  EXPECT_EQ(stable.stable_growth_limit_per_s, ratio("0.0002"));
+  EXPECT_EQ(stable.min_update_spacing_ns, 5'000'000'000);
+  EXPECT_EQ(stable.max_dt_ns, 300'000'000'000);
+  EXPECT_EQ(decoded->assets[2].oracle.min_sources, market::OracleConfig{}.min_sources);
   ASSERT_EQ(decoded->markets.size(), 5u);
   const market::Instrument& perp = decoded->markets[0].instrument;
   EXPECT_EQ(perp.symbol, "BTC-PERP");
@@ -147,6 +162,8 @@ TEST(RiskCodec, RoundTripIsExactAndCanonical) {
   EXPECT_EQ(decoded->markets[0].latency_rate, ratio("0.0012"));
   EXPECT_EQ(std::get<margin::BaseRule>(decoded->markets[0].rule).maintenance_rate, ratio("0.03"));
   EXPECT_EQ(std::get<margin::SizeRule>(decoded->markets[1].rule).imf_factor, ratio("0.001"));
+  EXPECT_EQ(decoded->markets[0].perp_health, margin::PerpHealth::pnl_less_requirement);
+  EXPECT_EQ(decoded->markets[1].perp_health, margin::PerpHealth::settle_weighted_net);
   EXPECT_EQ(std::get<margin::OiRampRule>(decoded->markets[2].rule).oi_upper_cap, money("5000000"));
   EXPECT_EQ(decoded->markets[2].instrument.settlement_window_ns, 1'800'000'000'000);
   const auto& tiers = std::get<margin::TierRule>(decoded->markets[3].rule);
@@ -190,6 +207,18 @@ TEST(RiskCodec, BadBytesAreNamed) {
   bad = bytes;
   bad[20] = 19;  // decimals
   EXPECT_CONTAINS(decode_error(bad), "assets[0].decimals must be at most 18");
+  // Then its oracle settings: min_sources (u32) at 79.
+  bad = bytes;
+  ASSERT_EQ(bad[79], 1);
+  bad[79] = 0;
+  EXPECT_CONTAINS(decode_error(bad), "not a valid configuration: asset USDC: oracle config: min_sources");
+  // The one market's perp_health byte comes last before the PnL policy's four fixed (32 bytes).
+  const std::size_t perp_health = bytes.size() - 33;
+  bad = bytes;
+  ASSERT_EQ(bad[perp_health], 0);
+  bad[perp_health] = 2;
+  EXPECT_CONTAINS(decode_error(bad), "byte " + std::to_string(perp_health) +
+                                         ": markets[0].perp_health must be at most 1, got 2");
   bad = bytes;
   bad[4] = static_cast<char>(0xff);  // asset count
   bad[5] = static_cast<char>(0xff);
@@ -200,6 +229,13 @@ TEST(RiskCodec, AnInvalidConfigurationNeverDecodes) {
   RiskConfig config = rich_config();
   config.markets[0].instrument.tick = Price{};  // validate() refuses it
   EXPECT_CONTAINS(decode_error(encode(config)), "not a valid configuration: market BTC-PERP: ");
+  config = rich_config();
+  config.markets[4].perp_health = margin::PerpHealth::settle_weighted_net;  // on a spot market
+  EXPECT_CONTAINS(decode_error(encode(config)),
+                  "market BTC-USDC: perp_health settle_weighted_net is for perpetuals and futures only");
+  config = rich_config();
+  config.assets[1].stable_price.max_dt_ns = 1;  // below min_update_spacing_ns
+  EXPECT_CONTAINS(decode_error(encode(config)), "asset BTC: stable price config: max_dt_ns");
   config = rich_config();
   config.quote = AssetId{77};
   EXPECT_CONTAINS(decode_error(encode(config)), "quote asset 77 is not listed");

@@ -352,9 +352,11 @@ Outcome RiskConfig::validate() const {
     if (i > 0 && !(assets[i - 1].id < asset.id)) {
       return make_error(ErrorCode::invalid_input, "asset " + asset.symbol + ": ids must be unique and sorted");
     }
-    if (Outcome checked = asset.collateral.validate(); !checked) {
-      return make_error(ErrorCode::invalid_input,
-                        "asset " + asset.symbol + ": " + checked.error().message);
+    for (const Outcome& checked :
+         {asset.collateral.validate(), asset.oracle.validate(), asset.stable_price.validate()}) {
+      if (!checked) {
+        return make_error(ErrorCode::invalid_input, "asset " + asset.symbol + ": " + checked.error().message);
+      }
     }
   }
   if (find_asset(quote) == nullptr) {
@@ -376,6 +378,15 @@ Outcome RiskConfig::validate() const {
     }
     if (market.latency_rate.is_negative()) {
       return make_error(ErrorCode::invalid_input, name + "latency_rate must be non-negative");
+    }
+    const bool linear = market.instrument.kind == market::InstrumentKind::perpetual ||
+                        market.instrument.kind == market::InstrumentKind::future;
+    if (!linear && market.perp_health != PerpHealth::pnl_less_requirement) {
+      return make_error(ErrorCode::invalid_input,
+                        name + "perp_health settle_weighted_net is for perpetuals and futures only");
+    }
+    if (market.perp_health > PerpHealth::settle_weighted_net) {
+      return make_error(ErrorCode::invalid_input, name + "perp_health is not a known mode");
     }
   }
   return Ok{};

@@ -37,7 +37,9 @@
 #include "ballast/ledger/ledger.hpp"
 #include "ballast/margin/requirement.hpp"
 #include "ballast/market/instrument.hpp"
+#include "ballast/market/oracle.hpp"
 #include "ballast/market/position.hpp"
+#include "ballast/market/reference_price.hpp"
 
 namespace ballast::margin {
 
@@ -46,6 +48,21 @@ struct AssetRisk {
   std::string symbol;
   std::uint8_t decimals = 0;
   CollateralParams collateral;
+  // How the engine aggregates and guards this asset's oracle, and how its stable price (the
+  // initial-margin price) follows it. Unused for the quote asset, whose price is 1.
+  market::OracleConfig oracle{};
+  market::StablePriceConfig stable_price{};
+};
+
+// How a perpetual or future market's position enters health.
+enum class PerpHealth : std::uint8_t {
+  // Unrealized PnL through the venue's PnL policy, summed over the group; the requirement
+  // apart (dYdX, Drift).
+  pnl_less_requirement,
+  // Mango v4 (health/cache.rs, PerpInfo): the market's net = unrealized PnL − requirement
+  // counts as a balance of the settle asset: net > 0 × the PnL policy's weight × the settle
+  // asset's asset weight, net < 0 × its liability weight.
+  settle_weighted_net,
 };
 
 struct MarketRisk {
@@ -55,6 +72,8 @@ struct MarketRisk {
   // The oracle-latency add-on as a fraction of notional (latency_buffer_rate of the market's
   // buffer and volatility), recomputed when either changes; 0 for none.
   Ratio latency_rate;
+  // Perpetuals and futures only; validate() refuses settle_weighted_net elsewhere.
+  PerpHealth perp_health = PerpHealth::pnl_less_requirement;
 };
 
 // A venue's risk parameters: everything the calculator reads that governance changes.

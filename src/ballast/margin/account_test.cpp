@@ -270,6 +270,23 @@ TEST(AccountMargin, BadInputIsAStatusNamingWhat) {
   EXPECT_EQ(missing.where, "BTC");
 }
 
+TEST(AccountMargin, ValidateNamesOracleStablePriceAndPerpHealth) {
+  RiskConfig config = venue();
+  config.assets[1].oracle.min_sources = 0;
+  EXPECT_EQ(config.validate().error().message,
+            "asset BTC: oracle config: min_sources must be 1..16, got 0");
+  config = venue();
+  config.assets[2].stable_price.delay_interval_ns = 0;
+  EXPECT_EQ(config.validate().error().message,
+            "asset ETH: stable price config: delay_interval_ns must be positive, got 0");
+  config = venue();
+  config.markets[0].perp_health = PerpHealth::settle_weighted_net;  // BTC-PERP: allowed
+  EXPECT_TRUE(config.validate().ok());
+  config.markets[1].perp_health = PerpHealth::settle_weighted_net;  // an option: refused
+  EXPECT_EQ(config.validate().error().message,
+            "market BTC-55000-C: perp_health settle_weighted_net is for perpetuals and futures only");
+}
+
 // 10,000 USDC and the perp long: initial health 5,000, so 5,000 USDC may leave; BTC collateral
 // of 1 BTC at 40,000 initial credit (0.8 × 50,000) with health 5,000 → 5,000 / 40,000 BTC.
 TEST(AccountMargin, MaxWithdrawableKeepsInitialHealth) {
