@@ -408,7 +408,11 @@ class Scope {
     std::size_t best = std::string::npos;
     const toml::node* best_node = nullptr;
     for (const auto& [key, node] : table_) {
-      for (const std::string& name : {std::string(key.str()), std::string(key.str()) + "_ns"}) {
+      // A key in seconds ("max_dt_s") is named in nanoseconds by the library ("max_dt_ns").
+      const std::string written(key.str());
+      const std::string in_ns = written.ends_with("_s") ? written.substr(0, written.size() - 1) + "ns"
+                                                        : written + "_ns";
+      for (const std::string& name : {written, in_ns}) {
         std::size_t at = 0;
         while ((at = message.find(name, at)) != std::string::npos) {
           const bool starts = at == 0 || !(std::isalnum(static_cast<unsigned char>(message[at - 1])) != 0 ||
@@ -527,6 +531,48 @@ WeightKeys read_weights(Scope& scope, bool required) {
   return out;
 }
 
+// A duration in seconds written as a decimal, exact to the nanosecond ("10", 0.25, "1e-3"),
+// positive; as integer nanoseconds.
+TimestampNs positive_seconds(Scope& scope, std::string_view key, TimestampNs fallback) {
+  const toml::node* node = scope.find(key);
+  if (node == nullptr) return fallback;
+  constexpr int kNsDecimals = 9;
+  const TimestampNs ns = scope.raw_decimal(*node, key, kNsDecimals);
+  if (ns <= 0) scope.fail_key(key, "must be a positive number of seconds");
+  return ns;
+}
+
+// `[asset.oracle]`: the aggregation and guards (market::OracleConfig); absent keys keep its
+// defaults.
+market::OracleConfig read_oracle(const TomlFile& file, const toml::table& table, const std::string& context) {
+  Scope scope(file, table, context, "oracle.");
+  market::OracleConfig out;
+  out.min_sources = static_cast<std::uint32_t>(scope.integer(
+      "min_sources", 1, static_cast<std::int64_t>(market::kMaxOracleSources), out.min_sources));
+  out.max_staleness_ns = positive_seconds(scope, "max_staleness_s", out.max_staleness_ns);
+  out.max_confidence = scope.decimal<Ratio>("max_confidence", out.max_confidence);
+  out.max_move = scope.decimal<Ratio>("max_move", out.max_move);
+  scope.finish();
+  if (Outcome checked = out.validate(); !checked) scope.fail_validation(checked.error().message, true);
+  return out;
+}
+
+// `[asset.stable_price]`: Mango's stable-price model (market::StablePriceConfig); absent keys
+// keep its defaults (Mango's).
+market::StablePriceConfig read_stable_price(const TomlFile& file, const toml::table& table,
+                                            const std::string& context) {
+  Scope scope(file, table, context, "stable_price.");
+  market::StablePriceConfig out;
+  out.delay_interval_ns = positive_seconds(scope, "delay_interval_s", out.delay_interval_ns);
+  out.delay_growth_limit = scope.decimal<Ratio>("delay_growth_limit", out.delay_growth_limit);
+  out.stable_growth_limit_per_s = scope.decimal<Ratio>("stable_growth_limit_per_s", out.stable_growth_limit_per_s);
+  out.min_update_spacing_ns = positive_seconds(scope, "min_update_spacing_s", out.min_update_spacing_ns);
+  out.max_dt_ns = positive_seconds(scope, "max_dt_s", out.max_dt_ns);
+  scope.finish();
+  if (Outcome checked = out.validate(); !checked) scope.fail_validation(checked.error().message, true);
+  return out;
+}
+
 AssetRisk read_asset(const TomlFile& file, const toml::table& table, Names& names) {
   Scope scope(file, table, "asset");
   AssetRisk asset;
@@ -564,6 +610,12 @@ AssetRisk read_asset(const TomlFile& file, const toml::table& table, Names& name
     tier.finish();
   }
   c.tier_count = static_cast<std::uint8_t>(tiers.size());
+  if (const toml::table* oracle = named.subtable("oracle", false)) {
+    asset.oracle = read_oracle(file, *oracle, named.context());
+  }
+  if (const toml::table* stable = named.subtable("stable_price", false)) {
+    asset.stable_price = read_stable_price(file, *stable, named.context());
+  }
   named.finish();
   if (Outcome checked = c.validate(); !checked) named.fail_validation(checked.error().message, false);
   names.assets.emplace(asset.symbol, asset.id);
@@ -647,6 +699,13 @@ ShortOptionRule read_option_rule(const TomlFile& file, const toml::table& table,
   return rule;
 }
 
+PerpHealth read_perp_health(Scope& scope) {
+  const std::string mode = scope.string("perp_health", std::string("pnl_less_requirement"));
+  if (mode == "pnl_less_requirement") return PerpHealth::pnl_less_requirement;
+  if (mode == "settle_weighted_net") return PerpHealth::settle_weighted_net;
+  scope.fail_key("perp_health", "must be pnl_less_requirement or settle_weighted_net, got \"" + mode + "\"");
+}
+
 struct MarketRead {
   MarketRisk risk;
   std::optional<MarketLatency> latency;
@@ -704,6 +763,7 @@ MarketRead read_market(const TomlFile& file, const toml::table& table, const Nam
   only_for("funding", in.kind == market::InstrumentKind::perpetual, "perpetuals");
   only_for("rule", linear, "perpetuals and futures");
   only_for("latency", linear, "perpetuals and futures");
+  only_for("perp_health", linear, "perpetuals and futures");
   if (dated) {
     in.expiry_ns = scope.instant("expiry");
     in.settlement_window_ns = scope.duration("settlement_window", 0);
@@ -729,6 +789,7 @@ MarketRead read_market(const TomlFile& file, const toml::table& table, const Nam
     f.finish();
   }
   if (linear) {
+    out.risk.perp_health = read_perp_health(scope);
     out.risk.rule = read_rule(file, *scope.subtable("rule", true), context);
     if (const toml::table* latency = scope.subtable("latency", false)) {
       Scope l(file, *latency, context, "latency.");

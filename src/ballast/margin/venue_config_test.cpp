@@ -151,6 +151,54 @@ TEST(VenueConfig, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(syntax.rfind("venue.toml:24: ", 0), 0u) << syntax;
 }
 
+// An asset's oracle guards and stable-price model (seconds as decimals, exact to the
+// nanosecond), and a market's perp_health.
+TEST(VenueConfig, OracleStablePriceAndPerpHealth) {
+  const std::string venue_text =
+      replaced(replaced(kVenue, "maint_liability_weight = \"1.05\"\n",
+                        "maint_liability_weight = \"1.05\"\n"
+                        "[asset.oracle]\nmin_sources = 3\nmax_staleness_s = 2.5\nmax_confidence = 0.01\n"
+                        "max_move = \"0.2\"\n[asset.stable_price]\ndelay_interval_s = 1800\n"
+                        "min_update_spacing_s = \"0.5\"\nmax_dt_s = 300\n"),
+               "funding = {", "perp_health = \"settle_weighted_net\"\nfunding = {");
+  const Result<VenueConfig> venue = parse_venue_config(venue_text, "venue.toml");
+  ASSERT_TRUE(venue.ok()) << venue.error().message;
+  const AssetRisk& btc = venue->risk.assets[1];
+  EXPECT_EQ(btc.oracle.min_sources, 3u);
+  EXPECT_EQ(btc.oracle.max_staleness_ns, 2'500'000'000);
+  EXPECT_EQ(btc.oracle.max_confidence.raw(), 10'000'000'000);
+  EXPECT_EQ(btc.oracle.max_move.raw(), 200'000'000'000);
+  EXPECT_EQ(btc.stable_price.delay_interval_ns, 1'800'000'000'000);
+  EXPECT_EQ(btc.stable_price.min_update_spacing_ns, 500'000'000);
+  EXPECT_EQ(btc.stable_price.max_dt_ns, 300'000'000'000);
+  // Keys not given keep the structs' defaults.
+  EXPECT_EQ(btc.stable_price.delay_growth_limit, market::StablePriceConfig{}.delay_growth_limit);
+  EXPECT_EQ(venue->risk.assets[0].oracle.min_sources, market::OracleConfig{}.min_sources);
+  EXPECT_EQ(venue->risk.markets[0].perp_health, PerpHealth::settle_weighted_net);
+  EXPECT_EQ(parse_venue_config(kVenue, "venue.toml")->risk.markets[0].perp_health,
+            PerpHealth::pnl_less_requirement);
+
+  EXPECT_EQ(error_of(replaced(venue_text, "min_sources = 3", "min_sources = 0")),
+            "venue.toml:22: asset BTC: oracle.min_sources: must be in [1, 16], got 0");
+  EXPECT_EQ(error_of(replaced(venue_text, "max_staleness_s = 2.5", "max_staleness_s = 0")),
+            "venue.toml:23: asset BTC: oracle.max_staleness_s: must be a positive number of seconds");
+  EXPECT_EQ(error_of(replaced(venue_text, "max_staleness_s = 2.5", "max_staleness_s = 1e-10")),
+            "venue.toml:23: asset BTC: oracle.max_staleness_s: has more than 9 decimal places: 1e-10");
+  EXPECT_EQ(error_of(replaced(venue_text, "max_staleness_s", "max_stalenes_s")),
+            "venue.toml:23: asset BTC: oracle.max_stalenes_s: unknown key");
+  EXPECT_EQ(error_of(replaced(venue_text, "max_confidence = 0.01", "max_confidence = -0.01")),
+            "venue.toml:24: asset BTC: oracle: max_confidence must be >= 0, got -0.01");
+  // The library names the field in nanoseconds; the line is the key's in seconds.
+  EXPECT_EQ(error_of(replaced(venue_text, "max_dt_s = 300", "max_dt_s = 0.1")),
+            "venue.toml:29: asset BTC: stable_price: max_dt_ns must be >= min_update_spacing_ns, got 100000000");
+  EXPECT_EQ(error_of(replaced(venue_text, "perp_health = \"settle_weighted_net\"", "perp_health = \"mango\"")),
+            "venue.toml:39: market BTC-PERP: perp_health: must be pnl_less_requirement or settle_weighted_net, got \"mango\"");
+  EXPECT_EQ(error_of(std::string(kVenue) + "\n[[market]]\nsymbol = \"BTC-USDC\"\nid = 11\nkind = \"spot\"\n"
+                                           "underlying = \"BTC\"\ntick = \"0.1\"\nlot = \"0.001\"\n"
+                                           "perp_health = \"settle_weighted_net\"\n"),
+            "venue.toml:39: market BTC-USDC: perp_health: is for perpetuals and futures only");
+}
+
 TEST(VenueConfig, TiersAndTheirErrors) {
   const std::string tiers = replaced(
       kVenue, "rule = { kind = \"base\", initial_rate = \"0.05\", maintenance_rate = \"0.03\" }",
@@ -205,6 +253,11 @@ TEST(VenueConfig, ReadsTheDefaultVenue) {
   EXPECT_EQ(call->instrument.expiry_ns, 1'774'598'400'000'000'000);
   EXPECT_EQ(call->instrument.strike.raw(), 70'000'000'000'000);
   EXPECT_TRUE(venue->find_asset("TAIL")->collateral.isolated_only);
+  EXPECT_EQ(venue->find_asset("BTC")->oracle.min_sources, 3u);
+  EXPECT_EQ(venue->find_asset("BTC")->oracle.max_staleness_ns, 10'000'000'000);
+  EXPECT_EQ(venue->find_asset("ETH")->oracle.max_move.raw(), 200'000'000'000);
+  EXPECT_EQ(venue->find_asset("TAIL")->oracle.min_sources, 1u);
+  EXPECT_EQ(venue->find_asset("TAIL")->stable_price.stable_growth_limit_per_s.raw(), 100'000'000);
 }
 
 TEST(VenueConfig, MissingFile) {
