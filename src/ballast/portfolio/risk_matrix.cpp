@@ -299,14 +299,18 @@ void fill_fixed_columns(std::span<const OptionRow> rows, PricingColumns& cols) {
 
 constexpr std::size_t kLevels = 5;
 
-// Sticky strike: each option's vol at each level does not depend on the point.
-void fill_level_vols(const UnderlyingConfig& c, std::span<const OptionRow> rows, PricingColumns& cols) {
+// Sticky strike: each option's vol at each level does not depend on the point; only the levels
+// some point uses are filled.
+void fill_level_vols(const UnderlyingConfig& c, std::span<const OptionRow> rows, std::span<const Point> points,
+                     PricingColumns& cols) {
   const std::size_t n = rows.size();
   cols.vol_levels.resize(kLevels * n);
+  bool used[kLevels] = {};
+  for (const Point& point : points) used[static_cast<std::size_t>(point.level)] = true;
   for (std::size_t level = 0; level < kLevels; ++level) {
+    if (!used[level]) continue;
     for (std::size_t o = 0; o < n; ++o) {
-      cols.vol_levels[level * n + o] =
-          shocked_vol(c, rows[o], rows[o].sigma, static_cast<VolLevel>(level));
+      cols.vol_levels[level * n + o] = shocked_vol(c, rows[o], rows[o].sigma, static_cast<VolLevel>(level));
     }
   }
 }
@@ -322,7 +326,7 @@ void price_rows(const UnderlyingConfig& c, const UnderlyingMarket& m, Underlying
   cols.resize(n);
   fill_fixed_columns(st.rows, cols);
   const bool fixed_vols = sticky_strike(c, m);
-  if (fixed_vols) fill_level_vols(c, st.rows, cols);
+  if (fixed_vols) fill_level_vols(c, st.rows, st.points, cols);
   for (std::size_t k = 0; k < points; ++k) {
     const Point& point = st.points[k];
     for (std::size_t o = 0; o < n; ++o) cols.forward[o] = st.rows[o].forward * (1.0 + point.move);
