@@ -51,6 +51,16 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"price_missing", "no price has been set yet for something the margin group holds"},
     {"price_stale", "a price the margin group needs is older than the maximum age"},
     {"insufficient_margin", "the margin group's initial health would be negative"},
+    {"quotes_invalid",
+     "oracle quotes must number 1 to 16, from distinct sources below 16, with non-negative "
+     "confidence, published no later than the event"},
+    {"instrument_not_perpetual", "funding accrues on perpetuals only"},
+    {"instrument_not_dated", "only futures and options expire and settle"},
+    {"expiry_not_reached", "the instrument has not reached its expiry"},
+    {"instrument_settled", "the instrument has already been settled at expiry"},
+    {"oracle_untrusted",
+     "an oracle reading is too volatile, too uncertain, from too few sources or non-positive "
+     "for this action"},
 }};
 
 }  // namespace

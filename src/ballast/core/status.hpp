@@ -38,6 +38,8 @@ enum class Status : std::uint8_t {
   fill_size_zero = 30,
   fill_price_invalid = 31,   // a fill price must be positive
   fee_negative = 32,         // rebates are not fills
+  quotes_invalid = 40,       // oracle quotes: none or too many, a source out of range or repeated,
+                             // a negative confidence, or published after the event
   // Existence and ownership.
   asset_exists = 12,
   symbol_exists = 13,
@@ -54,6 +56,10 @@ enum class Status : std::uint8_t {
   fill_size_off_lot = 34,
   fill_price_off_tick = 35,
   instrument_expired = 36,  // at or past its expiry
+  instrument_not_perpetual = 41,  // funding accrues on perpetuals only
+  instrument_not_dated = 42,      // only futures and options expire and settle
+  expiry_not_reached = 43,        // settlement before the instrument's expiry
+  instrument_settled = 44,        // settled at expiry already
   // Permissions.
   deposits_disabled = 22,
   withdrawals_disabled = 23,
@@ -61,17 +67,19 @@ enum class Status : std::uint8_t {
   // Prices a margin decision needs.
   price_missing = 37,  // no oracle price or mark yet for something the margin group holds
   price_stale = 38,    // older than the engine's price_max_age_ns
+  oracle_untrusted = 45,  // an oracle reading the action policy does not trust for this action
+                          // (too volatile, too uncertain, too few sources, non-positive)
   // Balances: judged last, on an otherwise valid event.
   insufficient_balance = 25,  // more than the free balance
   balance_overflow = 26,      // a balance or a total would leave the representable range
   insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 40;
+inline constexpr std::uint8_t kStatusCount = 46;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
 // that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
-// and the margin codes 29..39).
+// the margin codes 29..39 and the oracle, funding and expiry codes 40..45).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -91,6 +99,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::fill_size_zero,
     Status::fill_price_invalid,
     Status::fee_negative,
+    Status::quotes_invalid,
     Status::asset_exists,
     Status::symbol_exists,
     Status::instrument_unknown,
@@ -105,11 +114,16 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::fill_size_off_lot,
     Status::fill_price_off_tick,
     Status::instrument_expired,
+    Status::instrument_not_perpetual,
+    Status::instrument_not_dated,
+    Status::expiry_not_reached,
+    Status::instrument_settled,
     Status::deposits_disabled,
     Status::withdrawals_disabled,
     Status::transfers_disabled,
     Status::price_missing,
     Status::price_stale,
+    Status::oracle_untrusted,
     Status::insufficient_balance,
     Status::balance_overflow,
     Status::insufficient_margin,

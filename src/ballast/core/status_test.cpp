@@ -53,10 +53,16 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::price_missing, 37},
     {Status::price_stale, 38},
     {Status::insufficient_margin, 39},
+    {Status::quotes_invalid, 40},
+    {Status::instrument_not_perpetual, 41},
+    {Status::instrument_not_dated, 42},
+    {Status::expiry_not_reached, 43},
+    {Status::instrument_settled, 44},
+    {Status::oracle_untrusted, 45},
 };
 
 TEST(Status, NumericValuesArePinned) {
-  ASSERT_EQ(static_cast<int>(kStatusCount), 40);
+  ASSERT_EQ(static_cast<int>(kStatusCount), 46);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -132,6 +138,7 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "fill_size_zero",
       "fill_price_invalid",
       "fee_negative",
+      "quotes_invalid",
       "asset_exists",
       "symbol_exists",
       "instrument_unknown",
@@ -146,11 +153,16 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "fill_size_off_lot",
       "fill_price_off_tick",
       "instrument_expired",
+      "instrument_not_perpetual",
+      "instrument_not_dated",
+      "expiry_not_reached",
+      "instrument_settled",
       "deposits_disabled",
       "withdrawals_disabled",
       "transfers_disabled",
       "price_missing",
       "price_stale",
+      "oracle_untrusted",
       "insufficient_balance",
       "balance_overflow",
       "insufficient_margin",

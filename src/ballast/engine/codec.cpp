@@ -19,7 +19,8 @@ constexpr std::uint64_t kByteMax = 255;      // flags and mode: any byte, judged
 
 constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_account",
                                       "create_sub_account", "deposit", "withdraw", "transfer",
-                                      "oracle_price", "mark_price", "fill"};
+                                      "oracle_price", "mark_price", "fill", "oracle_quotes",
+                                      "accrue_funding", "settle_expiry"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -88,6 +89,24 @@ void encode_body(ByteWriter& out, const Fill& e) {
   out.i64(e.fee.raw());
 }
 
+void encode_body(ByteWriter& out, const OracleQuotes& e) {
+  BALLAST_ASSERT(e.quotes.size() <= kQuotesMax);  // see encode_body(ListAsset)
+  out.u32(e.asset.value);
+  out.u8(static_cast<std::uint8_t>(e.quotes.size()));
+  for (const market::SourceQuote& quote : e.quotes) {
+    out.u32(quote.source);
+    out.i64(quote.price.raw());
+    out.i64(quote.confidence.raw());
+    out.i64(quote.published_ns);
+  }
+}
+void encode_body(ByteWriter& out, const AccrueFunding& e) {
+  out.u32(e.instrument.value);
+  out.i64(e.impact_bid.raw());
+  out.i64(e.impact_ask.raw());
+}
+void encode_body(ByteWriter& out, const SettleExpiry& e) { out.u32(e.instrument.value); }
+
 Error binary_error(std::size_t offset, std::string_view what) {
   return make_error(ErrorCode::invalid_input,
                     "event bytes, offset " + std::to_string(offset) + ": " + std::string(what));
@@ -121,6 +140,16 @@ class FieldReader {
   // mode_invalid), and the log must replay every event the engine was given, rejected or not.
   std::uint8_t flags(const char* field) { return u8(field); }
   MarginMode mode(const char* field) { return static_cast<MarginMode>(u8(field)); }
+  // Up to kQuotesMax, the codec's bound (the engine then takes at most kMaxOracleSources).
+  std::uint8_t quote_count(const char* field) {
+    const std::size_t start = in_.offset();
+    const std::uint8_t count = u8(field);
+    if (count > kQuotesMax) {
+      fail(start, std::string("field ") + field + " holds more than " +
+                      std::to_string(kQuotesMax) + " quotes");
+    }
+    return count;
+  }
   void fail(std::size_t offset, std::string_view what) {
     if (!error_) error_ = binary_error(offset, what);
   }
@@ -198,6 +227,28 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
       e.mark = Price::from_raw(r.i64("mark"));
       return e;
     }
+    case 10: {
+      OracleQuotes e;
+      e.asset = AssetId{r.u32("asset")};
+      const std::uint8_t count = r.quote_count("quotes");
+      for (std::uint8_t i = 0; i < count && !r.error(); ++i) {
+        market::SourceQuote quote;
+        quote.source = r.u32("quotes.source");
+        quote.price = Price::from_raw(r.i64("quotes.price"));
+        quote.confidence = Price::from_raw(r.i64("quotes.confidence"));
+        quote.published_ns = r.i64("quotes.published_ns");
+        e.quotes.push_back(quote);
+      }
+      return e;
+    }
+    case 11: {
+      AccrueFunding e;
+      e.instrument = InstrumentId{r.u32("instrument")};
+      e.impact_bid = Price::from_raw(r.i64("impact_bid"));
+      e.impact_ask = Price::from_raw(r.i64("impact_ask"));
+      return e;
+    }
+    case 12: return SettleExpiry{InstrumentId{r.u32("instrument")}};
     default: {
       BALLAST_ASSERT(kind == 9);
       Fill e;
@@ -243,6 +294,41 @@ class JsonFields {
     if (value->is_string()) return parse_digits<std::int64_t>(field, value->get<std::string>());
     fail(field, "must be an integer");
     return 0;
+  }
+  // Impact prices are only for markets that use them: a missing one reads as zero.
+  std::int64_t signed_integer_or_zero(const char* field) {
+    return object_.contains(field) ? signed_integer(field) : 0;
+  }
+  // [{"source": 0, "price": ..., "confidence": ..., "published_ns": ...}, ...], at most
+  // kQuotesMax (so that the event fits the binary codec).
+  std::vector<market::SourceQuote> quotes(const char* field) {
+    std::vector<market::SourceQuote> result;
+    const json* value = find(field);
+    if (value == nullptr) return result;
+    if (!value->is_array() || value->size() > kQuotesMax) {
+      fail(field, "must be an array of at most " + std::to_string(kQuotesMax) + " quotes");
+      return result;
+    }
+    for (const json& item : *value) {
+      if (!item.is_object()) {
+        fail(field, "must hold objects with source, price, confidence and published_ns");
+        return result;
+      }
+      JsonFields q(item);
+      q.allow_only({"source", "price", "confidence", "published_ns"});
+      result.push_back(market::SourceQuote{q.narrow<std::uint32_t>("source", q.unsigned_id("source")),
+                                           Price::from_raw(q.signed_integer("price")),
+                                           Price::from_raw(q.signed_integer("confidence")),
+                                           q.signed_integer("published_ns")});
+      if (q.error()) {
+        // The inner message without its own "event JSON: " prefix.
+        const std::string& inner = q.error()->message;
+        fail(field, "item " + std::to_string(result.size() - 1) + ": " +
+                        inner.substr(inner.find('"')));
+        return result;
+      }
+    }
+    return result;
   }
   template <typename Int>
   Int narrow(const char* field, std::uint64_t value) {
@@ -394,6 +480,20 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
       return MarkPrice{
           InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))},
           Price::from_raw(f.signed_integer("mark"))};
+    case 10:
+      f.allow_only({"id", "ts", "type", "asset", "quotes"});
+      return OracleQuotes{AssetId{f.narrow<std::uint32_t>("asset", f.unsigned_id("asset"))},
+                          f.quotes("quotes")};
+    case 11:
+      f.allow_only({"id", "ts", "type", "instrument", "impact_bid", "impact_ask"});
+      return AccrueFunding{
+          InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))},
+          Price::from_raw(f.signed_integer_or_zero("impact_bid")),
+          Price::from_raw(f.signed_integer_or_zero("impact_ask"))};
+    case 12:
+      f.allow_only({"id", "ts", "type", "instrument"});
+      return SettleExpiry{
+          InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))}};
     default:
       f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
                     "fee"});
@@ -455,6 +555,21 @@ void body_to_json(json& out, const EventBody& body) {
           out["size"] = e.size.raw();
           out["price"] = e.price.raw();
           out["fee"] = e.fee.raw();
+        } else if constexpr (std::is_same_v<T, OracleQuotes>) {
+          out["asset"] = e.asset.value;
+          out["quotes"] = json::array();
+          for (const market::SourceQuote& quote : e.quotes) {
+            out["quotes"].push_back(json{{"source", quote.source},
+                                         {"price", quote.price.raw()},
+                                         {"confidence", quote.confidence.raw()},
+                                         {"published_ns", quote.published_ns}});
+          }
+        } else if constexpr (std::is_same_v<T, AccrueFunding>) {
+          out["instrument"] = e.instrument.value;
+          out["impact_bid"] = e.impact_bid.raw();
+          out["impact_ask"] = e.impact_ask.raw();
+        } else if constexpr (std::is_same_v<T, SettleExpiry>) {
+          out["instrument"] = e.instrument.value;
         } else if constexpr (std::is_same_v<T, Transfer>) {
           out["account"] = e.account.value;
           out["from"] = e.from.value;

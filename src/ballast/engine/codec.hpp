@@ -33,10 +33,15 @@
 namespace ballast {
 
 inline constexpr std::uint8_t kEventCodecVersion = 1;
-inline constexpr std::size_t kEventBytesMax = 256;
+// 512: room for an oracle_quotes event with one quote more than the engine takes
+// (market::kMaxOracleSources), so that the engine, not the codec, answers quotes_invalid.
+inline constexpr std::size_t kEventBytesMax = 512;
+// The most quotes an oracle_quotes event may carry in the codec (binary and JSON alike).
+inline constexpr std::size_t kQuotesMax = 17;
 
-// A ListAsset symbol longer than the decoders' bound (64 bytes) is asserted against: no decoder
-// produces one, and its bytes would not decode, so only a programmer error can get it here.
+// A ListAsset symbol longer than the decoders' bound (64 bytes), or more than kQuotesMax quotes,
+// is asserted against: no decoder produces one, and its bytes would not decode, so only a
+// programmer error can get it here.
 std::string encode_event(const Event& event);
 // Appends the same bytes to `out` (lets a hot loop reuse one buffer).
 void encode_event_into(const Event& event, ByteWriter& out);

@@ -35,6 +35,13 @@ std::vector<Event> one_of_each() {
       event(10, Fill{AccountId{16}, SubAccountId{100}, InstrumentId{10},
                      Quantity::from_raw(-250'000'000), Price::from_raw(65'000'500'000'000),
                      Money::from_raw(4'063)}),
+      event(11, OracleQuotes{AssetId{7},
+                             {{0, Price::from_raw(65'000'000'000'000), Price::from_raw(5'000'000'000),
+                               kTs - 1'000'000'000},
+                              {3, Price::from_raw(65'010'000'000'000), Price::from_raw(0), kTs}}}),
+      event(12, AccrueFunding{InstrumentId{10}, Price::from_raw(64'990'000'000'000),
+                              Price::from_raw(65'020'000'000'000)}),
+      event(13, SettleExpiry{InstrumentId{11}}),
   };
 }
 
@@ -74,6 +81,15 @@ std::vector<Event> extremes() {
                  Quantity::from_raw(kMin), Price::from_raw(kMax), Money::from_raw(kMin)}},
       event(11, Fill{AccountId{0}, SubAccountId{0}, InstrumentId{0}, Quantity::from_raw(0),
                      Price::from_raw(-1), Money::from_raw(kMax)}),
+      // Quotes of any shape, up to the codec's bound: judged by the engine (quotes_invalid).
+      event(12, OracleQuotes{AssetId{u32_max}, {}}),
+      event(13, OracleQuotes{AssetId{0},
+                             std::vector<market::SourceQuote>(
+                                 kQuotesMax, market::SourceQuote{u32_max, Price::from_raw(kMin),
+                                                                 Price::from_raw(kMin), kMin})}),
+      Event{EventId{u64_max}, kMax,
+            AccrueFunding{InstrumentId{u32_max}, Price::from_raw(kMin), Price::from_raw(kMax)}},
+      event(14, SettleExpiry{InstrumentId{0}}),
   };
 }
 
@@ -125,7 +141,8 @@ TEST(BinaryCodec, KindNames) {
   const std::vector<std::string> expected = {
       "list_asset", "set_asset_flags", "create_account", "create_sub_account",
       "deposit",    "withdraw",        "transfer",       "oracle_price",
-      "mark_price", "fill"};
+      "mark_price", "fill",            "oracle_quotes",  "accrue_funding",
+      "settle_expiry"};
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -166,7 +183,8 @@ TEST(BinaryCodec, PinnedLayout) {
 }
 
 TEST(BinaryCodec, RoundTripEveryKind) {
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62};
+  // oracle_quotes: 18 + asset 4 + count 1 + 2 × (source 4, price 8, confidence 8, published 8).
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -215,6 +233,24 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
     case 8:
       fields.insert(fields.end(), {{"instrument", 18}, {"mark", 22}});
       break;
+    case 10: {
+      fields.insert(fields.end(), {{"asset", 18}, {"quotes", 22}});
+      const std::size_t n = std::get<OracleQuotes>(e.body).quotes.size();
+      for (std::size_t q = 0; q < n; ++q) {
+        const std::size_t at = 23 + 28 * q;
+        fields.insert(fields.end(), {{"quotes.source", at},
+                                     {"quotes.price", at + 4},
+                                     {"quotes.confidence", at + 12},
+                                     {"quotes.published_ns", at + 20}});
+      }
+      break;
+    }
+    case 11:
+      fields.insert(fields.end(), {{"instrument", 18}, {"impact_bid", 22}, {"impact_ask", 30}});
+      break;
+    case 12:
+      fields.insert(fields.end(), {{"instrument", 18}});
+      break;
     default:
       fields.insert(fields.end(), {{"account", 18},
                                    {"sub_account", 26},
@@ -254,7 +290,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x0a', '\x0b', '\xff'}) {
+  for (const char kind : {'\x0d', '\x0e', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);
@@ -269,7 +305,11 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
   std::string relabelled = deposit;
   relabelled[1] = '\x02';
   EXPECT_CONTAINS(decode_error(relabelled), "offset 26: 20 unexpected trailing bytes");
-  EXPECT_CONTAINS(decode_error(std::string(kEventBytesMax + 1, '\x01')), "longer than 256 bytes");
+  EXPECT_CONTAINS(decode_error(std::string(kEventBytesMax + 1, '\x01')), "longer than 512 bytes");
+  // More quotes than the codec carries: named at the count's offset.
+  std::string quotes = encode_event(event(1, OracleQuotes{AssetId{7}, {}}));
+  quotes.back() = static_cast<char>(kQuotesMax + 1);
+  EXPECT_CONTAINS(decode_error(quotes), "offset 22: field quotes holds more than 17 quotes");
 }
 
 TEST(BinaryCodec, UnknownFlagBitsAndUnnamedModesDecode) {
@@ -489,6 +529,37 @@ TEST(JsonCodec, ReadsTheDocumentedShape) {
   EXPECT_EQ(json_ok(R"({"id":1,"ts":2,"type":"set_asset_flags","asset":3,)"
                     R"("flags":["transfers","deposits","transfers"]})"),
             (Event{EventId{1}, 2, SetAssetFlags{AssetId{3}, kAssetDeposits | kAssetTransfers}}));
+}
+
+TEST(JsonCodec, OracleQuotesFundingAndSettlement) {
+  EXPECT_EQ(json_ok(R"({"id":1,"ts":2,"type":"oracle_quotes","asset":2,"quotes":[)"
+                    R"({"source":1,"price":650,"confidence":5,"published_ns":1},)"
+                    R"({"source":0,"price":651,"confidence":0,"published_ns":"2"}]})"),
+            (Event{EventId{1}, 2,
+                   OracleQuotes{AssetId{2},
+                                {{1, Price::from_raw(650), Price::from_raw(5), 1},
+                                 {0, Price::from_raw(651), Price::from_raw(0), 2}}}}));
+  // Impact prices are for dYdX-style markets only: absent, they read as zero.
+  EXPECT_EQ(json_ok(R"({"id":1,"ts":2,"type":"accrue_funding","instrument":201})"),
+            (Event{EventId{1}, 2, AccrueFunding{InstrumentId{201}, Price{}, Price{}}}));
+  EXPECT_EQ(json_ok(R"({"id":1,"ts":2,"type":"settle_expiry","instrument":202})"),
+            (Event{EventId{1}, 2, SettleExpiry{InstrumentId{202}}}));
+  // A bad quote is named by its position and field.
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"oracle_quotes","asset":2,"quotes":[)"
+                             R"({"source":1,"price":650,"confidence":5,"published_ns":1},)"
+                             R"({"source":0,"confidence":0,"published_ns":2}]})"),
+                  R"("quotes" item 1: "price" is missing)");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"oracle_quotes","asset":2,"quotes":[)"
+                             R"({"source":1,"price":650,"confidence":5,"published_ns":1,"x":0}]})"),
+                  R"("quotes" item 0: "x" is not a field of this event type)");
+  EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"oracle_quotes","asset":2,"quotes":[1]})"),
+                  R"("quotes" must hold objects)");
+  std::string many = R"({"id":1,"ts":2,"type":"oracle_quotes","asset":2,"quotes":[)";
+  for (std::size_t i = 0; i <= kQuotesMax; ++i) {
+    many += std::string(i == 0 ? "" : ",") +
+            R"({"source":0,"price":1,"confidence":0,"published_ns":1})";
+  }
+  EXPECT_CONTAINS(json_error(many + "]}"), R"("quotes" must be an array of at most 17 quotes)");
 }
 
 TEST(JsonCodec, AmountsAsNumbersAndAsDigitStrings) {

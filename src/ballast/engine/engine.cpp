@@ -13,9 +13,10 @@ namespace {
 
 constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // 2: the risk configuration, the engine options (and, later in the same version, prices and
-// positions) joined the state. Version 1 snapshots are not read: their bytes re-encode
-// differently, so their recorded hash could not be verified anyway.
-constexpr std::uint32_t kSnapshotVersion = 2;
+// positions) joined the state. 3: the oracle feeds (validity, reference, stable-price model)
+// and the markets' funding and settlement state. Older snapshots are not read: their bytes
+// re-encode differently, so their recorded hash could not be verified anyway.
+constexpr std::uint32_t kSnapshotVersion = 3;
 Status amount_shape(Amount amount) {
   if (amount.is_zero()) return Status::amount_zero;
   if (amount.is_negative()) return Status::amount_negative;
@@ -111,6 +112,18 @@ std::optional<std::size_t> market_index(const margin::RiskConfig& risk, Instrume
   return static_cast<std::size_t>(it - risk.markets.begin());
 }
 
+margin::MarketPrice* find_price(std::vector<margin::MarketPrice>& markets, InstrumentId id) {
+  const auto at = index_of(markets, id, &margin::MarketPrice::instrument);
+  return at ? &markets[*at] : nullptr;
+}
+
+// Open interest: the longs' notional at the mark, rounded up (a higher figure only raises the
+// OI-ramped initial requirement).
+Money open_interest_of(int128 long_size, const market::Instrument& instrument, Price mark) {
+  const int k = Quantity::kDecimals + Quantity::kDecimals + Price::kDecimals - Money::kDecimals;
+  return Money::from_raw(product_up(long_size, instrument.contract_size.raw(), mark.raw(), k));
+}
+
 // The venue totals and their values in the price book, kept together: every change to a total
 // or to the price it is valued at refreshes that one book entry (O(1) after the lookups).
 class TotalsKeeper {
@@ -149,16 +162,11 @@ class TotalsKeeper {
     price.total_borrows = Money::from_raw(product_up(totals_.borrow_units[i], price.oracle.raw(), 1, k));
   }
 
-  // Open interest: the longs' notional at the mark, rounded up (a higher figure only raises the
-  // OI-ramped initial requirement).
   void refresh_market(std::size_t i) {
     const market::Instrument& instrument = risk_.markets[i].instrument;
-    const auto at = index_of(prices_.book.markets, instrument.id, &margin::MarketPrice::instrument);
-    if (!at) return;
-    margin::MarketPrice& price = prices_.book.markets[*at];
-    const int k = Quantity::kDecimals + Quantity::kDecimals + Price::kDecimals - Money::kDecimals;
-    price.open_interest = Money::from_raw(
-        product_up(totals_.long_size[i], instrument.contract_size.raw(), price.mark.raw(), k));
+    margin::MarketPrice* price = find_price(prices_.book.markets, instrument.id);
+    if (price == nullptr) return;
+    price->open_interest = open_interest_of(totals_.long_size[i], instrument, price->mark);
   }
 
  private:
@@ -175,6 +183,8 @@ class TotalsKeeper {
 //                quote value toward +inf: user -paid, clearing +paid (a sale: paid < 0)
 //   option       premium (the value bought) toward +inf: user -premium, clearing +premium
 //   perp/future  realized PnL toward -inf: user +pnl, clearing -pnl
+//   perpetual    funding owed since the position's snapshot (settled lazily, at the fill):
+//                toward +inf for the payer: user -owed, clearing +owed
 struct FillPlan {
   bool ok = false;  // false: a value left its range
   std::vector<Posting> postings;
@@ -183,24 +193,31 @@ struct FillPlan {
   market::Position position;
 };
 
-bool add_pair(FillPlan& plan, SubAccountId user, SubAccountId counter, AssetId asset,
-              std::optional<std::int64_t> units) {
+bool add_pair(std::vector<Posting>& postings, SubAccountId user, SubAccountId counter,
+              AssetId asset, std::optional<std::int64_t> units) {
   if (!units) return false;
   const auto negated = checked_neg(Amount::from_raw(*units));
   if (!negated) return false;
-  plan.postings.push_back(Posting{user, asset, Amount::from_raw(*units)});
-  plan.postings.push_back(Posting{counter, asset, *negated});
+  postings.push_back(Posting{user, asset, Amount::from_raw(*units)});
+  postings.push_back(Posting{counter, asset, *negated});
   return true;
 }
 
-FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk,
+// A perpetual's cumulative funding index now (the default index for other instruments, and for
+// a market whose funding has not accrued yet).
+market::FundingIndex funding_index_now(const PriceState& prices, InstrumentId instrument) {
+  const margin::MarketPrice* price = prices.book.find_market(instrument);
+  return price != nullptr ? price->funding_index : market::FundingIndex{};
+}
+
+FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
                    const margin::MarketRisk& market, const Fill& e) {
   FillPlan plan;
   const market::Instrument& instrument = market.instrument;
   const margin::AssetRisk* quote = risk.find_asset(risk.quote);
   const SubAccountId clearing{kClearing.value};
   const auto fee = to_units(e.fee, quote->decimals, Round::up);
-  if (!fee || !add_pair(plan, e.sub_account, SubAccountId{kFeePool.value}, risk.quote,
+  if (!fee || !add_pair(plan.postings, e.sub_account, SubAccountId{kFeePool.value}, risk.quote,
                         -*fee)) {  // fee >= 0, so -fee cannot overflow
     return plan;
   }
@@ -213,8 +230,8 @@ FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk,
     const auto paid = to_units(*value, quote->decimals, Round::up);
     const auto received = paid ? checked_neg(Amount::from_raw(*paid)) : std::nullopt;
     if (!delivered || !received ||
-        !add_pair(plan, e.sub_account, clearing, instrument.underlying, delivered) ||
-        !add_pair(plan, e.sub_account, clearing, risk.quote, received->raw())) {
+        !add_pair(plan.postings, e.sub_account, clearing, instrument.underlying, delivered) ||
+        !add_pair(plan.postings, e.sub_account, clearing, risk.quote, received->raw())) {
       return plan;
     }
     plan.delivered = Amount::from_raw(*delivered);
@@ -223,16 +240,25 @@ FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk,
   }
   const market::Position* held = ledger.position(e.sub_account, e.instrument);
   const market::Position current = held != nullptr ? *held : market::Position{};
-  const auto change =
-      market::apply_fill(current, market_fill(e), instrument.contract_size, current.funding_snapshot);
+  const auto change = market::apply_fill(current, market_fill(e), instrument.contract_size,
+                                         funding_index_now(prices, e.instrument));
   if (!change) return plan;
+  // Funding owed since the position's snapshot is settled now (lazily): the holder pays what
+  // funding_payment rounded up, or receives it rounded down, against the clearing account.
+  if (!change->funding_owed.is_zero()) {
+    const auto owed = checked_neg(change->funding_owed);
+    if (!owed || !add_pair(plan.postings, e.sub_account, clearing, risk.quote,
+                           to_units(*owed, quote->decimals, Round::down))) {
+      return plan;
+    }
+  }
   if (instrument.kind == market::InstrumentKind::option) {
     const auto premium = to_units(change->value, quote->decimals, Round::up);
     const auto paid = premium ? checked_neg(Amount::from_raw(*premium)) : std::nullopt;
-    if (!paid || !add_pair(plan, e.sub_account, clearing, risk.quote, paid->raw())) return plan;
+    if (!paid || !add_pair(plan.postings, e.sub_account, clearing, risk.quote, paid->raw())) return plan;
   } else {
     const auto pnl = to_units(change->realized_pnl, quote->decimals, Round::down);
-    if (!add_pair(plan, e.sub_account, clearing, risk.quote, pnl)) return plan;
+    if (!add_pair(plan.postings, e.sub_account, clearing, risk.quote, pnl)) return plan;
   }
   plan.has_position = true;
   plan.position = change->position;
@@ -240,12 +266,77 @@ FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk,
   return plan;
 }
 
+// The accrual an accrue_funding event makes: the premium from the prices now (mark vs the
+// underlying's oracle, or the event's impact prices), the clamped rate, the index step since the
+// last accrual. The first accrual only starts the clock. nullopt when a value leaves its range.
+// The prices are there: the event's price gate has passed.
+std::optional<market::FundingAccrual> next_funding(const margin::MarketRisk& market,
+                                                   const MarketLife& life,
+                                                   const PriceState& prices,
+                                                   const AccrueFunding& e, TimestampNs now_ns) {
+  const market::Instrument& perpetual = market.instrument;
+  if (life.funding.updated_ns == 0) return market::FundingAccrual{life.funding.index, now_ns};
+  const Price mark = prices.book.find_market(perpetual.id)->mark;
+  const Price index = prices.book.find_asset(perpetual.underlying)->oracle;
+  const auto premium =
+      market::premium(perpetual.funding, {mark, index, e.impact_bid, e.impact_ask});
+  if (!premium) return std::nullopt;
+  return market::accrue_funding(life.funding, perpetual,
+                                market::funding_rate(*premium, perpetual.funding), index, now_ns);
+}
+
+// What settling a dated instrument at `price` does: every holder's cash flow (settle_at_expiry,
+// floored for the holder: a writer or losing side pays the ceiling) against the clearing account,
+// in holder id order. ok = false when a value leaves its range.
+struct SettlementPlan {
+  bool ok = false;
+  std::vector<Posting> postings;
+  std::vector<SubAccountId> holders;
+};
+
+SettlementPlan plan_settlement(const Ledger& ledger, const margin::RiskConfig& risk,
+                               const market::Instrument& instrument, Price price) {
+  SettlementPlan plan;
+  const std::uint8_t decimals = risk.find_asset(risk.quote)->decimals;
+  for (const SubAccount* holder : ledger.sub_accounts_in_order()) {
+    const market::Position* position = ledger.position(holder->id, instrument.id);
+    if (position == nullptr) continue;
+    const auto settled = market::settle_at_expiry(*position, instrument, price);
+    const auto units =
+        settled ? to_units(settled->cash_flow, decimals, Round::down) : std::nullopt;
+    if (!add_pair(plan.postings, holder->id, SubAccountId{kClearing.value}, risk.quote, units)) {
+      return plan;
+    }
+    plan.holders.push_back(holder->id);
+  }
+  plan.ok = true;
+  return plan;
+}
+
+// What the prices an action reads are worth: nullopt when one was never set, else the most
+// severe validity among them (OracleValidity's declaration order is its severity): an oracle
+// reading's own, and stale for any price set longer than price_max_age_ns ago.
+using Trust = std::optional<market::OracleValidity>;
+
+Trust worse(Trust a, Trust b) {
+  if (!a || !b) return std::nullopt;
+  return std::min(*a, *b);
+}
+
 // The checks for one event kind, each written in Status precedence order.
 class Validator {
  public:
   Validator(const Ledger& ledger, const margin::RiskConfig* risk, const PriceState& prices,
-            const EngineOptions& options, TimestampNs now_ns)
-      : ledger_(ledger), risk_(risk), prices_(prices), options_(options), now_ns_(now_ns) {}
+            const std::vector<AssetFeed>& feeds, const std::vector<MarketLife>& lives,
+            const VenueTotals& totals, const EngineOptions& options, TimestampNs now_ns)
+      : ledger_(ledger),
+        risk_(risk),
+        prices_(prices),
+        feeds_(feeds),
+        lives_(lives),
+        totals_(totals),
+        options_(options),
+        now_ns_(now_ns) {}
 
   Status operator()(const ListAsset& e) const {
     if (!asset_symbol_valid(e.symbol)) return Status::symbol_invalid;
@@ -354,15 +445,15 @@ class Validator {
     if (!instrument.price_on_tick(e.price)) return Status::fill_price_off_tick;
     if (instrument.is_expired(now_ns_)) return Status::instrument_expired;
     const std::vector<margin::SubAccountBook> group = group_of(*sub_account);
-    // Prices: missing, then stale unless the oracle policy allows this fill's action on a stale
-    // price (only then is the fill classified: the classification reads the ledger only).
-    if (const Freshness fresh = prices_freshness(group, market); fresh != Freshness::fresh) {
-      const auto action = fresh == Freshness::stale && reduces_risk(*market, e)
-                              ? market::OracleAction::reduce_risk
-                              : market::OracleAction::open_risk;
-      if (const Status s = price_gate(fresh, action); s != Status::ok) return s;
+    // Prices: missing, then untrusted unless the oracle policy allows this fill's action at
+    // their validity (the fill is classified only when that matters: open_risk not allowed).
+    const Trust trust = prices_trust(group, market);
+    auto action = market::OracleAction::open_risk;
+    if (trust && !options_.oracle_policy.allows(action, *trust) && reduces_risk(*market, e)) {
+      action = market::OracleAction::reduce_risk;
     }
-    const FillPlan plan = plan_fill(ledger_, *risk_, *market, e);
+    if (const Status s = price_gate(trust, action); s != Status::ok) return s;
+    const FillPlan plan = plan_fill(ledger_, *risk_, prices_, *market, e);
     if (!plan.ok) return Status::balance_overflow;
     if (spot && !instrument.borrowable) {
       const int128 after = static_cast<int128>(ledger_.balance(e.sub_account, instrument.underlying).raw()) +
@@ -370,13 +461,94 @@ class Validator {
       if (after < 0) return Status::insufficient_balance;  // selling what is not held
     }
     if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
-    const margin::PreTrade check =
-        margin::pre_trade_check(*risk_, prices_.book, group, market_fill(e));
+    std::optional<margin::PriceBook> scratch;
+    const margin::PreTrade check = margin::pre_trade_check(
+        *risk_, book_for_fill(*market, e, plan, scratch), group, market_fill(e));
     if (const Status s = from_margin(check.margin_status); s != Status::ok) return s;
     return margin::pre_trade_allows(check.status) ? Status::ok : Status::insufficient_margin;
   }
+  Status operator()(const OracleQuotes& e) const {
+    const bool published_positive =
+        std::all_of(e.quotes.begin(), e.quotes.end(),
+                    [](const market::SourceQuote& quote) { return quote.published_ns > 0; });
+    if (e.quotes.empty() || !published_positive || !market::check_quotes(e.quotes, now_ns_)) {
+      return Status::quotes_invalid;
+    }
+    if (risk_ == nullptr || risk_->find_asset(e.asset) == nullptr) return Status::asset_unknown;
+    return Status::ok;
+  }
+  Status operator()(const AccrueFunding& e) const {
+    if (e.impact_bid.is_negative() || e.impact_ask.is_negative()) return Status::price_invalid;
+    const margin::MarketRisk* market = find_market(e.instrument);
+    if (market == nullptr) return Status::instrument_unknown;
+    const market::Instrument& instrument = market->instrument;
+    if (instrument.kind != market::InstrumentKind::perpetual) {
+      return Status::instrument_not_perpetual;
+    }
+    // Judged once the market is known: impact prices are for markets whose premium uses them.
+    const bool impact_given = e.impact_bid.raw() > 0 && e.impact_ask.raw() > 0;
+    const bool impact_absent = e.impact_bid.is_zero() && e.impact_ask.is_zero();
+    if (!(instrument.funding.impact_premium ? impact_given : impact_absent)) {
+      return Status::price_invalid;
+    }
+    const Trust trust = worse(mark_trust(instrument.id), asset_trust(instrument.underlying));
+    if (const Status s = price_gate(trust, market::OracleAction::funding); s != Status::ok) {
+      return s;
+    }
+    const std::size_t i = market_slot(e.instrument);
+    return next_funding(*market, lives_[i], prices_, e, now_ns_) ? Status::ok
+                                                                  : Status::balance_overflow;
+  }
+  Status operator()(const SettleExpiry& e) const {
+    const margin::MarketRisk* market = find_market(e.instrument);
+    if (market == nullptr) return Status::instrument_unknown;
+    const market::Instrument& instrument = market->instrument;
+    if (!instrument.has_expiry()) return Status::instrument_not_dated;
+    if (now_ns_ < instrument.expiry_ns) return Status::expiry_not_reached;
+    const MarketLife& life = lives_[market_slot(e.instrument)];
+    if (life.settled_at) return Status::instrument_settled;
+    const auto price = life.settlement->average(Round::down);
+    if (!price) return Status::price_missing;
+    // The window holds valid readings only; the one in force at expiry must not be stale then.
+    const TimestampNs last_ns = life.settlement->state().last->ts_ns;
+    const Trust trust = instrument.expiry_ns - last_ns > options_.price_max_age_ns
+                            ? market::OracleValidity::stale
+                            : market::OracleValidity::valid;
+    if (const Status s = price_gate(trust, market::OracleAction::expiry_settlement);
+        s != Status::ok) {
+      return s;
+    }
+    const SettlementPlan plan = plan_settlement(ledger_, *risk_, instrument, *price);
+    return plan.ok && ledger_.postings_fit(plan.postings) ? Status::ok : Status::balance_overflow;
+  }
 
  private:
+  std::size_t market_slot(InstrumentId instrument) const {
+    const auto i = market_index(*risk_, instrument);
+    BALLAST_ASSERT(i.has_value());
+    return *i;
+  }
+
+  // The price book the fill's own pre-trade check reads: with the market's open interest after
+  // the fill where the market's requirement ramps with it (dYdX counts a trade's own OI change
+  // in its check), copied into `scratch`; otherwise the book as it is.
+  const margin::PriceBook& book_for_fill(const margin::MarketRisk& market, const Fill& e,
+                                         const FillPlan& plan,
+                                         std::optional<margin::PriceBook>& scratch) const {
+    if (!plan.has_position || !std::holds_alternative<margin::OiRampRule>(market.rule)) {
+      return prices_.book;
+    }
+    const market::Position* held = ledger_.position(e.sub_account, e.instrument);
+    const std::int64_t before = held != nullptr ? held->size.raw() : 0;
+    const int128 long_size = totals_.long_size[market_slot(e.instrument)] -
+                             positive_part(before) + positive_part(plan.position.size.raw());
+    scratch = prices_.book;
+    margin::MarketPrice* price = find_price(scratch->markets, e.instrument);
+    BALLAST_ASSERT(price != nullptr);  // the price gate passed: the mark is set
+    price->open_interest = open_interest_of(long_size, market.instrument, price->mark);
+    return *scratch;
+  }
+
   // The margin group of a sub-account as the calculator reads it: the owner's cross
   // sub-accounts (by id), or the isolated one alone. Positive balances in assets the risk
   // configuration does not list count for nothing (weight 0) and are left out.
@@ -402,23 +574,19 @@ class Validator {
     return group;
   }
 
-  enum class Freshness : std::uint8_t { fresh, missing, stale };
-
-  // Over every price evaluating the group (and `extra`, the market a fill trades) reads: oracle
-  // prices of the non-quote assets held and of option and spot underlyings, marks of the
-  // derivatives held or traded. missing if one was never set, else stale if one is older than
-  // price_max_age_ns.
-  Freshness prices_freshness(const std::vector<margin::SubAccountBook>& group,
-                             const margin::MarketRisk* extra) const {
+  // Over every price evaluating the group (and `extra`, the market a fill trades) reads, and the
+  // oracle every mark is anchored to: oracle prices of the non-quote assets held and of every
+  // market's underlying, marks of the derivatives held or traded. A perpetual's margin reads
+  // only its mark, but a mark is only as good as the index it follows (Drift checks the perp
+  // market's oracle for every action on it), so an untrusted index gates the perpetual too.
+  Trust prices_trust(const std::vector<margin::SubAccountBook>& group,
+                     const margin::MarketRisk* extra) const {
     std::set<AssetId> assets;
     std::set<InstrumentId> marks;
     const auto need_market = [&](const margin::MarketRisk& market) {
       const market::Instrument& instrument = market.instrument;
       if (instrument.kind != market::InstrumentKind::spot) marks.insert(instrument.id);
-      if (instrument.kind == market::InstrumentKind::spot ||
-          instrument.kind == market::InstrumentKind::option) {
-        assets.insert(instrument.underlying);
-      }
+      assets.insert(instrument.underlying);
     };
     for (const margin::SubAccountBook& member : group) {
       for (const Balance& balance : member.balances) assets.insert(balance.asset);
@@ -428,32 +596,38 @@ class Validator {
     }
     if (extra != nullptr) need_market(*extra);
     assets.erase(risk_->quote);
-    std::vector<TimestampNs> set_times;
-    for (const AssetId asset : assets) {
-      const auto set_ns = prices_.asset_set_ns_of(asset);
-      if (!set_ns) return Freshness::missing;
-      set_times.push_back(*set_ns);
-    }
-    for (const InstrumentId instrument : marks) {
-      const auto set_ns = prices_.mark_set_ns_of(instrument);
-      if (!set_ns) return Freshness::missing;
-      set_times.push_back(*set_ns);
-    }
-    for (const TimestampNs set_ns : set_times) {
-      if (now_ns_ - set_ns > options_.price_max_age_ns) return Freshness::stale;
-    }
-    return Freshness::fresh;
+    Trust trust = market::OracleValidity::valid;
+    for (const AssetId asset : assets) trust = worse(trust, asset_trust(asset));
+    for (const InstrumentId instrument : marks) trust = worse(trust, mark_trust(instrument));
+    return trust;
   }
 
-  // price_missing for a price never set; price_stale for a stale one unless the oracle policy
-  // allows `action` at OracleValidity::stale. A fresh price is valid, on which every action runs.
-  Status price_gate(Freshness fresh, market::OracleAction action) const {
-    if (fresh == Freshness::missing) return Status::price_missing;
-    if (fresh == Freshness::stale &&
-        !options_.oracle_policy.allows(action, market::OracleValidity::stale)) {
-      return Status::price_stale;
-    }
-    return Status::ok;
+  // An oracle price: its reading's validity, stale once older than price_max_age_ns.
+  Trust asset_trust(AssetId asset) const {
+    const auto set_ns = prices_.asset_set_ns_of(asset);
+    if (!set_ns) return std::nullopt;
+    const auto i = asset_index(*risk_, asset);
+    BALLAST_ASSERT(i.has_value());  // prices are set for configured assets only
+    return worse(feeds_[*i].validity, age_trust(*set_ns));
+  }
+  // A mark: valid, stale once older than price_max_age_ns.
+  Trust mark_trust(InstrumentId instrument) const {
+    const auto set_ns = prices_.mark_set_ns_of(instrument);
+    if (!set_ns) return std::nullopt;
+    return age_trust(*set_ns);
+  }
+  market::OracleValidity age_trust(TimestampNs set_ns) const {
+    return now_ns_ - set_ns > options_.price_max_age_ns ? market::OracleValidity::stale
+                                                         : market::OracleValidity::valid;
+  }
+
+  // price_missing for a price never set; else ok when the oracle policy allows `action` at the
+  // prices' validity, price_stale when they are only stale, oracle_untrusted otherwise.
+  Status price_gate(Trust trust, market::OracleAction action) const {
+    if (!trust) return Status::price_missing;
+    if (options_.oracle_policy.allows(action, *trust)) return Status::ok;
+    return *trust == market::OracleValidity::stale ? Status::price_stale
+                                                   : Status::oracle_untrusted;
   }
 
   // Whether the fill only shrinks what its sub-account holds in the market without flipping
@@ -493,7 +667,7 @@ class Validator {
     if (risk_ == nullptr) return Status::ok;
     const std::vector<margin::SubAccountBook> group = group_of(from);
     if (!margin_checked(group)) return Status::ok;
-    return price_gate(prices_freshness(group, nullptr), market::OracleAction::withdraw);
+    return price_gate(prices_trust(group, nullptr), market::OracleAction::withdraw);
   }
 
   // The group's initial health after `amount` of `asset` leaves `from` (and, for a transfer
@@ -541,6 +715,9 @@ class Validator {
   const Ledger& ledger_;
   const margin::RiskConfig* risk_;
   const PriceState& prices_;
+  const std::vector<AssetFeed>& feeds_;
+  const std::vector<MarketLife>& lives_;
+  const VenueTotals& totals_;
   const EngineOptions& options_;
   TimestampNs now_ns_;
 };
@@ -549,9 +726,16 @@ class Validator {
 // in step with what it changed: the balances it moved, the position it set, the price it set.
 class Executor {
  public:
-  Executor(Ledger& ledger, PriceState& prices, VenueTotals& totals, const margin::RiskConfig* risk,
+  Executor(Ledger& ledger, PriceState& prices, std::vector<AssetFeed>& feeds,
+           std::vector<MarketLife>& lives, VenueTotals& totals, const margin::RiskConfig* risk,
            TimestampNs now_ns)
-      : ledger_(ledger), prices_(prices), totals_(totals), risk_(risk), now_ns_(now_ns) {}
+      : ledger_(ledger),
+        prices_(prices),
+        feeds_(feeds),
+        lives_(lives),
+        totals_(totals),
+        risk_(risk),
+        now_ns_(now_ns) {}
 
   void operator()(const ListAsset& e) { ledger_.list_asset(e.asset, e.symbol, e.decimals, e.flags); }
   void operator()(const SetAssetFlags& e) { ledger_.set_asset_flags(e.asset, e.flags); }
@@ -577,10 +761,73 @@ class Executor {
     balance_moved(e.to, e.asset, to_before);
   }
   void operator()(const OraclePrice& e) {
+    const std::size_t i = asset_slot(e.asset);
+    AssetFeed& feed = feeds_[i];
+    feed.validity = market::OracleValidity::valid;
+    feed.reference = e.price;
+    feed.stable.reset();  // the event states its own stable price
     prices_.set_asset(e.asset, e.price, e.stable_price, now_ns_);
-    const auto i = asset_index(*risk_, e.asset);  // validated: the configuration lists it
-    BALLAST_ASSERT(i.has_value());
-    keeper().refresh_asset(*i);
+    keeper().refresh_asset(i);
+    record_settlement_sample(e.asset, e.price);
+  }
+  // Aggregation under the asset's OracleConfig. A non-positive reading leaves the last price in
+  // place, judged non_positive (nothing runs on it); any other reading becomes the price, with
+  // its validity and the age of its newest quote. Only a valid one moves the reference, steps
+  // the stable price and enters settlement windows: an untrusted reading must not steer what
+  // later readings are judged against, nor what initial margin or expiry pays.
+  void operator()(const OracleQuotes& e) {
+    const std::size_t i = asset_slot(e.asset);
+    const margin::AssetRisk& asset = risk_->assets[i];
+    AssetFeed& feed = feeds_[i];
+    const market::OracleReading reading =
+        market::aggregate(asset.oracle, e.quotes, now_ns_, feed.reference);
+    feed.validity = reading.validity;
+    if (reading.validity == market::OracleValidity::non_positive) return;
+    const margin::AssetPrice* before = prices_.book.find_asset(e.asset);
+    Price stable = before != nullptr ? before->stable : reading.price;
+    if (reading.validity == market::OracleValidity::valid) {
+      feed.reference = reading.price;
+      if (feed.stable) {
+        feed.stable->update(asset.stable_price, reading.price, now_ns_);
+      } else {
+        feed.stable = market::StablePrice::start(asset.stable_price, reading.price, now_ns_);
+      }
+      stable = feed.stable->stable_price();
+      record_settlement_sample(e.asset, reading.price);
+    }
+    prices_.set_asset(e.asset, reading.price, stable, reading.newest_published_ns);
+    keeper().refresh_asset(i);
+  }
+  void operator()(const AccrueFunding& e) {
+    const std::size_t i = market_slot(e.instrument);
+    const auto next = next_funding(risk_->markets[i], lives_[i], prices_, e, now_ns_);
+    BALLAST_ASSERT(next.has_value());  // validated
+    lives_[i].funding = *next;
+    margin::MarketPrice* price = find_price(prices_.book.markets, e.instrument);
+    BALLAST_ASSERT(price != nullptr);  // the price gate passed: the mark is set
+    price->funding_index = next->index;
+  }
+  void operator()(const SettleExpiry& e) {
+    const std::size_t i = market_slot(e.instrument);
+    MarketLife& life = lives_[i];
+    const market::Instrument& instrument = risk_->markets[i].instrument;
+    const Price price = life.settlement->average(Round::down).value();  // validated
+    const SettlementPlan plan = plan_settlement(ledger_, *risk_, instrument, price);
+    BALLAST_ASSERT(plan.ok);
+    std::vector<Amount> before;
+    before.reserve(plan.holders.size());
+    for (const SubAccountId holder : plan.holders) {
+      before.push_back(ledger_.balance(holder, risk_->quote));
+    }
+    ledger_.post(plan.postings);
+    for (std::size_t h = 0; h < plan.holders.size(); ++h) {
+      const SubAccountId holder = plan.holders[h];
+      balance_moved(holder, risk_->quote, before[h]);
+      const Quantity size = ledger_.position(holder, e.instrument)->size;
+      ledger_.set_position(holder, e.instrument, market::Position{});
+      keeper().size_moved(e.instrument, size, Quantity{});
+    }
+    life.settled_at = price;
   }
   void operator()(const MarkPrice& e) {
     prices_.set_mark(e.instrument, e.mark, now_ns_);
@@ -592,7 +839,7 @@ class Executor {
     BALLAST_ASSERT(risk_ != nullptr);
     const margin::MarketRisk* market = risk_->find_market(e.instrument);
     BALLAST_ASSERT(market != nullptr);
-    const FillPlan plan = plan_fill(ledger_, *risk_, *market, e);
+    const FillPlan plan = plan_fill(ledger_, *risk_, prices_, *market, e);
     BALLAST_ASSERT(plan.ok);
     // The user balances the postings touch (the quote, and the underlying for spot), each once;
     // the other legs are the clearing account's and the fee pool's, which the totals leave out.
@@ -624,6 +871,26 @@ class Executor {
     BALLAST_ASSERT(risk_ != nullptr);
     return TotalsKeeper(totals_, prices_, *risk_);
   }
+  std::size_t asset_slot(AssetId asset) const {
+    const auto i = asset_index(*risk_, asset);  // validated: the configuration lists it
+    BALLAST_ASSERT(i.has_value());
+    return *i;
+  }
+  std::size_t market_slot(InstrumentId instrument) const {
+    const auto i = market_index(*risk_, instrument);
+    BALLAST_ASSERT(i.has_value());
+    return *i;
+  }
+  // A valid reading of `asset` enters the settlement window of every unsettled dated market on
+  // it, at the event's time (so samples never go back in time, whatever the quotes say).
+  void record_settlement_sample(AssetId asset, Price price) {
+    for (std::size_t i = 0; i < lives_.size(); ++i) {
+      MarketLife& life = lives_[i];
+      if (life.settlement && !life.settled_at && risk_->markets[i].instrument.underlying == asset) {
+        life.settlement->record(market::PriceSample{now_ns_, price});
+      }
+    }
+  }
   // A balance changed (its new value read from the ledger); nothing to keep without a venue.
   void balance_moved(SubAccountId sub_account, AssetId asset, Amount before) {
     if (risk_ == nullptr) return;
@@ -632,6 +899,8 @@ class Executor {
 
   Ledger& ledger_;
   PriceState& prices_;
+  std::vector<AssetFeed>& feeds_;
+  std::vector<MarketLife>& lives_;
   VenueTotals& totals_;
   const margin::RiskConfig* risk_;
   TimestampNs now_ns_;
@@ -712,6 +981,12 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options)
     : has_risk_(true), risk_(std::move(risk)), options_(options) {
   BALLAST_ASSERT(risk_.validate().ok() && risk_.pnl.validate().ok());
   BALLAST_ASSERT(options_.price_max_age_ns > 0);
+  feeds_.resize(risk_.assets.size());
+  lives_.resize(risk_.markets.size());
+  for (std::size_t i = 0; i < risk_.markets.size(); ++i) {
+    const market::Instrument& instrument = risk_.markets[i].instrument;
+    if (instrument.has_expiry()) lives_[i].settlement = market::settlement_window(instrument);
+  }
   totals_ = recount_totals();
 }
 
@@ -778,12 +1053,13 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
     return seen->second == fingerprint ? Status::exists : Status::id_reused;
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
-  return std::visit(Validator(ledger_, risk_config(), prices_, options_, event.timestamp_ns),
+  return std::visit(Validator(ledger_, risk_config(), prices_, feeds_, lives_, totals_, options_,
+                              event.timestamp_ns),
                     event.body);
 }
 
 void Engine::execute(const EventBody& body) {
-  std::visit(Executor(ledger_, prices_, totals_, risk_config(), clock_ns_), body);
+  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, risk_config(), clock_ns_), body);
 }
 
 Digest Engine::state_hash() const { return sha256(snapshot()); }
@@ -822,7 +1098,125 @@ std::string Engine::snapshot() const {
     out.i64(price.mark.raw());
     out.i64(prices_.market_set_ns[i]);
   }
+  encode_feeds(out);
   return out.take();
+}
+
+namespace {
+
+__extension__ using uint128 = unsigned __int128;
+
+void encode_i128(ByteWriter& out, int128 value) {
+  out.u64(static_cast<std::uint64_t>(static_cast<uint128>(value) >> 64));
+  out.u64(static_cast<std::uint64_t>(value));
+}
+
+std::optional<int128> decode_i128(ByteReader& in) {
+  const auto high = in.u64();
+  const auto low = in.u64();
+  if (!high || !low) return std::nullopt;
+  return static_cast<int128>((static_cast<uint128>(*high) << 64) | *low);
+}
+
+void encode_optional_price(ByteWriter& out, const std::optional<Price>& price) {
+  out.u8(price ? 1 : 0);
+  if (price) out.i64(price->raw());
+}
+
+// A flag byte then, when set, a positive price; nullopt (outer) when corrupt.
+std::optional<std::optional<Price>> decode_optional_price(ByteReader& in) {
+  const auto has = in.u8();
+  if (!has || *has > 1) return std::nullopt;
+  if (*has == 0) return std::optional<Price>{};
+  const auto raw = in.i64();
+  if (!raw || *raw <= 0) return std::nullopt;
+  return std::optional<Price>{Price::from_raw(*raw)};
+}
+
+void encode_stable(ByteWriter& out, const market::StablePrice::State& state) {
+  out.i64(state.stable.raw());
+  for (const Price delay : state.delay_prices) out.i64(delay.raw());
+  encode_i128(out, state.accumulated_price_ns);
+  out.i64(state.accumulated_ns);
+  out.i64(state.interval);
+  out.i64(state.last_update_ns);
+}
+
+std::optional<market::StablePrice::State> decode_stable(ByteReader& in) {
+  market::StablePrice::State state;
+  const auto stable = in.i64();
+  if (!stable) return std::nullopt;
+  state.stable = Price::from_raw(*stable);
+  for (Price& delay : state.delay_prices) {
+    const auto raw = in.i64();
+    if (!raw) return std::nullopt;
+    delay = Price::from_raw(*raw);
+  }
+  const auto accumulated_price_ns = decode_i128(in);
+  const auto accumulated_ns = in.i64();
+  const auto interval = in.i64();
+  const auto last_update_ns = in.i64();
+  if (!accumulated_price_ns || !accumulated_ns || !interval || !last_update_ns) return std::nullopt;
+  state.accumulated_price_ns = *accumulated_price_ns;
+  state.accumulated_ns = *accumulated_ns;
+  state.interval = *interval;
+  state.last_update_ns = *last_update_ns;
+  return state;
+}
+
+void encode_window(ByteWriter& out, const market::WindowAverage::State& state) {
+  out.u8(state.last ? 1 : 0);
+  if (state.last) {
+    out.i64(state.last->ts_ns);
+    out.i64(state.last->price.raw());
+  }
+  out.u8(state.from_ns ? 1 : 0);
+  if (state.from_ns) out.i64(*state.from_ns);
+  encode_i128(out, state.weighted);
+}
+
+std::optional<market::WindowAverage::State> decode_window(ByteReader& in) {
+  market::WindowAverage::State state;
+  const auto has_last = in.u8();
+  if (!has_last || *has_last > 1) return std::nullopt;
+  if (*has_last == 1) {
+    const auto ts = in.i64();
+    const auto price = in.i64();
+    if (!ts || !price) return std::nullopt;
+    state.last = market::PriceSample{*ts, Price::from_raw(*price)};
+  }
+  const auto has_from = in.u8();
+  if (!has_from || *has_from > 1) return std::nullopt;
+  if (*has_from == 1) {
+    const auto from = in.i64();
+    if (!from) return std::nullopt;
+    state.from_ns = *from;
+  }
+  const auto weighted = decode_i128(in);
+  if (!weighted) return std::nullopt;
+  state.weighted = *weighted;
+  return state;
+}
+
+}  // namespace
+
+// Per configured asset its feed, then per configured market its life (nothing without a risk
+// configuration: both lists are empty).
+void Engine::encode_feeds(ByteWriter& out) const {
+  for (const AssetFeed& feed : feeds_) {
+    out.u8(static_cast<std::uint8_t>(feed.validity));
+    encode_optional_price(out, feed.reference);
+    out.u8(feed.stable ? 1 : 0);
+    if (feed.stable) encode_stable(out, feed.stable->state());
+  }
+  for (const MarketLife& life : lives_) {
+    out.i64(life.funding.index.raw());
+    out.i64(life.funding.updated_ns);
+    if (life.settlement) {
+      encode_window(out, life.settlement->state());
+      encode_optional_price(out, life.settled_at);
+    }
+  }
 }
 
 Result<Engine> Engine::restore(std::string_view snapshot) {
@@ -925,12 +1319,83 @@ Result<Engine> Engine::restore_prices(ByteReader& in, Engine engine) {
     }
     engine.prices_.set_mark(InstrumentId{*instrument}, Price::from_raw(*mark), *set_ns);
   }
+  return restore_feeds(in, std::move(engine));
+}
+
+// Feeds and market lives are re-checked as the events that made them: validities in range,
+// positive prices, models and windows that updates can reach, times no later than the clock,
+// funding only on perpetuals (mirrored into their price-book entries, which a funded market has).
+Result<Engine> Engine::restore_feeds(ByteReader& in, Engine engine) {
+  if (engine.has_risk_) {
+    engine.feeds_.resize(engine.risk_.assets.size());
+    for (std::size_t i = 0; i < engine.feeds_.size(); ++i) {
+      AssetFeed& feed = engine.feeds_[i];
+      const std::string where = "oracle feed of asset " + engine.risk_.assets[i].symbol;
+      const auto validity = in.u8();
+      const auto reference = decode_optional_price(in);
+      const auto has_stable = in.u8();
+      if (!validity || *validity >= market::kOracleValidityCount || !reference || !has_stable ||
+          *has_stable > 1) {
+        return snapshot_error("bad " + where);
+      }
+      feed.validity = static_cast<market::OracleValidity>(*validity);
+      feed.reference = *reference;
+      if (*has_stable == 1) {
+        const auto state = decode_stable(in);
+        if (state) {
+          feed.stable = market::StablePrice::restore(engine.risk_.assets[i].stable_price, *state);
+        }
+        if (!feed.stable || feed.stable->last_update_ns() > engine.clock_ns_) {
+          return snapshot_error("bad stable price in " + where);
+        }
+      }
+    }
+    engine.lives_.resize(engine.risk_.markets.size());
+    for (std::size_t i = 0; i < engine.lives_.size(); ++i) {
+      if (Outcome restored = engine.restore_life(in, i); !restored) {
+        return std::move(restored).error();
+      }
+    }
+  }
   if (!in.at_end()) return snapshot_error("trailing bytes");
   // The venue totals are derived state: counted afresh from the restored ledger and valued at
   // the restored prices, equal to what the original kept event by event.
   engine.totals_ = engine.recount_totals();
   engine.refresh_all_totals();
   return engine;
+}
+
+Outcome Engine::restore_life(ByteReader& in, std::size_t i) {
+  const market::Instrument& instrument = risk_.markets[i].instrument;
+  MarketLife& life = lives_[i];
+  const std::string where = "market " + instrument.symbol;
+  const auto index = in.i64();
+  const auto updated_ns = in.i64();
+  const bool perpetual = instrument.kind == market::InstrumentKind::perpetual;
+  if (!index || !updated_ns || *updated_ns < 0 || *updated_ns > clock_ns_ ||
+      (!perpetual && (*index != 0 || *updated_ns != 0))) {
+    return snapshot_error("bad funding of " + where);
+  }
+  life.funding = market::FundingAccrual{market::FundingIndex::from_raw(*index), *updated_ns};
+  if (perpetual && *updated_ns != 0) {
+    margin::MarketPrice* price = find_price(prices_.book.markets, instrument.id);
+    if (price == nullptr) return snapshot_error("funding of " + where + " without a mark");
+    price->funding_index = life.funding.index;
+  }
+  if (!instrument.has_expiry()) return Ok{};
+  const auto window = decode_window(in);
+  const auto settled_at = decode_optional_price(in);
+  if (window) {
+    life.settlement = market::WindowAverage::restore(
+        instrument.expiry_ns - instrument.settlement_window_ns, instrument.expiry_ns, *window);
+  }
+  if (!life.settlement || !settled_at ||
+      (window->last && window->last->ts_ns > clock_ns_) ||
+      (*settled_at && clock_ns_ < instrument.expiry_ns)) {
+    return snapshot_error("bad settlement of " + where);
+  }
+  life.settled_at = *settled_at;
+  return Ok{};
 }
 
 }  // namespace ballast

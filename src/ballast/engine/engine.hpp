@@ -18,7 +18,10 @@
 #include "ballast/engine/event.hpp"
 #include "ballast/ledger/ledger.hpp"
 #include "ballast/margin/account.hpp"
+#include "ballast/market/funding.hpp"
 #include "ballast/market/oracle.hpp"
+#include "ballast/market/reference_price.hpp"
+#include "ballast/market/settlement.hpp"
 
 namespace ballast {
 
@@ -74,6 +77,34 @@ struct VenueTotals {
   friend bool operator==(const VenueTotals&, const VenueTotals&) = default;
 };
 
+// What the engine keeps per asset of the risk configuration for its oracle (parallel to
+// RiskConfig::assets). Part of the state and the snapshot.
+struct AssetFeed {
+  // The validity of the reading in force: an oracle_price event's is valid (aggregated and
+  // vetted before it arrived); an oracle_quotes event's is what aggregation judged. Every price
+  // gate reads it together with the reading's age.
+  market::OracleValidity validity = market::OracleValidity::valid;
+  // The last valid reading's price: the next aggregation's move guard compares against it, so a
+  // spike judged too volatile never becomes the reference.
+  std::optional<Price> reference;
+  // Mango's stable-price model, started by the first valid quotes reading and stepped by every
+  // later valid one. An oracle_price event states its own stable price and drops the model (the
+  // next valid quotes reading restarts it there).
+  std::optional<market::StablePrice> stable;
+};
+
+// Per market of the risk configuration (parallel to RiskConfig::markets): the funding of a
+// perpetual, the settlement of a dated instrument. Part of the state and the snapshot.
+struct MarketLife {
+  // Perpetuals: the cumulative index and when it was last accrued (0: never; the first
+  // accrue_funding event starts the clock). Mirrored into the price book's funding_index.
+  market::FundingAccrual funding;
+  // Futures and options: the underlying's valid readings averaged over the settlement window
+  // as they arrive, and the settlement price once settled.
+  std::optional<market::WindowAverage> settlement;
+  std::optional<Price> settled_at;
+};
+
 // The oracle action policy's canonical bytes (the snapshot's, and for any record of an engine's
 // options): one byte per action in OracleAction order, bit i set when the action is allowed at
 // OracleValidity i. Decoding takes only what encoding writes (no bit at or above
@@ -99,6 +130,8 @@ class Engine {
   const margin::RiskConfig* risk_config() const { return has_risk_ ? &risk_ : nullptr; }
   const EngineOptions& options() const { return options_; }
   const PriceState& prices() const { return prices_; }
+  const std::vector<AssetFeed>& feeds() const { return feeds_; }
+  const std::vector<MarketLife>& lives() const { return lives_; }
   const VenueTotals& totals() const { return totals_; }
   // The totals counted afresh from the ledger, O(state): what restore() builds, and what the
   // incremental totals() must always equal.
@@ -119,6 +152,9 @@ class Engine {
   static Result<Engine> restore_idempotency(ByteReader& in, Engine engine);
   static Result<Engine> restore_risk(ByteReader& in, Engine engine);
   static Result<Engine> restore_prices(ByteReader& in, Engine engine);
+  static Result<Engine> restore_feeds(ByteReader& in, Engine engine);
+  Outcome restore_life(ByteReader& in, std::size_t market);
+  void encode_feeds(ByteWriter& out) const;
   // Values every total into prices_.book (after a recount or a restore).
   void refresh_all_totals();
 
@@ -127,6 +163,8 @@ class Engine {
   margin::RiskConfig risk_;
   EngineOptions options_;
   PriceState prices_;
+  std::vector<AssetFeed> feeds_;
+  std::vector<MarketLife> lives_;
   VenueTotals totals_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")

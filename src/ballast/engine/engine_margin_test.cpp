@@ -14,151 +14,13 @@
 #include <vector>
 
 #include "ballast/core/random.hpp"
-#include "ballast/engine/codec.hpp"
-#include "ballast/engine/engine.hpp"
-#include "ballast/core/testing/fixed_text.hpp"
+#include "ballast/engine/testing/engine_margin_fixture.hpp"
 
 namespace ballast {
 
-void PrintTo(Status status, std::ostream* os) { *os << status_name(status); }
-
 namespace {
 
-constexpr TimestampNs kT0 = 1'735'689'600'000'000'000;  // 2025-01-01T00:00:00Z
-constexpr TimestampNs kSecond = 1'000'000'000;
-
-constexpr AssetId kUsdc{1};
-constexpr AssetId kBtc{2};
-constexpr AssetId kEth{3};  // listed in the ledger, not in the risk configuration
-constexpr InstrumentId kPerp{10};
-constexpr InstrumentId kFuture{11};
-constexpr InstrumentId kSpot{12};
-constexpr InstrumentId kNoMarket{99};
-constexpr AccountId kAlice{16};
-constexpr AccountId kBob{17};
-constexpr SubAccountId kAliceMain{100};
-constexpr SubAccountId kAliceIsolated{101};
-constexpr SubAccountId kBobMain{200};
-constexpr SubAccountId kClearingSub{kClearing.value};
-constexpr SubAccountId kFeeSub{kFeePool.value};
-
-std::int64_t usdc(std::int64_t whole) { return whole * 1'000'000; }
-
-market::Instrument instrument(InstrumentId id, const char* symbol, market::InstrumentKind kind) {
-  market::Instrument out;
-  out.id = id;
-  out.symbol = symbol;
-  out.kind = kind;
-  out.underlying = kBtc;
-  out.settle = kUsdc;
-  out.contract_size = qty("1");
-  out.tick = price("0.1");
-  out.lot = qty("0.001");
-  return out;
-}
-
-// USDC the quote; BTC collateral at 0.8 initial / 0.9 maintenance; a BTC perpetual and a future
-// at 10% initial / 5% maintenance; BTC-USDC spot, not borrowable.
-margin::RiskConfig venue() {
-  margin::RiskConfig config;
-  config.quote = kUsdc;
-  config.assets.push_back(margin::AssetRisk{kUsdc, "USDC", 6, {}});
-  margin::AssetRisk btc{kBtc, "BTC", 8, {}};
-  btc.collateral.init_asset_weight = ratio("0.8");
-  btc.collateral.maint_asset_weight = ratio("0.9");
-  btc.collateral.maint_liability_weight = ratio("1.1");
-  btc.collateral.init_liability_weight = ratio("1.2");
-  config.assets.push_back(btc);
-  margin::MarketRisk perp{instrument(kPerp, "BTC-PERP", market::InstrumentKind::perpetual), {}, {}, {}};
-  perp.instrument.funding.interval_ns = 3'600 * kSecond;
-  perp.instrument.funding.clamp = ratio("0.04");
-  perp.rule = margin::BaseRule{ratio("0.1"), ratio("0.05")};
-  config.markets.push_back(perp);
-  margin::MarketRisk future{instrument(kFuture, "BTC-JAN25", market::InstrumentKind::future), {}, {}, {}};
-  future.instrument.expiry_ns = kT0 + 3'600 * kSecond;
-  future.rule = margin::BaseRule{ratio("0.1"), ratio("0.05")};
-  config.markets.push_back(future);
-  config.markets.push_back(
-      margin::MarketRisk{instrument(kSpot, "BTC-USDC", market::InstrumentKind::spot), {}, {}, {}});
-  return config;
-}
-
-Fill fill(AccountId account, SubAccountId sub, InstrumentId id, const char* size, const char* at,
-          const char* fee = "0") {
-  return Fill{account, sub, id, qty(size), price(at), money(fee)};
-}
-
-class EngineMarginTest : public ::testing::Test {
- protected:
-  // USDC, BTC and ETH listed; Alice (cross 100, isolated 101) and Bob (cross 200) hold 10,000
-  // USDC each; BTC at 50,000 (oracle, stable and marks).
-  void SetUp() override {
-    engine_ = Engine(risk(), options());
-    ok(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
-    ok(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
-    ok(ListAsset{kEth, "ETH", 9, kAssetFlagsAll});
-    ok(CreateAccount{kAlice});
-    ok(CreateAccount{kBob});
-    ok(CreateSubAccount{kAlice, kAliceMain, MarginMode::cross});
-    ok(CreateSubAccount{kAlice, kAliceIsolated, MarginMode::isolated});
-    ok(CreateSubAccount{kBob, kBobMain, MarginMode::cross});
-    ok(Deposit{kAlice, kAliceMain, kUsdc, Amount::from_raw(usdc(10'000))});
-    ok(Deposit{kBob, kBobMain, kUsdc, Amount::from_raw(usdc(10'000))});
-    set_prices("50000");
-  }
-
-  void set_prices(const char* btc) {
-    ok(OraclePrice{kBtc, price(btc), price(btc)});
-    ok(MarkPrice{kPerp, price(btc)});
-    ok(MarkPrice{kFuture, price(btc)});
-  }
-
-  Event next(EventBody body) {
-    now_ += kSecond / 1000;
-    return Event{EventId{next_id_++}, now_, std::move(body)};
-  }
-  // The venue the fixture runs, and its engine options: subclasses change them.
-  virtual margin::RiskConfig risk() const { return venue(); }
-  virtual EngineOptions options() const { return {}; }
-
-  void ok(EventBody body) {
-    const Event e = next(std::move(body));
-    EXPECT_EQ(engine_.apply(e), Status::ok) << event_to_json(e);
-    EXPECT_TRUE(engine_.ledger().conserves_value()) << event_to_json(e);
-    EXPECT_TRUE(engine_.totals() == engine_.recount_totals()) << event_to_json(e);
-    log_.emplace_back(encode_event(e), Status::ok);
-  }
-  // Rejected with `expected`, and nothing changes.
-  void rejected(EventBody body, Status expected) {
-    const Event e = next(std::move(body));
-    const Digest before = engine_.state_hash();
-    const VenueTotals totals_before = engine_.totals();
-    EXPECT_EQ(engine_.apply(e), expected) << event_to_json(e);
-    EXPECT_EQ(engine_.state_hash(), before) << event_to_json(e);
-    EXPECT_TRUE(engine_.totals() == totals_before) << event_to_json(e);
-    EXPECT_TRUE(engine_.ledger().conserves_value());
-    log_.emplace_back(encode_event(e), expected);
-  }
-  std::int64_t balance(SubAccountId sub, AssetId asset) const {
-    return engine_.ledger().balance(sub, asset).raw();
-  }
-  Quantity size(SubAccountId sub, InstrumentId id) const {
-    const market::Position* held = engine_.ledger().position(sub, id);
-    return held == nullptr ? Quantity{} : held->size;
-  }
-
-  // Lets every price age past price_max_age_ns (events keep coming a millisecond apart).
-  void let_prices_go_stale() { now_ += engine_.options().price_max_age_ns; }
-  Money open_interest(InstrumentId id) const {
-    return engine_.prices().book.find_market(id)->open_interest;
-  }
-  const margin::AssetPrice& btc_price() const { return *engine_.prices().book.find_asset(kBtc); }
-
-  Engine engine_;
-  std::uint64_t next_id_ = 1;
-  TimestampNs now_ = kT0;
-  std::vector<std::pair<std::string, Status>> log_;  // every event given, with its outcome
-};
+using namespace engine_testing;  // NOLINT: the fixture's venue, ids and helpers
 
 TEST_F(EngineMarginTest, AFillThatPassesMovesValueThroughClearingAndTheFeePool) {
   ok(fill(kAlice, kAliceMain, kPerp, "1", "50000", "5"));
@@ -249,10 +111,12 @@ TEST_F(EngineMarginTest, PricesMissingStaleAndInvalid) {
   }
   EXPECT_EQ(apply(fill(kAlice, kAliceMain, kPerp, "0.001", "50000"), kT0), Status::price_missing);
   ASSERT_EQ(apply(MarkPrice{kPerp, price("50000")}, kT0), Status::ok);
+  // The mark alone is not enough: a perpetual's mark follows its index, which is not set yet.
+  EXPECT_EQ(apply(fill(kAlice, kAliceMain, kPerp, "0.001", "50000"), kT0), Status::price_missing);
+  ASSERT_EQ(apply(OraclePrice{kBtc, price("50000"), price("50000")}, kT0), Status::ok);
   EXPECT_EQ(apply(fill(kAlice, kAliceMain, kPerp, "0.001", "50000"), kT0), Status::ok);
-  // Spot needs the underlying's oracle price.
-  EXPECT_EQ(apply(fill(kAlice, kAliceMain, kSpot, "0.001", "50000"), kT0), Status::price_missing);
-  // A minute later the mark is still fresh (exactly the maximum age); a nanosecond more is stale.
+  // A minute later the prices are still fresh (exactly the maximum age); a nanosecond more and
+  // they are stale.
   const TimestampNs age = fresh.options().price_max_age_ns;
   EXPECT_EQ(apply(fill(kAlice, kAliceMain, kPerp, "0.001", "50000"), kT0 + age), Status::ok);
   const Digest before = fresh.state_hash();
@@ -262,7 +126,11 @@ TEST_F(EngineMarginTest, PricesMissingStaleAndInvalid) {
   // A withdrawal from a group with positions needs fresh prices too.
   EXPECT_EQ(apply(Withdraw{kAlice, kAliceMain, kUsdc, Amount::from_raw(1)}, kT0 + age + 1),
             Status::price_stale);
+  // A fresh mark over a stale index is still stale.
   ASSERT_EQ(apply(MarkPrice{kPerp, price("50000")}, kT0 + age + 1), Status::ok);
+  EXPECT_EQ(apply(fill(kAlice, kAliceMain, kPerp, "0.001", "50000"), kT0 + age + 1),
+            Status::price_stale);
+  ASSERT_EQ(apply(OraclePrice{kBtc, price("50000"), price("50000")}, kT0 + age + 1), Status::ok);
   EXPECT_EQ(apply(fill(kAlice, kAliceMain, kPerp, "0.001", "50000"), kT0 + age + 1), Status::ok);
 
   // Invalid prices, and prices for things the configuration does not list.
@@ -470,6 +338,7 @@ TEST(EngineOraclePolicy, TheTableDecidesAndTheSnapshotCarriesIt) {
                          EventBody{CreateAccount{kAlice}},
                          EventBody{CreateSubAccount{kAlice, kAliceMain, MarginMode::cross}},
                          EventBody{Deposit{kAlice, kAliceMain, kUsdc, Amount::from_raw(usdc(10'000))}},
+                         EventBody{OraclePrice{kBtc, price("50000"), price("50000")}},
                          EventBody{MarkPrice{kPerp, price("50000")}},
                          EventBody{fill(kAlice, kAliceMain, kPerp, "1", "50000")}}) {
     ASSERT_EQ(apply(body), Status::ok);
@@ -540,25 +409,30 @@ TEST_F(EngineTotalsTest, OpenInterestRampRaisesTheInitialRequirement) {
   EXPECT_EQ(open_interest(kPerp), money("300000"));
   ok(fill(kAlice, kAliceMain, kPerp, "0.1", "50000"));
   EXPECT_EQ(engine_.ledger().position(kAliceMain, kPerp), nullptr);
-  // Alice holds 10,000. At the base 10%, 1 BTC long needs 5,000 and would pass; at 28% it needs
-  // 50,000 × 0.28 = 14,000 > 10,000: refused.
+  // Alice holds 10,000. A fill is judged at the open interest after it (dYdX counts the trade's
+  // own OI change in its check): 1 BTC long makes it 7 × 50,000 = 350,000, IMF = 0.1 + 0.25 ×
+  // 0.9 = 0.325, 16,250 required: refused.
   rejected(fill(kAlice, kAliceMain, kPerp, "1", "50000"), Status::insufficient_margin);
-  // 0.7 BTC needs 35,000 × 0.28 = 9,800 <= 10,000: passes (judged at the open interest before the
-  // fill, as every check reads the totals as the event finds them).
-  ok(fill(kAlice, kAliceMain, kPerp, "0.7", "50000"));
-  // Now open interest is 6.7 × 50,000 = 335,000: IMF = 0.1 + 0.235 × 0.9 = 0.3115, and Alice's
-  // 35,000 of notional needs 10,902.5: below zero initial health, nothing may leave.
-  EXPECT_EQ(open_interest(kPerp), money("335000"));
+  // 0.7 BTC would pass at the open interest before it (35,000 × 0.28 = 9,800), but its own OI
+  // counts: 6.7 × 50,000 = 335,000, IMF = 0.1 + 0.235 × 0.9 = 0.3115, 10,902.5 > 10,000.
+  rejected(fill(kAlice, kAliceMain, kPerp, "0.7", "50000"), Status::insufficient_margin);
+  // 0.6 BTC: 330,000, IMF = 0.1 + 0.23 × 0.9 = 0.307, 30,000 × 0.307 = 9,210: passes.
+  ok(fill(kAlice, kAliceMain, kPerp, "0.6", "50000"));
+  EXPECT_EQ(open_interest(kPerp), money("330000"));
+  // Initial health 10,000 − 9,210 = 790: exactly that may leave, not a unit more.
+  rejected(Withdraw{kAlice, kAliceMain, kUsdc, Amount::from_raw(usdc(790) + 1)},
+           Status::insufficient_margin);
+  ok(Withdraw{kAlice, kAliceMain, kUsdc, Amount::from_raw(usdc(790))});
   rejected(Withdraw{kAlice, kAliceMain, kUsdc, Amount::from_raw(1)}, Status::insufficient_margin);
-  // The mark moves the open interest: 6.7 × 40,000 = 268,000.
+  // The mark moves the open interest: 6.6 × 40,000 = 264,000.
   set_prices("40000");
-  EXPECT_EQ(open_interest(kPerp), money("268000"));
-  // Bob closing lowers it: 0.7 × 40,000 = 28,000, below the lower cap (base IMF again).
+  EXPECT_EQ(open_interest(kPerp), money("264000"));
+  // Bob closing lowers it: 0.6 × 40,000 = 24,000, below the lower cap (base IMF again).
   ok(fill(kBob, kBobMain, kPerp, "-6", "40000"));
-  EXPECT_EQ(open_interest(kPerp), money("28000"));
-  // Rounded up to the micro-unit: 0.7 × 40,000.000000001 = 28,000.0000000007 → 28,000.000001.
+  EXPECT_EQ(open_interest(kPerp), money("24000"));
+  // Rounded up to the micro-unit: 0.6 × 40,000.000000001 = 24,000.0000000006 → 24,000.000001.
   ok(MarkPrice{kPerp, price("40000.000000001")});
-  EXPECT_EQ(open_interest(kPerp), money("28000.000001"));
+  EXPECT_EQ(open_interest(kPerp), money("24000.000001"));
 }
 
 TEST_F(EngineTotalsTest, DepositsAboveTheScaleStartLowerANewDepositorsCollateral) {

@@ -366,7 +366,7 @@ TEST_F(EngineTest, BalanceOverflowOnDeposit) {
 std::string snapshot_with_borrows() {
   ByteWriter out;
   out.u32(0x54534c42);  // "BLST"
-  out.u32(2);
+  out.u32(3);
   out.i64(kT0);
   out.u64(0);  // idempotency table
   out.u32(1);  // assets
@@ -488,7 +488,14 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "instrument_expired",
                                               "price_missing",
                                               "price_stale",
-                                              "insufficient_margin"};
+                                              "insufficient_margin",
+                                              // In engine_lifecycle_test.cpp:
+                                              "quotes_invalid",
+                                              "instrument_not_perpetual",
+                                              "instrument_not_dated",
+                                              "expiry_not_reached",
+                                              "instrument_settled",
+                                              "oracle_untrusted"};
   for (std::uint8_t value = 1; value < kStatusCount; ++value) {
     EXPECT_TRUE(covered.contains(status_name(*status_from_value(value))))
         << status_name(*status_from_value(value));
@@ -668,7 +675,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "e4c7689e7c291a31ef30d18a1814396c76781bd56396f3c312f9a01590bcc9c3");
+            "f560cc8648fc99033dff307965bee4e8b14765bd635906cb8a0f34d792f44073");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {

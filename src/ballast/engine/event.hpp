@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "ballast/core/fixed.hpp"
 #include "ballast/core/ids.hpp"
 #include "ballast/ledger/ledger.hpp"
+#include "ballast/market/oracle.hpp"
 
 namespace ballast {
 
@@ -100,9 +102,42 @@ struct Fill {
   friend bool operator==(const Fill&, const Fill&) = default;
 };
 
+// An asset's source quotes, aggregated by the engine (market/oracle.hpp) under the asset's
+// OracleConfig: the median of the fresh positive quotes, with a validity (valid, stale,
+// uncertain, too volatile, too few sources) that the oracle action policy reads for every action
+// that needs the price. A valid reading also steps the asset's stable price (Mango's model,
+// reference_price.hpp, under the asset's StablePriceConfig) and the settlement window of every
+// dated instrument on the asset. At most market::kMaxOracleSources quotes.
+struct OracleQuotes {
+  AssetId asset;
+  std::vector<market::SourceQuote> quotes;
+  friend bool operator==(const OracleQuotes&, const OracleQuotes&) = default;
+};
+
+// Accrues a perpetual's funding from its last accrual to the event's time, at the rate its
+// FundingParams give for the premium now: mark vs the underlying's oracle price, or (params
+// with impact_premium, dYdX) the impact bid and ask the event carries, which must then be
+// positive and are otherwise zero. The first accrual of a market only starts its clock.
+// Positions settle what they owe lazily, when a fill changes them; margin counts it meanwhile.
+struct AccrueFunding {
+  InstrumentId instrument;
+  Price impact_bid;
+  Price impact_ask;
+  friend bool operator==(const AccrueFunding&, const AccrueFunding&) = default;
+};
+
+// Settles a future or option at or after its expiry, at the time-weighted average of the
+// underlying's valid oracle readings over its settlement window: every position is closed
+// against the clearing account and the instrument is marked settled.
+struct SettleExpiry {
+  InstrumentId instrument;
+  friend bool operator==(const SettleExpiry&, const SettleExpiry&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
-                               Withdraw, Transfer, OraclePrice, MarkPrice, Fill>;
+                               Withdraw, Transfer, OraclePrice, MarkPrice, Fill, OracleQuotes,
+                               AccrueFunding, SettleExpiry>;
 
 struct Event {
   EventId id;

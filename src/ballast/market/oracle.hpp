@@ -50,6 +50,7 @@ struct SourceQuote {
   Price price;
   Price confidence;  // the source's own half-width of uncertainty, >= 0
   TimestampNs published_ns = 0;
+  friend bool operator==(const SourceQuote&, const SourceQuote&) = default;
 };
 
 // Declaration order is precedence order: when several guards fail, the first listed wins. It is
