@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/core/random.hpp"
 #include "ballast/engine/testing/engine_margin_fixture.hpp"
 
 namespace ballast {
@@ -178,6 +179,44 @@ TEST_F(EngineLifecycleTest, FundingRejectionsAreNamedAndChangeNothing) {
   ok(AccrueFunding{kPerp, {}, {}});
   quotes("90000", "90000");  // 80% from the reference: too volatile
   rejected(AccrueFunding{kPerp, {}, {}}, Status::oracle_untrusted);
+}
+
+// Random matched trading with funding accruing at random marks: whatever the path, once both
+// sides are flat the clearing account holds what rounding kept for the protocol, never less than
+// zero (longs never pay less funding than shorts receive, fills and settlements round against
+// the holder) and at most a micro-unit per rounding.
+TEST_F(EngineLifecycleTest, RandomTradingWithFundingLeavesOnlyProtocolResiduals) {
+  ok(Deposit{kAlice, kAliceMain, kUsdc, Amount::from_raw(usdc(5'000'000))});
+  ok(Deposit{kBob, kBobMain, kUsdc, Amount::from_raw(usdc(5'000'000))});
+  ok(AccrueFunding{kPerp, {}, {}});
+  CounterRng rng(7, 0);
+  std::int64_t roundings = 0;
+  for (int step = 0; step < 300; ++step) {
+    const auto btc = 45'000 + static_cast<std::int64_t>(rng.below(10'000));
+    const Price mark = Price::from_raw(btc * 1'000'000'000 + static_cast<std::int64_t>(rng.below(999'999'999)));
+    at(now_ + static_cast<TimestampNs>(rng.below(50)) * kSecond);
+    set_prices(std::to_string(btc).c_str());
+    ok(MarkPrice{kPerp, mark});
+    ok(AccrueFunding{kPerp, {}, {}});
+    const auto lots = static_cast<std::int64_t>(rng.below(200)) - 100;
+    if (lots == 0) continue;
+    const Quantity amount = Quantity::from_raw(lots * 1'000'000 + (lots > 0 ? 3'000'000 : -3'000'000));
+    const Price at_price = Price::from_raw(btc * 1'000'000'000);
+    ok(Fill{kAlice, kAliceMain, kPerp, amount, at_price, Money{}});
+    ok(Fill{kBob, kBobMain, kPerp, Quantity::from_raw(-amount.raw()), at_price, Money{}});
+    roundings += 4;  // each side: its fill value and its funding settlement
+  }
+  const Quantity held = size(kAliceMain, kPerp);
+  if (!held.is_zero()) {
+    ok(Fill{kAlice, kAliceMain, kPerp, Quantity::from_raw(-held.raw()), price("50000"), Money{}});
+    ok(Fill{kBob, kBobMain, kPerp, held, price("50000"), Money{}});
+    roundings += 4;
+  }
+  EXPECT_NE(perp_index(), market::FundingIndex{});
+  EXPECT_EQ(size(kBobMain, kPerp), Quantity{});
+  const std::int64_t clearing = balance(kClearingSub, kUsdc);
+  EXPECT_GE(clearing, 0);
+  EXPECT_LE(clearing, roundings);
 }
 
 // ---- expiry -----------------------------------------------------------------------------
