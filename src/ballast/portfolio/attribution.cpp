@@ -61,19 +61,20 @@ double position_basis(const Context& cx, std::size_t i) {
   return p.size * (row[point] - row[0]) * us.expiries[g.expiry].basis_factor;
 }
 
-// Contributions to one underlying's own worst loss (its scenario or its basis floor).
-void standalone(const Context& cx, std::uint32_t u, double scale, std::vector<double>& out) {
-  const UnderlyingSummary& s = cx.st.summary.underlyings[u];
-  if (s.worst.kind == WorstKind::none) return;
+// Contributions to one underlying's loss at `worst` (its basis floor or one of its scenarios
+// with no partner moved), x scale.
+void standalone(const Context& cx, const Worst& worst, double scale, std::vector<double>& out) {
+  if (worst.kind == WorstKind::none) return;
+  const std::uint32_t u = worst.underlying;
   const UnderlyingState& us = cx.st.underlyings[u];
   for (std::size_t i = 0; i < cx.st.positions.size(); ++i) {
     if (cx.st.positions[i].underlying != u) continue;
-    if (s.worst.kind == WorstKind::basis) {
+    if (worst.kind == WorstKind::basis) {
       out[i] -= scale * position_basis(cx, i);
       continue;
     }
-    const Scenario& sc = cx.model.scenarios(u)[s.worst.scenario];
-    out[i] -= scale * position_pnl(cx, i, us.scenario_point[s.worst.scenario], sc.weight,
+    const Scenario& sc = cx.model.scenarios(u)[worst.scenario];
+    out[i] -= scale * position_pnl(cx, i, us.scenario_point[worst.scenario], sc.weight,
                                    sc.kind == ScenarioKind::skew);
   }
 }
@@ -116,10 +117,10 @@ void scenario_part(const Context& cx, std::vector<double>& out) {
   switch (worst.kind) {
     case WorstKind::none: return;
     case WorstKind::scenario: joint(cx, worst, out); return;
-    case WorstKind::basis: standalone(cx, worst.underlying, 1.0, out); return;
+    case WorstKind::basis: standalone(cx, worst, 1.0, out); return;
     case WorstKind::floor:
-      for (std::uint32_t u = 0; u < cx.model.size(); ++u) {
-        standalone(cx, u, 1.0 - cx.model.config().cross.max_offset, out);
+      for (const UnderlyingSummary& u : cx.st.summary.underlyings) {
+        standalone(cx, u.worst, 1.0 - cx.model.config().cross.max_offset, out);
       }
       return;
   }

@@ -260,7 +260,8 @@ std::uint32_t group_of(const UnderlyingState& us, std::size_t expiries, const Po
   return kNone;
 }
 
-OptionRow option_row(const UnderlyingMarket& m, const ExpiryConst& e, const Position& p) {
+// ln(K/F) feeds only the skew rotations: skipped (left 0) when the grid has none.
+OptionRow option_row(const UnderlyingConfig& c, const UnderlyingMarket& m, const ExpiryConst& e, const Position& p) {
   OptionRow row;
   row.kind = p.kind;
   row.strike = p.strike;
@@ -269,7 +270,7 @@ OptionRow option_row(const UnderlyingMarket& m, const ExpiryConst& e, const Posi
   row.forward = e.forward;
   row.sigma = m.surface ? *m.surface->vol(p.strike, e.years) : p.vol;
   row.vol_factor = e.vol_factor;
-  row.log_moneyness = pricing::dmath::log(p.strike / e.forward);
+  row.log_moneyness = c.grid.skew ? pricing::dmath::log(p.strike / e.forward) : 0.0;
   return row;
 }
 
@@ -289,7 +290,9 @@ double point_vol(const UnderlyingConfig& c, const UnderlyingMarket& m, const Opt
 }
 
 void fill_fixed_columns(std::span<const OptionRow> rows, PricingColumns& cols) {
+  cols.base_forward.resize(rows.size());
   for (std::size_t o = 0; o < rows.size(); ++o) {
+    cols.base_forward[o] = rows[o].forward;
     cols.kind[o] = rows[o].kind;
     cols.strike[o] = rows[o].strike;
     cols.years[o] = rows[o].years;
@@ -298,6 +301,22 @@ void fill_fixed_columns(std::span<const OptionRow> rows, PricingColumns& cols) {
 }
 
 constexpr std::size_t kLevels = 5;
+
+// The underlying's options at one point, into `out` (one value per row).
+void price_point(const UnderlyingConfig& c, const UnderlyingMarket& m, const UnderlyingState& st, std::size_t k,
+                 bool fixed_vols, PricingColumns& cols, double* out) {
+  const std::size_t n = st.rows.size();
+  const Point& point = st.points[k];
+  const double scale = 1.0 + point.move;
+  for (std::size_t o = 0; o < n; ++o) cols.forward[o] = cols.base_forward[o] * scale;
+  pricing::Black76Columns in = cols.view(n);
+  if (fixed_vols) {
+    in.vol = {cols.vol_levels.data() + static_cast<std::size_t>(point.level) * n, n};
+  } else {
+    for (std::size_t o = 0; o < n; ++o) cols.vol[o] = point_vol(c, m, st.rows[o], point);
+  }
+  pricing::black76_price_batch(in, {out, n});
+}
 
 // Sticky strike: each option's vol at each level does not depend on the point; only the levels
 // some point uses are filled.
@@ -315,8 +334,12 @@ void fill_level_vols(const UnderlyingConfig& c, std::span<const OptionRow> rows,
   }
 }
 
-// Every option of the underlying at every point: one batch per point, scattered into each
-// option's row of unit values.
+// Points priced before their values are written into the option-major matrix: one cache line
+// of 8 points per option instead of one scattered store per price.
+constexpr std::size_t kPointBlock = 8;
+
+// Every option of the underlying at every point: one batch per point, stored into each
+// option's row of unit values a block of points at a time.
 void price_rows(const UnderlyingConfig& c, const UnderlyingMarket& m, UnderlyingState& st,
                 PricingColumns& cols) {
   const std::size_t n = st.rows.size();
@@ -327,17 +350,14 @@ void price_rows(const UnderlyingConfig& c, const UnderlyingMarket& m, Underlying
   fill_fixed_columns(st.rows, cols);
   const bool fixed_vols = sticky_strike(c, m);
   if (fixed_vols) fill_level_vols(c, st.rows, st.points, cols);
-  for (std::size_t k = 0; k < points; ++k) {
-    const Point& point = st.points[k];
-    for (std::size_t o = 0; o < n; ++o) cols.forward[o] = st.rows[o].forward * (1.0 + point.move);
-    pricing::Black76Columns in = cols.view(n);
-    if (fixed_vols) {
-      in.vol = {cols.vol_levels.data() + static_cast<std::size_t>(point.level) * n, n};
-    } else {
-      for (std::size_t o = 0; o < n; ++o) cols.vol[o] = point_vol(c, m, st.rows[o], point);
+  cols.block.resize(kPointBlock * n);
+  for (std::size_t first = 0; first < points; first += kPointBlock) {
+    const std::size_t count = std::min(kPointBlock, points - first);
+    for (std::size_t j = 0; j < count; ++j) price_point(c, m, st, first + j, fixed_vols, cols, cols.block.data() + j * n);
+    for (std::size_t o = 0; o < n; ++o) {
+      double* row = st.units.data() + o * points + first;
+      for (std::size_t j = 0; j < count; ++j) row[j] = cols.block[j * n + o];
     }
-    pricing::black76_price_batch(in, {cols.price.data(), n});
-    for (std::size_t o = 0; o < n; ++o) st.units[o * points + k] = cols.price[o];
   }
 }
 
@@ -652,7 +672,7 @@ void setup_underlyings(const Model& model, const MarketState& market, RiskMatrix
   make_groups(model, market, st);
 }
 
-void assign_positions(const MarketState& market, RiskMatrix::State& st) {
+void assign_positions(const Model& model, const MarketState& market, RiskMatrix::State& st) {
   st.info.assign(st.positions.size(), PositionInfo{});
   for (std::size_t i = 0; i < st.positions.size(); ++i) {
     const Position& p = st.positions[i];
@@ -663,7 +683,7 @@ void assign_positions(const MarketState& market, RiskMatrix::State& st) {
     st.groups[info.group].members.push_back(static_cast<std::uint32_t>(i));
     if (p.product == Product::option) {
       info.row = static_cast<std::uint32_t>(us.rows.size());
-      us.rows.push_back(option_row(m, us.expiries[p.expiry], p));
+      us.rows.push_back(option_row(model.underlying(p.underlying), m, us.expiries[p.expiry], p));
     } else {
       info.delta_unit = linear_delta_unit(p, m.spot);
     }
@@ -706,17 +726,23 @@ void compute_groups(const MarketState& market, RiskMatrix::State& st) {
 PmStatus RiskMatrix::build(const MarketState& market, std::span<const Position> positions) {
   State& st = *state_;
   st.positions.clear();
+  st.summary.underlyings.clear();
+  st.summary.report = MarginReport{};
   PmStatus status = check_market(*model_, market);
   if (status == PmStatus::ok) status = check_positions(*model_, market, positions);
   if (status != PmStatus::ok) return status;
   st.market = market;
   st.positions.assign(positions.begin(), positions.end());
   setup_underlyings(*model_, st.market, st);
-  assign_positions(st.market, st);
+  assign_positions(*model_, st.market, st);
   price_all(*model_, st.market, st);
   compute_groups(st.market, st);
   status = summarize(*model_, st.underlyings, GroupsView{st.groups}, st.summary, st.losses);
-  if (status != PmStatus::ok) st.positions.clear();
+  if (status != PmStatus::ok) {
+    st.positions.clear();
+    st.summary.underlyings.clear();
+    st.summary.report = MarginReport{};
+  }
   return status;
 }
 
@@ -759,6 +785,7 @@ void members_with_order(const RiskMatrix::State& st, const Group& g, const Membe
 
 PmStatus RiskMatrix::pre_trade(const Position& order, Workspace& workspace, MarginReport& out) const {
   const State& st = *state_;
+  BALLAST_ASSERT(st.summary.underlyings.size() == model_->size());  // after a successful build
   Workspace::Scratch& sc = *workspace.scratch_;
   if (const PmStatus s = check_position(*model_, st.market, order); s != PmStatus::ok) return s;
   const auto it = std::lower_bound(st.positions.begin(), st.positions.end(), order.id,
@@ -792,7 +819,7 @@ PmStatus RiskMatrix::pre_trade(const Position& order, Workspace& workspace, Marg
     leg.row = old.row;
     leg.delta_unit = old.delta_unit;
   } else if (order.product == Product::option) {
-    const OptionRow row = option_row(m, us.expiries[order.expiry], order);
+    const OptionRow row = option_row(model_->underlying(u), m, us.expiries[order.expiry], order);
     price_single(model_->underlying(u), m, us, row, sc.columns, sc.row);
     leg.row = sc.row.data();
     if (us.needs_delta) {

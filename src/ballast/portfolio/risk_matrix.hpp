@@ -157,7 +157,8 @@ class RiskMatrix {
   RiskMatrix(RiskMatrix&&) noexcept;
   RiskMatrix& operator=(RiskMatrix&&) noexcept;
 
-  // Prices and aggregates the portfolio. On a rejection the matrix is left empty (no positions).
+  // Prices and aggregates the portfolio. On a rejection the matrix is left empty: no positions,
+  // an all-zero report, no underlyings (underlying_risk and scenario_pnl must not be called).
   PmStatus build(const MarketState& market, std::span<const Position> positions);
 
   const MarginReport& report() const noexcept;

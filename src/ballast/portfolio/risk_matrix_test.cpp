@@ -533,6 +533,38 @@ TEST(Attribution, SumsExactlyOnABookWithEveryFeature) {
   }
 }
 
+TEST(Attribution, FollowsTheCrossLevelWorstNotTheUnderlyingsOwn) {
+  // BTC: Derive's short call on a +-3% grid without vol shocks; alone its worst is the +3% move
+  // (delta 0.4 x 2,870 plus gamma), above its basis floor of 947.21. An ETH perp sized to the
+  // call's delta, rho 1, hedges the moves in the joint scenarios, so across underlyings the
+  // worst is BTC's basis floor (no partner moves there): its contributions must be the basis
+  // ones, adding up to it.
+  DeriveCase c;
+  UnderlyingConfig btc = testing::derive_test_underlying();
+  btc.grid = flat_grid(0.03, 1);
+  UnderlyingConfig eth = hand_underlying("ETH");
+  eth.grid = flat_grid(0.03, 1);
+  const Model model = make_model(make_portfolio({btc, eth}, {1, 1, 1, 1}, {1.0, 1.0}));
+  const double delta = pricing::price_black76({OptionKind::call, DeriveCase::kForward, 100000, DeriveCase::kYears,
+                                               std::exp(-DeriveCase::kRate * DeriveCase::kYears), DeriveCase::kVol})
+                           ->delta;
+  MarketState market = c.market;
+  market.underlyings.push_back(UnderlyingMarket{3000, {}, std::nullopt});
+  std::vector<Position> book = c.positions;
+  book.push_back(make_linear(2, 1, Product::perpetual, delta * DeriveCase::kForward / 3000, 3000));
+  RiskMatrix matrix(model);
+  ASSERT_EQ(matrix.build(market, book), PmStatus::ok);
+  ASSERT_EQ(matrix.underlying_risk(0).worst.kind, WorstKind::scenario);
+  ASSERT_GT(matrix.underlying_risk(0).worst_loss, 1000.0);
+  ASSERT_EQ(matrix.report().worst.kind, WorstKind::basis);
+  EXPECT_NEAR(matrix.report().scenario_loss, 947.2098049301085, 1e-9);
+  std::vector<Contribution> out;
+  matrix.attribution(Requirement::maintenance, out);
+  // MM = 0.8 x 947.21 + the naked-short MM 286.99, all the call's; the perp adds nothing.
+  EXPECT_NEAR(out[0].exact, 0.8 * 947.2098049301085 + 286.99051814565, 1e-8);
+  EXPECT_EQ(out[1].exact, 0.0);
+}
+
 // ---- Rejections ---------------------------------------------------------------------------------
 
 TEST(Rejections, StatusPerInput) {

@@ -85,7 +85,9 @@ struct UnderlyingState {
 struct PricingColumns {
   std::vector<pricing::OptionKind> kind;
   std::vector<double> forward, strike, years, discount, vol, price;
-  std::vector<double> vol_levels;  // sticky strike: rows x 5 levels, level-major
+  std::vector<double> vol_levels;    // sticky strike: rows x 5 levels, level-major
+  std::vector<double> base_forward;  // each row's unshocked forward
+  std::vector<double> block;         // prices of a block of points, point-major
   void resize(std::size_t n);
   pricing::Black76Columns view(std::size_t n) const;
 };
