@@ -171,6 +171,7 @@ Result<Evaluated> evaluate_group(const VenueConfig& venue, const Portfolio& port
       position["size"] = pm.size.to_string();
       position["notional"] = money(pm.notional);
       position["value"] = money(pm.value);
+      position["pending_funding"] = money(pm.pending_funding);
       position["unrealized_pnl"] = money(pm.unrealized_pnl);
       position["initial_collateral"] = money(pm.initial_collateral);
       position["maintenance_collateral"] = money(pm.maintenance_collateral);

@@ -174,7 +174,7 @@ class Evaluator {
   }
 
   PositionMargin position_margin(const HeldPosition& held) {
-    PositionMargin out{held.instrument, held.position.size, {}, {}, {}, {}, {}, {}, {}, {}};
+    PositionMargin out{held.instrument, held.position.size, {}, {}, {}, {}, {}, {}, {}, {}, {}};
     const MarketRisk* market = config_.find_market(held.instrument);
     if (market == nullptr) {
       fail(MarginStatus::instrument_unknown, "instrument " + std::to_string(held.instrument.value));
@@ -198,18 +198,20 @@ class Evaluator {
     if (instrument.kind == market::InstrumentKind::option) {
       option_position(*market, *exposure, price->mark, out);
     } else {
-      linear_position(*market, *exposure, magnitude, price->open_interest, held.position, out);
+      linear_position(*market, *exposure, magnitude, *price, held.position, out);
     }
     return out;
   }
 
   void linear_position(const MarketRisk& market, Quantity exposure, Quantity magnitude,
-                       Money open_interest, const market::Position& position, PositionMargin& out) {
+                       const MarketPrice& price, const market::Position& position, PositionMargin& out) {
     const std::string& where = market.instrument.symbol;
-    out.unrealized_pnl = checked(checked_sub(out.value, position.cost_basis), where);
+    out.pending_funding = checked(pending_funding(market.instrument, position, price), where);
+    const std::optional<Money> basis = charged_basis(market.instrument, position, price);
+    out.unrealized_pnl = checked(basis ? checked_sub(out.value, *basis) : std::nullopt, where);
     out.initial_collateral = credited_pnl(config_.pnl, MarginKind::initial, out.unrealized_pnl);
     out.maintenance_collateral = credited_pnl(config_.pnl, MarginKind::maintenance, out.unrealized_pnl);
-    const Requirements required = requirements(market.rule, out.notional, exposure, open_interest);
+    const Requirements required = requirements(market.rule, out.notional, exposure, price.open_interest);
     const Money latency = checked(latency_addon(market.latency_rate, out.notional), where);
     out.initial_requirement = checked(checked_add(checked(required.initial, where), latency), where);
     out.maintenance_requirement =
@@ -392,6 +394,22 @@ Outcome RiskConfig::validate() const {
   return Ok{};
 }
 
+market::FundingIndex settlement_index(const market::Instrument& instrument, const market::Position& position,
+                                      const MarketPrice& price) {
+  return instrument.kind == market::InstrumentKind::perpetual ? price.funding_index : position.funding_snapshot;
+}
+
+std::optional<Money> pending_funding(const market::Instrument& instrument, const market::Position& position,
+                                     const MarketPrice& price) {
+  return market::funding_payment(position, settlement_index(instrument, position, price));
+}
+
+std::optional<Money> charged_basis(const market::Instrument& instrument, const market::Position& position,
+                                   const MarketPrice& price) {
+  const std::optional<Money> owed = pending_funding(instrument, position, price);
+  return owed ? checked_add(position.cost_basis, *owed) : std::nullopt;
+}
+
 const AssetPrice* PriceBook::find_asset(AssetId id) const {
   return find_sorted(assets, id, &AssetPrice::asset);
 }
@@ -547,8 +565,8 @@ struct AppliedFill {
 
 // The fill's effect on the sub-account: positions for derivatives, balances for spot, the
 // premium or realized PnL and the fee in the quote asset, each rounded against the holder.
-AppliedFill apply_to(const RiskConfig& config, SubAccountBook& sub, const MarketRisk& market,
-                     const market::Fill& fill) {
+AppliedFill apply_to(const RiskConfig& config, const PriceBook& prices, SubAccountBook& sub,
+                     const MarketRisk& market, const market::Fill& fill) {
   const market::Instrument& instrument = market.instrument;
   const AssetRisk* quote = config.find_asset(config.quote);
   const AssetRisk* underlying = config.find_asset(instrument.underlying);
@@ -574,15 +592,22 @@ AppliedFill apply_to(const RiskConfig& config, SubAccountBook& sub, const Market
     held = sub.positions.insert(held, HeldPosition{fill.instrument, {}});
   }
   const Quantity before = held->position.size;
+  const MarketPrice* price = prices.find_market(fill.instrument);
+  if (price == nullptr) return {};
+  // The fill settles the funding owed: the position's snapshot moves to the index now and what
+  // it owed moves to the quote balance (health changes by that part only through rounding and
+  // the PnL policy's weight on a receivable).
   const auto change = market::apply_fill(held->position, fill, instrument.contract_size,
-                                         held->position.funding_snapshot);
+                                         settlement_index(instrument, held->position, *price));
   if (!change) return {};
   held->position = change->position;
   const bool premium_paid = instrument.kind == market::InstrumentKind::option;
   const auto cash = premium_paid ? to_amount(change->value, quote->decimals, Round::up)
                                  : to_amount(change->realized_pnl, quote->decimals, Round::down);
-  if (!cash) return {};
+  const auto funding = to_amount(change->funding_owed, quote->decimals, Round::up);
+  if (!cash || !funding) return {};
   add_to_balance(sub, config.quote, premium_paid ? -*cash : *cash);
+  add_to_balance(sub, config.quote, -*funding);
   if (held->position.size.is_zero()) sub.positions.erase(held);
   return {true, shrinks(before.raw(), change->position.size.raw())};
 }
@@ -602,7 +627,7 @@ PreTrade pre_trade_check(const RiskConfig& config, const PriceBook& prices,
                                 [&](const SubAccountBook& s) { return s.id == fill.sub_account; });
   if (market == nullptr) out.margin_status = MarginStatus::instrument_unknown;
   if (market == nullptr || sub == after_group.end()) return out;
-  const AppliedFill applied = apply_to(config, *sub, *market, fill);
+  const AppliedFill applied = apply_to(config, prices, *sub, *market, fill);
   if (!applied.ok) {
     out.margin_status = MarginStatus::overflow;
     return out;

@@ -14,9 +14,9 @@
 //                the oracle and the maintenance weight), borrows likewise at the liability
 //                weight and max(oracle, stable). Isolated-only assets count 0 in cross.
 //   perps and    no cash moves at a fill; the position's unrealized PnL (value at the mark minus
-//   futures      cost basis) counts through the PnL policy (positive: haircut and cap, negative
-//                in full); the requirement is the market's rule on |exposure| × mark, plus the
-//                oracle-latency add-on.
+//   futures      cost basis, minus a perpetual's pending funding) counts through the PnL policy
+//                (positive: haircut and cap, negative in full); the requirement is the market's
+//                rule on |exposure| × mark, plus the oracle-latency add-on.
 //   options      the premium moves at the fill (it is in the quote balance); a long option counts
 //                its value at the mark (rounded down), a short one counts nothing as
 //                collateral and needs the short-option rule's requirement, which includes its
@@ -115,6 +115,21 @@ struct PriceBook {
   const MarketPrice* find_market(InstrumentId id) const;
 };
 
+// The funding index a position settles against now: the market's for a perpetual; for any other
+// instrument the position's own snapshot, so that it owes nothing.
+market::FundingIndex settlement_index(const market::Instrument& instrument, const market::Position& position,
+                                      const MarketPrice& price);
+
+// funding_payment(position, settlement_index(...)): what the position owes now, > 0 the holder
+// pays; nullopt on overflow.
+std::optional<Money> pending_funding(const market::Instrument& instrument, const market::Position& position,
+                                     const MarketPrice& price);
+
+// What a perpetual or future's unrealized PnL is measured against: cost basis + pending funding
+// (value − this is the PnL); nullopt on overflow. One function for evaluate() and the book.
+std::optional<Money> charged_basis(const market::Instrument& instrument, const market::Position& position,
+                                   const MarketPrice& price);
+
 // The ledger's own position entry (fields instrument, position), so that a sub-account's
 // positions go from the ledger to the calculator without conversion.
 using HeldPosition = PositionEntry;
@@ -141,7 +156,11 @@ struct PositionMargin {
   Quantity size;
   Money notional;            // |exposure| × mark
   Money value;               // signed, at the mark
-  Money unrealized_pnl;      // value − cost basis (perps and futures; 0 for options)
+  // Perpetuals: funding owed since the position's snapshot at the market's index now (> 0 the
+  // holder pays; funding_payment, rounded against the holder). Settled lazily, at the next fill
+  // or settlement, but charged to health now: lazy settlement must not hide a debt.
+  Money pending_funding;
+  Money unrealized_pnl;      // value − cost basis − pending funding (perps and futures; 0 for options)
   Money initial_collateral;  // what the position adds to collateral (credited PnL, long options)
   Money maintenance_collateral;
   Money initial_requirement;

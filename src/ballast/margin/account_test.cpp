@@ -287,6 +287,61 @@ TEST(AccountMargin, ValidateNamesOracleStablePriceAndPerpHealth) {
             "market BTC-55000-C: perp_health settle_weighted_net is for perpetuals and futures only");
 }
 
+market::FundingIndex funding_index(const char* text) { return exact_fixed<market::FundingIndex>(text); }
+
+// BTC-PERP's cumulative funding index at `index`.
+PriceBook prices_with_funding(const char* index) {
+  PriceBook book = prices();
+  book.markets[0].funding_index = funding_index(index);
+  return book;
+}
+
+HeldPosition perp_position(const char* size, const char* cost_basis, const char* snapshot) {
+  HeldPosition held = perp_position(size, cost_basis);
+  held.position.funding_snapshot = funding_index(snapshot);
+  return held;
+}
+
+// A long of 2 BTC-PERP settled at index 10, the index now 13.5: it owes 2 × 3.5 = 7 USDC, lazily,
+// and every figure sees it. 20,000 USDC, marked at its entry: equity 19,993; IM 10,000, MM
+// 5,000; initial health 9,993, maintenance health 14,993, so 9,993 USDC may leave; maintenance
+// health falls by 2 − 0.05 · 2 = 1.9 per dollar of BTC: 0 at 50,000 − 14,993 / 1.9 =
+// 42,108.947368421052..., up for a long.
+TEST(AccountMargin, PendingFundingChargedToEveryFigure) {
+  const std::vector<SubAccountBook> group{sub_account(20, {usdc("20000")}, {perp_position("2", "100000", "10")})};
+  const MarginOutcome out = evaluate(venue(), prices_with_funding("13.5"), group);
+  ASSERT_EQ(out.status, MarginStatus::ok);
+  const GroupMargin& m = out.margin;
+  const PositionMargin& p = m.sub_accounts[0].positions[0];
+  EXPECT_EQ(p.pending_funding, money("7"));
+  EXPECT_EQ(p.unrealized_pnl, money("-7"));
+  EXPECT_EQ(m.equity, money("19993"));
+  EXPECT_EQ(m.initial_health(), money("9993"));
+  EXPECT_EQ(m.maintenance_health(), money("14993"));
+  EXPECT_EQ(m.free_collateral(), money("9993"));
+  EXPECT_EQ(*p.liquidation_price, price("42108.947368422"));
+  EXPECT_EQ(max_withdrawable(venue(), prices_with_funding("13.5"), m, group[0], kUsdc).raw(), 9'993'000'000);
+  // The short side of the same move receives 7, as PnL (the policy's weight is 1 here).
+  const std::vector<SubAccountBook> short_side{
+      sub_account(20, {usdc("20000")}, {perp_position("-2", "-100000", "10")})};
+  const GroupMargin receives = evaluate(venue(), prices_with_funding("13.5"), short_side).margin;
+  EXPECT_EQ(receives.sub_accounts[0].positions[0].pending_funding, money("-7"));
+  EXPECT_EQ(receives.equity, money("20007"));
+}
+
+// funding_payment rounds toward +∞: 0.001 contracts × an index move of 10⁻⁹ is 10⁻¹² USDC
+// exactly; the long owes one micro-unit (the ceiling), the short receives nothing (the ceiling
+// of −10⁻¹²).
+TEST(AccountMargin, PendingFundingRoundsAgainstTheHolder) {
+  const PriceBook book = prices_with_funding("10.000000001");
+  const auto owed = [&](const char* size, const char* basis) {
+    const std::vector<SubAccountBook> group{sub_account(20, {usdc("1000")}, {perp_position(size, basis, "10")})};
+    return evaluate(venue(), book, group).margin.sub_accounts[0].positions[0].pending_funding;
+  };
+  EXPECT_EQ(owed("0.001", "50"), money("0.000001"));
+  EXPECT_EQ(owed("-0.001", "-50"), Money{});
+}
+
 // 10,000 USDC and the perp long: initial health 5,000, so 5,000 USDC may leave; BTC collateral
 // of 1 BTC at 40,000 initial credit (0.8 × 50,000) with health 5,000 → 5,000 / 40,000 BTC.
 TEST(AccountMargin, MaxWithdrawableKeepsInitialHealth) {
@@ -333,6 +388,17 @@ TEST(AccountPreTrade, SpotFillMovesBalances) {
   const PreTrade buy = pre_trade_check(venue(), prices(), group, fill(kBtcSpot, "0.1", "50000"));
   EXPECT_EQ(buy.status, PreTradeStatus::passes_initial);
   EXPECT_EQ(buy.initial_health_after, money("4000"));
+}
+
+// The fill settles what is owed: the position after it has the index now as its snapshot and
+// the 7 USDC leave the quote balance, so health moves only by the fill's own requirement
+// (0.001 BTC more at 10%: 5).
+TEST(AccountPreTrade, FillSettlesPendingFunding) {
+  const std::vector<SubAccountBook> group{sub_account(20, {usdc("20000")}, {perp_position("2", "100000", "10")})};
+  const PreTrade more = pre_trade_check(venue(), prices_with_funding("13.5"), group, fill(kBtcPerp, "0.001", "50000"));
+  EXPECT_EQ(more.status, PreTradeStatus::passes_initial);
+  EXPECT_EQ(more.initial_health_before, money("9993"));
+  EXPECT_EQ(more.initial_health_after, money("9988"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -225,11 +225,12 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
         const auto exposure = market::exposure_of(held.position.size, instrument.contract_size);
         const bool option = instrument.kind == market::InstrumentKind::option;
         const auto slot = static_cast<std::uint32_t>(book.positions_.size());
-        book.positions_.push_back(PositionSlot{exposure ? exposure->raw() : 0, held.position.cost_basis.raw(), g,
+        book.positions_.push_back(PositionSlot{exposure ? exposure->raw() : 0, 0, g,
                                                static_cast<std::uint16_t>(*m),
                                                static_cast<std::uint8_t>((option ? kOptionSlot : 0) |
                                                                          (exposure ? 0 : kExposureOverflow)),
                                                0});
+        book.set_charged_basis(book.positions_.back(), held.position);
         book.position_state_.push_back(held.position);
         book.position_sub_.push_back(s);
         book.market_slots_[*m].push_back(slot);
@@ -345,6 +346,13 @@ void MarginBook::set_market_tick(std::uint32_t m) {
   set_narrow(tick);
 }
 
+void MarginBook::set_charged_basis(PositionSlot& slot, const market::Position& position) const {
+  const std::optional<Money> basis =
+      charged_basis(config_.markets[slot.market].instrument, position, prices_.markets[slot.market]);
+  slot.charged_basis = basis ? basis->raw() : 0;
+  slot.flags = static_cast<std::uint8_t>((slot.flags & ~kBasisOverflow) | (basis ? 0 : kBasisOverflow));
+}
+
 namespace {
 
 uint128 gcd128(uint128 a, uint128 b) {
@@ -431,7 +439,7 @@ void MarginBook::set_asset_tick(std::uint32_t a) {
 [[gnu::always_inline]] inline MarginBook::PositionContribution MarginBook::position_contribution(
     const MarketTick& tick, std::uint32_t m,
                                                                    std::int64_t exposure,
-                                                                   std::int64_t cost_basis) const {
+                                                                   std::int64_t charged_basis) const {
   PositionContribution out;
   // |exposure| × mark once: its floor and ceiling give the notional (up) and the value (down).
   const uint128 magnitude = exposure < 0 ? -static_cast<uint128>(static_cast<int128>(exposure))
@@ -449,7 +457,7 @@ void MarginBook::set_asset_tick(std::uint32_t a) {
     notional_raw = n ? *n : 0;
     value = v ? *v : 0;
   }
-  if (__builtin_sub_overflow(value, cost_basis, &out.upnl)) {
+  if (__builtin_sub_overflow(value, charged_basis, &out.upnl)) {
     out.ok = false;
     out.upnl = 0;
   }
@@ -581,7 +589,7 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
 // apply; the caller then takes position_contribution(), which gives the same figures wherever
 // both apply (the differential test holds both to evaluate()).
 [[gnu::always_inline]] inline bool MarginBook::linear_contribution(const MarketTick& tick, std::int64_t exposure,
-                                                                   std::int64_t cost_basis,
+                                                                   std::int64_t charged_basis,
                                                                    PositionContribution& out) const {
   const std::uint64_t magnitude =
       exposure < 0 ? 0 - static_cast<std::uint64_t>(exposure) : static_cast<std::uint64_t>(exposure);
@@ -594,7 +602,7 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
     const auto notional = static_cast<std::int64_t>(quotient + (inexact ? 1 : 0));
     if (notional < tick.narrow_notional) {
       const std::int64_t value = exposure >= 0 ? static_cast<std::int64_t>(quotient) : -notional;
-      const bool bad = __builtin_sub_overflow(value, cost_basis, &out.upnl);
+      const bool bad = __builtin_sub_overflow(value, charged_basis, &out.upnl);
       std::uint32_t tier = 0;
       for (std::uint32_t t = 1; t < piece_count_; ++t) tier += notional >= tick.pieces[t].lower ? 1U : 0U;
       const MarketTick::NarrowPiece& piece = tick.narrow[tier];
@@ -623,7 +631,7 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
   bool bad = !d.fits || d.quotient >= kLimit;
   const auto notional = static_cast<std::int64_t>(d.quotient + (d.inexact ? 1 : 0));
   const std::int64_t value = exposure >= 0 ? static_cast<std::int64_t>(d.quotient) : -notional;
-  bad |= __builtin_sub_overflow(value, cost_basis, &out.upnl);
+  bad |= __builtin_sub_overflow(value, charged_basis, &out.upnl);
   std::uint32_t tier = 0;
   for (std::uint32_t t = 1; t < piece_count_; ++t) tier += notional >= tick.pieces[t].lower ? 1U : 0U;
   const Piece& piece = tick.pieces[tier];
@@ -651,9 +659,9 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
     const MarketTick& tick, const PositionSlot& s) const {
   if ((s.flags & kOptionSlot) != 0) return {};
   PositionContribution c;
-  if ((s.flags & kExposureOverflow) == 0 && linear_contribution(tick, s.exposure, s.cost_basis, c)) return c;
-  c = position_contribution(tick, s.market, s.exposure, s.cost_basis);
-  c.ok = c.ok && (s.flags & kExposureOverflow) == 0;
+  if ((s.flags & kOverflowFlags) == 0 && linear_contribution(tick, s.exposure, s.charged_basis, c)) return c;
+  c = position_contribution(tick, s.market, s.exposure, s.charged_basis);
+  c.ok = c.ok && (s.flags & kOverflowFlags) == 0;
   return c;
 }
 
@@ -725,7 +733,7 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last) {
       const PositionSlot& s = positions[p];
       PositionContribution c;
       slow |= s.flags != 0;
-      slow |= !linear_contribution(markets[s.market], s.exposure, s.cost_basis, c);
+      slow |= !linear_contribution(markets[s.market], s.exposure, s.charged_basis, c);
       slow |= __builtin_add_overflow(positive, c.upnl > 0 ? c.upnl : 0, &positive);
       slow |= __builtin_add_overflow(negative, c.upnl > 0 ? 0 : c.upnl, &negative);
       slow |= __builtin_add_overflow(initial, c.initial_requirement, &initial);
@@ -922,6 +930,32 @@ std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_
   return count;
 }
 
+std::size_t MarginBook::on_market_funding(std::uint32_t m, market::FundingIndex index, ChangedGroups& changed) {
+  BALLAST_ASSERT(m < markets_.size());
+  prices_.markets[m].funding_index = index;
+  if (config_.markets[m].instrument.kind != market::InstrumentKind::perpetual) return 0;
+  ++epoch_;
+  const MarketTick& tick = markets_[m];
+  const std::vector<std::uint32_t>& slots = market_slots_[m];
+  for (const std::uint32_t p : slots) {
+    PositionSlot& s = positions_[p];
+    GroupSums& sums = groups_[s.group];
+    if (sums.options > 0) {  // evaluate() reads the positions and the index itself
+      set_charged_basis(s, position_state_[p]);
+      if (report(s.group, changed)) evaluate_group(s.group);
+      continue;
+    }
+    const PositionContribution old = slot_contribution(tick, s);
+    set_charged_basis(s, position_state_[p]);
+    const PositionContribution c = slot_contribution(tick, s);
+    if (c == old) continue;
+    add(sums, old, -1);
+    add(sums, c, 1);
+    report(s.group, changed);
+  }
+  return slots.size();
+}
+
 std::size_t MarginBook::on_asset_price(std::uint32_t a, const AssetPrice& price, ChangedGroups& changed) {
   BALLAST_ASSERT(a < assets_.size());
   if (a == quote_) return 0;
@@ -1018,22 +1052,28 @@ MarginBook::FillPlan MarginBook::plan_fill(const market::Fill& fill) const {
     }
     const market::Position before =
         plan.position_slot >= 0 ? position_state_[static_cast<std::size_t>(plan.position_slot)] : market::Position{};
-    const auto change = market::apply_fill(before, fill, instrument.contract_size, before.funding_snapshot);
+    // The fill settles the funding owed (apply_to in account.cpp): the snapshot moves to the
+    // index now, so the position after it owes nothing and its charged basis is its cost basis.
+    const auto change = market::apply_fill(before, fill, instrument.contract_size,
+                                           settlement_index(instrument, before, prices_.markets[*m]));
     if (!change) return plan;
     plan.position = change->position;
+    plan.charged_basis = plan.position.cost_basis.raw();
     const auto exposure = market::exposure_of(plan.position.size, instrument.contract_size);
     plan.exposure_ok = exposure.has_value();
     plan.exposure = exposure ? exposure->raw() : 0;
     const auto cash = plan.option ? to_amount_from_money(change->value.raw(), quote_decimals, Round::up)
                                   : to_amount_from_money(change->realized_pnl.raw(), quote_decimals, Round::down);
-    if (!cash) return plan;
+    const auto funding = to_amount_from_money(change->funding_owed.raw(), quote_decimals, Round::up);
+    if (!cash || !funding) return plan;
     if (plan.option ? __builtin_sub_overflow(quote_delta, *cash, &quote_delta)
                     : __builtin_add_overflow(quote_delta, *cash, &quote_delta)) {
       return plan;
     }
+    if (__builtin_sub_overflow(quote_delta, *funding, &quote_delta)) return plan;
     plan.reduces_risk = shrinks(before.size.raw(), plan.position.size.raw());
     if (!plan.option) {
-      plan.position_after = position_contribution(markets_[*m], *m, plan.exposure, plan.position.cost_basis.raw());
+      plan.position_after = position_contribution(markets_[*m], *m, plan.exposure, plan.charged_basis);
       plan.position_after.ok = plan.position_after.ok && plan.exposure_ok;
     }
   }
@@ -1127,7 +1167,7 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
     position_state_[p] = plan.position;
     s.exposure = plan.exposure;
     s.flags = static_cast<std::uint8_t>((s.flags & kOptionSlot) | (plan.exposure_ok ? 0 : kExposureOverflow));
-    s.cost_basis = plan.position.cost_basis.raw();
+    s.charged_basis = plan.charged_basis;
   }
   for (int i = 0; i < plan.balance_count; ++i) {
     const FillPlan::BalanceChange& change = plan.balances[i];

@@ -6,8 +6,10 @@
 // differential test (book_test.cpp) holds it to that.
 //
 // Layout. Each entity kind is its own array, and hot data is split from cold:
-//   position slots  one 24-byte record per (sub-account, market) ever held: exposure and cost
-//                   basis (the inputs), group and market index. A slot's contribution (unrealized
+//   position slots  one 24-byte record per (sub-account, market) ever held: exposure and charged
+//                   basis (the inputs: cost basis + pending funding, charged_basis() in
+//                   account.hpp, refreshed by fills and funding-index moves, so that a mark tick
+//                   reads funding at no cost), group and market index. A slot's contribution (unrealized
 //                   PnL, initial and maintenance requirement with the latency add-on) is a pure
 //                   function of these and its market's tick, so it is not cached: a full
 //                   recompute streams the inputs read-only, and a tick recomputes each exposed
@@ -163,6 +165,11 @@ class MarginBook {
   // the exact deltas to their groups. Returns the number of slots recomputed.
   std::size_t on_market_price(std::uint32_t market, Price mark, Money open_interest,
                               ChangedGroups& changed);
+  // A perpetual's cumulative funding index moved: every position on it owes more or less
+  // (pending funding), so each slot's charged basis is refreshed and the exact deltas applied.
+  // Other kinds owe no funding: their index is stored and nothing else changes. Returns the
+  // number of slots recomputed.
+  std::size_t on_market_funding(std::uint32_t market, market::FundingIndex index, ChangedGroups& changed);
   // One asset's prices moved (oracle, stable, venue totals): its balance slots, and the groups
   // holding options on it. The quote asset's price is fixed at 1: refused (returns 0).
   std::size_t on_asset_price(std::uint32_t asset, const AssetPrice& price, ChangedGroups& changed);
@@ -184,14 +191,16 @@ class MarginBook {
   // Hot slot records (public for the layout's static checks).
   struct PositionSlot {
     std::int64_t exposure;    // size × contract_size, units of the underlying, signed
-    std::int64_t cost_basis;  // Money raw
+    std::int64_t charged_basis;  // Money raw: cost basis + pending funding
     std::uint32_t group;
     std::uint16_t market;
-    std::uint8_t flags;  // kOptionSlot, kExposureOverflow
+    std::uint8_t flags;  // kOptionSlot, kExposureOverflow, kBasisOverflow
     std::uint8_t reserved;
   };
   static constexpr std::uint8_t kOptionSlot = 1;
   static constexpr std::uint8_t kExposureOverflow = 2;  // size × contract_size left Quantity's range
+  static constexpr std::uint8_t kBasisOverflow = 4;     // pending funding or the charged basis did
+  static constexpr std::uint8_t kOverflowFlags = kExposureOverflow | kBasisOverflow;
   struct BalanceSlot {
     std::int64_t amount;  // smallest units, signed
     std::int64_t value;   // cached contributions, Money raw
@@ -312,6 +321,7 @@ class MarginBook {
     market::Position position;        // after the fill
     std::int64_t exposure = 0;
     bool exposure_ok = true;
+    std::int64_t charged_basis = 0;  // of the position after the fill (funding settled: its cost basis)
     PositionContribution position_after;
     struct BalanceChange {
       std::uint32_t asset = 0;
@@ -324,10 +334,10 @@ class MarginBook {
   };
 
   PositionContribution position_contribution(const MarketTick& tick, std::uint32_t market,
-                                             std::int64_t exposure, std::int64_t cost_basis) const;
+                                             std::int64_t exposure, std::int64_t charged_basis) const;
   BalanceContribution balance_contribution(const AssetTick& tick, std::uint32_t asset,
                                            std::int64_t amount, bool counts) const;
-  bool linear_contribution(const MarketTick& tick, std::int64_t exposure, std::int64_t cost_basis,
+  bool linear_contribution(const MarketTick& tick, std::int64_t exposure, std::int64_t charged_basis,
                            PositionContribution& out) const;
   PositionContribution slot_contribution(const MarketTick& tick, const PositionSlot& slot) const;
   PositionContribution slot_contribution(std::uint32_t slot) const;  // at the current tick
@@ -339,6 +349,8 @@ class MarginBook {
   bool report(GroupIndex group, ChangedGroups& changed);
   void prefetch_group(GroupIndex group) const;  // true the first time this tick
   void set_market_tick(std::uint32_t market);
+  // The slot's charged basis and overflow flag from its position and its market's index.
+  void set_charged_basis(PositionSlot& slot, const market::Position& position) const;
   void set_narrow(MarketTick& tick) const;
   void set_asset_tick(std::uint32_t asset);
   FillPlan plan_fill(const market::Fill& fill) const;

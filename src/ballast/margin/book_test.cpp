@@ -2,7 +2,9 @@
 // a differential test. Random venues (every requirement rule, collateral weights with size
 // tiers, the √size discount and premium, deposit and borrow scaling, an isolated-only asset,
 // the PnL haircut and cap, the latency add-on, options), random cross and isolated groups, then
-// random sequences of mark ticks, oracle ticks and fills: after every event every group's figures
+// random sequences of mark ticks, oracle ticks, funding-index moves and fills (perpetual
+// positions owing or receiving pending funding from random snapshots; futures carrying snapshots
+// that must owe nothing): after every event every group's figures
 // equal evaluate()'s to the micro-unit, every pre-trade answer equals pre_trade_check()'s, a
 // booked fill moves initial health exactly as pre_trade_check() predicted, every group whose
 // figures moved is reported by the tick, and the incremental state equals a full recompute at
@@ -192,8 +194,12 @@ Venue random_venue(Rng& rng) {
     const std::int64_t mark = market.instrument.kind == market::InstrumentKind::option
                                   ? p / 1000 * rng.range(5, 80)
                                   : p + p / 1000 * rng.range(-20, 20);
-    v.prices.markets.push_back(
-        MarketPrice{market.instrument.id, Price::from_raw(mark), Money::from_raw(rng.range(0, 60) * 1'000'000'000'000), {}});
+    // A perpetual's cumulative index: up to ±2% of the price per contract so far.
+    const market::FundingIndex index = market.instrument.kind == market::InstrumentKind::perpetual
+                                           ? market::FundingIndex::from_raw(p / 10'000 * rng.range(-200, 200) + rng.range(0, 999))
+                                           : market::FundingIndex{};
+    v.prices.markets.push_back(MarketPrice{market.instrument.id, Price::from_raw(mark),
+                                           Money::from_raw(rng.range(0, 60) * 1'000'000'000'000), index});
   }
   return v;
 }
@@ -251,7 +257,12 @@ std::vector<Group> random_groups(Rng& rng, const Venue& v, int owners) {
       const auto exposure = market::exposure_of(Quantity::from_raw(size), in.contract_size)->raw();
       const std::int64_t entry = mark_of(v, v.prices, m) / 1000 * rng.range(900, 1100);
       const std::int64_t basis = static_cast<std::int64_t>(static_cast<int128>(exposure) * entry / 1'000'000'000'000);
-      sub.positions.push_back(HeldPosition{in.id, market::Position{Quantity::from_raw(size), Money::from_raw(basis), {}, {}}});
+      // A snapshot near the market's index (funding owed either way, odd units so that the
+      // payment rounds); futures and options get one too, and must owe nothing for it.
+      const market::FundingIndex snapshot = market::FundingIndex::from_raw(
+          v.prices.markets[m].funding_index.raw() + mark_of(v, v.prices, m) / 100'000 * rng.range(-300, 300) + rng.range(0, 9));
+      sub.positions.push_back(
+          HeldPosition{in.id, market::Position{Quantity::from_raw(size), Money::from_raw(basis), {}, snapshot}});
     }
     return sub;
   };
@@ -302,7 +313,7 @@ bool same(const BookFigures& a, const BookFigures& b) {
 }
 
 struct Counters {
-  int market_ticks = 0, asset_ticks = 0, fills = 0, option_fills = 0, spot_fills = 0, breaches = 0, reduces = 0,
+  int market_ticks = 0, asset_ticks = 0, funding_ticks = 0, fills = 0, option_fills = 0, spot_fills = 0, breaches = 0, reduces = 0,
       passes = 0, option_groups = 0, overflow_groups = 0, pnl_capped = 0;
 };
 
@@ -373,6 +384,15 @@ void run_sequence(std::uint64_t seed, int owners, int steps, Counters& counters)
       if (rng.chance(40)) p.total_deposits = Money::from_raw(rng.range(0, 400) * 100'000'000'000);
       if (rng.chance(40)) p.total_borrows = Money::from_raw(rng.range(0, 400) * 10'000'000'000);
       book.on_asset_price(*book.asset_index(p.asset), p, changed);
+    } else if (event < 62) {
+      ++counters.funding_ticks;
+      const auto m = static_cast<std::size_t>(rng.range(0, static_cast<std::int64_t>(v.config.markets.size()) - 1));
+      market::FundingIndex& index = prices.markets[m].funding_index;
+      if (v.config.markets[m].instrument.kind == market::InstrumentKind::perpetual) {
+        index = market::FundingIndex::from_raw(index.raw() + prices.markets[m].mark.raw() / 100'000 * rng.range(-50, 50) +
+                                               rng.range(-9, 9));
+      }
+      book.on_market_funding(static_cast<std::uint32_t>(m), index, changed);
     } else {
       tick = false;
       ++counters.fills;
@@ -461,13 +481,15 @@ TEST(MarginBook, DifferentialAgainstEvaluate) {
   // The sequences reach every branch they are meant to.
   EXPECT_GT(counters.market_ticks, 1500);
   EXPECT_GT(counters.asset_ticks, 900);
+  EXPECT_GT(counters.funding_ticks, 500);
   EXPECT_GT(counters.option_fills, 150);
   EXPECT_GT(counters.spot_fills, 150);
   EXPECT_GT(counters.breaches, 30);
   EXPECT_GT(counters.reduces, 30);
   EXPECT_GT(counters.passes, 300);
   EXPECT_GT(counters.option_groups, 30);
-  std::cout << "ticks " << counters.market_ticks << "/" << counters.asset_ticks << ", fills " << counters.fills
+  std::cout << "ticks " << counters.market_ticks << "/" << counters.asset_ticks << "/" << counters.funding_ticks
+            << ", fills " << counters.fills
             << " (options " << counters.option_fills << ", spot " << counters.spot_fills << "), pre-trade pass "
             << counters.passes << " reduce " << counters.reduces << " breach " << counters.breaches
             << ", option groups " << counters.option_groups << ", overflow groups " << counters.overflow_groups << "\n";
@@ -491,6 +513,35 @@ TEST(MarginBook, OverflowIsAStatusLikeEvaluate) {
   const PreTrade pre = built->pre_trade(0, close);
   EXPECT_EQ(pre.margin_status, MarginStatus::overflow);
   EXPECT_EQ(pre.status, PreTradeStatus::invalid);
+}
+
+// Pending funding beyond Money's range is an overflow in both, and a funding-index move that
+// settles it brings the figures back; a non-perpetual's index moves nothing.
+TEST(MarginBook, FundingOverflowAndIndexMovesLikeEvaluate) {
+  Rng rng(7);
+  const Venue v = random_venue(rng);
+  const market::Instrument& perp = v.config.markets[0].instrument;
+  ASSERT_EQ(perp.kind, market::InstrumentKind::perpetual);
+  PriceBook prices = v.prices;
+  prices.markets[0].funding_index = market::FundingIndex::from_raw(1);
+  const auto snapshot = market::FundingIndex::from_raw(INT64_MIN);  // index − snapshot overflows
+  const SubAccountBook sub{SubAccountId{100}, AccountId{1000}, MarginMode::cross,
+                           {Balance{kUsdc, Amount::from_raw(1'000'000'000)}},
+                           {HeldPosition{perp.id, market::Position{qty("1"), money("1"), {}, snapshot}}}};
+  MarginBook book = MarginBook::build(v.config, prices, std::vector<SubAccountBook>{sub}).value();
+  const MarginOutcome reference = evaluate(v.config, prices, std::vector<SubAccountBook>{sub});
+  EXPECT_EQ(reference.status, MarginStatus::overflow);
+  EXPECT_TRUE(same_figures(book.group_margin(0), reference));
+  std::uint32_t buffer[1];
+  ChangedGroups changed{buffer};
+  EXPECT_EQ(book.on_market_funding(0, snapshot, changed), 1U);
+  ASSERT_EQ(changed.groups().size(), 1U);
+  prices.markets[0].funding_index = snapshot;
+  EXPECT_EQ(book.group_margin(0).status, MarginStatus::ok);
+  EXPECT_TRUE(same_figures(book.group_margin(0), evaluate(v.config, prices, std::vector<SubAccountBook>{sub})));
+  changed.clear();
+  EXPECT_EQ(book.on_market_funding(1, market::FundingIndex::from_raw(5), changed), 0U);  // a future
+  EXPECT_TRUE(changed.groups().empty());
 }
 
 // The reciprocal division equals the plain one at the edges and at random.

@@ -1079,6 +1079,9 @@ Portfolio read_portfolio(const std::string& source, const Json& root, const Venu
         }
         price.open_interest = p.decimal<Money>("open_interest", Money{});
         if (price.open_interest.is_negative()) p.fail_key("open_interest", "must be at least 0");
+        const bool perpetual = market->instrument.kind == market::InstrumentKind::perpetual;
+        if (!perpetual && p.object().contains("funding_index")) p.fail_key("funding_index", "is for perpetuals only");
+        price.funding_index = p.decimal<market::FundingIndex>("funding_index", market::FundingIndex{});
         p.finish();
         out.prices.markets.push_back(price);
         priced_markets.insert(market->instrument.id);
@@ -1165,6 +1168,13 @@ Portfolio read_portfolio(const std::string& source, const Json& root, const Venu
         } else {
           held.position.cost_basis = p.decimal<Money>("cost_basis");
         }
+        if (in.kind != market::InstrumentKind::perpetual && p.object().contains("funding_snapshot")) {
+          p.fail_key("funding_snapshot", "is for perpetuals only");
+        }
+        // The market's index when funding was last settled; pending funding is owed from it.
+        // Omitted: settled up to now (the market's index), nothing owed.
+        held.position.funding_snapshot =
+            p.decimal<market::FundingIndex>("funding_snapshot", out.prices.find_market(in.id)->funding_index);
         p.finish();
         r.book.positions.push_back(held);
       }

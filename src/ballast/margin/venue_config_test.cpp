@@ -277,6 +277,33 @@ TEST(Portfolio, ReadsTheExample) {
   }
 }
 
+// A perpetual's price may carry its cumulative funding index and a position its snapshot; a
+// position without one has settled up to the index now.
+TEST(Portfolio, FundingIndexAndSnapshot) {
+  const Result<VenueConfig> venue = parse_venue_config(kVenue, "venue.toml");
+  ASSERT_TRUE(venue.ok()) << venue.error().message;
+  const std::string prices =
+      R"({"prices": {"assets": {"BTC": {"oracle": "50000"}}, "markets": {"BTC-PERP": {"mark": 50000, "funding_index": "13.5"}}}, )";
+  const Result<Portfolio> read = parse_portfolio(
+      prices + R"("sub_accounts": [{"id": 1, "owner": 7, "balances": {"USDC": 20000},
+          "positions": {"BTC-PERP": {"size": 2, "cost_basis": "100000", "funding_snapshot": 10}}},
+          {"id": 2, "owner": 8, "positions": {"BTC-PERP": {"size": 1, "cost_basis": "50000"}}}]})",
+      "p.json", *venue);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read->prices.markets[0].funding_index.raw(), 13'500'000'000);
+  EXPECT_EQ(read->sub_accounts[0].positions[0].position.funding_snapshot.raw(), 10'000'000'000);
+  EXPECT_EQ(read->sub_accounts[1].positions[0].position.funding_snapshot.raw(), 13'500'000'000);
+  const MarginOutcome margin = evaluate(venue->risk, read->prices, std::span(read->sub_accounts).first(1));
+  ASSERT_EQ(margin.status, MarginStatus::ok);
+  EXPECT_EQ(margin.margin.sub_accounts[0].positions[0].pending_funding.raw(), 7'000'000);  // 2 × 3.5
+  const Result<Portfolio> bad = parse_portfolio(
+      prices + R"("sub_accounts": [{"id": 1, "owner": 7, "positions": {"BTC-PERP": {"size": 2, "cost_basis": "1", "funding_snapshot": "0.0000000001"}}}]})",
+      "p.json", *venue);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "p.json: sub_accounts[0].positions.BTC-PERP.funding_snapshot: has more than 9 decimal places: 0.0000000001");
+}
+
 TEST(Portfolio, ErrorsNamePathAndKey) {
   const Result<VenueConfig> venue = parse_venue_config(kVenue, "venue.toml");
   ASSERT_TRUE(venue.ok()) << venue.error().message;
