@@ -157,10 +157,16 @@ TEST_F(EngineLifecycleTest, FundingAccruesIntoTheIndexAndSettlesAtTheNextFill) {
   EXPECT_EQ(engine_.prices().book.find_market(kPerp)->funding_index, perp_index());
   // Nothing moved yet (lazy): Alice owes 250, Bob is owed 250.
   EXPECT_EQ(balance(kAliceMain, kUsdc), usdc(10'000));
+  // But margin counts it: Alice's equity is 10,000 + 500 uPnL at the mark − 250 owed = 10,250,
+  // her initial requirement 10% of 50,500, so 5,200 may leave and not a unit more (5,450 if
+  // the debt were ignored).
+  rejected(Withdraw{kAlice, kAliceMain, kUsdc, Amount::from_raw(usdc(5'200) + 1)},
+           Status::insufficient_margin);
+  ok(Withdraw{kAlice, kAliceMain, kUsdc, Amount::from_raw(usdc(5'200))});
   // Alice sells half at 51,000: +500 realized (0.5 × 1,000) and −250 funding for the whole
   // contract held until now; her snapshot moves to 250.
   ok(fill(kAlice, kAliceMain, kPerp, "-0.5", "51000"));
-  EXPECT_EQ(balance(kAliceMain, kUsdc), usdc(10'250));
+  EXPECT_EQ(balance(kAliceMain, kUsdc), usdc(10'250 - 5'200));
   EXPECT_EQ(engine_.ledger().position(kAliceMain, kPerp)->funding_snapshot, perp_index());
   // Bob buys it: −500 realized, +250 funding received.
   ok(fill(kBob, kBobMain, kPerp, "0.5", "51000"));
