@@ -1,0 +1,180 @@
+// The engine's margin events end to end (validate, execute, idempotency, venue totals), each
+// beside the library call that does its arithmetic, measured in the same binary:
+//   fill          vs margin::pre_trade_check on the same group (the check the engine runs)
+//   oracle_quotes vs market::aggregate over the same five quotes
+//   accrue_funding (premium, clamp, exact index step)
+//   settle_expiry over N holders (one event closing every position in a dated market)
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "ballast/engine/engine.hpp"
+#include "ballast/engine/testing/margin_venue.hpp"
+#include "ballast/market/oracle.hpp"
+
+namespace ballast {
+namespace {
+
+using namespace engine_testing;  // NOLINT: the test venue's ids and builders
+
+constexpr TimestampNs kStepNs = 1'000;        // between events: 100k holders fit before expiry
+constexpr TimestampNs kSecondNs = 1'000'000'000;
+
+// A venue with `accounts` funded cross sub-accounts (ids 1000 + i, sub-accounts 10,000 + i) and
+// BTC priced at 50,000; events a microsecond apart.
+class Venue {
+ public:
+  explicit Venue(std::uint32_t accounts) : engine_(venue()) {
+    must(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
+    must(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
+    for (std::uint32_t i = 0; i < accounts; ++i) {
+      must(CreateAccount{account(i)});
+      must(CreateSubAccount{account(i), sub(i), MarginMode::cross});
+      must(Deposit{account(i), sub(i), kUsdc, Amount::from_raw(usdc(1'000'000))});
+    }
+    prices();
+  }
+  static AccountId account(std::uint32_t i) { return AccountId{1000u + i}; }
+  static SubAccountId sub(std::uint32_t i) { return SubAccountId{10'000u + i}; }
+
+  void prices() {
+    must(OraclePrice{kBtc, price("50000"), price("50000")});
+    must(MarkPrice{kPerp, price("50000")});
+    must(MarkPrice{kFuture, price("50000")});
+  }
+  Status apply(EventBody body) {
+    now_ += kStepNs;
+    return engine_.apply(Event{EventId{next_id_++}, now_, std::move(body)});
+  }
+  void must(EventBody body) {
+    if (apply(std::move(body)) != Status::ok) std::abort();
+  }
+  Engine& engine() { return engine_; }
+  TimestampNs now() const { return now_; }
+  void advance(TimestampNs ns) { now_ += ns; }
+
+ private:
+  Engine engine_;
+  std::uint64_t next_id_ = 1;
+  TimestampNs now_ = kT0;
+};
+
+// Matched perpetual fills between two accounts, alternately opening and closing 0.5 BTC, so
+// positions stay bounded and every other fill realizes PnL.
+void BM_Ballast_ApplyFill(benchmark::State& state) {
+  Venue v(2);
+  std::int64_t step = 0;
+  for (auto _ : state) {
+    const Quantity size = Quantity::from_raw(step % 2 == 0 ? 500'000'000 : -500'000'000);
+    const std::uint32_t who = static_cast<std::uint32_t>(step / 2 % 2);
+    benchmark::DoNotOptimize(v.apply(Fill{Venue::account(who), Venue::sub(who), kPerp, size,
+                                          price("50000"), Money{}}));
+    ++step;
+    if (step % 20'000 == 0) {  // keep the prices fresh
+      state.PauseTiming();
+      v.prices();
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ballast_ApplyFill);
+
+void BM_Peer_PreTradeCheck(benchmark::State& state) {
+  Venue v(1);
+  v.must(Fill{Venue::account(0), Venue::sub(0), kPerp, qty("0.5"), price("50000"), Money{}});
+  const SubAccount& held = *v.engine().ledger().find_sub_account(Venue::sub(0));
+  const std::vector<margin::SubAccountBook> group{
+      margin::SubAccountBook{held.id, held.owner, held.mode, held.balances, held.positions}};
+  const market::Fill fill{Venue::account(0), Venue::sub(0), kPerp, qty("-0.5"), price("50000"),
+                          Money{}};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        margin::pre_trade_check(*v.engine().risk_config(), v.engine().prices().book, group, fill));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Peer_PreTradeCheck);
+
+std::vector<market::SourceQuote> five_quotes(TimestampNs now_ns, std::int64_t step) {
+  std::vector<market::SourceQuote> quotes;
+  for (std::uint32_t s = 0; s < 5; ++s) {
+    const std::int64_t cents = 5'000'000 + (step % 7) * 3 + s * 11;
+    quotes.push_back(market::SourceQuote{s, Price::from_raw(cents * 10'000'000),
+                                         Price::from_raw(5'000'000'000), now_ns - s * kStepNs});
+  }
+  return quotes;
+}
+
+void BM_Ballast_ApplyOracleQuotes(benchmark::State& state) {
+  Venue v(1);
+  std::int64_t step = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        v.apply(OracleQuotes{kBtc, five_quotes(v.now() + kStepNs, step++)}));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ballast_ApplyOracleQuotes);
+
+void BM_Peer_Aggregate(benchmark::State& state) {
+  const market::OracleConfig config;
+  std::int64_t step = 0;
+  for (auto _ : state) {
+    const auto quotes = five_quotes(kT0, step++);
+    benchmark::DoNotOptimize(market::aggregate(config, quotes, kT0, price("50000")));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Peer_Aggregate);
+
+void BM_Ballast_ApplyAccrueFunding(benchmark::State& state) {
+  Venue v(1);
+  v.must(MarkPrice{kPerp, price("50010")});
+  v.must(AccrueFunding{kPerp, {}, {}});
+  std::int64_t step = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(v.apply(AccrueFunding{kPerp, {}, {}}));
+    if (++step % 20'000 == 0) {
+      state.PauseTiming();
+      v.prices();
+      v.must(MarkPrice{kPerp, price("50010")});
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ballast_ApplyAccrueFunding);
+
+// One settle_expiry closing `holders` future positions (half long, half short), in a venue of
+// that many accounts; the engine copy per iteration is outside the timing.
+void BM_Ballast_SettleExpiry(benchmark::State& state) {
+  const auto holders = static_cast<std::uint32_t>(state.range(0));
+  Venue v(holders);
+  for (std::uint32_t i = 0; i < holders; ++i) {
+    v.must(Fill{Venue::account(i), Venue::sub(i), kFuture,
+                i % 2 == 0 ? qty("0.01") : qty("-0.01"), price("50000"), Money{}});
+    if (i % 20'000 == 19'999) v.prices();
+  }
+  const TimestampNs expiry_ns = v.engine().risk_config()->markets[1].instrument.expiry_ns;
+  v.advance(expiry_ns - v.now() - 30 * kSecondNs);
+  v.prices();
+  v.advance(30 * kSecondNs);
+  const Engine prepared = v.engine();
+  for (auto _ : state) {
+    state.PauseTiming();
+    Engine engine = prepared;
+    state.ResumeTiming();
+    const Status status =
+        engine.apply(Event{EventId{1'000'000'000}, expiry_ns + kStepNs, SettleExpiry{kFuture}});
+    if (status != Status::ok) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * holders);
+}
+BENCHMARK(BM_Ballast_SettleExpiry)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace ballast
