@@ -1372,8 +1372,9 @@ Outcome Engine::restore_life(ByteReader& in, std::size_t i) {
   const auto index = in.i64();
   const auto updated_ns = in.i64();
   const bool perpetual = instrument.kind == market::InstrumentKind::perpetual;
+  // An index moves only by accruals, and only a perpetual accrues.
   if (!index || !updated_ns || *updated_ns < 0 || *updated_ns > clock_ns_ ||
-      (!perpetual && (*index != 0 || *updated_ns != 0))) {
+      ((!perpetual || *updated_ns == 0) && *index != 0) || (!perpetual && *updated_ns != 0)) {
     return snapshot_error("bad funding of " + where);
   }
   life.funding = market::FundingAccrual{market::FundingIndex::from_raw(*index), *updated_ns};
