@@ -143,9 +143,7 @@ double add_on_part(const Context& cx, std::size_t i, Requirement kind) {
   if (p.product == Product::option) total += std::max(-p.size, 0.0) * spot * pick(c.naked_short, kind);
   if (p.product == Product::perpetual) total += notional * pick(c.perpetual, kind);
   if (p.product == Product::spot) total += notional * pick(c.haircut, kind);
-  const Liquidity& l = p.liquidity;
-  const double impact = l.impact > 0 ? l.impact * std::sqrt(std::fabs(p.size) / l.depth) : 0.0;
-  total += notional * (l.half_spread + impact) * loss;
+  total += close_out_cost(p.liquidity, p.size, spot) * loss;
   const PositionInfo& info = cx.st.info[i];
   const Group& g = cx.groups[info.group];
   const double delta = p.size * info.delta_unit;

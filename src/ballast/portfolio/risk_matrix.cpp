@@ -72,6 +72,12 @@ double delta_liquidity_rate(const DeltaLiquidity& params, double abs_delta) {
   return std::min(params.max_rate, params.rate_per_million * (abs_delta - params.threshold) / 1e6);
 }
 
+double close_out_cost(const Liquidity& l, double size, double spot) {
+  const double q = std::fabs(size);
+  const double impact = l.impact > 0 ? l.impact * std::sqrt(q / l.depth) : 0.0;
+  return q * spot * (l.half_spread + impact);
+}
+
 double joint_loss(const CrossLimits& limits, std::span<const double> losses) {
   double lost = 0;
   double gained = 0;
@@ -395,12 +401,6 @@ void row_deltas(std::span<const OptionRow> rows, PricingColumns& cols, std::vect
   pricing::black76_greeks_batch(cols.view(n), {col(0), col(1), col(2), col(3), col(4), col(5),
                                                col(6), col(7), col(8)});
   for (std::size_t o = 0; o < n; ++o) out[o] = g[n + o] * rows[o].forward;
-}
-
-double close_out_cost(const Liquidity& l, double size, double spot) {
-  const double q = std::fabs(size);
-  const double impact = l.impact > 0 ? l.impact * std::sqrt(q / l.depth) : 0.0;
-  return q * spot * (l.half_spread + impact);
 }
 
 void accumulate(std::vector<double>& value, double size, const double* row) {

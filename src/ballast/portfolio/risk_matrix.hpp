@@ -133,7 +133,9 @@ struct UnderlyingRisk {
   bool active = false;     // holds a position of non-zero size
   double worst_loss = 0;   // over its own scenarios and basis floor, >= 0
   Worst worst;             // scenario or basis of this underlying; none when worst_loss is 0
-  double net_delta = 0;    // quote money per unit relative move
+  // Quote money per unit relative move; options count only when the model's roll or delta
+  // liquidity add-on needs their deltas (the Greeks are not computed otherwise).
+  double net_delta = 0;
   double mark_value = 0;
 };
 

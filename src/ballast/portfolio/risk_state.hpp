@@ -141,6 +141,8 @@ double group_basis(const UnderlyingConfig& config, const UnderlyingState& state,
 double group_roll_rate(const UnderlyingConfig& config, const UnderlyingState& state, const Group& group);
 // Deribit's delta-liquidity rate for an underlying's |net delta|.
 double delta_liquidity_rate(const DeltaLiquidity& params, double abs_delta);
+// |q| S (half_spread + impact sqrt(|q| / depth)).
+double close_out_cost(const Liquidity& liquidity, double size, double spot);
 // Gains offset losses in a joint scenario: sum of losses - min(gain_weight x gains,
 // max_offset x losses). `losses` holds one signed loss per underlying (positive: a loss).
 double joint_loss(const CrossLimits& limits, std::span<const double> losses);
