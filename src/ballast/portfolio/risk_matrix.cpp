@@ -407,9 +407,13 @@ void accumulate(std::vector<double>& value, double size, const double* row) {
   for (std::size_t k = 0; k < value.size(); ++k) value[k] += size * row[k];
 }
 
+// One member's terms added to its group's sums: the only place a group's sums grow.
 void add_member(const MemberRef& m, double spot, Group& g, Partials& p) {
   const Position& pos = *m.position;
   const double notional = std::fabs(m.size) * spot;
+  if (m.size != 0) ++p.nonzero;
+  p.delta += m.size * m.delta_unit;
+  p.liquidity += close_out_cost(pos.liquidity, m.size, spot);
   switch (pos.product) {
     case Product::option:
       accumulate(g.value, m.size, m.row);
@@ -438,12 +442,19 @@ void compute_group(double spot, std::size_t points, std::span<const MemberRef> m
   } else {
     g.value.clear();
   }
-  for (const MemberRef& m : members) {
-    if (m.size != 0) ++p.nonzero;
-    p.delta += m.size * m.delta_unit;
-    p.liquidity += close_out_cost(m.position->liquidity, m.size, spot);
-    add_member(m, spot, g, p);
-  }
+  for (const MemberRef& m : members) add_member(m, spot, g, p);
+  g.partials = p;
+}
+
+// `base` with one more member after its last: the same sums, in the same order, as
+// compute_group over base's members followed by `leg`.
+void extend_group(const Group& base, const MemberRef& leg, double spot, Group& g) {
+  g.underlying = base.underlying;
+  g.kind = base.kind;
+  g.expiry = base.expiry;
+  g.value.assign(base.value.begin(), base.value.end());
+  Partials p = base.partials;
+  add_member(leg, spot, g, p);
   g.partials = p;
 }
 
@@ -830,11 +841,16 @@ PmStatus RiskMatrix::pre_trade(const Position& order, Workspace& workspace, Marg
     leg.delta_unit = linear_delta_unit(order, m.spot);
   }
   const std::uint32_t g = group_of(us, m.expiries.size(), instrument);
-  members_with_order(st, st.groups[g], leg, exists, sc.members);
-  sc.group.underlying = u;
-  sc.group.kind = st.groups[g].kind;
-  sc.group.expiry = st.groups[g].expiry;
-  compute_group(m.spot, us.points.size(), sc.members, sc.group);
+  const Group& group = st.groups[g];
+  if (!exists && (group.members.empty() || st.positions[group.members.back()].id < order.id)) {
+    extend_group(group, leg, m.spot, sc.group);  // a new last member: its sums extend the stored ones
+  } else {
+    members_with_order(st, group, leg, exists, sc.members);
+    sc.group.underlying = u;
+    sc.group.kind = group.kind;
+    sc.group.expiry = group.expiry;
+    compute_group(m.spot, us.points.size(), sc.members, sc.group);
+  }
   const GroupsView view{st.groups, g, &sc.group};
   const PmStatus s = summarize(*model_, st.underlyings, view, sc.summary, sc.losses);
   if (s == PmStatus::ok) out = sc.summary.report;
