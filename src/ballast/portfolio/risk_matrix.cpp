@@ -794,6 +794,81 @@ void members_with_order(const RiskMatrix::State& st, const Group& g, const Membe
 
 }  // namespace
 
+namespace {
+
+// An order located in the book: the instrument it trades and the size it leaves.
+struct OrderRef {
+  const Position* instrument = nullptr;
+  double size = 0;
+  std::size_t index = 0;  // the position's index, or where a new one goes
+  bool exists = false;
+};
+
+// The first exposure in an underlying adds its joint-scenario points to every other underlying:
+// the whole portfolio after the order is rebuilt in the workspace.
+PmStatus rebuild_with(const Model& model, const RiskMatrix::State& st, const OrderRef& order,
+                      Workspace::Scratch& sc, MarginReport& out) {
+  sc.positions.assign(st.positions.begin(), st.positions.end());
+  Position changed = *order.instrument;
+  changed.size = order.size;
+  const auto at = sc.positions.begin() + static_cast<std::ptrdiff_t>(order.index);
+  if (order.exists) {
+    *at = changed;
+  } else {
+    sc.positions.insert(at, changed);
+  }
+  if (!sc.full) sc.full = std::make_unique<RiskMatrix>(model);
+  const PmStatus s = sc.full->build(st.market, sc.positions);
+  if (s == PmStatus::ok) out = sc.full->report();
+  return s;
+}
+
+// The order as its group will sum it: an existing position keeps its unit values, a new option
+// is priced at the underlying's points.
+MemberRef leg_member(const Model& model, const RiskMatrix::State& st, const OrderRef& order,
+                     Workspace::Scratch& sc) {
+  const Position& p = *order.instrument;
+  const UnderlyingState& us = st.underlyings[p.underlying];
+  const UnderlyingMarket& m = st.market.underlyings[p.underlying];
+  MemberRef leg{&p, order.size, nullptr, 0.0};
+  if (order.exists) {
+    const MemberRef old = member_of(st, static_cast<std::uint32_t>(order.index));
+    leg.row = old.row;
+    leg.delta_unit = old.delta_unit;
+  } else if (p.product == Product::option) {
+    const OptionRow row = option_row(model.underlying(p.underlying), m, us.expiries[p.expiry], p);
+    price_single(model.underlying(p.underlying), m, us, row, sc.columns, sc.row);
+    leg.row = sc.row.data();
+    if (us.needs_delta) {
+      row_deltas({&row, 1}, sc.columns, sc.delta);
+      leg.delta_unit = sc.delta[0];
+    }
+  } else {
+    leg.delta_unit = linear_delta_unit(p, m.spot);
+  }
+  return leg;
+}
+
+// The order's group after the order, into sc.group: a new last member extends the stored sums,
+// anything else re-sums the group's members.
+void group_with(const RiskMatrix::State& st, const OrderRef& order, const MemberRef& leg, std::uint32_t g,
+                Workspace::Scratch& sc) {
+  const Group& group = st.groups[g];
+  const UnderlyingState& us = st.underlyings[group.underlying];
+  const double spot = st.market.underlyings[group.underlying].spot;
+  if (!order.exists && (group.members.empty() || st.positions[group.members.back()].id < leg.position->id)) {
+    extend_group(group, leg, spot, sc.group);
+    return;
+  }
+  members_with_order(st, group, leg, order.exists, sc.members);
+  sc.group.underlying = group.underlying;
+  sc.group.kind = group.kind;
+  sc.group.expiry = group.expiry;
+  compute_group(spot, us.points.size(), sc.members, sc.group);
+}
+
+}  // namespace
+
 PmStatus RiskMatrix::pre_trade(const Position& order, Workspace& workspace, MarginReport& out) const {
   const State& st = *state_;
   BALLAST_ASSERT(st.summary.underlyings.size() == model_->size());  // after a successful build
@@ -803,56 +878,16 @@ PmStatus RiskMatrix::pre_trade(const Position& order, Workspace& workspace, Marg
                                    [](const Position& p, std::uint64_t id) { return p.id < id; });
   const bool exists = it != st.positions.end() && it->id == order.id;
   if (exists && !same_instrument(*it, order)) return PmStatus::order_mismatch;
-  const Position& instrument = exists ? *it : order;
-  const double size = exists ? it->size + order.size : order.size;
-  const std::uint32_t u = order.underlying;
-  if (!st.summary.underlyings[u].active && size != 0) {
-    // The first exposure in an underlying adds its joint-scenario points to every other
-    // underlying: rebuild the whole portfolio.
-    sc.positions.assign(st.positions.begin(), st.positions.end());
-    Position changed = instrument;
-    changed.size = size;
-    if (exists) {
-      sc.positions[static_cast<std::size_t>(it - st.positions.begin())] = changed;
-    } else {
-      sc.positions.insert(sc.positions.begin() + (it - st.positions.begin()), changed);
-    }
-    if (!sc.full) sc.full = std::make_unique<RiskMatrix>(*model_);
-    const PmStatus s = sc.full->build(st.market, sc.positions);
-    if (s == PmStatus::ok) out = sc.full->report();
-    return s;
+  const OrderRef located{exists ? &*it : &order, exists ? it->size + order.size : order.size,
+                         static_cast<std::size_t>(it - st.positions.begin()), exists};
+  if (!st.summary.underlyings[order.underlying].active && located.size != 0) {
+    return rebuild_with(*model_, st, located, sc, out);
   }
-  const UnderlyingState& us = st.underlyings[u];
-  const UnderlyingMarket& m = st.market.underlyings[u];
-  MemberRef leg{&instrument, size, nullptr, 0.0};
-  if (exists) {
-    const MemberRef old = member_of(st, static_cast<std::uint32_t>(it - st.positions.begin()));
-    leg.row = old.row;
-    leg.delta_unit = old.delta_unit;
-  } else if (order.product == Product::option) {
-    const OptionRow row = option_row(model_->underlying(u), m, us.expiries[order.expiry], order);
-    price_single(model_->underlying(u), m, us, row, sc.columns, sc.row);
-    leg.row = sc.row.data();
-    if (us.needs_delta) {
-      row_deltas({&row, 1}, sc.columns, sc.delta);
-      leg.delta_unit = sc.delta[0];
-    }
-  } else {
-    leg.delta_unit = linear_delta_unit(order, m.spot);
-  }
-  const std::uint32_t g = group_of(us, m.expiries.size(), instrument);
-  const Group& group = st.groups[g];
-  if (!exists && (group.members.empty() || st.positions[group.members.back()].id < order.id)) {
-    extend_group(group, leg, m.spot, sc.group);  // a new last member: its sums extend the stored ones
-  } else {
-    members_with_order(st, group, leg, exists, sc.members);
-    sc.group.underlying = u;
-    sc.group.kind = group.kind;
-    sc.group.expiry = group.expiry;
-    compute_group(m.spot, us.points.size(), sc.members, sc.group);
-  }
-  const GroupsView view{st.groups, g, &sc.group};
-  const PmStatus s = summarize(*model_, st.underlyings, view, sc.summary, sc.losses);
+  const MemberRef leg = leg_member(*model_, st, located, sc);
+  const UnderlyingState& us = st.underlyings[order.underlying];
+  const std::uint32_t g = group_of(us, st.market.underlyings[order.underlying].expiries.size(), order);
+  group_with(st, located, leg, g, sc);
+  const PmStatus s = summarize(*model_, st.underlyings, GroupsView{st.groups, g, &sc.group}, sc.summary, sc.losses);
   if (s == PmStatus::ok) out = sc.summary.report;
   return s;
 }
