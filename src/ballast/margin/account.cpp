@@ -209,22 +209,51 @@ class Evaluator {
     out.pending_funding = checked(pending_funding(market.instrument, position, price), where);
     const std::optional<Money> basis = charged_basis(market.instrument, position, price);
     out.unrealized_pnl = checked(basis ? checked_sub(out.value, *basis) : std::nullopt, where);
-    out.initial_collateral = credited_pnl(config_.pnl, MarginKind::initial, out.unrealized_pnl);
-    out.maintenance_collateral = credited_pnl(config_.pnl, MarginKind::maintenance, out.unrealized_pnl);
     const Requirements required = requirements(market.rule, out.notional, exposure, price.open_interest);
     const Money latency = checked(latency_addon(market.latency_rate, out.notional), where);
     out.initial_requirement = checked(checked_add(checked(required.initial, where), latency), where);
     out.maintenance_requirement =
         checked(checked_add(checked(required.maintenance, where), latency), where);
-    (out.unrealized_pnl.raw() > 0 ? totals_.positive_pnl : totals_.negative_pnl) += out.unrealized_pnl.raw();
     totals_.equity += out.unrealized_pnl.raw();
     totals_.initial_requirement += out.initial_requirement.raw();
     totals_.maintenance_requirement += out.maintenance_requirement.raw();
-    // Health moves with the price through the position's value and its requirement.
+    const double weight =
+        market.perp_health == PerpHealth::settle_weighted_net ? add_net(out, where) : add_pnl(out);
+    // Health moves with the price through the position's value and its requirement (a net
+    // through the weight it counts at now: linear while its sign holds).
     const double notional = out.notional.to_double();
     const double rate = notional > 0 ? out.maintenance_requirement.to_double() / notional : 0.0;
-    slopes_[market.instrument.underlying] +=
-        exposure.to_double() - rate * magnitude.to_double();
+    slopes_[market.instrument.underlying] += weight * (exposure.to_double() - rate * magnitude.to_double());
+  }
+
+  // PerpHealth::pnl_less_requirement: the PnL through the policy (on the group's sum in
+  // finish()). Returns the weight health moves with the PnL at (1).
+  double add_pnl(PositionMargin& out) {
+    out.initial_collateral = credited_pnl(config_.pnl, MarginKind::initial, out.unrealized_pnl);
+    out.maintenance_collateral = credited_pnl(config_.pnl, MarginKind::maintenance, out.unrealized_pnl);
+    (out.unrealized_pnl.raw() > 0 ? totals_.positive_pnl : totals_.negative_pnl) += out.unrealized_pnl.raw();
+    return 1.0;
+  }
+
+  // PerpHealth::settle_weighted_net, per kind: the requirement and a negative net (weighted) to
+  // collateral now, a positive net to the group's net sum (weighted in finish()). The position's
+  // own collateral figure counts its positive net as if it were alone. Returns the maintenance
+  // weight the net counts at.
+  double add_net(PositionMargin& out, const std::string& where) {
+    for (const MarginKind kind : {MarginKind::initial, MarginKind::maintenance}) {
+      const bool initial = kind == MarginKind::initial;
+      const Money requirement = initial ? out.initial_requirement : out.maintenance_requirement;
+      const Money collateral = checked(net_collateral(out.unrealized_pnl, requirement, settle_.liability(kind)), where);
+      const int128 net = static_cast<int128>(out.unrealized_pnl.raw()) - requirement.raw();
+      const Money positive = net > 0 ? Money::from_raw(out.unrealized_pnl.raw() - requirement.raw()) : Money{};
+      nets_.positive(kind) += positive.raw();
+      (initial ? totals_.initial_collateral : totals_.maintenance_collateral) += collateral.raw();
+      (initial ? out.initial_collateral : out.maintenance_collateral) = checked(
+          checked_add(collateral, credited_net(config_.pnl, kind, positive, Money{}, settle_)), where);
+    }
+    const bool negative = out.unrealized_pnl < out.maintenance_requirement;
+    return negative ? settle_.maintenance_liability.to_double()
+                    : config_.pnl.maintenance_weight.to_double() * settle_.maintenance_asset.to_double();
   }
 
   void option_position(const MarketRisk& market, Quantity exposure, Price mark, PositionMargin& out) {
@@ -293,7 +322,7 @@ class Evaluator {
   }
 
   void finish(GroupMargin& margin) {
-    const std::optional<MarginFigures> figures = figures_from(totals_, config_.pnl);
+    const std::optional<MarginFigures> figures = figures_from(totals_, nets_, config_.pnl, settle_);
     if (!figures) {
       fail(MarginStatus::overflow, "group total");
       return;
@@ -328,7 +357,9 @@ class Evaluator {
 
   const RiskConfig& config_;
   const PriceBook& prices_;
+  const SettleWeights settle_ = settle_weights(config_);
   GroupTotals totals_;
+  NetTotals nets_;
   Slopes slopes_;
   std::map<OptionSetKey, std::vector<OptionEntry>> option_sets_;
   MarginStatus status_ = MarginStatus::ok;
@@ -387,6 +418,9 @@ Outcome RiskConfig::validate() const {
       return make_error(ErrorCode::invalid_input,
                         name + "perp_health settle_weighted_net is for perpetuals and futures only");
     }
+    if (market.perp_health == PerpHealth::settle_weighted_net && market.instrument.settle != quote) {
+      return make_error(ErrorCode::invalid_input, name + "perp_health settle_weighted_net needs the quote as settle asset");
+    }
     if (market.perp_health > PerpHealth::settle_weighted_net) {
       return make_error(ErrorCode::invalid_input, name + "perp_health is not a known mode");
     }
@@ -435,12 +469,43 @@ bool MarginFigures::liquidatable() const {
   return maintenance_requirement.raw() > 0 && maintenance_health().is_negative();
 }
 
-std::optional<MarginFigures> figures_from(const GroupTotals& totals, const PnlPolicy& pnl) {
+SettleWeights settle_weights(const RiskConfig& config) {
+  const AssetRisk* quote = config.find_asset(config.quote);
+  if (quote == nullptr) return {};
+  const CollateralParams& c = quote->collateral;
+  return {c.init_asset_weight, c.maint_asset_weight, c.init_liability_weight, c.maint_liability_weight};
+}
+
+std::optional<Money> net_collateral(Money upnl, Money requirement, Ratio liability_weight) {
+  const int128 net = static_cast<int128>(upnl.raw()) - requirement.raw();
+  if (net >= 0) return requirement;
+  const auto owed = narrow_i64(-net);
+  const auto weighted = owed ? weighted_liability_value(Money::from_raw(*owed), liability_weight) : std::nullopt;
+  return weighted ? checked_sub(requirement, *weighted) : std::nullopt;
+}
+
+Money credited_net(const PnlPolicy& pnl, MarginKind kind, Money positive_nets, Money cap_used,
+                   const SettleWeights& settle) {
+  const Money cap = kind == MarginKind::initial ? pnl.initial_cap : pnl.maintenance_cap;
+  PnlPolicy left = pnl;  // the same weight, with what the group's positive PnL left of the cap
+  (kind == MarginKind::initial ? left.initial_cap : left.maintenance_cap) =
+      Money::from_raw(cap.raw() - std::min(cap.raw(), std::max<std::int64_t>(cap_used.raw(), 0)));
+  const Money credited = credited_pnl(left, kind, positive_nets);
+  // credited <= positive_nets and the weight <= 1: no overflow.
+  return weighted_asset_value(credited, settle.asset(kind)).value_or(Money{});
+}
+
+std::optional<MarginFigures> figures_from(const GroupTotals& totals, const NetTotals& nets, const PnlPolicy& pnl,
+                                          const SettleWeights& settle) {
   const auto positive = narrow_i64(totals.positive_pnl);
+  // Each kind: the positive PnL's credit, then the nets' credit within what is left of the cap
+  // (a sum beyond Money's range drops its positive side only, as a single position's would).
   const auto credited = [&](MarginKind kind) {
-    if (!positive) return totals.negative_pnl;
-    return static_cast<int128>(credited_pnl(pnl, kind, Money::from_raw(*positive)).raw()) +
-           totals.negative_pnl;
+    const Money pnl_credit = positive ? credited_pnl(pnl, kind, Money::from_raw(*positive)) : Money{};
+    const auto positive_nets = narrow_i64(nets.positive(kind));
+    const Money net_credit =
+        positive_nets ? credited_net(pnl, kind, Money::from_raw(*positive_nets), pnl_credit, settle) : Money{};
+    return static_cast<int128>(pnl_credit.raw()) + net_credit.raw() + totals.negative_pnl;
   };
   bool ok = true;
   const auto narrow = [&ok](int128 value) {

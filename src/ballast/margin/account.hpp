@@ -59,9 +59,14 @@ enum class PerpHealth : std::uint8_t {
   // Unrealized PnL through the venue's PnL policy, summed over the group; the requirement
   // apart (dYdX, Drift).
   pnl_less_requirement,
-  // Mango v4 (health/cache.rs, PerpInfo): the market's net = unrealized PnL − requirement
-  // counts as a balance of the settle asset: net > 0 × the PnL policy's weight × the settle
-  // asset's asset weight, net < 0 × its liability weight.
+  // Mango v4 (health/cache.rs, PerpInfo: the base weighted, then the PnL in the settle token):
+  // per kind, the position's net = unrealized PnL − requirement counts like a balance of the
+  // settle asset. A negative net × the settle asset's liability weight (up), per position; the
+  // group's positive nets through the PnL policy (weight down, then the cap: what the group's
+  // other positive PnL left of it) × the settle asset's asset weight (down). The settle asset
+  // must be the quote. The requirement stays in the figures' requirement (and is added back to
+  // collateral), so that health is the weighted net and a group holding such positions still
+  // has MMR > 0 for liquidatable().
   settle_weighted_net,
 };
 
@@ -194,6 +199,41 @@ struct MarginFigures {
   bool liquidatable() const;
 };
 
+// The settle asset's base weights a settle_weighted_net market's net counts at: no size tiers
+// and no bank scaling (the settle asset is the quote, whose venue totals the price book does
+// not carry).
+struct SettleWeights {
+  Ratio initial_asset = kRatioOne;
+  Ratio maintenance_asset = kRatioOne;
+  Ratio initial_liability = kRatioOne;
+  Ratio maintenance_liability = kRatioOne;
+
+  Ratio asset(MarginKind kind) const { return kind == MarginKind::initial ? initial_asset : maintenance_asset; }
+  Ratio liability(MarginKind kind) const {
+    return kind == MarginKind::initial ? initial_liability : maintenance_liability;
+  }
+};
+
+// The quote asset's (validate() requires settle_weighted_net markets to settle in it).
+SettleWeights settle_weights(const RiskConfig& config);
+
+// What a settle_weighted_net position adds to a kind's collateral besides its positive net:
+// its requirement (added back: health = collateral − requirement must be the weighted net) plus,
+// when net = upnl − requirement is negative, net × the liability weight rounded away from zero
+// (a debt never counts for less); nullopt on overflow.
+std::optional<Money> net_collateral(Money upnl, Money requirement, Ratio liability_weight);
+
+// The group's positive settle_weighted_net nets per kind, before the policy: exact sums.
+struct NetTotals {
+  int128 initial_positive = 0;
+  int128 maintenance_positive = 0;
+
+  int128& positive(MarginKind kind) { return kind == MarginKind::initial ? initial_positive : maintenance_positive; }
+  int128 positive(MarginKind kind) const {
+    return kind == MarginKind::initial ? initial_positive : maintenance_positive;
+  }
+};
+
 // A group's sums before the PnL policy, exact in 128 bits: what the reference calculator and
 // the book both accumulate.
 struct GroupTotals {
@@ -207,9 +247,17 @@ struct GroupTotals {
 };
 
 // The figures of a group from its totals: the PnL policy on the positive sum (0 if that sum
-// leaves Money's range), the negative sum in full, each total narrowed once; nullopt when a
+// leaves Money's range), the negative sum in full; the positive nets through the policy with
+// what its cap has left, then the settle asset weight; each total narrowed once; nullopt when a
 // total leaves Money's range.
-std::optional<MarginFigures> figures_from(const GroupTotals& totals, const PnlPolicy& pnl);
+std::optional<MarginFigures> figures_from(const GroupTotals& totals, const NetTotals& nets, const PnlPolicy& pnl,
+                                          const SettleWeights& settle);
+
+// What a kind's positive nets (>= 0) add to collateral when `cap_used` of the policy's cap is
+// already taken by positive PnL: min(nets × weight down, cap − cap_used) × the settle asset
+// weight, down.
+Money credited_net(const PnlPolicy& pnl, MarginKind kind, Money positive_nets, Money cap_used,
+                   const SettleWeights& settle);
 
 struct GroupMargin : MarginFigures {
   std::vector<SubAccountMargin> sub_accounts;  // in the order given

@@ -6,6 +6,7 @@
 
 #include "ballast/margin/account.hpp"
 #include "ballast/core/testing/fixed_text.hpp"
+#include "ballast/margin/venue_config.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -285,6 +286,11 @@ TEST(AccountMargin, ValidateNamesOracleStablePriceAndPerpHealth) {
   config.markets[1].perp_health = PerpHealth::settle_weighted_net;  // an option: refused
   EXPECT_EQ(config.validate().error().message,
             "market BTC-55000-C: perp_health settle_weighted_net is for perpetuals and futures only");
+  config = venue();
+  config.markets[0].perp_health = PerpHealth::settle_weighted_net;
+  config.markets[0].instrument.settle = kEth;
+  EXPECT_EQ(config.validate().error().message,
+            "market BTC-PERP: perp_health settle_weighted_net needs the quote as settle asset");
 }
 
 market::FundingIndex funding_index(const char* text) { return exact_fixed<market::FundingIndex>(text); }
@@ -340,6 +346,128 @@ TEST(AccountMargin, PendingFundingRoundsAgainstTheHolder) {
   };
   EXPECT_EQ(owed("0.001", "50"), money("0.000001"));
   EXPECT_EQ(owed("-0.001", "-50"), Money{});
+}
+
+// Mango v4's test venue (programs/mango-v4/src/health/cache.rs, test_health1, with
+// mock_bank_and_oracle and mock_perp_market; research/defi-engines.md E10), as a configured
+// venue: the settle token (bank 0, our quote) at asset weights 0.8 / 0.9 and liability weights
+// 1.2 / 1.1; the perp's base weights 0.8 / 1.2 initial and 0.9 / 1.1 maintenance, which for one
+// position are our requirement rates 0.2 and 0.1 (base × 0.8 + quote = uPnL − 0.2 × value); the
+// overall asset weights 1 − 0.05 and 1 − 0.02 are our PnL policy's weights; price 5 for oracle,
+// stable and mark; 10 base units per lot. PERP-PNL is a second market on the same base in our
+// other mode, for the cap.
+constexpr const char* kMangoVenue = R"(quote = "USDC"
+[pnl]
+initial_weight = "0.95"
+maintenance_weight = "0.98"
+[[asset]]
+symbol = "USDC"
+id = 1
+decimals = 6
+init_asset_weight = "0.8"
+maint_asset_weight = "0.9"
+init_liability_weight = "1.2"
+maint_liability_weight = "1.1"
+[[asset]]
+symbol = "BASE"
+id = 4
+decimals = 6
+init_asset_weight = "0.5"
+maint_asset_weight = "0.7"
+init_liability_weight = "1.5"
+maint_liability_weight = "1.3"
+[[market]]
+symbol = "PERP"
+id = 9
+kind = "perpetual"
+underlying = "BASE"
+tick = "0.01"
+lot = "10"
+perp_health = "settle_weighted_net"
+rule = { kind = "base", initial_rate = "0.2", maintenance_rate = "0.1" }
+funding = { interval = "1h", clamp = "0.05" }
+[[market]]
+symbol = "PERP-PNL"
+id = 10
+kind = "perpetual"
+underlying = "BASE"
+tick = "0.01"
+lot = "10"
+rule = { kind = "base", initial_rate = "0.2", maintenance_rate = "0.1" }
+funding = { interval = "1h", clamp = "0.05" }
+)";
+
+struct MangoCase {
+  RiskConfig config;
+  PriceBook prices;
+};
+
+MangoCase mango_venue() {
+  const Result<VenueConfig> venue = parse_venue_config(kMangoVenue, "mango.toml");
+  EXPECT_TRUE(venue.ok()) << venue.error().message;
+  PriceBook book;
+  book.assets = {{AssetId{4}, price("5"), price("5"), {}, {}}};
+  book.markets = {{InstrumentId{9}, price("5"), {}, {}}, {InstrumentId{10}, price("5"), {}, {}}};
+  return {venue.ok() ? venue->risk : RiskConfig{}, book};
+}
+
+// Mango's perp1 = (base lots, quote position): ours a size of 10 units per lot, and a cost
+// basis that is minus the quote position (the cash the position paid).
+GroupMargin mango_health(const MangoCase& venue, std::vector<HeldPosition> positions) {
+  const std::vector<SubAccountBook> group{sub_account(20, {}, std::move(positions))};
+  const MarginOutcome out = evaluate(venue.config, venue.prices, group);
+  EXPECT_EQ(out.status, MarginStatus::ok) << out.where;
+  return out.margin;
+}
+
+HeldPosition mango_perp(InstrumentId market, const char* size, const char* cost_basis) {
+  return {market, market::Position{qty(size), money(cost_basis), {}, {}}};
+}
+
+// Case 4 ("perp health"): +10 lots, quote +100: Init 0.8 · 0.95 · (100 + 0.8 · 10 · 50) = 380.
+// Case 3 ("negative perp pnl is not weighted (only the settle token weight)"): +1 lot, quote
+// −100: Init 1.2 · (−100 + 0.8 · 50) = −72. Exact here (Mango compares f64 within a tolerance).
+// Maintenance is our figure by the same formula (Mango's test checks Init only):
+// 0.9 · 0.98 · (100 + 0.9 · 500) = 485.1 and 1.1 · (−100 + 0.9 · 50) = −60.5.
+//
+// Where our model differs from Mango's, on purpose: Mango adds the perp's net to the settle
+// token's balance and weights the sum (its cases 12 and 13: a positive net offsets a borrow at
+// the asset weight); we weight each position's net alone and the quote balance at its own
+// weight, which is never more generous (a + b weighted as one is at least a and b weighted
+// apart when their signs differ). Cases 3 and 4 hold no settle-token balance, so both agree to
+// the unit.
+TEST(AccountMargin, MangoPerpHealthE10) {
+  const MangoCase venue = mango_venue();
+  const GroupMargin case4 = mango_health(venue, {mango_perp(InstrumentId{9}, "100", "-100")});
+  EXPECT_EQ(case4.initial_health(), money("380"));
+  EXPECT_EQ(case4.maintenance_health(), money("485.1"));
+  EXPECT_EQ(case4.equity, money("600"));                  // uPnL 500 + 100, unweighted
+  EXPECT_EQ(case4.initial_requirement, money("100"));     // 0.2 × 500: still the requirement
+  EXPECT_EQ(case4.maintenance_requirement, money("50"));  // so MMR > 0 for liquidatable()
+  EXPECT_EQ(case4.sub_accounts[0].positions[0].initial_collateral, money("480"));  // 380 + 100
+  const GroupMargin case3 = mango_health(venue, {mango_perp(InstrumentId{9}, "10", "100")});
+  EXPECT_EQ(case3.initial_health(), money("-72"));
+  EXPECT_EQ(case3.maintenance_health(), money("-60.5"));
+  EXPECT_TRUE(case3.liquidatable());
+  // A short: Mango's case 2 shape (−1 lot, quote +100): 0.8 · 0.95 · (100 − 1.2 · 50) = 30.4.
+  const GroupMargin case2 = mango_health(venue, {mango_perp(InstrumentId{9}, "-10", "-100")});
+  EXPECT_EQ(case2.initial_health(), money("30.4"));
+}
+
+// The cap is one per group and kind: positive PnL of pnl_less_requirement markets takes its
+// credit first, the positive nets get what is left (before the settle weight). Case 4's net 500
+// with an initial cap of 100: min(475, 100) × 0.8 = 80. With PERP-PNL's uPnL of 60 (1 lot
+// bought for −10, worth 50) crediting 57 first, the net gets min(475, 100 − 57) × 0.8 = 34.4;
+// health 57 − 10 (PERP-PNL's IM) + 34.4 = 81.4.
+TEST(AccountMargin, SettleWeightedNetSharesThePnlCap) {
+  MangoCase venue = mango_venue();
+  venue.config.pnl.initial_cap = money("100");
+  EXPECT_EQ(mango_health(venue, {mango_perp(InstrumentId{9}, "100", "-100")}).initial_health(), money("80"));
+  const GroupMargin both = mango_health(
+      venue, {mango_perp(InstrumentId{9}, "100", "-100"), mango_perp(InstrumentId{10}, "10", "-10")});
+  EXPECT_EQ(both.initial_health(), money("81.4"));
+  // Maintenance is uncapped here: 0.98 · 60 + 485.1 − 5 = 538.9.
+  EXPECT_EQ(both.maintenance_health(), money("538.9"));
 }
 
 // 10,000 USDC and the perp long: initial health 5,000, so 5,000 USDC may leave; BTC collateral

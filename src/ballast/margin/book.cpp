@@ -142,6 +142,10 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
   book.config_ = config;
   const RiskConfig& cfg = book.config_;
   book.quote_ = static_cast<std::uint32_t>(cfg.find_asset(cfg.quote) - cfg.assets.data());
+  book.settle_ = settle_weights(cfg);
+  book.has_net_ = std::any_of(cfg.markets.begin(), cfg.markets.end(), [](const MarketRisk& market) {
+    return market.perp_health == PerpHealth::settle_weighted_net;
+  });
 
   // Prices, aligned with the configuration.
   book.assets_.resize(cfg.assets.size());
@@ -227,7 +231,7 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
         const auto slot = static_cast<std::uint32_t>(book.positions_.size());
         book.positions_.push_back(PositionSlot{exposure ? exposure->raw() : 0, 0, g,
                                                static_cast<std::uint16_t>(*m),
-                                               static_cast<std::uint8_t>((option ? kOptionSlot : 0) |
+                                               static_cast<std::uint8_t>(book.market_flags(*m) |
                                                                          (exposure ? 0 : kExposureOverflow)),
                                                0});
         book.set_charged_basis(book.positions_.back(), held.position);
@@ -270,6 +274,7 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
   book.group_sub_begin_.push_back(static_cast<std::uint32_t>(book.group_subs_.size()));
   book.laid_out_positions_ = static_cast<std::uint32_t>(book.positions_.size());
   book.laid_out_balances_ = static_cast<std::uint32_t>(book.balances_.size());
+  if (book.has_net_) book.nets_.resize(group_count);
   book.full_recompute(1);
   return book;
 }
@@ -344,6 +349,12 @@ void MarginBook::set_market_tick(std::uint32_t m) {
     default: tick.linear_bound = 0; break;
   }
   set_narrow(tick);
+}
+
+std::uint8_t MarginBook::market_flags(std::uint32_t m) const {
+  const MarketRisk& market = config_.markets[m];
+  if (market.instrument.kind == market::InstrumentKind::option) return kOptionSlot;
+  return market.perp_health == PerpHealth::settle_weighted_net ? kNetSlot : 0;
 }
 
 void MarginBook::set_charged_basis(PositionSlot& slot, const market::Position& position) const {
@@ -540,13 +551,43 @@ void MarginBook::set_asset_tick(std::uint32_t a) {
 
 namespace {
 
+// account.cpp's net_collateral() for one kind of a contribution; 0 when it overflows (the
+// contribution is then not ok).
+std::optional<std::int64_t> net_collateral_raw(const MarginBook::PositionContribution& c, MarginKind kind,
+                                               const SettleWeights& settle) {
+  const std::int64_t requirement =
+      kind == MarginKind::initial ? c.initial_requirement : c.maintenance_requirement;
+  const std::optional<Money> out =
+      net_collateral(Money::from_raw(c.upnl), Money::from_raw(requirement), settle.liability(kind));
+  return out ? std::optional<std::int64_t>(out->raw()) : std::nullopt;
+}
+
 using PositionContribution = MarginBook::PositionContribution;
 using BalanceContribution = MarginBook::BalanceContribution;
 
+// account.cpp's add_net(): the net collateral now, the positive nets to the group's net sums.
 template <typename Sums>
-void add(Sums& sums, const PositionContribution& c, int sign) {
+void add_net(Sums& sums, MarginBook::NetSink sink, const PositionContribution& c, int sign) {
+  NetTotals& nets = *sink.nets;
+  sums.initial_collateral += sign * static_cast<int128>(net_collateral_raw(c, MarginKind::initial, *sink.settle).value_or(0));
+  sums.maintenance_collateral +=
+      sign * static_cast<int128>(net_collateral_raw(c, MarginKind::maintenance, *sink.settle).value_or(0));
+  const auto positive = [&](std::int64_t requirement) {
+    const int128 net = static_cast<int128>(c.upnl) - requirement;
+    return net > 0 ? sign * net : 0;
+  };
+  nets.initial_positive += positive(c.initial_requirement);
+  nets.maintenance_positive += positive(c.maintenance_requirement);
+}
+
+template <typename Sums>
+void add(Sums& sums, MarginBook::NetSink sink, const PositionContribution& c, int sign) {
   sums.equity += sign * static_cast<int128>(c.upnl);
-  (c.upnl > 0 ? sums.positive_pnl : sums.negative_pnl) += sign * static_cast<int128>(c.upnl);
+  if (c.net) {
+    add_net(sums, sink, c, sign);
+  } else {
+    (c.upnl > 0 ? sums.positive_pnl : sums.negative_pnl) += sign * static_cast<int128>(c.upnl);
+  }
   sums.initial_requirement += sign * static_cast<int128>(c.initial_requirement);
   sums.maintenance_requirement += sign * static_cast<int128>(c.maintenance_requirement);
   if (!c.ok) sums.bad += sign;
@@ -659,10 +700,18 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
     const MarketTick& tick, const PositionSlot& s) const {
   if ((s.flags & kOptionSlot) != 0) return {};
   PositionContribution c;
-  if ((s.flags & kOverflowFlags) == 0 && linear_contribution(tick, s.exposure, s.charged_basis, c)) return c;
-  c = position_contribution(tick, s.market, s.exposure, s.charged_basis);
-  c.ok = c.ok && (s.flags & kOverflowFlags) == 0;
+  if ((s.flags & kOverflowFlags) != 0 || !linear_contribution(tick, s.exposure, s.charged_basis, c)) {
+    c = position_contribution(tick, s.market, s.exposure, s.charged_basis);
+    c.ok = c.ok && (s.flags & kOverflowFlags) == 0;
+  }
+  if ((s.flags & kNetSlot) != 0) set_net(c);
   return c;
+}
+
+void MarginBook::set_net(PositionContribution& c) const {
+  c.net = true;
+  c.ok = c.ok && net_collateral_raw(c, MarginKind::initial, settle_) &&
+         net_collateral_raw(c, MarginKind::maintenance, settle_);
 }
 
 MarginBook::PositionContribution MarginBook::slot_contribution(std::uint32_t slot) const {
@@ -699,6 +748,7 @@ namespace {
 // A group's sums as a recompute accumulates them (in registers), stored once per group.
 struct Accumulator : GroupTotals {
   std::int32_t bad = 0;
+  NetTotals nets;
 };
 
 template <typename Sums>
@@ -746,12 +796,15 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last) {
       acc.initial_requirement = initial;
       acc.maintenance_requirement = maintenance;
     } else {
-      for (std::uint32_t p = begin; p < end; ++p) add(acc, slot_contribution(markets[positions[p].market], positions[p]), 1);
+      for (std::uint32_t p = begin; p < end; ++p) {
+        add(acc, sink(acc.nets), slot_contribution(markets[positions[p].market], positions[p]), 1);
+      }
     }
     for (std::uint32_t b = group_balance_begin_[g]; b < group_balance_begin_[g + 1]; ++b) {
       compute_balance(b, acc);
     }
     store_sums(sums, acc);
+    if (has_net_) nets_[g] = acc.nets;
   }
 }
 
@@ -789,8 +842,8 @@ void MarginBook::full_recompute(unsigned threads) {
   for (std::thread& worker : workers) worker.join();
   // Slots opened after the layout: exact sums, so adding them last changes nothing.
   for (auto p = laid_out_positions_; p < positions_.size(); ++p) {
-    GroupSums& sums = groups_[positions_[p].group];
-    if (sums.options == 0) add(sums, slot_contribution(p), 1);
+    const GroupIndex g = positions_[p].group;
+    if (groups_[g].options == 0) add(groups_[g], sink(g), slot_contribution(p), 1);
   }
   for (auto b = laid_out_balances_; b < balances_.size(); ++b) {
     GroupSums& sums = groups_[balances_[b].group];
@@ -801,13 +854,14 @@ void MarginBook::full_recompute(unsigned threads) {
 void MarginBook::refresh_group(GroupIndex g) {
   GroupSums& sums = groups_[g];
   reset(sums);
+  nets_of(g) = {};
   if (sums.options > 0) {
     evaluate_group(g);
     return;
   }
   for (std::uint32_t i = group_sub_begin_[g]; i < group_sub_begin_[g + 1]; ++i) {
     const SubAccountInfo& sub = subs_[group_subs_[i]];
-    for (const std::uint32_t p : sub.positions) add(sums, slot_contribution(p), 1);
+    for (const std::uint32_t p : sub.positions) add(sums, sink(g), slot_contribution(p), 1);
     for (const std::uint32_t b : sub.balances) compute_balance(b, sums);
   }
 }
@@ -850,7 +904,7 @@ std::vector<SubAccountBook> MarginBook::group_books(GroupIndex g) const {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-BookFigures MarginBook::figures(const GroupSums& sums) const {
+BookFigures MarginBook::figures(const GroupSums& sums, const NetTotals& nets) const {
   BookFigures out;
   if (sums.options > 0) {  // evaluate()'s own figures
     out.status = sums.status;
@@ -865,7 +919,8 @@ BookFigures MarginBook::figures(const GroupSums& sums) const {
     out.status = MarginStatus::overflow;
     return out;
   }
-  const std::optional<MarginFigures> figures = figures_from(sums, config_.pnl);
+  const std::optional<MarginFigures> figures =
+      figures_from(sums, nets, config_.pnl, settle_);
   if (!figures) {
     out.status = MarginStatus::overflow;
     return out;
@@ -874,7 +929,7 @@ BookFigures MarginBook::figures(const GroupSums& sums) const {
   return out;
 }
 
-BookFigures MarginBook::group_margin(GroupIndex group) const { return figures(groups_[group]); }
+BookFigures MarginBook::group_margin(GroupIndex group) const { return figures(groups_[group], nets_of(group)); }
 
 // ---------------------------------------------------------------------------------------------
 // Ticks
@@ -923,8 +978,8 @@ std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_
     const PositionContribution old = slot_contribution(before, s);
     const PositionContribution c = slot_contribution(tick, s);
     if (c == old) continue;
-    add(sums, old, -1);
-    add(sums, c, 1);
+    add(sums, sink(s.group), old, -1);
+    add(sums, sink(s.group), c, 1);
     report(s.group, changed);
   }
   return count;
@@ -949,8 +1004,8 @@ std::size_t MarginBook::on_market_funding(std::uint32_t m, market::FundingIndex 
     set_charged_basis(s, position_state_[p]);
     const PositionContribution c = slot_contribution(tick, s);
     if (c == old) continue;
-    add(sums, old, -1);
-    add(sums, c, 1);
+    add(sums, sink(s.group), old, -1);
+    add(sums, sink(s.group), c, 1);
     report(s.group, changed);
   }
   return slots.size();
@@ -1075,6 +1130,7 @@ MarginBook::FillPlan MarginBook::plan_fill(const market::Fill& fill) const {
     if (!plan.option) {
       plan.position_after = position_contribution(markets_[*m], *m, plan.exposure, plan.charged_basis);
       plan.position_after.ok = plan.position_after.ok && plan.exposure_ok;
+      if (market_flags(*m) == kNetSlot) set_net(plan.position_after);
     }
   }
   if (!add_balance_change(quote_, quote_delta)) return plan;
@@ -1092,7 +1148,7 @@ PreTrade MarginBook::pre_trade(GroupIndex group, const market::Fill& fill) const
     const std::vector<SubAccountBook> books = group_books(group);
     return pre_trade_check(config_, prices_, books, fill);
   }
-  const BookFigures before = figures(sums);
+  const BookFigures before = figures(sums, nets_of(group));
   out.margin_status = before.status;
   if (before.status != MarginStatus::ok) return out;
   out.initial_health_before = before.initial_health();
@@ -1109,18 +1165,21 @@ PreTrade MarginBook::pre_trade(GroupIndex group, const market::Fill& fill) const
   }
   // The sums with the changed slots' old contributions out and their new ones in.
   GroupSums after = sums;
+  NetTotals after_nets = nets_of(group);
   if (plan.option) {
     // unreachable: options take pre_trade_check above
   } else if (config_.markets[plan.market].instrument.kind != market::InstrumentKind::spot) {
-    if (plan.position_slot >= 0) add(after, slot_contribution(static_cast<std::uint32_t>(plan.position_slot)), -1);
-    add(after, plan.position_after, 1);
+    if (plan.position_slot >= 0) {
+      add(after, sink(after_nets), slot_contribution(static_cast<std::uint32_t>(plan.position_slot)), -1);
+    }
+    add(after, sink(after_nets), plan.position_after, 1);
   }
   for (int i = 0; i < plan.balance_count; ++i) {
     const FillPlan::BalanceChange& change = plan.balances[i];
     if (change.slot >= 0) add(after, cached(balances_[static_cast<std::size_t>(change.slot)]), -1);
     add(after, change.after, 1);
   }
-  const BookFigures figures_after = figures(after);
+  const BookFigures figures_after = figures(after, after_nets);
   out.margin_status = figures_after.status;
   if (figures_after.status != MarginStatus::ok) return out;
   out.initial_health_after = figures_after.initial_health();
@@ -1144,8 +1203,7 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
       p = static_cast<std::uint32_t>(plan.position_slot);
     } else {
       p = static_cast<std::uint32_t>(positions_.size());
-      positions_.push_back(PositionSlot{0, 0, g, static_cast<std::uint16_t>(plan.market),
-                                        static_cast<std::uint8_t>(plan.option ? kOptionSlot : 0), 0});
+      positions_.push_back(PositionSlot{0, 0, g, static_cast<std::uint16_t>(plan.market), market_flags(plan.market), 0});
       position_state_.emplace_back();
       position_sub_.push_back(plan.sub);
       market_slots_[plan.market].push_back(p);  // the largest index: the list stays ascending
@@ -1161,12 +1219,12 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
     }
     if (fast && !plan.option) {
       // A new slot (exposure and cost basis 0) contributes 0 before the fill.
-      if (plan.position_slot >= 0) add(sums, slot_contribution(p), -1);
-      add(sums, plan.position_after, 1);
+      if (plan.position_slot >= 0) add(sums, sink(g), slot_contribution(p), -1);
+      add(sums, sink(g), plan.position_after, 1);
     }
     position_state_[p] = plan.position;
     s.exposure = plan.exposure;
-    s.flags = static_cast<std::uint8_t>((s.flags & kOptionSlot) | (plan.exposure_ok ? 0 : kExposureOverflow));
+    s.flags = static_cast<std::uint8_t>(market_flags(plan.market) | (plan.exposure_ok ? 0 : kExposureOverflow));
     s.charged_basis = plan.charged_basis;
   }
   for (int i = 0; i < plan.balance_count; ++i) {

@@ -1,7 +1,8 @@
 // The struct-of-arrays margin book (book.hpp) against the reference calculator (account.hpp):
 // a differential test. Random venues (every requirement rule, collateral weights with size
 // tiers, the √size discount and premium, deposit and borrow scaling, an isolated-only asset,
-// the PnL haircut and cap, the latency add-on, options), random cross and isolated groups, then
+// the PnL haircut and cap, the latency add-on, options, perpetuals and futures in either
+// PerpHealth mode with random settle weights), random cross and isolated groups, then
 // random sequences of mark ticks, oracle ticks, funding-index moves and fills (perpetual
 // positions owing or receiving pending funding from random snapshots; futures carrying snapshots
 // that must owe nothing): after every event every group's figures
@@ -136,6 +137,13 @@ Venue random_venue(Rng& rng) {
   RiskConfig& config = v.config;
   config.quote = kUsdc;
   config.assets.push_back(AssetRisk{kUsdc, "USDC", 6, {}});
+  if (rng.chance(50)) {  // the settle weights settle_weighted_net markets count their nets at
+    CollateralParams& c = config.assets.back().collateral;
+    c.init_asset_weight = rate(rng, 800, 950);
+    c.maint_asset_weight = rate(rng, 950, 1000);
+    c.maint_liability_weight = rate(rng, 1000, 1050);
+    c.init_liability_weight = rate(rng, 1050, 1200);
+  }
   config.assets.push_back(random_asset(rng, AssetId{2}, "BTC", 8));
   config.assets.push_back(random_asset(rng, AssetId{3}, "ETH", 9));
   config.assets.push_back(random_asset(rng, AssetId{4}, "SOL", 12));
@@ -157,6 +165,7 @@ Venue random_venue(Rng& rng) {
                                    underlying, contract),
                         random_rule(rng, rule_index++), {}, {}};
       if (rng.chance(60)) market.latency_rate = rate(rng, 1, 15);
+      if (kind != market::InstrumentKind::spot && rng.chance(40)) market.perp_health = PerpHealth::settle_weighted_net;
       config.markets.push_back(market);
       ++next_id;
     }
