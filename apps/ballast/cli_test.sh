@@ -75,12 +75,13 @@ venue="$source_dir/configs/venue-default.toml"
 check apply-margin-memory 0 "$ballast" apply "$margin_events" --venue "$venue"
 margin_hash=$(state_hash "$work/out")
 expect_text apply-margin-memory "$work/out" "insufficient_margin     2"
-expect_text apply-margin-memory "$work/out" "events: 16 applied, 2 rejected"
+expect_text apply-margin-memory "$work/out" "oracle_untrusted        1"
+expect_text apply-margin-memory "$work/out" "events: 25 applied, 3 rejected"
 check apply-margin-db 0 "$ballast" apply "$margin_events" --venue "$venue" --db "$work/margin.db" --batch 5
 [[ "$(state_hash "$work/out")" == "$margin_hash" && -n "$margin_hash" ]] ||
   { echo "FAIL apply-margin-db: durable and in-memory hashes differ"; failures=$((failures + 1)); }
 check replay-margin-genesis 0 "$ballast" replay --db "$work/margin.db" --from-genesis
-expect_text replay-margin-genesis "$work/out" "start: genesis, 18 records re-applied"
+expect_text replay-margin-genesis "$work/out" "start: genesis, 28 records re-applied"
 expect_text replay-margin-genesis "$work/out" "genesis: 5 assets, 11 markets"
 [[ "$(state_hash "$work/out")" == "$margin_hash" ]] ||
   { echo "FAIL replay-margin-genesis: hash differs from apply"; failures=$((failures + 1)); }
