@@ -4,6 +4,7 @@
 
 #include "ballast/engine/risk_codec.hpp"
 #include "ballast/core/testing/fixed_text.hpp"
+#include "ballast/margin/testing/venue_fixtures.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,18 +23,11 @@ constexpr AssetId kUsdc{1};
 constexpr AssetId kBtc{2};
 constexpr AssetId kEth{3};
 
+// The venue's instruments: 0.01 of the underlying per contract, tick 0.5, lot 1.
 market::Instrument instrument(std::uint32_t id, const char* symbol, market::InstrumentKind kind,
                               AssetId underlying) {
-  market::Instrument out;
-  out.id = InstrumentId{id};
-  out.symbol = symbol;
-  out.kind = kind;
-  out.underlying = underlying;
-  out.settle = kUsdc;
-  out.contract_size = qty("0.01");
-  out.tick = price("0.5");
-  out.lot = qty("1");
-  return out;
+  return margin::testing::instrument({.id = InstrumentId{id}, .symbol = symbol, .kind = kind, .underlying = underlying,
+                                      .settle = kUsdc, .contract_size = "0.01", .tick = "0.5", .lot = "1"});
 }
 
 // One market of every rule kind and instrument kind, assets with tiers, scaling and
@@ -41,12 +35,8 @@ market::Instrument instrument(std::uint32_t id, const char* symbol, market::Inst
 RiskConfig rich_config() {
   RiskConfig config;
   config.quote = kUsdc;
-  config.assets.push_back(AssetRisk{kUsdc, "USDC", 6, {}});
-  AssetRisk btc{kBtc, "BTC", 8, {}};
-  btc.collateral.init_asset_weight = ratio("0.8");
-  btc.collateral.maint_asset_weight = ratio("0.9");
-  btc.collateral.maint_liability_weight = ratio("1.1");
-  btc.collateral.init_liability_weight = ratio("1.2");
+  config.assets.push_back(margin::testing::asset(kUsdc, "USDC", 6));
+  AssetRisk btc = margin::testing::asset(kBtc, "BTC", 8, "0.8", "0.9", "1.1", "1.2");
   btc.collateral.imf_factor = ratio("0.0005");
   btc.collateral.deposit_scale_start = money("1000000");
   btc.collateral.borrow_scale_start = money("500000");
@@ -55,29 +45,26 @@ RiskConfig rich_config() {
   btc.oracle = {3, 5'000'000'000, ratio("0.01"), ratio("0.2")};
   btc.stable_price = {1'800'000'000'000, ratio("0.05"), ratio("0.0002"), 5'000'000'000, 300'000'000'000};
   config.assets.push_back(btc);
-  AssetRisk eth{kEth, "ETH", 9, {}};
-  eth.collateral.init_asset_weight = ratio("0.75");
-  eth.collateral.maint_asset_weight = ratio("0.8");
+  AssetRisk eth = margin::testing::asset(kEth, "ETH", 9, "0.75", "0.8");
   eth.collateral.isolated_only = true;
   config.assets.push_back(eth);
 
-  MarketRisk perp{instrument(10, "BTC-PERP", market::InstrumentKind::perpetual, kBtc), {}, {}, {}};
+  MarketRisk perp = margin::testing::market_risk(instrument(10, "BTC-PERP", market::InstrumentKind::perpetual, kBtc));
   perp.instrument.funding = {3'600'000'000'000, ratio("0.04"), ratio("0.0001"), true};
   perp.rule = margin::BaseRule{ratio("0.05"), ratio("0.03")};
   perp.latency_rate = ratio("0.0012");
   config.markets.push_back(perp);
-  MarketRisk eth_perp{instrument(11, "ETH-PERP", market::InstrumentKind::perpetual, kEth), {}, {}, {}};
+  MarketRisk eth_perp = margin::testing::market_risk(instrument(11, "ETH-PERP", market::InstrumentKind::perpetual, kEth));
   eth_perp.instrument.funding.interval_ns = 28'800'000'000'000;
   eth_perp.rule = margin::SizeRule{ratio("0.1"), ratio("0.05"), ratio("0.001")};
   eth_perp.perp_health = margin::PerpHealth::settle_weighted_net;
   config.markets.push_back(eth_perp);
-  MarketRisk future{instrument(12, "BTC-27JUN25", market::InstrumentKind::future, kBtc), {}, {}, {}};
+  MarketRisk future = margin::testing::market_risk(instrument(12, "BTC-27JUN25", market::InstrumentKind::future, kBtc));
   future.instrument.expiry_ns = 1'751'011'200'000'000'000;
   future.instrument.settlement_window_ns = 1'800'000'000'000;
   future.rule = margin::OiRampRule{ratio("0.05"), ratio("0.03"), money("1000000"), money("5000000")};
   config.markets.push_back(future);
-  MarketRisk option{instrument(13, "BTC-27JUN25-100000-P", market::InstrumentKind::option, kBtc),
-                    {}, {}, {}};
+  MarketRisk option = margin::testing::market_risk(instrument(13, "BTC-27JUN25-100000-P", market::InstrumentKind::option, kBtc));
   option.instrument.expiry_ns = 1'751'011'200'000'000'000;
   option.instrument.strike = price("100000");
   option.instrument.option_kind = market::OptionKind::put;
@@ -87,7 +74,7 @@ RiskConfig rich_config() {
                                         {money("500000"), ratio("0.05"), ratio("0.025")}};
   option.rule = margin::TierRule::make(tiers).value();
   config.markets.push_back(option);
-  MarketRisk spot{instrument(14, "BTC-USDC", market::InstrumentKind::spot, kBtc), {}, {}, {}};
+  MarketRisk spot = margin::testing::market_risk(instrument(14, "BTC-USDC", market::InstrumentKind::spot, kBtc));
   spot.instrument.borrowable = true;
   config.markets.push_back(spot);
   config.pnl = {ratio("0.9"), ratio("1"), money("100"), money("1000000")};

@@ -6,7 +6,7 @@
 
 #include "ballast/margin/account.hpp"
 #include "ballast/core/testing/fixed_text.hpp"
-#include "ballast/margin/venue_config.hpp"
+#include "ballast/margin/testing/venue_fixtures.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -17,6 +17,7 @@
 namespace ballast::margin {
 namespace {
 
+using namespace testing;
 
 constexpr AssetId kUsdc{1};
 constexpr AssetId kBtc{2};
@@ -28,83 +29,47 @@ constexpr InstrumentId kBtcSpot{12};
 constexpr InstrumentId kBtcCall60{13};
 constexpr TimestampNs kExpiryNs = 1'900'000'000'000'000'000;
 
-AssetRisk asset(AssetId id, const char* symbol, std::uint8_t decimals, const char* init_asset,
-                const char* maint_asset, const char* maint_liability, const char* init_liability) {
-  AssetRisk out{id, symbol, decimals, {}};
-  out.collateral.init_asset_weight = ratio(init_asset);
-  out.collateral.maint_asset_weight = ratio(maint_asset);
-  out.collateral.maint_liability_weight = ratio(maint_liability);
-  out.collateral.init_liability_weight = ratio(init_liability);
-  return out;
-}
-
-market::Instrument instrument(InstrumentId id, const char* symbol, market::InstrumentKind kind) {
-  market::Instrument out;
-  out.id = id;
-  out.symbol = symbol;
-  out.kind = kind;
-  out.underlying = kBtc;
-  out.settle = kUsdc;
-  out.contract_size = qty("1");
-  out.tick = price("0.1");
-  out.lot = qty("0.001");
-  if (kind == market::InstrumentKind::perpetual) {
-    out.funding.interval_ns = 3'600'000'000'000;
-    out.funding.clamp = ratio("0.04");
-  }
-  return out;
-}
-
 // USDC at weight 1; BTC collateral at 0.8 initial / 0.9 maintenance, borrows at 1.2 / 1.1; ETH
-// likewise; TAIL only as isolated collateral. BTC-PERP at 10% / 5% of notional; a BTC call.
+// likewise; TAIL only as isolated collateral. BTC-PERP at 10% / 5% of notional; BTC calls.
 RiskConfig venue() {
   RiskConfig config;
   config.quote = kUsdc;
-  config.assets = {asset(kUsdc, "USDC", 6, "1", "1", "1", "1"),
-                   asset(kBtc, "BTC", 8, "0.8", "0.9", "1.1", "1.2"),
+  config.assets = {asset(kUsdc, "USDC", 6), asset(kBtc, "BTC", 8, "0.8", "0.9", "1.1", "1.2"),
                    asset(kEth, "ETH", 9, "0.8", "0.9", "1.1", "1.2"),
                    asset(kTail, "TAIL", 6, "0.5", "0.6", "1.5", "2")};
   config.assets.back().collateral.isolated_only = true;
-  MarketRisk perp{instrument(kBtcPerp, "BTC-PERP", market::InstrumentKind::perpetual),
-                  BaseRule{ratio("0.1"), ratio("0.05")}, {}, {}};
-  MarketRisk call{instrument(kBtcCall, "BTC-55000-C", market::InstrumentKind::option), BaseRule{},
-                  {}, {}};
-  call.instrument.expiry_ns = kExpiryNs;
-  call.instrument.strike = price("55000");
-  MarketRisk spot{instrument(kBtcSpot, "BTC-USDC", market::InstrumentKind::spot), BaseRule{}, {}, {}};
-  MarketRisk call60 = call;
-  call60.instrument.id = kBtcCall60;
-  call60.instrument.symbol = "BTC-60000-C";
-  call60.instrument.strike = price("60000");
-  config.markets = {perp, call, spot, call60};
+  const auto call = [](InstrumentId id, const char* symbol, const char* strike) {
+    return market_risk(option({.id = id, .symbol = symbol, .expiry_ns = kExpiryNs}, strike, market::OptionKind::call));
+  };
+  config.markets = {market_risk(instrument({.id = kBtcPerp, .symbol = "BTC-PERP"}), BaseRule{ratio("0.1"), ratio("0.05")}),
+                    call(kBtcCall, "BTC-55000-C", "55000"),
+                    market_risk(instrument({.id = kBtcSpot, .symbol = "BTC-USDC", .kind = market::InstrumentKind::spot})),
+                    call(kBtcCall60, "BTC-60000-C", "60000")};
   EXPECT_TRUE(config.validate().ok()) << config.validate().error().message;
   return config;
 }
 
 PriceBook prices(const char* btc_oracle = "50000", const char* btc_stable = "50000") {
   PriceBook book;
-  book.assets = {{kBtc, price(btc_oracle), price(btc_stable), {}, {}},
-                 {kEth, price("3000"), price("3100"), {}, {}},
-                 {kTail, price("2"), price("2"), {}, {}}};
-  book.markets = {{kBtcPerp, price(btc_oracle), {}, {}},
-                  {kBtcCall, price("1000"), {}, {}},
-                  {kBtcSpot, price(btc_oracle), {}, {}},
-                  {kBtcCall60, price("400"), {}, {}}};
+  book.assets = {asset_price(kBtc, btc_oracle, btc_stable), asset_price(kEth, "3000", "3100"),
+                 asset_price(kTail, "2")};
+  book.markets = {market_price(kBtcPerp, btc_oracle), market_price(kBtcCall, "1000"),
+                  market_price(kBtcSpot, btc_oracle), market_price(kBtcCall60, "400")};
   return book;
 }
 
 SubAccountBook sub_account(std::uint64_t id, std::vector<Balance> balances,
                            std::vector<HeldPosition> positions = {},
                            MarginMode mode = MarginMode::cross) {
-  return {SubAccountId{id}, AccountId{100}, mode, std::move(balances), std::move(positions)};
+  return testing::sub_account(SubAccountId{id}, AccountId{100}, std::move(balances), std::move(positions), mode);
 }
 
 Balance usdc(const char* whole) {
   return {kUsdc, Amount::from_raw(Money::parse(whole, Round::down).value().raw())};
 }
 
-HeldPosition perp_position(const char* size, const char* cost_basis) {
-  return {kBtcPerp, market::Position{qty(size), money(cost_basis), {}, {}}};
+HeldPosition perp_position(const char* size, const char* cost_basis, const char* snapshot = "0") {
+  return held(kBtcPerp, size, cost_basis, snapshot);
 }
 
 GroupMargin margin_of(const std::vector<SubAccountBook>& group, const PriceBook& book = prices()) {
@@ -209,7 +174,7 @@ TEST(AccountMargin, IsolatedOnlyCollateral) {
 // A covered call's payoff is bounded only with the spot in the same set, which the option cap
 // does not see: the requirement stays the naked one (conservative).
 TEST(AccountMargin, ShortCallByDeribitRule) {
-  const HeldPosition call{kBtcCall, market::Position{qty("-1"), money("-1000"), {}, {}}};
+  const HeldPosition call = held(kBtcCall, "-1", "-1000");
   const GroupMargin m = margin_of({sub_account(20, {{kBtc, Amount::from_raw(100'000'000)}}, {call})});
   EXPECT_EQ(m.initial_requirement, money("6000"));
   EXPECT_EQ(m.maintenance_requirement, money("4750"));
@@ -223,8 +188,8 @@ TEST(AccountMargin, ShortCallByDeribitRule) {
 // −5,600, is capped at −5,000 (the long's value is then not counted twice: requirement
 // 400 + 5,000 = 5,400); the maintenance net, 400 − 4,750 = −4,350, is already better.
 TEST(AccountMargin, SpreadCappedAtItsMaximumLoss) {
-  const HeldPosition short55{kBtcCall, market::Position{qty("-1"), money("-1000"), {}, {}}};
-  const HeldPosition long60{kBtcCall60, market::Position{qty("1"), money("400"), {}, {}}};
+  const HeldPosition short55 = held(kBtcCall, "-1", "-1000");
+  const HeldPosition long60 = held(kBtcCall60, "1", "400");
   const GroupMargin m = margin_of({sub_account(20, {usdc("10000")}, {short55, long60})});
   EXPECT_EQ(m.initial_collateral, money("10400"));
   EXPECT_EQ(m.initial_requirement, money("5400"));
@@ -236,7 +201,7 @@ TEST(AccountMargin, SpreadCappedAtItsMaximumLoss) {
 
 // A long call adds its value at the mark to collateral (2 × 1,000) and needs nothing.
 TEST(AccountMargin, LongOptionCountsAtItsMark) {
-  const HeldPosition call{kBtcCall, market::Position{qty("2"), money("2000"), {}, {}}};
+  const HeldPosition call = held(kBtcCall, "2", "2000");
   const GroupMargin m = margin_of({sub_account(20, {usdc("100")}, {call})});
   EXPECT_EQ(m.equity, money("2100"));
   EXPECT_EQ(m.initial_collateral, money("2100"));
@@ -261,7 +226,7 @@ TEST(AccountMargin, BadInputIsAStatusNamingWhat) {
   EXPECT_EQ(unknown_asset.where, "asset 99");
   const MarginOutcome unknown_market = evaluate(
       config, prices(),
-      std::vector{sub_account(20, {}, {{InstrumentId{77}, market::Position{qty("1"), {}, {}, {}}}})});
+      std::vector{sub_account(20, {}, {held(InstrumentId{77}, "1", "0")})});
   EXPECT_EQ(unknown_market.status, MarginStatus::instrument_unknown);
   PriceBook no_btc = prices();
   no_btc.assets.erase(no_btc.assets.begin());
@@ -293,19 +258,11 @@ TEST(AccountMargin, ValidateNamesOracleStablePriceAndPerpHealth) {
             "market BTC-PERP: perp_health settle_weighted_net needs the quote as settle asset");
 }
 
-market::FundingIndex funding_index(const char* text) { return exact_fixed<market::FundingIndex>(text); }
-
 // BTC-PERP's cumulative funding index at `index`.
 PriceBook prices_with_funding(const char* index) {
   PriceBook book = prices();
   book.markets[0].funding_index = funding_index(index);
   return book;
-}
-
-HeldPosition perp_position(const char* size, const char* cost_basis, const char* snapshot) {
-  HeldPosition held = perp_position(size, cost_basis);
-  held.position.funding_snapshot = funding_index(snapshot);
-  return held;
 }
 
 // A long of 2 BTC-PERP settled at index 10, the index now 13.5: it owes 2 × 3.5 = 7 USDC, lazily,
@@ -348,80 +305,14 @@ TEST(AccountMargin, PendingFundingRoundsAgainstTheHolder) {
   EXPECT_EQ(owed("-0.001", "-50"), Money{});
 }
 
-// Mango v4's test venue (programs/mango-v4/src/health/cache.rs, test_health1, with
-// mock_bank_and_oracle and mock_perp_market; research/defi-engines.md E10), as a configured
-// venue: the settle token (bank 0, our quote) at asset weights 0.8 / 0.9 and liability weights
-// 1.2 / 1.1; the perp's base weights 0.8 / 1.2 initial and 0.9 / 1.1 maintenance, which for one
-// position are our requirement rates 0.2 and 0.1 (base × 0.8 + quote = uPnL − 0.2 × value); the
-// overall asset weights 1 − 0.05 and 1 − 0.02 are our PnL policy's weights; price 5 for oracle,
-// stable and mark; 10 base units per lot. PERP-PNL is a second market on the same base in our
-// other mode, for the cap.
-constexpr const char* kMangoVenue = R"(quote = "USDC"
-[pnl]
-initial_weight = "0.95"
-maintenance_weight = "0.98"
-[[asset]]
-symbol = "USDC"
-id = 1
-decimals = 6
-init_asset_weight = "0.8"
-maint_asset_weight = "0.9"
-init_liability_weight = "1.2"
-maint_liability_weight = "1.1"
-[[asset]]
-symbol = "BASE"
-id = 4
-decimals = 6
-init_asset_weight = "0.5"
-maint_asset_weight = "0.7"
-init_liability_weight = "1.5"
-maint_liability_weight = "1.3"
-[[market]]
-symbol = "PERP"
-id = 9
-kind = "perpetual"
-underlying = "BASE"
-tick = "0.01"
-lot = "10"
-perp_health = "settle_weighted_net"
-rule = { kind = "base", initial_rate = "0.2", maintenance_rate = "0.1" }
-funding = { interval = "1h", clamp = "0.05" }
-[[market]]
-symbol = "PERP-PNL"
-id = 10
-kind = "perpetual"
-underlying = "BASE"
-tick = "0.01"
-lot = "10"
-rule = { kind = "base", initial_rate = "0.2", maintenance_rate = "0.1" }
-funding = { interval = "1h", clamp = "0.05" }
-)";
-
-struct MangoCase {
-  RiskConfig config;
-  PriceBook prices;
-};
-
-MangoCase mango_venue() {
-  const Result<VenueConfig> venue = parse_venue_config(kMangoVenue, "mango.toml");
-  EXPECT_TRUE(venue.ok()) << venue.error().message;
-  PriceBook book;
-  book.assets = {{AssetId{4}, price("5"), price("5"), {}, {}}};
-  book.markets = {{InstrumentId{9}, price("5"), {}, {}}, {InstrumentId{10}, price("5"), {}, {}}};
-  return {venue.ok() ? venue->risk : RiskConfig{}, book};
-}
-
 // Mango's perp1 = (base lots, quote position): ours a size of 10 units per lot, and a cost
-// basis that is minus the quote position (the cash the position paid).
-GroupMargin mango_health(const MangoCase& venue, std::vector<HeldPosition> positions) {
+// basis that is minus the quote position (the cash the position paid). The venue:
+// venue_fixtures.hpp, mango_venue().
+GroupMargin mango_health(const PricedVenue& venue, std::vector<HeldPosition> positions) {
   const std::vector<SubAccountBook> group{sub_account(20, {}, std::move(positions))};
   const MarginOutcome out = evaluate(venue.config, venue.prices, group);
   EXPECT_EQ(out.status, MarginStatus::ok) << out.where;
   return out.margin;
-}
-
-HeldPosition mango_perp(InstrumentId market, const char* size, const char* cost_basis) {
-  return {market, market::Position{qty(size), money(cost_basis), {}, {}}};
 }
 
 // Case 4 ("perp health"): +10 lots, quote +100: Init 0.8 · 0.95 · (100 + 0.8 · 10 · 50) = 380.
@@ -437,20 +328,21 @@ HeldPosition mango_perp(InstrumentId market, const char* size, const char* cost_
 // apart when their signs differ). Cases 3 and 4 hold no settle-token balance, so both agree to
 // the unit.
 TEST(AccountMargin, MangoPerpHealthE10) {
-  const MangoCase venue = mango_venue();
-  const GroupMargin case4 = mango_health(venue, {mango_perp(InstrumentId{9}, "100", "-100")});
+  const PricedVenue venue = mango_venue();
+  ASSERT_TRUE(venue.config.validate().ok());
+  const GroupMargin case4 = mango_health(venue, {held(kMangoPerp, "100", "-100")});
   EXPECT_EQ(case4.initial_health(), money("380"));
   EXPECT_EQ(case4.maintenance_health(), money("485.1"));
   EXPECT_EQ(case4.equity, money("600"));                  // uPnL 500 + 100, unweighted
   EXPECT_EQ(case4.initial_requirement, money("100"));     // 0.2 × 500: still the requirement
   EXPECT_EQ(case4.maintenance_requirement, money("50"));  // so MMR > 0 for liquidatable()
   EXPECT_EQ(case4.sub_accounts[0].positions[0].initial_collateral, money("480"));  // 380 + 100
-  const GroupMargin case3 = mango_health(venue, {mango_perp(InstrumentId{9}, "10", "100")});
+  const GroupMargin case3 = mango_health(venue, {held(kMangoPerp, "10", "100")});
   EXPECT_EQ(case3.initial_health(), money("-72"));
   EXPECT_EQ(case3.maintenance_health(), money("-60.5"));
   EXPECT_TRUE(case3.liquidatable());
   // A short: Mango's case 2 shape (−1 lot, quote +100): 0.8 · 0.95 · (100 − 1.2 · 50) = 30.4.
-  const GroupMargin case2 = mango_health(venue, {mango_perp(InstrumentId{9}, "-10", "-100")});
+  const GroupMargin case2 = mango_health(venue, {held(kMangoPerp, "-10", "-100")});
   EXPECT_EQ(case2.initial_health(), money("30.4"));
 }
 
@@ -460,11 +352,11 @@ TEST(AccountMargin, MangoPerpHealthE10) {
 // bought for −10, worth 50) crediting 57 first, the net gets min(475, 100 − 57) × 0.8 = 34.4;
 // health 57 − 10 (PERP-PNL's IM) + 34.4 = 81.4.
 TEST(AccountMargin, SettleWeightedNetSharesThePnlCap) {
-  MangoCase venue = mango_venue();
+  PricedVenue venue = mango_venue();
   venue.config.pnl.initial_cap = money("100");
-  EXPECT_EQ(mango_health(venue, {mango_perp(InstrumentId{9}, "100", "-100")}).initial_health(), money("80"));
+  EXPECT_EQ(mango_health(venue, {held(kMangoPerp, "100", "-100")}).initial_health(), money("80"));
   const GroupMargin both = mango_health(
-      venue, {mango_perp(InstrumentId{9}, "100", "-100"), mango_perp(InstrumentId{10}, "10", "-10")});
+      venue, {held(kMangoPerp, "100", "-100"), held(kMangoPerpPnl, "10", "-10")});
   EXPECT_EQ(both.initial_health(), money("81.4"));
   // Maintenance is uncapped here: 0.98 · 60 + 485.1 − 5 = 538.9.
   EXPECT_EQ(both.maintenance_health(), money("538.9"));

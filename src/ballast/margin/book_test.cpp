@@ -13,6 +13,7 @@
 
 #include "ballast/margin/book.hpp"
 #include "ballast/core/testing/fixed_text.hpp"
+#include "ballast/margin/testing/venue_fixtures.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,6 +26,7 @@
 namespace ballast::margin {
 namespace {
 
+using namespace testing;
 
 class Rng {  // splitmix64: fixed, seedable, independent of the library
  public:
@@ -63,7 +65,7 @@ Ratio rate(Rng& rng, std::int64_t lo_thousandths, std::int64_t hi_thousandths) {
 }
 
 AssetRisk random_asset(Rng& rng, AssetId id, const char* symbol, std::uint8_t decimals) {
-  AssetRisk out{id, symbol, decimals, {}};
+  AssetRisk out = asset(id, symbol, decimals);
   CollateralParams& c = out.collateral;
   c.init_asset_weight = rate(rng, 500, 900);
   c.maint_asset_weight = Ratio::from_raw(std::min<std::int64_t>(kRatioScale, c.init_asset_weight.raw() + rate(rng, 0, 150).raw()));
@@ -87,25 +89,6 @@ AssetRisk random_asset(Rng& rng, AssetId id, const char* symbol, std::uint8_t de
                               ia, ma, il, ml};
     }
   }
-  return out;
-}
-
-market::Instrument instrument(InstrumentId id, std::string symbol, market::InstrumentKind kind, AssetId underlying,
-                              std::int64_t contract_size_raw) {
-  market::Instrument out;
-  out.id = id;
-  out.symbol = std::move(symbol);
-  out.kind = kind;
-  out.underlying = underlying;
-  out.settle = kUsdc;
-  out.contract_size = Quantity::from_raw(contract_size_raw);
-  out.tick = price("0.01");
-  out.lot = qty("0.001");
-  if (kind == market::InstrumentKind::perpetual) {
-    out.funding.interval_ns = 3'600'000'000'000;
-    out.funding.clamp = ratio("0.04");
-  }
-  if (kind == market::InstrumentKind::future) out.expiry_ns = kExpiryA;
   return out;
 }
 
@@ -136,7 +119,7 @@ Venue random_venue(Rng& rng) {
   Venue v;
   RiskConfig& config = v.config;
   config.quote = kUsdc;
-  config.assets.push_back(AssetRisk{kUsdc, "USDC", 6, {}});
+  config.assets.push_back(asset(kUsdc, "USDC", 6));
   if (rng.chance(50)) {  // the settle weights settle_weighted_net markets count their nets at
     CollateralParams& c = config.assets.back().collateral;
     c.init_asset_weight = rate(rng, 800, 950);
@@ -158,12 +141,12 @@ Venue random_venue(Rng& rng) {
     const AssetId underlying = config.assets[a].id;
     for (const auto kind : {market::InstrumentKind::perpetual, market::InstrumentKind::future,
                             market::InstrumentKind::spot}) {
-      const std::int64_t contract = kind == market::InstrumentKind::spot ? Quantity::kScale
-                                    : rng.chance(30)                     ? Quantity::kScale / 10
-                                                                         : Quantity::kScale;
-      MarketRisk market{instrument(InstrumentId{next_id}, std::string(names[a]) + "-" + std::to_string(next_id), kind,
-                                   underlying, contract),
-                        random_rule(rng, rule_index++), {}, {}};
+      const char* contract = kind != market::InstrumentKind::spot && rng.chance(30) ? "0.1" : "1";
+      MarketRisk market = market_risk(
+          instrument({.id = InstrumentId{next_id}, .symbol = std::string(names[a]) + "-" + std::to_string(next_id),
+                      .kind = kind, .underlying = underlying, .contract_size = contract, .tick = "0.01",
+                      .expiry_ns = kind == market::InstrumentKind::future ? kExpiryA : 0}),
+          random_rule(rng, rule_index++));
       if (rng.chance(60)) market.latency_rate = rate(rng, 1, 15);
       if (kind != market::InstrumentKind::spot && rng.chance(40)) market.perp_health = PerpHealth::settle_weighted_net;
       config.markets.push_back(market);
@@ -171,11 +154,10 @@ Venue random_venue(Rng& rng) {
     }
   }
   for (int o = 0; o < 4; ++o) {
-    MarketRisk option{instrument(InstrumentId{next_id}, "BTC-OPT-" + std::to_string(o), market::InstrumentKind::option,
-                                 AssetId{2}, Quantity::kScale),
-                      BaseRule{}, {}, {}};
-    option.instrument.expiry_ns = o < 3 ? kExpiryA : kExpiryB;
-    option.instrument.option_kind = o % 2 == 0 ? pricing::OptionKind::call : pricing::OptionKind::put;
+    MarketRisk option = market_risk(
+        testing::option({.id = InstrumentId{next_id}, .symbol = "BTC-OPT-" + std::to_string(o), .tick = "0.01",
+                         .expiry_ns = o < 3 ? kExpiryA : kExpiryB},
+                        "0", o % 2 == 0 ? pricing::OptionKind::call : pricing::OptionKind::put));
     option.instrument.strike = Price::from_raw(v.typical_price[1] / 1000 * (900 + 100 * o) / kPriceScale * kPriceScale);
     option.option_rule.cap_at_max_loss = rng.chance(70);
     config.markets.push_back(option);
@@ -512,7 +494,7 @@ TEST(MarginBook, OverflowIsAStatusLikeEvaluate) {
   const market::Instrument& perp = v.config.markets[0].instrument;
   SubAccountBook sub{SubAccountId{100}, AccountId{1000}, MarginMode::cross,
                      {Balance{kUsdc, Amount::from_raw(1'000'000'000)}},
-                     {HeldPosition{perp.id, market::Position{qty("9000000000"), money("1"), {}, {}}}}};
+                     {held(perp.id, "9000000000", "1")}};
   auto built = MarginBook::build(v.config, v.prices, std::vector<SubAccountBook>{sub});
   ASSERT_TRUE(built.ok());
   const MarginOutcome reference = evaluate(v.config, v.prices, std::vector<SubAccountBook>{sub});
@@ -553,6 +535,31 @@ TEST(MarginBook, FundingOverflowAndIndexMovesLikeEvaluate) {
   EXPECT_TRUE(changed.groups().empty());
 }
 
+// Mango v4's test_health1 cases 4 and 3 (reference E10; account_test holds evaluate() to 380 and
+// −72) through the book, and a fill that takes case 3 to case 4's size at a worse basis.
+TEST(MarginBook, MangoPerpHealthE10) {
+  const PricedVenue venue = mango_venue();
+  ASSERT_TRUE(venue.config.validate().ok());
+  const std::vector<SubAccountBook> subs = {
+      sub_account(SubAccountId{4}, AccountId{1}, {}, {held(kMangoPerp, "100", "-100")}),
+      sub_account(SubAccountId{3}, AccountId{2}, {}, {held(kMangoPerp, "10", "100")})};
+  MarginBook book = MarginBook::build(venue.config, venue.prices, subs).value();
+  const MarginBook::GroupIndex case4 = *book.group_of(SubAccountId{4});
+  const MarginBook::GroupIndex case3 = *book.group_of(SubAccountId{3});
+  EXPECT_EQ(book.group_margin(case4).initial_health(), money("380"));
+  EXPECT_EQ(book.group_margin(case3).initial_health(), money("-72"));
+  EXPECT_EQ(book.group_margin(case4).maintenance_health(), money("485.1"));
+  EXPECT_EQ(book.group_margin(case3).maintenance_health(), money("-60.5"));
+  // Buying 90 more units at 5 (450 paid into the basis): case 3's group holds 100 units for a
+  // basis of 550: net 500 − 550 − 100 = −150, × 1.2 = −180.
+  const market::Fill buy{AccountId{2}, SubAccountId{3}, kMangoPerp, qty("90"), price("5"), Money{}};
+  const PreTrade pre = book.pre_trade(case3, buy);
+  EXPECT_EQ(pre.initial_health_after, money("-180"));
+  EXPECT_EQ(pre.status, PreTradeStatus::breaches_initial);
+  ASSERT_TRUE(book.apply_fill(buy));
+  EXPECT_EQ(book.group_margin(case3).initial_health(), money("-180"));
+}
+
 // The reciprocal division equals the plain one at the edges and at random.
 TEST(MarginBook, DivisionByTenToTheTwelveIsExact) {
   using u128 = detail::uint128;
@@ -582,7 +589,7 @@ TEST(MarginBook, BuildRefusesWhatEvaluateCannotPrice) {
   SubAccountBook sub{SubAccountId{100}, AccountId{1000}, MarginMode::cross, {Balance{AssetId{99}, Amount::from_raw(1)}}, {}};
   EXPECT_FALSE(MarginBook::build(v.config, v.prices, std::vector<SubAccountBook>{sub}).ok());
   sub.balances.clear();
-  sub.positions.push_back(HeldPosition{InstrumentId{999}, market::Position{qty("1"), {}, {}, {}}});
+  sub.positions.push_back(held(InstrumentId{999}, "1", "0"));
   EXPECT_FALSE(MarginBook::build(v.config, v.prices, std::vector<SubAccountBook>{sub}).ok());
   PriceBook missing = v.prices;
   missing.markets.pop_back();
@@ -599,7 +606,7 @@ TEST(MarginBook, GroupsAndTickReports) {
   const Venue v = random_venue(rng);
   const InstrumentId perp = v.config.markets[0].instrument.id;
   const auto position = [&](const char* size) {
-    return std::vector<HeldPosition>{{perp, market::Position{qty(size), Money{}, {}, {}}}};
+    return std::vector<HeldPosition>{held(perp, size, "0")};
   };
   const std::vector<SubAccountBook> subs = {
       {SubAccountId{1}, AccountId{7}, MarginMode::cross, {Balance{kUsdc, Amount::from_raw(5'000'000'000)}}, position("1")},

@@ -5,6 +5,7 @@
 
 #include "ballast/market/funding.hpp"
 #include "ballast/core/testing/fixed_text.hpp"
+#include "ballast/market/testing/instruments.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -18,20 +19,12 @@ namespace {
 constexpr TimestampNs kHourNs = 3'600'000'000'000;
 constexpr TimestampNs kDayNs = 24 * kHourNs;
 
-FundingIndex index(const char* text) { return FundingIndex::parse(text, Round::down).value(); }
+FundingIndex index(const char* text) { return testing::funding_index(text); }
 
 const Quantity kOne = qty("1");
 
 Instrument perpetual(TimestampNs interval_ns, const char* clamp) {
-  Instrument perp;
-  perp.id = InstrumentId{1};
-  perp.symbol = "ETH-PERP";
-  perp.kind = InstrumentKind::perpetual;
-  perp.underlying = AssetId{2};
-  perp.settle = AssetId{1};
-  perp.contract_size = kOne;
-  perp.tick = price("0.01");
-  perp.lot = qty("0.001");
+  Instrument perp = testing::instrument({.id = InstrumentId{1}, .symbol = "ETH-PERP", .tick = "0.01"});
   perp.funding.interval_ns = interval_ns;
   perp.funding.clamp = ratio(clamp);
   return perp;

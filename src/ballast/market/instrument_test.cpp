@@ -2,6 +2,7 @@
 // helpers, exact exposure, and check_fill's answers in precedence order.
 
 #include "ballast/market/instrument.hpp"
+#include "ballast/market/testing/instruments.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,61 +11,37 @@
 namespace ballast::market {
 namespace {
 
-constexpr TimestampNs kHourNs = 3'600'000'000'000;
+using testing::kHourNs;
 constexpr TimestampNs kExpiryNs = 1'750'000'000'000'000'000;  // 2025-06-15T15:06:40Z
 
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
+using testing::instrument;
 
 Instrument btc_perp() {
-  Instrument perp;
-  perp.id = InstrumentId{7};
-  perp.symbol = "BTC-PERP";
-  perp.kind = InstrumentKind::perpetual;
-  perp.underlying = AssetId{2};
-  perp.settle = AssetId{1};
-  perp.contract_size = qty("1");
-  perp.tick = price("0.5");
-  perp.lot = qty("0.001");
+  Instrument perp = instrument({.id = InstrumentId{7}, .symbol = "BTC-PERP", .tick = "0.5"});
   perp.funding.interval_ns = 8 * kHourNs;
-  perp.funding.clamp = Ratio::parse("0.048", Round::down).value();
+  perp.funding.clamp = ratio("0.048");
   return perp;
 }
 
 Instrument eth_spot() {
-  Instrument spot;
-  spot.id = InstrumentId{3};
-  spot.symbol = "ETH-USDC";
-  spot.kind = InstrumentKind::spot;
-  spot.underlying = AssetId{4};
-  spot.settle = AssetId{1};
-  spot.contract_size = qty("1");
-  spot.tick = price("0.01");
-  spot.lot = qty("0.0001");
+  Instrument spot = instrument({.id = InstrumentId{3}, .symbol = "ETH-USDC", .kind = InstrumentKind::spot,
+                                .underlying = AssetId{4}, .tick = "0.01", .lot = "0.0001"});
   spot.borrowable = true;
   return spot;
 }
 
 Instrument btc_future() {
-  Instrument future = btc_perp();
-  future.id = InstrumentId{8};
-  future.symbol = "BTC-27JUN25";
-  future.kind = InstrumentKind::future;
-  future.funding = FundingParams{};
-  future.expiry_ns = kExpiryNs;
+  Instrument future = instrument({.id = InstrumentId{8}, .symbol = "BTC-27JUN25", .kind = InstrumentKind::future,
+                                  .tick = "0.5", .expiry_ns = kExpiryNs});
   future.settlement_window_ns = kHourNs / 2;
   return future;
 }
 
 Instrument btc_call() {
-  Instrument option = btc_future();
-  option.id = InstrumentId{9};
-  option.symbol = "BTC-27JUN25-60000-C";
-  option.kind = InstrumentKind::option;
-  option.contract_size = qty("0.1");
-  option.lot = qty("1");
-  option.strike = price("60000");
-  option.option_kind = OptionKind::call;
+  Instrument option = testing::option({.id = InstrumentId{9}, .symbol = "BTC-27JUN25-60000-C", .contract_size = "0.1",
+                                       .tick = "0.5", .lot = "1", .expiry_ns = kExpiryNs},
+                                      "60000", OptionKind::call);
+  option.settlement_window_ns = kHourNs / 2;
   return option;
 }
 

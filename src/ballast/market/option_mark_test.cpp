@@ -3,6 +3,7 @@
 // surface per underlying.
 
 #include "ballast/market/option_mark.hpp"
+#include "ballast/market/testing/instruments.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,22 +17,10 @@ namespace {
 constexpr TimestampNs kNowNs = 1'700'000'000'000'000'000;
 constexpr TimestampNs kDayNs = 86'400'000'000'000;
 
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
-
 Instrument option(OptionKind kind, TimestampNs expiry_ns) {
-  Instrument instrument;
-  instrument.id = InstrumentId{9};
-  instrument.symbol = "BTC-1Y-100-C";
-  instrument.kind = InstrumentKind::option;
-  instrument.underlying = AssetId{2};
-  instrument.settle = AssetId{1};
-  instrument.contract_size = Quantity::from_raw(Quantity::kScale);
-  instrument.tick = price("0.000000001");
-  instrument.lot = Quantity::from_raw(Quantity::kScale);
-  instrument.expiry_ns = expiry_ns;
-  instrument.strike = price("100");
-  instrument.option_kind = kind;
-  return instrument;
+  return testing::option({.id = InstrumentId{9}, .symbol = "BTC-1Y-100-C", .tick = "0.000000001", .lot = "1",
+                          .expiry_ns = expiry_ns},
+                         "100", kind);
 }
 
 TEST(YearFraction, Act365OnSeconds) {

@@ -4,6 +4,7 @@
 // what the protocol keeps) across a long and a short.
 
 #include "ballast/market/settlement.hpp"
+#include "ballast/market/testing/instruments.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -18,34 +19,19 @@ namespace {
 constexpr TimestampNs kMinuteNs = 60'000'000'000;
 constexpr TimestampNs kExpiryNs = 1'750'000'000'000'000'000;
 
-Price price(const char* text) { return Price::parse(text, Round::down).value(); }
-Quantity qty(const char* text) { return Quantity::parse(text, Round::down).value(); }
-Money money(const char* text) { return Money::parse(text, Round::down).value(); }
-
 Instrument btc_future() {
-  Instrument future;
-  future.id = InstrumentId{8};
-  future.symbol = "BTC-27JUN25";
-  future.kind = InstrumentKind::future;
-  future.underlying = AssetId{2};
-  future.settle = AssetId{1};
-  future.contract_size = qty("1");
-  future.tick = price("0.5");
-  future.lot = qty("0.001");
-  future.expiry_ns = kExpiryNs;
+  Instrument future = testing::instrument({.id = InstrumentId{8}, .symbol = "BTC-27JUN25", .kind = InstrumentKind::future,
+                                           .tick = "0.5", .expiry_ns = kExpiryNs});
   future.settlement_window_ns = 30 * kMinuteNs;
   return future;
 }
 
 Instrument btc_option(OptionKind kind) {
-  Instrument option = btc_future();
-  option.id = InstrumentId{9};
-  option.symbol = kind == OptionKind::call ? "BTC-27JUN25-60000-C" : "BTC-27JUN25-60000-P";
-  option.kind = InstrumentKind::option;
-  option.contract_size = qty("0.1");
-  option.lot = qty("1");
-  option.strike = price("60000");
-  option.option_kind = kind;
+  Instrument option = testing::option({.id = InstrumentId{9},
+                                       .symbol = kind == OptionKind::call ? "BTC-27JUN25-60000-C" : "BTC-27JUN25-60000-P",
+                                       .contract_size = "0.1", .tick = "0.5", .lot = "1", .expiry_ns = kExpiryNs},
+                                      "60000", kind);
+  option.settlement_window_ns = 30 * kMinuteNs;
   return option;
 }
 
