@@ -3,7 +3,8 @@
 //
 // The grid is Deribit's (9 points x 3 vols + 8 extended moves = 35 scenarios); books hold
 // options over 4 expiries of one underlying. Peers in the same binary:
-// - BM_Ballast_GridPricingOnly: our batch Black-76 on the same 35 x N inputs, no aggregation
+// - BM_Ballast_GridPricingOnly: our batch Black-76 on the same 35 x N inputs, no aggregation;
+// - BM_Ballast_GridPricingGrid: the same through black76_price_grid, which the calculator uses
 //   (the floor under the full calculation);
 // - BM_PeerQuantLib_GridBlackFormula: QuantLib's blackFormula on the same inputs, QuantLib's
 //   cheapest valuation (no engine or term structures).
@@ -17,6 +18,7 @@
 #include "ballast/portfolio/risk_matrix.hpp"
 #include "ballast/portfolio/testing/portfolios.hpp"
 #include "ballast/pricing/black_batch.hpp"
+#include "ballast/pricing/black_grid.hpp"
 #include "ballast/pricing/testing/quantlib_peer.hpp"
 
 namespace ballast::portfolio {
@@ -170,6 +172,37 @@ void BM_Ballast_GridPricingOnly(benchmark::State& state) {
   set_counters(state, options, n / options);
 }
 BENCHMARK(BM_Ballast_GridPricingOnly)->ArgName("options")->Arg(100)->Arg(1000);
+
+// The same repricings through pricing's scenario-grid entry point (what the calculator calls):
+// ln(F0/K), sqrt(T) once per option, ln(1 + m) once per point, output option-major.
+void BM_Ballast_GridPricingGrid(benchmark::State& state) {
+  const auto options = static_cast<std::size_t>(state.range(0));
+  const Model model = deribit_model(false);
+  const MarketState market = testing::sample_market(1);
+  const std::vector<Position> book = testing::sample_book(market, options, 42, false);
+  const UnderlyingConfig& c = model.underlying(0);
+  const std::span<const Scenario> scenarios = model.scenarios(0);
+  const std::size_t points = scenarios.size();
+  std::vector<pricing::OptionKind> kind;
+  std::vector<double> forward, strike, years, discount, scale, vol, price(options * points);
+  for (const Scenario& s : scenarios) scale.push_back(1.0 + s.spot_move);
+  for (const Position& p : book) {
+    const ExpiryMarket& e = market.underlyings[0].expiries[p.expiry];
+    const double f = pricing::vol_shock_factor(c.vol, e.years * 365.0);
+    kind.push_back(p.kind);
+    forward.push_back(e.forward);
+    strike.push_back(p.strike);
+    years.push_back(e.years);
+    discount.push_back(std::exp(-e.rate * e.years));
+    for (const Scenario& s : scenarios) vol.push_back(scenario_vol(c, p.vol, f, s.vol, 0.0, e.years));
+  }
+  for (auto _ : state) {
+    pricing::black76_price_grid({kind, forward, strike, years, discount}, scale, vol, price);
+    benchmark::DoNotOptimize(price.data());
+  }
+  set_counters(state, options, points);
+}
+BENCHMARK(BM_Ballast_GridPricingGrid)->ArgName("options")->Arg(100)->Arg(1000);
 
 void BM_PeerQuantLib_GridBlackFormula(benchmark::State& state) {
   const auto options = static_cast<std::size_t>(state.range(0));

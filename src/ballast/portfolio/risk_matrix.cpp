@@ -5,6 +5,7 @@
 
 #include "ballast/portfolio/risk_state.hpp"
 #include "ballast/pricing/black_batch.hpp"
+#include "ballast/pricing/black_grid.hpp"
 #include "ballast/pricing/dmath.hpp"
 
 namespace ballast::portfolio {
@@ -308,24 +309,8 @@ void fill_fixed_columns(std::span<const OptionRow> rows, PricingColumns& cols) {
 
 constexpr std::size_t kLevels = 5;
 
-// The underlying's options at one point, into `out` (one value per row).
-void price_point(const UnderlyingConfig& c, const UnderlyingMarket& m, const UnderlyingState& st, std::size_t k,
-                 bool fixed_vols, PricingColumns& cols, double* out) {
-  const std::size_t n = st.rows.size();
-  const Point& point = st.points[k];
-  const double scale = 1.0 + point.move;
-  for (std::size_t o = 0; o < n; ++o) cols.forward[o] = cols.base_forward[o] * scale;
-  pricing::Black76Columns in = cols.view(n);
-  if (fixed_vols) {
-    in.vol = {cols.vol_levels.data() + static_cast<std::size_t>(point.level) * n, n};
-  } else {
-    for (std::size_t o = 0; o < n; ++o) cols.vol[o] = point_vol(c, m, st.rows[o], point);
-  }
-  pricing::black76_price_batch(in, {out, n});
-}
-
 // Sticky strike: each option's vol at each level does not depend on the point; only the levels
-// some point uses are filled.
+// some point uses are filled, option-major (each option's levels side by side).
 void fill_level_vols(const UnderlyingConfig& c, std::span<const OptionRow> rows, std::span<const Point> points,
                      PricingColumns& cols) {
   const std::size_t n = rows.size();
@@ -335,17 +320,19 @@ void fill_level_vols(const UnderlyingConfig& c, std::span<const OptionRow> rows,
   for (std::size_t level = 0; level < kLevels; ++level) {
     if (!used[level]) continue;
     for (std::size_t o = 0; o < n; ++o) {
-      cols.vol_levels[level * n + o] = shocked_vol(c, rows[o], rows[o].sigma, static_cast<VolLevel>(level));
+      cols.vol_levels[o * kLevels + level] = shocked_vol(c, rows[o], rows[o].sigma, static_cast<VolLevel>(level));
     }
   }
 }
 
-// Points priced before their values are written into the option-major matrix: one cache line
-// of 8 points per option instead of one scattered store per price.
-constexpr std::size_t kPointBlock = 8;
+// Each point's factor on every forward, 1 + move.
+void fill_scales(std::span<const Point> points, PricingColumns& cols) {
+  cols.scale.resize(points.size());
+  for (std::size_t k = 0; k < points.size(); ++k) cols.scale[k] = 1.0 + points[k].move;
+}
 
-// Every option of the underlying at every point: one batch per point, stored into each
-// option's row of unit values a block of points at a time.
+// Every option of the underlying at every point, straight into the option-major matrix of unit
+// values: one grid call (pricing/black_grid.hpp: ln(F/K) and sqrt(T) hoisted out of the points).
 void price_rows(const UnderlyingConfig& c, const UnderlyingMarket& m, UnderlyingState& st,
                 PricingColumns& cols) {
   const std::size_t n = st.rows.size();
@@ -354,34 +341,41 @@ void price_rows(const UnderlyingConfig& c, const UnderlyingMarket& m, Underlying
   if (n == 0) return;
   cols.resize(n);
   fill_fixed_columns(st.rows, cols);
-  const bool fixed_vols = sticky_strike(c, m);
-  if (fixed_vols) fill_level_vols(c, st.rows, st.points, cols);
-  cols.block.resize(kPointBlock * n);
-  for (std::size_t first = 0; first < points; first += kPointBlock) {
-    const std::size_t count = std::min(kPointBlock, points - first);
-    for (std::size_t j = 0; j < count; ++j) price_point(c, m, st, first + j, fixed_vols, cols, cols.block.data() + j * n);
+  fill_scales(st.points, cols);
+  cols.vol.resize(n * points);
+  if (sticky_strike(c, m)) {
+    fill_level_vols(c, st.rows, st.points, cols);
+    cols.point_level.resize(points);
+    for (std::size_t k = 0; k < points; ++k) cols.point_level[k] = static_cast<std::uint8_t>(st.points[k].level);
     for (std::size_t o = 0; o < n; ++o) {
-      double* row = st.units.data() + o * points + first;
-      for (std::size_t j = 0; j < count; ++j) row[j] = cols.block[j * n + o];
+      const double* levels = cols.vol_levels.data() + o * kLevels;
+      double* row = cols.vol.data() + o * points;
+      for (std::size_t k = 0; k < points; ++k) row[k] = levels[cols.point_level[k]];
+    }
+  } else {
+    for (std::size_t o = 0; o < n; ++o) {
+      for (std::size_t k = 0; k < points; ++k) cols.vol[o * points + k] = point_vol(c, m, st.rows[o], st.points[k]);
     }
   }
+  pricing::black76_price_grid({{cols.kind.data(), n},
+                               {cols.base_forward.data(), n},
+                               {cols.strike.data(), n},
+                               {cols.years.data(), n},
+                               {cols.discount.data(), n}},
+                              cols.scale, cols.vol, st.units);
 }
 
-// One option at every point of the underlying (the pre-trade leg); the same bits as price_rows.
+// One option at every point of the underlying (the pre-trade leg): the grid's rows are
+// independent, so this is the row price_rows gives it, to the bit.
 void price_single(const UnderlyingConfig& c, const UnderlyingMarket& m, const UnderlyingState& st,
                   const OptionRow& row, PricingColumns& cols, std::vector<double>& out) {
   const std::size_t points = st.points.size();
-  cols.resize(points);
-  for (std::size_t k = 0; k < points; ++k) {
-    cols.kind[k] = row.kind;
-    cols.strike[k] = row.strike;
-    cols.years[k] = row.years;
-    cols.discount[k] = row.discount;
-    cols.forward[k] = row.forward * (1.0 + st.points[k].move);
-    cols.vol[k] = point_vol(c, m, row, st.points[k]);
-  }
+  fill_scales(st.points, cols);
+  cols.vol.resize(points);
+  for (std::size_t k = 0; k < points; ++k) cols.vol[k] = point_vol(c, m, row, st.points[k]);
   out.resize(points);
-  pricing::black76_price_batch(cols.view(points), {out.data(), points});
+  pricing::black76_price_grid({{&row.kind, 1}, {&row.forward, 1}, {&row.strike, 1}, {&row.years, 1}, {&row.discount, 1}},
+                              cols.scale, cols.vol, out);
 }
 
 // dV/dm per unit size at the base point: Black-76 delta x forward, for each row.

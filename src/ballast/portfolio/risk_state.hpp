@@ -81,13 +81,15 @@ struct UnderlyingState {
   bool needs_delta = false;
 };
 
-// Black-76 input and output columns, reused across builds.
+// Black-76 input and output columns, reused across builds. For the grid (price_rows), `vol` is
+// the rows x points matrix of vols, option-major.
 struct PricingColumns {
   std::vector<pricing::OptionKind> kind;
   std::vector<double> forward, strike, years, discount, vol, price;
-  std::vector<double> vol_levels;    // sticky strike: rows x 5 levels, level-major
+  std::vector<double> vol_levels;    // sticky strike: rows x 5 levels, option-major
+  std::vector<std::uint8_t> point_level;  // per point: its vol level
   std::vector<double> base_forward;  // each row's unshocked forward
-  std::vector<double> block;         // prices of a block of points, point-major
+  std::vector<double> scale;         // per point: 1 + move, the factor on every forward
   void resize(std::size_t n);
   pricing::Black76Columns view(std::size_t n) const;
 };

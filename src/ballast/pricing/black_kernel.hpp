@@ -69,10 +69,22 @@ struct DTerms {
   V forward_ratio;       // A/B
 };
 
+// DTerms from ln(A/B), sqrt(T), the vol and A, B, A/B: the part shared by d_terms and the
+// scenario-grid kernel (black_grid_loop.hpp), which forms ln(A/B) from hoisted logarithms.
+template <typename V>
+inline DTerms<V> d_terms_from(V log_moneyness, V sqrt_t, V vol, V a, V b, V forward_ratio) {
+  const V s = vol * sqrt_t;
+  const V d1_at_zero_vol = select(log_moneyness > 0.0, broadcast<V>(40.0),
+                                  select(log_moneyness < 0.0, broadcast<V>(-40.0),
+                                         broadcast<V>(0.0)));
+  const V inverse_s = 1.0 / s;
+  const V d1 = select(s > 0.0, log_moneyness * inverse_s + 0.5 * s, d1_at_zero_vol);
+  return {sqrt_t, s, inverse_s, d1, a, b, forward_ratio};
+}
+
 template <typename V>
 inline DTerms<V> d_terms(const BlackLanes<V>& in) {
   const V sqrt_t = sqrt(in.expiry_years);
-  const V s = in.vol * sqrt_t;
   const V a = in.underlying * in.carry_discount;
   const V b = in.strike * in.rate_discount;
   const V forward_ratio = a / b;
@@ -80,12 +92,7 @@ inline DTerms<V> d_terms(const BlackLanes<V>& in) {
   // which shortens the kernel's longest dependency chain (the lanes have work to spare, time
   // goes to latency). For Black-76 r - q is exactly 0.
   const V log_moneyness = log(in.underlying / in.strike) + (in.rate - in.carry) * in.expiry_years;
-  const V d1_at_zero_vol = select(log_moneyness > 0.0, broadcast<V>(40.0),
-                                  select(log_moneyness < 0.0, broadcast<V>(-40.0),
-                                         broadcast<V>(0.0)));
-  const V inverse_s = 1.0 / s;
-  const V d1 = select(s > 0.0, log_moneyness * inverse_s + 0.5 * s, d1_at_zero_vol);
-  return {sqrt_t, s, inverse_s, d1, a, b, forward_ratio};
+  return d_terms_from(log_moneyness, sqrt_t, in.vol, a, b, forward_ratio);
 }
 
 // N(w d1), N(w d2) and the density at d1.
@@ -101,7 +108,7 @@ struct Normals {
 // flushed to 0 (|d1| beyond the tail end) while d2 is not, i.e. d1 in (37, 37 + s]: those lanes
 // take the kernel directly, and a vector computes it only when one of its lanes needs it.
 template <typename V>
-inline Normals<V> normals(const BlackLanes<V>& in, const DTerms<V>& d, V d2) {
+inline Normals<V> normals(V omega, const DTerms<V>& d, V d2) {
   const V a1 = abs(d.d1);
   const V a2 = abs(d2);
   const MaskOf<V> d2_beyond = a2 > kNormalTailEnd;
@@ -113,33 +120,38 @@ inline Normals<V> normals(const BlackLanes<V>& in, const DTerms<V>& d, V d2) {
   if (any(direct)) kernel2 = select(direct, tail_kernel(a2), kernel2);
   const Pair<V> erfcx =
       erfcx_to_tail_end_pair(tail_clamped(a1) * kInvSqrt2, tail_clamped(a2) * kInvSqrt2);
-  return {ncdf_from(in.omega * d.d1, kernel1, erfcx.first),
-          ncdf_from(in.omega * d2, kernel2, erfcx.second), kernel1 * kInvSqrt2Pi};
+  return {ncdf_from(omega * d.d1, kernel1, erfcx.first), ncdf_from(omega * d2, kernel2, erfcx.second),
+          kernel1 * kInvSqrt2Pi};
 }
 
 // w (A N1 - B N2), held at or above the discounted intrinsic value max(w (A - B), 0): in the far
 // wings both terms round to subnormals and their difference could be a hair below the bound,
 // and a negative option value must never reach a margin decision.
 template <typename V>
-inline V bounded_price(const BlackLanes<V>& in, const DTerms<V>& d, V a_n1, V b_n2) {
-  const V price = in.omega * (a_n1 - b_n2);
-  V floor = in.omega * (d.discounted_forward - d.discounted_strike);
+inline V bounded_price(V omega, const DTerms<V>& d, V a_n1, V b_n2) {
+  const V price = omega * (a_n1 - b_n2);
+  V floor = omega * (d.discounted_forward - d.discounted_strike);
   floor = select(floor > 0.0, floor, broadcast<V>(0.0));
   return select(price < floor, floor, price);
 }
 
+// The price from d terms and w: black_price and the scenario-grid kernel.
+template <typename V>
+inline V price_from(V omega, const DTerms<V>& d) {
+  const Normals<V> n = normals(omega, d, d.d1 - d.s);
+  return bounded_price(omega, d, d.discounted_forward * n.n1, d.discounted_strike * n.n2);
+}
+
 template <typename V>
 inline V black_price(const BlackLanes<V>& in) {
-  const DTerms<V> d = d_terms(in);
-  const Normals<V> n = normals(in, d, d.d1 - d.s);
-  return bounded_price(in, d, d.discounted_forward * n.n1, d.discounted_strike * n.n2);
+  return price_from(in.omega, d_terms(in));
 }
 
 template <Model M, typename V>
 inline GreeksLanes<V> black_greeks(const BlackLanes<V>& in) {
   const DTerms<V> d = d_terms(in);
   const V d2 = d.d1 - d.s;
-  const Normals<V> n = normals(in, d, d2);
+  const Normals<V> n = normals(in.omega, d, d2);
   const V n1 = n.n1;
   const V n2 = n.n2;
   const V pdf1 = n.pdf1;
@@ -152,7 +164,7 @@ inline GreeksLanes<V> black_greeks(const BlackLanes<V>& in) {
   const V discounted_density = in.carry_discount * pdf1;  // e^(-qT) pdf(d1)
 
   GreeksLanes<V> out;
-  out.price = bounded_price(in, d, a_n1, b_n2);
+  out.price = bounded_price(in.omega, d, a_n1, b_n2);
   out.delta = in.omega * in.carry_discount * n1;
   out.gamma = select(live, discounted_density * d.inverse_s / in.underlying, zero);
   out.vega = d.discounted_forward * pdf1 * d.sqrt_t;
