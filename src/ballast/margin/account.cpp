@@ -44,9 +44,39 @@ Money money_or_zero(std::optional<Money> value) { return value ? *value : Money{
 // The short option legs of one underlying and expiry, capped together.
 using OptionSetKey = std::pair<AssetId, TimestampNs>;
 
-// How the group's maintenance health moves with one underlying's price: Money per 1.0 of
-// price, from linear positions and balances (see PositionMargin::liquidation_price).
-using Slopes = std::map<AssetId, double>;
+// How the group's maintenance health moves with one underlying's price (its oracle and every
+// mark on it moving together), exactly: 10^-21 Money per 1.0 of price (a Quantity times a
+// Ratio), from balances and linear positions (see PositionMargin::liquidation_price).
+using Slopes = std::map<AssetId, int128>;
+constexpr int kSlopeDecimals = Quantity::kDecimals + Ratio::kDecimals;
+
+// v × weight (v at any scale), exact when the weight is 1, else toward zero in v's last unit:
+// split so that nothing overflows for any v a slope holds (|v| < 2^104).
+int128 times_weight(int128 v, Ratio weight) {
+  if (weight == kRatioOne) return v;
+  const int128 scale = Ratio::kScale;
+  return v / scale * weight.raw() + v % scale * weight.raw() / scale;
+}
+
+// numerator × 10^digits / denominator (denominator != 0), rounded as asked; nullopt when it
+// leaves int64. Long division one decimal digit at a time, so that no product leaves 128 bits
+// (|denominator| < 2^120).
+std::optional<std::int64_t> divide_scaled(int128 numerator, int128 denominator, int digits, Round round) {
+  const bool negative = (numerator < 0) != (denominator < 0);
+  const int128 n = numerator < 0 ? -numerator : numerator;
+  const int128 d = denominator < 0 ? -denominator : denominator;
+  int128 quotient = n / d;
+  int128 remainder = n % d;
+  for (int i = 0; i < digits; ++i) {
+    if (quotient > INT64_MAX) return std::nullopt;
+    remainder *= 10;
+    quotient = quotient * 10 + remainder / d;
+    remainder %= d;
+  }
+  const bool away = remainder != 0 && (negative ? round == Round::down : round == Round::up);
+  const int128 magnitude = quotient + (away ? 1 : 0);
+  return narrow_i64(negative ? -magnitude : magnitude);
+}
 
 class Evaluator {
  public:
@@ -143,7 +173,7 @@ class Evaluator {
           asset->symbol);
       out.initial_collateral = checked(weighted_asset_value(initial_value, initial_weight), asset->symbol);
       out.maintenance_collateral = checked(weighted_asset_value(out.value, maintenance_weight), asset->symbol);
-      add_balance_slope(balance.asset, units, maintenance_weight, 1.0);
+      add_balance_slope(balance.asset, units, maintenance_weight, 1);
     } else {
       const Amount owed = Amount::from_raw(-balance.amount.raw());
       const Ratio initial_weight =
@@ -160,7 +190,7 @@ class Evaluator {
           negate(checked(weighted_liability_value(initial_owed, initial_weight), asset->symbol));
       out.maintenance_collateral =
           negate(checked(weighted_liability_value(maintenance_owed, maintenance_weight), asset->symbol));
-      add_balance_slope(balance.asset, units, maintenance_weight, -1.0);
+      add_balance_slope(balance.asset, units, maintenance_weight, -1);
     }
     totals_.equity += out.value.raw();
     totals_.initial_collateral += out.initial_collateral.raw();
@@ -168,9 +198,11 @@ class Evaluator {
     return out;
   }
 
-  void add_balance_slope(AssetId asset, Quantity units, Ratio weight, double sign) {
+  // A balance's maintenance value moves by units × weight per 1.0 of its price (exact for
+  // assets of at most 9 decimals; units_of rounds finer ones up).
+  void add_balance_slope(AssetId asset, Quantity units, Ratio weight, int sign) {
     if (asset == config_.quote) return;
-    slopes_[asset] += sign * units.to_double() * weight.to_double();
+    balance_slopes_[asset] += sign * static_cast<int128>(units.raw()) * weight.raw();
   }
 
   PositionMargin position_margin(const HeldPosition& held) {
@@ -217,29 +249,36 @@ class Evaluator {
     totals_.equity += out.unrealized_pnl.raw();
     totals_.initial_requirement += out.initial_requirement.raw();
     totals_.maintenance_requirement += out.maintenance_requirement.raw();
-    const double weight =
-        market.perp_health == PerpHealth::settle_weighted_net ? add_net(out, where) : add_pnl(out);
-    // Health moves with the price through the position's value and its requirement (a net
-    // through the weight it counts at now: linear while its sign holds).
-    const double notional = out.notional.to_double();
-    const double rate = notional > 0 ? out.maintenance_requirement.to_double() / notional : 0.0;
-    slopes_[market.instrument.underlying] += weight * (exposure.to_double() - rate * magnitude.to_double());
+    const bool net = market.perp_health == PerpHealth::settle_weighted_net;
+    if (net) {
+      add_net(out, where);
+    } else {
+      add_pnl(out);
+    }
+    // Health moves with the price through the position's value and its requirement, at the
+    // requirement's marginal rate here (the latency add-on is a rate too).
+    const Ratio rate = Ratio::from_raw(
+        marginal_rate(market.rule, MarginKind::maintenance, out.notional, exposure, price.open_interest).raw() +
+        market.latency_rate.raw());
+    const int128 value = static_cast<int128>(exposure.raw()) * Ratio::kScale;
+    const int128 requirement = static_cast<int128>(rate.raw()) * magnitude.raw();
+    const Money counted = net ? checked(checked_sub(out.unrealized_pnl, out.maintenance_requirement), where)
+                              : out.unrealized_pnl;
+    linear_terms_.push_back({market.instrument.underlying, value, requirement, counted, net});
   }
 
   // PerpHealth::pnl_less_requirement: the PnL through the policy (on the group's sum in
-  // finish()). Returns the weight health moves with the PnL at (1).
-  double add_pnl(PositionMargin& out) {
+  // finish()).
+  void add_pnl(PositionMargin& out) {
     out.initial_collateral = credited_pnl(config_.pnl, MarginKind::initial, out.unrealized_pnl);
     out.maintenance_collateral = credited_pnl(config_.pnl, MarginKind::maintenance, out.unrealized_pnl);
     (out.unrealized_pnl.raw() > 0 ? totals_.positive_pnl : totals_.negative_pnl) += out.unrealized_pnl.raw();
-    return 1.0;
   }
 
   // PerpHealth::settle_weighted_net, per kind: the requirement and a negative net (weighted) to
   // collateral now, a positive net to the group's net sum (weighted in finish()). The position's
-  // own collateral figure counts its positive net as if it were alone. Returns the maintenance
-  // weight the net counts at.
-  double add_net(PositionMargin& out, const std::string& where) {
+  // own collateral figure counts its positive net as if it were alone.
+  void add_net(PositionMargin& out, const std::string& where) {
     for (const MarginKind kind : {MarginKind::initial, MarginKind::maintenance}) {
       const bool initial = kind == MarginKind::initial;
       const Money requirement = initial ? out.initial_requirement : out.maintenance_requirement;
@@ -251,9 +290,6 @@ class Evaluator {
       (initial ? out.initial_collateral : out.maintenance_collateral) = checked(
           checked_add(collateral, credited_net(config_.pnl, kind, positive, Money{}, settle_)), where);
     }
-    const bool negative = out.unrealized_pnl < out.maintenance_requirement;
-    return negative ? settle_.maintenance_liability.to_double()
-                    : config_.pnl.maintenance_weight.to_double() * settle_.maintenance_asset.to_double();
   }
 
   void option_position(const MarketRisk& market, Quantity exposure, Price mark, PositionMargin& out) {
@@ -330,21 +366,67 @@ class Evaluator {
     static_cast<MarginFigures&>(margin) = *figures;
   }
 
-  // P* = P − h / slope for each position's underlying (see PositionMargin).
+  // A linear position's part of the slopes, weighted in set_liquidation_prices() when the
+  // group's region is known: how its value and its requirement move (exposure and marginal rate
+  // × |exposure|, 10^-21 Money per 1.0 of price), and the PnL (or net) whose sign picks the
+  // weight: the PnL's for the value alone, a net's for both.
+  struct LinearTerm {
+    AssetId underlying;
+    int128 value;
+    int128 requirement;
+    Money counted;
+    bool net;
+  };
+
+  // The maintenance weights health moves with a linear position's PnL (or net) at, here: the
+  // region the group is in now (see PositionMargin::liquidation_price).
+  struct Regions {
+    bool pnl_capped = false;  // the group's positive PnL already credits the whole cap
+    bool net_capped = false;  // its positive nets credit all the cap left
+  };
+
+  Regions regions() const {
+    const PnlPolicy& pnl = config_.pnl;
+    constexpr MarginKind kKind = MarginKind::maintenance;
+    const auto positive = narrow_i64(totals_.positive_pnl);
+    const Money pnl_credit = positive ? credited_pnl(pnl, kKind, Money::from_raw(*positive)) : Money{};
+    const auto nets = narrow_i64(nets_.maintenance_positive);
+    PnlPolicy left = pnl;
+    left.maintenance_cap = Money::from_raw(pnl.maintenance_cap.raw() - pnl_credit.raw());
+    const Money net_credit = nets ? credited_pnl(left, kKind, Money::from_raw(*nets)) : Money{};
+    return {!positive || pnl_credit >= pnl.maintenance_cap, !nets || net_credit >= left.maintenance_cap};
+  }
+
+  int128 weighted(const LinearTerm& term, const Regions& regions) const {
+    const bool gain = term.counted.raw() > 0;
+    const bool capped = gain && (term.net ? regions.net_capped : regions.pnl_capped);  // more gain credits nothing
+    if (!term.net) {
+      const int128 value = capped ? 0 : gain ? times_weight(term.value, config_.pnl.maintenance_weight) : term.value;
+      return value - term.requirement;
+    }
+    const int128 net = term.value - term.requirement;
+    if (!gain) return times_weight(net, settle_.maintenance_liability);
+    return capped ? 0 : times_weight(times_weight(net, config_.pnl.maintenance_weight), settle_.maintenance_asset);
+  }
+
+  // P* = mark − h / slope, exactly, for each linear position's underlying (see PositionMargin).
   void set_liquidation_prices(GroupMargin& margin) const {
-    const double health = margin.maintenance_health().to_double();
+    Slopes slopes = balance_slopes_;
+    const Regions now = regions();
+    for (const LinearTerm& term : linear_terms_) slopes[term.underlying] += weighted(term, now);
+    const int128 health = margin.maintenance_health().raw();
+    constexpr int kDigits = kSlopeDecimals + Price::kDecimals - Money::kDecimals;  // h / slope → Price
     for (SubAccountMargin& sub : margin.sub_accounts) {
       for (PositionMargin& position : sub.positions) {
         const MarketRisk* market = config_.find_market(position.instrument);
-        const MarketPrice* price = prices_.find_market(position.instrument);
         if (market->instrument.kind == market::InstrumentKind::option) continue;
-        const auto slope = slopes_.find(market->instrument.underlying);
-        if (slope == slopes_.end() || slope->second == 0.0) continue;
-        const double at = price->mark.to_double() - health / slope->second;
-        if (!(at > 0.0)) continue;
+        const auto slope = slopes.find(market->instrument.underlying);
+        if (slope == slopes.end() || slope->second == 0) continue;
         // Longs (health rising with price) see the price rounded up, shorts down: the reported
         // liquidation price is never on the far side of the exact one.
-        position.liquidation_price = Price::from_double(at, slope->second > 0 ? Round::up : Round::down);
+        const auto move = divide_scaled(-health, slope->second, kDigits, slope->second > 0 ? Round::up : Round::down);
+        const int128 at = static_cast<int128>(prices_.find_market(position.instrument)->mark.raw()) + move.value_or(0);
+        if (move && at > 0 && at <= INT64_MAX) position.liquidation_price = Price::from_raw(static_cast<std::int64_t>(at));
       }
     }
   }
@@ -360,7 +442,8 @@ class Evaluator {
   const SettleWeights settle_ = settle_weights(config_);
   GroupTotals totals_;
   NetTotals nets_;
-  Slopes slopes_;
+  Slopes balance_slopes_;
+  std::vector<LinearTerm> linear_terms_;
   std::map<OptionSetKey, std::vector<OptionEntry>> option_sets_;
   MarginStatus status_ = MarginStatus::ok;
   std::string where_;

@@ -170,9 +170,11 @@ struct PositionMargin {
   Money maintenance_collateral;
   Money initial_requirement;
   Money maintenance_requirement;
-  // The underlying price at which the group's maintenance health reaches 0, other prices held;
-  // none when no such positive price exists. Linear in the underlying (exact for base rules
-  // and balances; options on the same underlying enter with their current value).
+  // The mark at which the group's maintenance health reaches 0 when every price of the
+  // underlying (its oracle and every linear mark on it) moves by the same amount, other
+  // underlyings held; none when no such positive price exists. Solved exactly on the linear
+  // piece the group is in now, rounded toward the mark (docs/ARCHITECTURE.md, Margin); options
+  // on the underlying enter with their current value.
   std::optional<Price> liquidation_price;
 };
 

@@ -105,6 +105,40 @@ TEST(AccountMargin, PerpShortLiquidationPriceAboveTheMark) {
   EXPECT_EQ(*m.sub_accounts[0].positions[0].liquidation_price, price("57142.857142857"));
 }
 
+// The liquidation price counts a gain at the weight health counts it at: with the maintenance
+// PnL weight at 0.5, a long bought at 40,000 marked at 50,000 credits 5,000 of its 10,000; health
+// 1,000 + 5,000 − 2,500 = 3,500 falls by 0.5 − 0.05 = 0.45 per dollar while the PnL stays
+// positive: 0 at 50,000 − 3,500 / 0.45 = 42,222.2222..., up for a long (still in profit there,
+// so the linear piece holds). A slope of 0.95 (the gain in full) would say 46,315.79, where
+// health is still 1,842.
+TEST(AccountMargin, LiquidationPriceCountsTheGainAtItsWeight) {
+  RiskConfig config = venue();
+  config.pnl.maintenance_weight = ratio("0.5");
+  config.pnl.initial_weight = ratio("0.5");
+  const std::vector<SubAccountBook> group{sub_account(20, {usdc("1000")}, {perp_position("1", "40000")})};
+  const MarginOutcome out = evaluate(config, prices(), group);
+  ASSERT_EQ(out.status, MarginStatus::ok);
+  EXPECT_EQ(out.margin.maintenance_health(), money("3500"));
+  EXPECT_EQ(*out.margin.sub_accounts[0].positions[0].liquidation_price, price("42222.222222223"));
+}
+
+// Positions are valued at their mark, balances at the oracle: the liquidation price moves every
+// price of the underlying together (the basis held) and is quoted in the position's own mark.
+// 1 BTC of collateral (0.9) against a short of 1 BTC-PERP sold at 50,000 and marked at 50,100
+// (the oracle 50,000): health 45,000 − 100 − 2,505 = 42,395, moving by 0.9 − 1 − 0.05 = −0.15 per
+// dollar: 0 at a mark of 50,100 + 42,395 / 0.15 = 332,733.333..., down for a short. There the
+// oracle is 332,633.333...: 0.9 × 332,633.33 − 282,733.33 − 16,636.67 = 0.
+TEST(AccountMargin, LiquidationPriceMovesMarkAndOracleTogether) {
+  PriceBook book = prices();
+  book.markets[0].mark = price("50100");
+  const std::vector<SubAccountBook> group{
+      sub_account(20, {{kBtc, Amount::from_raw(100'000'000)}}, {perp_position("-1", "-50000")})};
+  const MarginOutcome out = evaluate(venue(), book, group);
+  ASSERT_EQ(out.status, MarginStatus::ok);
+  EXPECT_EQ(out.margin.maintenance_health(), money("42395"));
+  EXPECT_EQ(*out.margin.sub_accounts[0].positions[0].liquidation_price, price("332733.333333333"));
+}
+
 // dYdX v4 x/clob/keeper/liquidations_test.go (TestGetFillablePrice fixture; research
 // defi-engines.md E1): BTC at 50,000, a 0.1 BTC long, USDC −4,501 in dYdX's accounting, so net
 // collateral 499 against a maintenance requirement of 500 (MMF 10%): liquidatable. In ours the
@@ -479,6 +513,29 @@ RC_GTEST_PROP(AccountProperties, RiskReducingFillAlwaysPasses, ()) {
                             Money{}};
   const PreTrade check = pre_trade_check(config, book, std::vector{sub}, reduce);
   RC_ASSERT(pre_trade_allows(check.status));
+}
+
+// The liquidation price is where the calculator's own health crosses 0: for a healthy group,
+// with every BTC price moved 0.1% of the way further, it is liquidatable; 0.1% short of it, not. (With
+// the mark at the oracle and the PnL at full weight, health is linear in the price up to the
+// calculator's micro-unit roundings, which the 0.1% margin covers.)
+RC_GTEST_PROP(AccountProperties, LiquidationPriceBracketsTheCrossing, ()) {
+  const RiskConfig config = venue();
+  const std::string mark = std::to_string(between(20'000, 80'000));
+  const SubAccountBook sub = random_sub_account();
+  RC_PRE(!sub.positions.empty());
+  const MarginOutcome out = evaluate(config, prices(mark.c_str(), mark.c_str()), std::vector{sub});
+  RC_PRE(out.status == MarginStatus::ok && !out.margin.maintenance_health().is_negative() &&
+         out.margin.sub_accounts[0].positions[0].liquidation_price.has_value());
+  const double at = out.margin.sub_accounts[0].positions[0].liquidation_price->to_double();
+  const double from = std::stod(mark);
+  RC_PRE(std::abs(at - from) > 0.01 * from && at < 10'000'000);
+  const auto health_at = [&](double fraction) {
+    const std::string shifted = Price::from_double(from + (at - from) * fraction, Round::down)->to_string();
+    return evaluate(config, prices(shifted.c_str(), shifted.c_str()), std::vector{sub}).margin;
+  };
+  RC_ASSERT(health_at(1.001).liquidatable());
+  RC_ASSERT(!health_at(0.999).maintenance_health().is_negative());
 }
 
 // The requirement of a perp position is never below notional × rate, computed exactly.

@@ -89,6 +89,14 @@ class TierRule {
   }
 
   std::optional<Money> requirement(MarginKind kind, Money notional) const;
+  // The tier whose lower bound the notional reaches (the last such).
+  std::size_t tier_at(Money notional) const {
+    std::size_t tier = 0;
+    while (tier + 1 < count_ && tiers_[tier + 1].lower_bound <= notional) {
+      ++tier;
+    }
+    return tier;
+  }
 
  private:
   std::array<NotionalTier, kMaxNotionalTiers> tiers_{};
@@ -139,10 +147,7 @@ inline Ratio effective_imf(const OiRampRule& rule, Money open_interest) {
 }
 
 inline std::optional<Money> TierRule::requirement(MarginKind kind, Money notional) const {
-  std::size_t tier = 0;
-  while (tier + 1 < count_ && tiers_[tier + 1].lower_bound <= notional) {
-    ++tier;
-  }
+  const std::size_t tier = tier_at(notional);
   const bool initial = kind == MarginKind::initial;
   const Ratio rate = initial ? tiers_[tier].initial_rate : tiers_[tier].maintenance_rate;
   const int128 deduction = initial ? initial_deduction_[tier] : maintenance_deduction_[tier];
@@ -176,6 +181,30 @@ inline std::optional<Money> requirement(const RequirementRule& rule, MarginKind 
     }
     default:
       return std::get_if<TierRule>(&rule)->requirement(kind, notional);
+  }
+}
+
+// The rate the requirement grows at with the notional here, exactly: every rule is linear in
+// the notional for a fixed size and open interest (a tier rule piecewise, at the tier the
+// notional is in). What liquidation prices solve with.
+inline Ratio marginal_rate(const RequirementRule& rule, MarginKind kind, Money notional, Quantity size,
+                           Money open_interest) {
+  const bool initial = kind == MarginKind::initial;
+  switch (rule.index()) {
+    case 0: {
+      const auto& r = *std::get_if<BaseRule>(&rule);
+      return initial ? r.initial_rate : r.maintenance_rate;
+    }
+    case 1: return size_margin_ratio(*std::get_if<SizeRule>(&rule), kind, size);
+    case 2: {
+      const auto& r = *std::get_if<OiRampRule>(&rule);
+      return initial ? effective_imf(r, open_interest) : r.maintenance_rate;
+    }
+    default: {
+      const auto& r = *std::get_if<TierRule>(&rule);
+      const NotionalTier& tier = r.tiers()[r.tier_at(notional)];
+      return initial ? tier.initial_rate : tier.maintenance_rate;
+    }
   }
 }
 

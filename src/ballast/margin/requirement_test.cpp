@@ -367,6 +367,27 @@ RC_GTEST_PROP(RequirementProperty, NonDecreasingInNotionalSizeAndOpenInterest, (
   RC_ASSERT(at_most(base, requirement(rule, kind, n1, s1, oi2)));
 }
 
+// marginal_rate is the requirement's slope in the notional: between two notionals on one piece
+// (one tier) the requirement moves by rate × the difference, up to the two ceilings' micro-unit.
+RC_GTEST_PROP(RequirementProperty, MarginalRateIsTheSlope, ()) {
+  const RequirementRule rule = *any_rule();
+  const auto kind = *rc::gen::element(MarginKind::initial, MarginKind::maintenance);
+  const Quantity size = *any_size();
+  const Money oi = *money_in(0, INT64_MAX);
+  Money n1 = *money_in(0, 1'000'000'000'000'000);
+  Money n2 = *money_in(0, 1'000'000'000'000'000);
+  if (n1 > n2) std::swap(n1, n2);
+  if (const auto* tiers = std::get_if<TierRule>(&rule)) RC_PRE(tiers->tier_at(n1) == tiers->tier_at(n2));
+  const Ratio rate = marginal_rate(rule, kind, n1, size, oi);
+  RC_ASSERT(rate == marginal_rate(rule, kind, n2, size, oi));
+  const std::optional<Money> r1 = requirement(rule, kind, n1, size, oi);
+  const std::optional<Money> r2 = requirement(rule, kind, n2, size, oi);
+  RC_PRE(r1.has_value() && r2.has_value());  // a huge √size premium leaves Money's range
+  const int128 moved = static_cast<int128>(r2->raw() - r1->raw()) * Ratio::kScale;
+  const int128 exact = static_cast<int128>(n2.raw() - n1.raw()) * rate.raw();
+  RC_ASSERT(moved - exact < static_cast<int128>(Ratio::kScale) && exact - moved < static_cast<int128>(Ratio::kScale));
+}
+
 RC_GTEST_PROP(RequirementProperty, InitialAtLeastMaintenance, ()) {
   const RequirementRule rule = *any_rule();
   const Money n = *any_notional();
