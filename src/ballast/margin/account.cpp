@@ -47,7 +47,11 @@ using OptionSetKey = std::pair<AssetId, TimestampNs>;
 // How the group's maintenance health moves with one underlying's price (its oracle and every
 // mark on it moving together), exactly: 10^-21 Money per 1.0 of price (a Quantity times a
 // Ratio), from balances and linear positions (see PositionMargin::liquidation_price).
-using Slopes = std::map<AssetId, int128>;
+struct Slope {
+  int128 per_price = 0;
+  std::optional<std::int64_t> move;  // the shift that takes health to 0 (Price raw), once solved
+};
+using Slopes = std::map<AssetId, Slope>;
 constexpr int kSlopeDecimals = Quantity::kDecimals + Ratio::kDecimals;
 
 // v × weight (v at any scale), exact when the weight is 1, else toward zero in v's last unit:
@@ -59,19 +63,27 @@ int128 times_weight(int128 v, Ratio weight) {
 }
 
 // numerator × 10^digits / denominator (denominator != 0), rounded as asked; nullopt when it
-// leaves int64. Long division one decimal digit at a time, so that no product leaves 128 bits
-// (|denominator| < 2^120).
+// leaves int64. Long division in decimal chunks as large as keep remainder × 10^chunk below
+// 2^126 (0.3 digits per spare bit, under log10 2): one 128-bit division per chunk, two for a
+// typical slope (|denominator| < 2^120, digits <= 36).
 std::optional<std::int64_t> divide_scaled(int128 numerator, int128 denominator, int digits, Round round) {
   const bool negative = (numerator < 0) != (denominator < 0);
   const int128 n = numerator < 0 ? -numerator : numerator;
   const int128 d = denominator < 0 ? -denominator : denominator;
-  int128 quotient = n / d;
-  int128 remainder = n % d;
-  for (int i = 0; i < digits; ++i) {
+  const auto high = static_cast<std::uint64_t>(static_cast<detail::uint128>(d) >> 64);
+  const int bits = high != 0 ? 128 - __builtin_clzll(high) : 64 - __builtin_clzll(static_cast<std::uint64_t>(d));
+  const int chunk_max = std::max(1, std::min(18, (126 - bits) * 3 / 10));
+  int128 quotient = n < d ? 0 : n / d;
+  int128 remainder = n - quotient * d;
+  while (digits > 0) {
+    const int chunk = std::min(digits, chunk_max);
+    const int128 scale = pow10_i128(chunk);
     if (quotient > INT64_MAX) return std::nullopt;
-    remainder *= 10;
-    quotient = quotient * 10 + remainder / d;
-    remainder %= d;
+    remainder *= scale;
+    const int128 step = remainder / d;
+    quotient = quotient * scale + step;
+    remainder -= step * d;
+    digits -= chunk;
   }
   const bool away = remainder != 0 && (negative ? round == Round::down : round == Round::up);
   const int128 magnitude = quotient + (away ? 1 : 0);
@@ -85,6 +97,7 @@ class Evaluator {
   MarginOutcome run(std::span<const SubAccountBook> group) {
     MarginOutcome out;
     for (const SubAccountBook& sub : group) {
+      sub_index_ = static_cast<std::uint32_t>(out.margin.sub_accounts.size());
       out.margin.sub_accounts.push_back(sub_account(sub));
       if (failed()) return failure();
     }
@@ -124,6 +137,7 @@ class Evaluator {
       if (failed()) return out;
     }
     for (const HeldPosition& held : sub.positions) {
+      position_index_ = static_cast<std::uint32_t>(out.positions.size());
       out.positions.push_back(position_margin(held));
       if (failed()) return out;
     }
@@ -202,7 +216,7 @@ class Evaluator {
   // assets of at most 9 decimals; units_of rounds finer ones up).
   void add_balance_slope(AssetId asset, Quantity units, Ratio weight, int sign) {
     if (asset == config_.quote) return;
-    balance_slopes_[asset] += sign * static_cast<int128>(units.raw()) * weight.raw();
+    slopes_[asset].per_price += sign * static_cast<int128>(units.raw()) * weight.raw();
   }
 
   PositionMargin position_margin(const HeldPosition& held) {
@@ -264,7 +278,8 @@ class Evaluator {
     const int128 requirement = static_cast<int128>(rate.raw()) * magnitude.raw();
     const Money counted = net ? checked(checked_sub(out.unrealized_pnl, out.maintenance_requirement), where)
                               : out.unrealized_pnl;
-    linear_terms_.push_back({market.instrument.underlying, value, requirement, counted, net});
+    linear_terms_.push_back(
+        {market.instrument.underlying, value, requirement, counted, net, sub_index_, position_index_, price.mark});
   }
 
   // PerpHealth::pnl_less_requirement: the PnL through the policy (on the group's sum in
@@ -376,6 +391,9 @@ class Evaluator {
     int128 requirement;
     Money counted;
     bool net;
+    std::uint32_t sub;  // where its PositionMargin is
+    std::uint32_t position;
+    Price mark;
   };
 
   // The maintenance weights health moves with a linear position's PnL (or net) at, here: the
@@ -410,26 +428,30 @@ class Evaluator {
   }
 
   // P* = mark − h / slope, exactly, for each linear position's underlying (see PositionMargin).
-  void set_liquidation_prices(GroupMargin& margin) const {
-    Slopes slopes = balance_slopes_;
-    const Regions now = regions();
-    for (const LinearTerm& term : linear_terms_) slopes[term.underlying] += weighted(term, now);
-    const int128 health = margin.maintenance_health().raw();
+  // The shift of the underlying's prices that takes health to 0, once per underlying: Price
+  // raw, rounded up where health rises with the price (the reported price is never on the far
+  // side of the exact one), down where it falls; nullopt with no slope or out of range.
+  std::optional<std::int64_t> liquidation_move(int128 health, int128 slope) const {
+    if (slope == 0) return std::nullopt;
     constexpr int kDigits = kSlopeDecimals + Price::kDecimals - Money::kDecimals;  // h / slope → Price
-    for (SubAccountMargin& sub : margin.sub_accounts) {
-      for (PositionMargin& position : sub.positions) {
-        const MarketRisk* market = config_.find_market(position.instrument);
-        if (market->instrument.kind == market::InstrumentKind::option) continue;
-        const auto slope = slopes.find(market->instrument.underlying);
-        if (slope == slopes.end() || slope->second == 0) continue;
-        // Longs (health rising with price) see the price rounded up, shorts down: the reported
-        // liquidation price is never on the far side of the exact one.
-        const auto move = divide_scaled(-health, slope->second, kDigits, slope->second > 0 ? Round::up : Round::down);
-        const int128 at = static_cast<int128>(prices_.find_market(position.instrument)->mark.raw()) + move.value_or(0);
-        if (move && at > 0 && at <= INT64_MAX) position.liquidation_price = Price::from_raw(static_cast<std::int64_t>(at));
+    return divide_scaled(-health, slope, kDigits, slope > 0 ? Round::up : Round::down);
+  }
+
+  void set_liquidation_prices(GroupMargin& margin) {
+    const Regions now = regions();
+    for (const LinearTerm& term : linear_terms_) slopes_[term.underlying].per_price += weighted(term, now);
+    const int128 health = margin.maintenance_health().raw();
+    for (auto& [underlying, slope] : slopes_) slope.move = liquidation_move(health, slope.per_price);
+    for (const LinearTerm& term : linear_terms_) {
+      const std::optional<std::int64_t>& move = slopes_.find(term.underlying)->second.move;
+      const int128 at = static_cast<int128>(term.mark.raw()) + move.value_or(0);
+      if (move && at > 0 && at <= INT64_MAX) {
+        margin.sub_accounts[term.sub].positions[term.position].liquidation_price =
+            Price::from_raw(static_cast<std::int64_t>(at));
       }
     }
   }
+
 
   struct OptionEntry {
     const MarketRisk* market;
@@ -442,7 +464,9 @@ class Evaluator {
   const SettleWeights settle_ = settle_weights(config_);
   GroupTotals totals_;
   NetTotals nets_;
-  Slopes balance_slopes_;
+  Slopes slopes_;  // balances as they are read, linear positions added once the group is known
+  std::uint32_t sub_index_ = 0;       // the sub-account and position being read
+  std::uint32_t position_index_ = 0;
   std::vector<LinearTerm> linear_terms_;
   std::map<OptionSetKey, std::vector<OptionEntry>> option_sets_;
   MarginStatus status_ = MarginStatus::ok;
@@ -518,7 +542,11 @@ market::FundingIndex settlement_index(const market::Instrument& instrument, cons
 
 std::optional<Money> pending_funding(const market::Instrument& instrument, const market::Position& position,
                                      const MarketPrice& price) {
-  return market::funding_payment(position, settlement_index(instrument, position, price));
+  const market::FundingIndex index = settlement_index(instrument, position, price);
+  // Settled up to now (every non-perpetual, and most perpetuals between funding events): nothing
+  // owed, without the product's division.
+  if (index == position.funding_snapshot) return Money{};
+  return market::funding_payment(position, index);
 }
 
 std::optional<Money> charged_basis(const market::Instrument& instrument, const market::Position& position,
@@ -586,8 +614,10 @@ std::optional<MarginFigures> figures_from(const GroupTotals& totals, const NetTo
   const auto credited = [&](MarginKind kind) {
     const Money pnl_credit = positive ? credited_pnl(pnl, kind, Money::from_raw(*positive)) : Money{};
     const auto positive_nets = narrow_i64(nets.positive(kind));
-    const Money net_credit =
-        positive_nets ? credited_net(pnl, kind, Money::from_raw(*positive_nets), pnl_credit, settle) : Money{};
+    // No positive nets (every venue without settle_weighted_net markets): no credit, no division.
+    const Money net_credit = positive_nets && *positive_nets > 0
+                                 ? credited_net(pnl, kind, Money::from_raw(*positive_nets), pnl_credit, settle)
+                                 : Money{};
     return static_cast<int128>(pnl_credit.raw()) + net_credit.raw() + totals.negative_pnl;
   };
   bool ok = true;

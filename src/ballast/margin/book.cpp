@@ -700,6 +700,16 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
     const MarketTick& tick, const PositionSlot& s) const {
   if ((s.flags & kOptionSlot) != 0) return {};
   PositionContribution c;
+  if ((s.flags & (kOverflowFlags | kNetSlot)) == 0 && linear_contribution(tick, s.exposure, s.charged_basis, c)) {
+    return c;
+  }
+  return general_contribution(tick, s);
+}
+
+// slot_contribution() off its fast path: an overflowed input, a settle_weighted_net slot, or a
+// position the linear kernel does not cover. Kept out of line so the tick's loop stays small.
+MarginBook::PositionContribution MarginBook::general_contribution(const MarketTick& tick, const PositionSlot& s) const {
+  PositionContribution c;
   if ((s.flags & kOverflowFlags) != 0 || !linear_contribution(tick, s.exposure, s.charged_basis, c)) {
     c = position_contribution(tick, s.market, s.exposure, s.charged_basis);
     c.ok = c.ok && (s.flags & kOverflowFlags) == 0;

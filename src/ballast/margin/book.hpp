@@ -345,6 +345,7 @@ class MarginBook {
                            PositionContribution& out) const;
   PositionContribution slot_contribution(const MarketTick& tick, const PositionSlot& slot) const;
   PositionContribution slot_contribution(std::uint32_t slot) const;  // at the current tick
+  [[gnu::noinline]] PositionContribution general_contribution(const MarketTick& tick, const PositionSlot& slot) const;
   // Marks a settle_weighted_net slot's contribution, not ok when its net collateral overflows.
   void set_net(PositionContribution& c) const;
   std::uint8_t market_flags(std::uint32_t market) const;  // kOptionSlot or kNetSlot or 0
