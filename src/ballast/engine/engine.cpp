@@ -112,6 +112,19 @@ std::optional<std::size_t> market_index(const margin::RiskConfig& risk, Instrume
   return static_cast<std::size_t>(it - risk.markets.begin());
 }
 
+// The slot of an asset or market the configuration lists: asserted, for ids that validation,
+// fills or restore have already checked against it.
+std::size_t asset_slot(const margin::RiskConfig& risk, AssetId id) {
+  const auto i = asset_index(risk, id);
+  BALLAST_ASSERT(i.has_value());
+  return *i;
+}
+std::size_t market_slot(const margin::RiskConfig& risk, InstrumentId id) {
+  const auto i = market_index(risk, id);
+  BALLAST_ASSERT(i.has_value());
+  return *i;
+}
+
 margin::MarketPrice* find_price(std::vector<margin::MarketPrice>& markets, InstrumentId id) {
   const auto at = index_of(markets, id, &margin::MarketPrice::instrument);
   return at ? &markets[*at] : nullptr;
@@ -143,10 +156,9 @@ class TotalsKeeper {
 
   // A user position in `instrument` went from `before` to `after` contracts.
   void size_moved(InstrumentId instrument, Quantity before, Quantity after) {
-    const auto i = market_index(risk_, instrument);
-    BALLAST_ASSERT(i.has_value());
-    totals_.long_size[*i] += positive_part(after.raw()) - positive_part(before.raw());
-    refresh_market(*i);
+    const std::size_t i = market_slot(risk_, instrument);
+    totals_.long_size[i] += positive_part(after.raw()) - positive_part(before.raw());
+    refresh_market(i);
   }
 
   // Deposits and borrows at the oracle price, rounded up: more deposits give a lower
@@ -203,13 +215,6 @@ bool add_pair(std::vector<Posting>& postings, SubAccountId user, SubAccountId co
   return true;
 }
 
-// A perpetual's cumulative funding index now (the default index for other instruments, and for
-// a market whose funding has not accrued yet).
-market::FundingIndex funding_index_now(const PriceState& prices, InstrumentId instrument) {
-  const margin::MarketPrice* price = prices.book.find_market(instrument);
-  return price != nullptr ? price->funding_index : market::FundingIndex{};
-}
-
 FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
                    const margin::MarketRisk& market, const Fill& e) {
   FillPlan plan;
@@ -240,8 +245,12 @@ FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk, const P
   }
   const market::Position* held = ledger.position(e.sub_account, e.instrument);
   const market::Position current = held != nullptr ? *held : market::Position{};
+  // The index pre_trade_check settles against, so the booking is the one it approved. The mark
+  // is set: the fill's price gate has passed.
+  const margin::MarketPrice* price = prices.book.find_market(e.instrument);
+  BALLAST_ASSERT(price != nullptr);
   const auto change = market::apply_fill(current, market_fill(e), instrument.contract_size,
-                                         funding_index_now(prices, e.instrument));
+                                         margin::settlement_index(instrument, current, *price));
   if (!change) return plan;
   // Funding owed since the position's snapshot is settled now (lazily): the holder pays what
   // funding_payment rounded up, or receives it rounded down, against the clearing account.
@@ -495,7 +504,7 @@ class Validator {
     if (const Status s = price_gate(trust, market::OracleAction::funding); s != Status::ok) {
       return s;
     }
-    const std::size_t i = market_slot(e.instrument);
+    const std::size_t i = market_slot(*risk_, e.instrument);
     return next_funding(*market, lives_[i], prices_, e, now_ns_) ? Status::ok
                                                                   : Status::balance_overflow;
   }
@@ -505,7 +514,7 @@ class Validator {
     const market::Instrument& instrument = market->instrument;
     if (!instrument.has_expiry()) return Status::instrument_not_dated;
     if (now_ns_ < instrument.expiry_ns) return Status::expiry_not_reached;
-    const MarketLife& life = lives_[market_slot(e.instrument)];
+    const MarketLife& life = lives_[market_slot(*risk_, e.instrument)];
     if (life.settled_at) return Status::instrument_settled;
     const auto price = life.settlement->average(Round::down);
     if (!price) return Status::price_missing;
@@ -523,12 +532,6 @@ class Validator {
   }
 
  private:
-  std::size_t market_slot(InstrumentId instrument) const {
-    const auto i = market_index(*risk_, instrument);
-    BALLAST_ASSERT(i.has_value());
-    return *i;
-  }
-
   // The price book the fill's own pre-trade check reads: with the market's open interest after
   // the fill where the market's requirement ramps with it (dYdX counts a trade's own OI change
   // in its check), copied into `scratch`; otherwise the book as it is.
@@ -540,7 +543,7 @@ class Validator {
     }
     const market::Position* held = ledger_.position(e.sub_account, e.instrument);
     const std::int64_t before = held != nullptr ? held->size.raw() : 0;
-    const int128 long_size = totals_.long_size[market_slot(e.instrument)] -
+    const int128 long_size = totals_.long_size[market_slot(*risk_, e.instrument)] -
                              positive_part(before) + positive_part(plan.position.size.raw());
     scratch = prices_.book;
     margin::MarketPrice* price = find_price(scratch->markets, e.instrument);
@@ -606,9 +609,8 @@ class Validator {
   Trust asset_trust(AssetId asset) const {
     const auto set_ns = prices_.asset_set_ns_of(asset);
     if (!set_ns) return std::nullopt;
-    const auto i = asset_index(*risk_, asset);
-    BALLAST_ASSERT(i.has_value());  // prices are set for configured assets only
-    return worse(feeds_[*i].validity, age_trust(*set_ns));
+    // Prices are set for configured assets only.
+    return worse(feeds_[asset_slot(*risk_, asset)].validity, age_trust(*set_ns));
   }
   // A mark: valid, stale once older than price_max_age_ns.
   Trust mark_trust(InstrumentId instrument) const {
@@ -761,7 +763,7 @@ class Executor {
     balance_moved(e.to, e.asset, to_before);
   }
   void operator()(const OraclePrice& e) {
-    const std::size_t i = asset_slot(e.asset);
+    const std::size_t i = asset_slot(*risk_, e.asset);
     AssetFeed& feed = feeds_[i];
     feed.validity = market::OracleValidity::valid;
     feed.reference = e.price;
@@ -776,7 +778,7 @@ class Executor {
   // the stable price and enters settlement windows: an untrusted reading must not steer what
   // later readings are judged against, nor what initial margin or expiry pays.
   void operator()(const OracleQuotes& e) {
-    const std::size_t i = asset_slot(e.asset);
+    const std::size_t i = asset_slot(*risk_, e.asset);
     const margin::AssetRisk& asset = risk_->assets[i];
     AssetFeed& feed = feeds_[i];
     const market::OracleReading reading =
@@ -799,7 +801,7 @@ class Executor {
     keeper().refresh_asset(i);
   }
   void operator()(const AccrueFunding& e) {
-    const std::size_t i = market_slot(e.instrument);
+    const std::size_t i = market_slot(*risk_, e.instrument);
     const auto next = next_funding(risk_->markets[i], lives_[i], prices_, e, now_ns_);
     BALLAST_ASSERT(next.has_value());  // validated
     lives_[i].funding = *next;
@@ -808,7 +810,7 @@ class Executor {
     price->funding_index = next->index;
   }
   void operator()(const SettleExpiry& e) {
-    const std::size_t i = market_slot(e.instrument);
+    const std::size_t i = market_slot(*risk_, e.instrument);
     MarketLife& life = lives_[i];
     const market::Instrument& instrument = risk_->markets[i].instrument;
     const Price price = life.settlement->average(Round::down).value();  // validated
@@ -831,9 +833,7 @@ class Executor {
   }
   void operator()(const MarkPrice& e) {
     prices_.set_mark(e.instrument, e.mark, now_ns_);
-    const auto i = market_index(*risk_, e.instrument);
-    BALLAST_ASSERT(i.has_value());
-    keeper().refresh_market(*i);
+    keeper().refresh_market(market_slot(*risk_, e.instrument));
   }
   void operator()(const Fill& e) {
     BALLAST_ASSERT(risk_ != nullptr);
@@ -870,16 +870,6 @@ class Executor {
   TotalsKeeper keeper() {
     BALLAST_ASSERT(risk_ != nullptr);
     return TotalsKeeper(totals_, prices_, *risk_);
-  }
-  std::size_t asset_slot(AssetId asset) const {
-    const auto i = asset_index(*risk_, asset);  // validated: the configuration lists it
-    BALLAST_ASSERT(i.has_value());
-    return *i;
-  }
-  std::size_t market_slot(InstrumentId instrument) const {
-    const auto i = market_index(*risk_, instrument);
-    BALLAST_ASSERT(i.has_value());
-    return *i;
   }
   // A valid reading of `asset` enters the settlement window of every unsettled dated market on
   // it, at the event's time (so samples never go back in time, whatever the quotes say).
@@ -1005,9 +995,9 @@ VenueTotals Engine::recount_totals() const {
       }
     }
     for (const PositionEntry& held : sub_account->positions) {
-      const auto i = market_index(risk_, held.instrument);
-      BALLAST_ASSERT(i.has_value());  // fills and restore keep positions in configured markets
-      totals.long_size[*i] += positive_part(held.position.size.raw());
+      // Fills and restore keep positions in configured markets.
+      totals.long_size[market_slot(risk_, held.instrument)] +=
+          positive_part(held.position.size.raw());
     }
   }
   return totals;
