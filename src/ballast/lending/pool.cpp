@@ -51,6 +51,16 @@ int128 shares_for(std::int64_t amount, Index index, Round round) {
   return div_round(static_cast<int128>(amount) * kIndexScale, index.raw, round);
 }
 
+// ok while `shares` valued at `index` (up: a cap is never exceeded by a rounding) stay within
+// `cap`, `exceeded` above it, overflow when the value leaves 128 bits.
+LendingStatus within_cap(int128 shares, Index index, Amount cap, LendingStatus exceeded) {
+  const auto total = value_of(shares, index.raw, Round::up);
+  if (!total) {
+    return LendingStatus::overflow;
+  }
+  return *total > cap.raw() ? exceeded : LendingStatus::ok;
+}
+
 Error invalid(std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); }
 
 }  // namespace
@@ -220,12 +230,10 @@ LendingStatus Pool::deposit(ScaledBalance& balance, Amount amount) {
     return LendingStatus::overflow;
   }
   if (minted > 0) {
-    const auto total = value_of(new_supply, supply_index_.raw, Round::up);
-    if (!total) {
-      return LendingStatus::overflow;
-    }
-    if (*total > config_.supply_cap.raw()) {
-      return LendingStatus::supply_cap_exceeded;
+    if (const auto capped = within_cap(new_supply, supply_index_, config_.supply_cap,
+                                       LendingStatus::supply_cap_exceeded);
+        capped != LendingStatus::ok) {
+      return capped;
     }
   }
   std::int64_t new_cash = 0;
@@ -288,12 +296,10 @@ LendingStatus Pool::withdraw(ScaledBalance& balance, Amount amount, bool allow_b
     return LendingStatus::overflow;
   }
   if (minted > 0) {
-    const auto total = value_of(new_debt, borrow_index_.raw, Round::up);
-    if (!total) {
-      return LendingStatus::overflow;
-    }
-    if (*total > config_.borrow_cap.raw()) {
-      return LendingStatus::borrow_cap_exceeded;
+    if (const auto capped = within_cap(new_debt, borrow_index_, config_.borrow_cap,
+                                       LendingStatus::borrow_cap_exceeded);
+        capped != LendingStatus::ok) {
+      return capped;
     }
   }
   // The exact value of the claim given up and the debt taken on, minus the cash paid out: >= 0

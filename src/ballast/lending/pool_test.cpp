@@ -4,8 +4,8 @@
 
 #include "ballast/lending/pool.hpp"
 #include "ballast/core/testing/fixed_text.hpp"
+#include "ballast/lending/testing/big_int.hpp"
 
-#include <boost/multiprecision/cpp_int.hpp>
 #include <gtest/gtest.h>
 
 #include <array>
@@ -14,8 +14,8 @@
 namespace ballast::lending {
 namespace {
 
-using boost::multiprecision::cpp_int;
-__extension__ using uint128 = unsigned __int128;
+using testing::big;
+using testing::cpp_int;
 
 constexpr TimestampNs kStart = 1'700'000'000'000'000'000;
 constexpr TimestampNs kYearNs = kSecondsPerYear * 1'000'000'000;
@@ -37,14 +37,6 @@ Pool flat_pool(const char* rate, const char* reserve_factor) {
   return make_pool({.curve = flat(rate), .reserve_factor = ratio(reserve_factor)});
 }
 
-cpp_int big(int128 value) {
-  const bool negative = value < 0;
-  const auto magnitude = static_cast<uint128>(negative ? -value : value);
-  cpp_int result = static_cast<std::uint64_t>(magnitude >> 64);
-  result <<= 64;
-  result += static_cast<std::uint64_t>(magnitude);
-  return negative ? cpp_int(-result) : result;
-}
 
 // The pool's own identity, exactly: cash·10^18 + B·borrow_index == S·supply_index + reserves_sub.
 void expect_identity(const Pool& pool) {
@@ -281,13 +273,9 @@ TEST(PoolRejections, EachChangesNothing) {
   expect_identity(pool);
 }
 
-TEST(PoolRejections, TooSmallToMoveAShare) {
-  // After a year at 10% the supply index is about 1.0526: one unit buys floor(0.95) = 0 shares.
-  Pool pool = flat_pool("0.1", "0");
-  ScaledBalance alice = 0;
-  ScaledBalance bob = 0;
-  ASSERT_EQ(pool.deposit(alice, amount(2'000'000)), LendingStatus::ok);
-  ASSERT_EQ(pool.withdraw(bob, amount(1'000'000), true), LendingStatus::ok);
+TEST_F(HandWorkedYear, TooSmallToMoveAShareIsRefused) {
+  // After the year the supply index is 1.0526: one unit buys floor(0.95) = 0 shares.
+  open("0");
   ASSERT_EQ(pool.accrue(kStart + kYearNs), LendingStatus::ok);
   const Pool before = pool;
   ScaledBalance carol = 0;
