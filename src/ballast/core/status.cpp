@@ -39,7 +39,7 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"insufficient_balance", "the amount exceeds the free balance"},
     {"balance_overflow", "a balance or total would exceed the representable range"},
     {"flags_invalid", "asset flags may only be deposits, withdrawals and transfers"},
-    {"mode_invalid", "the margin mode must be cross or isolated"},
+    {"mode_invalid", "the margin mode must be cross, isolated or portfolio"},
     {"price_invalid", "prices must be positive (an option's mark may be zero)"},
     {"fill_size_zero", "the fill size must not be zero"},
     {"fill_price_invalid", "the fill price must be positive"},
@@ -61,6 +61,12 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"oracle_untrusted",
      "an oracle reading is too volatile, too uncertain, from too few sources or non-positive "
      "for this action"},
+    {"portfolio_unsupported",
+     "the venue has no portfolio-margin model, or a portfolio-margin sub-account cannot hold "
+     "this asset or trade this market (only the quote and the model's underlyings)"},
+    {"portfolio_price_invalid",
+     "an option mark is above its no-arbitrage bound, so portfolio margin has no implied vol "
+     "to shock"},
 }};
 
 }  // namespace

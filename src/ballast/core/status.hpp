@@ -31,7 +31,7 @@ enum class Status : std::uint8_t {
   symbol_invalid = 8,        // 1..15 characters of A-Z 0-9 . - _
   decimals_invalid = 9,      // 0..18
   flags_invalid = 27,        // asset flag bits other than deposits, withdrawals, transfers
-  mode_invalid = 28,         // a margin mode other than cross (0) and isolated (1)
+  mode_invalid = 28,         // a margin mode other than cross (0), isolated (1), portfolio (2)
   account_id_reserved = 10,  // ids below kFirstUserId belong to the system accounts
   same_sub_account = 11,     // a transfer from a sub-account to itself
   price_invalid = 29,        // an oracle price or stable price <= 0, a mark < 0 (0: options only)
@@ -64,22 +64,27 @@ enum class Status : std::uint8_t {
   deposits_disabled = 22,
   withdrawals_disabled = 23,
   transfers_disabled = 24,
+  portfolio_unsupported = 46,  // no portfolio-margin model on this venue; or a portfolio
+                               // sub-account given an asset or market outside the model
   // Prices a margin decision needs.
   price_missing = 37,  // no oracle price or mark yet for something the margin group holds
   price_stale = 38,    // older than the engine's price_max_age_ns
   oracle_untrusted = 45,  // an oracle reading the action policy does not trust for this action
                           // (too volatile, too uncertain, too few sources, non-positive)
+  portfolio_price_invalid = 47,  // an option mark a portfolio-margin scenario cannot reprice
+                                 // (above its no-arbitrage bound: no implied vol)
   // Balances: judged last, on an otherwise valid event.
   insufficient_balance = 25,  // more than the free balance
   balance_overflow = 26,      // a balance or a total would leave the representable range
   insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 46;
+inline constexpr std::uint8_t kStatusCount = 48;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
 // that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
-// the margin codes 29..39 and the oracle, funding and expiry codes 40..45).
+// the margin codes 29..39, the oracle, funding and expiry codes 40..45 and the portfolio-margin
+// codes 46..47).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -121,9 +126,11 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::deposits_disabled,
     Status::withdrawals_disabled,
     Status::transfers_disabled,
+    Status::portfolio_unsupported,
     Status::price_missing,
     Status::price_stale,
     Status::oracle_untrusted,
+    Status::portfolio_price_invalid,
     Status::insufficient_balance,
     Status::balance_overflow,
     Status::insufficient_margin,

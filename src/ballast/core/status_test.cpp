@@ -59,10 +59,12 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::expiry_not_reached, 43},
     {Status::instrument_settled, 44},
     {Status::oracle_untrusted, 45},
+    {Status::portfolio_unsupported, 46},
+    {Status::portfolio_price_invalid, 47},
 };
 
 TEST(Status, NumericValuesArePinned) {
-  ASSERT_EQ(static_cast<int>(kStatusCount), 46);
+  ASSERT_EQ(static_cast<int>(kStatusCount), 48);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -80,7 +82,7 @@ TEST(Status, NamesArePinned) {
   EXPECT_EQ(status_name(Status::balance_overflow), "balance_overflow");
   EXPECT_EQ(status_name(Status::flags_invalid), "flags_invalid");
   EXPECT_EQ(status_name(Status::mode_invalid), "mode_invalid");
-  EXPECT_EQ(status_message(Status::mode_invalid), "the margin mode must be cross or isolated");
+  EXPECT_EQ(status_message(Status::mode_invalid), "the margin mode must be cross, isolated or portfolio");
   EXPECT_EQ(status_from_name("mode_invalid"), Status::mode_invalid);
   EXPECT_EQ(status_from_value(28), Status::mode_invalid);
 }
@@ -160,9 +162,11 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "deposits_disabled",
       "withdrawals_disabled",
       "transfers_disabled",
+      "portfolio_unsupported",
       "price_missing",
       "price_stale",
       "oracle_untrusted",
+      "portfolio_price_invalid",
       "insufficient_balance",
       "balance_overflow",
       "insufficient_margin",

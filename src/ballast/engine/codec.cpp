@@ -376,7 +376,8 @@ class JsonFields {
     if (value.is_number_integer()) return static_cast<MarginMode>(raw_byte(field, value));
     if (value.is_string() && value.get<std::string>() == "cross") return MarginMode::cross;
     if (value.is_string() && value.get<std::string>() == "isolated") return MarginMode::isolated;
-    fail(field, "must be \"cross\", \"isolated\" or an integer 0..255");
+    if (value.is_string() && value.get<std::string>() == "portfolio") return MarginMode::portfolio;
+    fail(field, "must be \"cross\", \"isolated\", \"portfolio\" or an integer 0..255");
     return MarginMode::cross;
   }
   void allow_only(std::initializer_list<const char*> fields) {
@@ -519,6 +520,7 @@ json mode_to_json(MarginMode mode) {
   switch (mode) {
     case MarginMode::cross: return "cross";
     case MarginMode::isolated: return "isolated";
+    case MarginMode::portfolio: return "portfolio";
   }
   return static_cast<std::uint8_t>(mode);  // no name: the raw byte
 }

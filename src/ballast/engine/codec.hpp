@@ -3,7 +3,7 @@
 // version byte. JSON: one object per line, for people, files and the HTTP API. Decoders are an
 // input edge: anything malformed is an Error naming the field or byte, never an assertion.
 // Representation here, judgement in the engine: asset flags and the margin mode are one byte in
-// the format, and any byte decodes (unknown flag bits, a mode other than cross or isolated); the
+// the format, and any byte decodes (unknown flag bits, a mode other than cross, isolated or portfolio); the
 // engine rejects those (flags_invalid, mode_invalid). The log stores every event the engine is
 // given, rejected ones included, so whatever it was given must decode again for replay.
 //
@@ -11,7 +11,7 @@
 // JSON: {"id":7,"ts":1700000000000000000,"type":"deposit","account":16,"sub_account":16,
 //        "asset":1,"amount":2500000}; amounts are integers in the asset's smallest unit (a
 //        number or a string of digits, for clients whose numbers are doubles). "flags" is an
-//        array of "deposits", "withdrawals", "transfers" and "mode" is "cross" or "isolated";
+//        array of "deposits", "withdrawals", "transfers" and "mode" is "cross", "isolated" or "portfolio";
 //        either may also be an integer 0..255, the raw byte, which event_to_json writes when the
 //        value has no name, so that every decodable event reads back unchanged.
 //        Prices, sizes and fees are raw fixed-point integers (a number or a string of digits,

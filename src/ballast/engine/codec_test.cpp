@@ -68,7 +68,7 @@ std::vector<Event> extremes() {
       // mode_invalid).
       event(6, ListAsset{AssetId{1}, "X", 6, 0xff}),
       event(7, SetAssetFlags{AssetId{1}, kAssetFlagsAll | 0x08}),
-      event(8, CreateSubAccount{AccountId{16}, SubAccountId{17}, static_cast<MarginMode>(2)}),
+      event(8, CreateSubAccount{AccountId{16}, SubAccountId{17}, static_cast<MarginMode>(3)}),
       event(9, CreateSubAccount{AccountId{16}, SubAccountId{17}, static_cast<MarginMode>(0xff)}),
       // Prices, sizes and fees of any sign and size: judged by the engine (price_invalid,
       // fill_size_zero, fill_price_invalid, fee_negative).
@@ -325,7 +325,7 @@ TEST(BinaryCodec, UnknownFlagBitsAndUnnamedModesDecode) {
     EXPECT_EQ(decode_ok(update),
               event(1, SetAssetFlags{AssetId{2}, static_cast<std::uint8_t>(flags)}));
   }
-  for (const int mode : {0x02, 0x7f, 0xff}) {
+  for (const int mode : {0x03, 0x7f, 0xff}) {
     std::string sub_account = encode_event(one_of_each()[3]);
     sub_account.back() = static_cast<char>(mode);
     const Event decoded = decode_ok(sub_account);
@@ -440,8 +440,8 @@ TEST(JsonCodec, WritesValuesWithoutANameAsTheRawByte) {
             R"({"asset":2,"decimals":8,"flags":255,"id":1,"symbol":"BTC",)"
             R"("ts":1700000000000000000,"type":"list_asset"})");
   EXPECT_EQ(event_to_json(event(2, CreateSubAccount{AccountId{16}, SubAccountId{17},
-                                                     static_cast<MarginMode>(2)})),
-            R"({"account":16,"id":2,"mode":2,"sub_account":17,"ts":1700000000000000000,)"
+                                                     static_cast<MarginMode>(3)})),
+            R"({"account":16,"id":2,"mode":3,"sub_account":17,"ts":1700000000000000000,)"
             R"("type":"create_sub_account"})");
   EXPECT_EQ(event_to_json(event(2, CreateSubAccount{AccountId{16}, SubAccountId{17},
                                                      MarginMode::isolated})),
@@ -476,6 +476,7 @@ TEST(JsonCodec, ReadsFlagsAndModeAsTheRawByte) {
   EXPECT_EQ(mode_of("255"), 255);
   EXPECT_EQ(mode_of("\"cross\""), static_cast<int>(MarginMode::cross));
   EXPECT_EQ(mode_of("\"isolated\""), static_cast<int>(MarginMode::isolated));
+  EXPECT_EQ(mode_of("\"portfolio\""), static_cast<int>(MarginMode::portfolio));
   // Past a byte, negative or not an integer.
   for (const char* bad : {"256", "-1", "18446744073709551615", "-9223372036854775808"}) {
     EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"set_asset_flags","asset":1,"flags":)" +
@@ -493,7 +494,7 @@ TEST(JsonCodec, ReadsFlagsAndModeAsTheRawByte) {
     EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"create_sub_account","account":16,)"
                                R"("sub_account":17,"mode":)" +
                                std::string(bad) + "}"),
-                    "\"mode\" must be \"cross\", \"isolated\" or an integer 0..255");
+                    "\"mode\" must be \"cross\", \"isolated\", \"portfolio\" or an integer 0..255");
   }
 }
 
@@ -679,10 +680,10 @@ TEST(JsonCodec, WrongTypesAndRanges) {
                   "\"flags\" has an unknown flag");
   EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"create_sub_account","account":16,)"
                              R"("sub_account":17,"mode":"hedged"})"),
-                  "\"mode\" must be \"cross\", \"isolated\" or an integer 0..255");
+                  "\"mode\" must be \"cross\", \"isolated\", \"portfolio\" or an integer 0..255");
   EXPECT_CONTAINS(json_error(R"({"id":1,"ts":2,"type":"create_sub_account","account":16,)"
                              R"("sub_account":17,"mode":["cross"]})"),
-                  "\"mode\" must be \"cross\", \"isolated\" or an integer 0..255");
+                  "\"mode\" must be \"cross\", \"isolated\", \"portfolio\" or an integer 0..255");
 }
 
 TEST(JsonCodec, EveryJsonEventEncodesToDecodableBytes) {

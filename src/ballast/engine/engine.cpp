@@ -15,23 +15,14 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // 2: the risk configuration, the engine options (and, later in the same version, prices and
 // positions) joined the state. 3: the oracle feeds (validity, reference, stable-price model)
 // and the markets' funding and settlement state. Older snapshots are not read: their bytes
-// re-encode differently, so their recorded hash could not be verified anyway.
-constexpr std::uint32_t kSnapshotVersion = 3;
+// re-encode differently, so their recorded hash could not be verified anyway. 4: the
+// portfolio-margin model (a flag, then its configuration) after the oracle policy, and sub-accounts
+// in mode portfolio.
+constexpr std::uint32_t kSnapshotVersion = 4;
 Status amount_shape(Amount amount) {
   if (amount.is_zero()) return Status::amount_zero;
   if (amount.is_negative()) return Status::amount_negative;
   return Status::ok;
-}
-
-Status from_margin(margin::MarginStatus status) {
-  switch (status) {
-    case margin::MarginStatus::ok: return Status::ok;
-    case margin::MarginStatus::asset_unknown: return Status::asset_unknown;
-    case margin::MarginStatus::instrument_unknown: return Status::instrument_unknown;
-    case margin::MarginStatus::price_missing: return Status::price_missing;
-    case margin::MarginStatus::overflow: break;
-  }
-  return Status::balance_overflow;  // a margin figure beyond the fixed-point range
 }
 
 // Quote money or a size in an asset's smallest unit, rounded as asked (as the pre-trade check
@@ -322,6 +313,40 @@ SettlementPlan plan_settlement(const Ledger& ledger, const margin::RiskConfig& r
   return plan;
 }
 
+// A sub-account as the margin calculators read it. Positive balances in assets the risk
+// configuration does not list count for nothing (weight 0) and are left out.
+margin::SubAccountBook book_of(const SubAccount& sub_account, const margin::RiskConfig& risk) {
+  margin::SubAccountBook book{sub_account.id, sub_account.owner, sub_account.mode, {}, sub_account.positions};
+  for (const Balance& balance : sub_account.balances) {
+    if (balance.amount.is_negative() || risk.find_asset(balance.asset) != nullptr) {
+      book.balances.push_back(balance);
+    }
+  }
+  return book;
+}
+
+// A calculator's copy of a sub-account after a change the ledger has checked fits: `delta` of
+// `asset` added (the canonical form: sorted by asset, no zeros), a position set (flat: removed).
+void add_balance(std::vector<Balance>& balances, AssetId asset, std::int64_t delta) {
+  auto at = std::lower_bound(balances.begin(), balances.end(), asset,
+                             [](const Balance& b, AssetId wanted) { return b.asset < wanted; });
+  if (at == balances.end() || at->asset != asset) at = balances.insert(at, Balance{asset, {}});
+  at->amount = Amount::from_raw(at->amount.raw() + delta);
+  if (at->amount.is_zero()) balances.erase(at);
+}
+
+void set_position(std::vector<margin::HeldPosition>& positions, InstrumentId instrument,
+                  const market::Position& position) {
+  auto at = std::lower_bound(positions.begin(), positions.end(), instrument,
+                             [](const margin::HeldPosition& p, InstrumentId wanted) { return p.instrument < wanted; });
+  if (at == positions.end() || at->instrument != instrument) {
+    at = positions.insert(at, margin::HeldPosition{instrument, position});
+  } else {
+    at->position = position;
+  }
+  if (at->position.size.is_zero()) positions.erase(at);
+}
+
 // What the prices an action reads are worth: nullopt when one was never set, else the most
 // severe validity among them (OracleValidity's declaration order is its severity): an oracle
 // reading's own, and stale for any price set longer than price_max_age_ns ago.
@@ -335,11 +360,13 @@ Trust worse(Trust a, Trust b) {
 // The checks for one event kind, each written in Status precedence order.
 class Validator {
  public:
-  Validator(const Ledger& ledger, const margin::RiskConfig* risk, const PriceState& prices,
-            const std::vector<AssetFeed>& feeds, const std::vector<MarketLife>& lives,
-            const VenueTotals& totals, const EngineOptions& options, TimestampNs now_ns)
+  Validator(const Ledger& ledger, const margin::RiskConfig* risk, const PortfolioVenue* portfolio,
+            const PriceState& prices, const std::vector<AssetFeed>& feeds,
+            const std::vector<MarketLife>& lives, const VenueTotals& totals,
+            const EngineOptions& options, TimestampNs now_ns)
       : ledger_(ledger),
         risk_(risk),
+        portfolio_(portfolio),
         prices_(prices),
         feeds_(feeds),
         lives_(lives),
@@ -370,10 +397,11 @@ class Validator {
     return Status::ok;
   }
   Status operator()(const CreateSubAccount& e) const {
-    if (e.mode != MarginMode::cross && e.mode != MarginMode::isolated) return Status::mode_invalid;
+    if (e.mode > MarginMode::portfolio) return Status::mode_invalid;
     if (e.sub_account.value < kFirstUserId) return Status::account_id_reserved;
     if (!ledger_.has_account(e.account)) return Status::account_unknown;
     if (ledger_.find_sub_account(e.sub_account) != nullptr) return Status::sub_account_exists;
+    if (e.mode == MarginMode::portfolio && portfolio_ == nullptr) return Status::portfolio_unsupported;
     return Status::ok;
   }
   Status operator()(const Deposit& e) const {
@@ -383,6 +411,9 @@ class Validator {
       return s;
     }
     if ((asset->flags & kAssetDeposits) == 0) return Status::deposits_disabled;
+    if (!portfolio_holds(*ledger_.find_sub_account(e.sub_account), e.asset)) {
+      return Status::portfolio_unsupported;
+    }
     if (!ledger_.deposit_fits(e.sub_account, e.asset, e.amount)) return Status::balance_overflow;
     return Status::ok;
   }
@@ -412,6 +443,7 @@ class Validator {
     if (to == nullptr) return Status::to_sub_account_unknown;
     if (to->owner != e.account) return Status::to_sub_account_foreign;
     if ((asset->flags & kAssetTransfers) == 0) return Status::transfers_disabled;
+    if (!portfolio_holds(*to, e.asset)) return Status::portfolio_unsupported;
     const SubAccount& from = *ledger_.find_sub_account(e.from);
     if (const Status s = margin_prices(from); s != Status::ok) return s;
     if (e.amount > ledger_.free_balance(e.from, e.asset)) return Status::insufficient_balance;
@@ -453,6 +485,8 @@ class Validator {
     if (!instrument.size_on_lot(e.size)) return Status::fill_size_off_lot;
     if (!instrument.price_on_tick(e.price)) return Status::fill_price_off_tick;
     if (instrument.is_expired(now_ns_)) return Status::instrument_expired;
+    const bool portfolio = sub_account->mode == MarginMode::portfolio;
+    if (portfolio && !portfolio_->trades(instrument)) return Status::portfolio_unsupported;
     const std::vector<margin::SubAccountBook> group = group_of(*sub_account);
     // Prices: missing, then untrusted unless the oracle policy allows this fill's action at
     // their validity (the fill is classified only when that matters: open_risk not allowed).
@@ -470,10 +504,11 @@ class Validator {
       if (after < 0) return Status::insufficient_balance;  // selling what is not held
     }
     if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
+    if (portfolio) return portfolio_fill(group.front(), e, plan);
     std::optional<margin::PriceBook> scratch;
     const margin::PreTrade check = margin::pre_trade_check(
         *risk_, book_for_fill(*market, e, plan, scratch), group, market_fill(e));
-    if (const Status s = from_margin(check.margin_status); s != Status::ok) return s;
+    if (const Status s = status_of(check.margin_status); s != Status::ok) return s;
     return margin::pre_trade_allows(check.status) ? Status::ok : Status::insufficient_margin;
   }
   Status operator()(const OracleQuotes& e) const {
@@ -557,16 +592,8 @@ class Validator {
   // configuration does not list count for nothing (weight 0) and are left out.
   std::vector<margin::SubAccountBook> group_of(const SubAccount& sub_account) const {
     std::vector<margin::SubAccountBook> group;
-    const auto add = [&](const SubAccount& member) {
-      margin::SubAccountBook book{member.id, member.owner, member.mode, {}, member.positions};
-      for (const Balance& balance : member.balances) {
-        if (balance.amount.is_negative() || risk_->find_asset(balance.asset) != nullptr) {
-          book.balances.push_back(balance);
-        }
-      }
-      group.push_back(std::move(book));
-    };
-    if (sub_account.mode == MarginMode::isolated) {
+    const auto add = [&](const SubAccount& member) { group.push_back(book_of(member, *risk_)); };
+    if (sub_account.mode != MarginMode::cross) {
       add(sub_account);
       return group;
     }
@@ -681,24 +708,52 @@ class Validator {
     if (!margin_checked(group)) return Status::ok;
     const auto move = [&](SubAccountId id, std::int64_t delta) {
       for (margin::SubAccountBook& member : group) {
-        if (member.id != id) continue;
-        auto& balances = member.balances;
-        auto at = std::lower_bound(balances.begin(), balances.end(), asset,
-                                   [](const Balance& b, AssetId wanted) { return b.asset < wanted; });
-        if (at == balances.end() || at->asset != asset) at = balances.insert(at, Balance{asset, {}});
-        at->amount = Amount::from_raw(at->amount.raw() + delta);  // fits: checked above
-        if (at->amount.is_zero()) balances.erase(at);
+        if (member.id == id) add_balance(member.balances, asset, delta);  // fits: checked above
       }
     };
     move(from.id, -amount.raw());
     if (to != nullptr) move(to->id, amount.raw());
+    if (from.mode == MarginMode::portfolio) {
+      const PortfolioOutcome after = portfolio_margin(group.front());
+      if (after.status != Status::ok) return after.status;
+      return after.figures.initial_health.is_negative() ? Status::insufficient_margin : Status::ok;
+    }
     const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group);
-    if (const Status s = from_margin(after.status); s != Status::ok) return s;
+    if (const Status s = status_of(after.status); s != Status::ok) return s;
     return after.margin.initial_health().is_negative() ? Status::insufficient_margin : Status::ok;
   }
 
   const margin::MarketRisk* find_market(InstrumentId id) const {
     return risk_ == nullptr ? nullptr : risk_->find_market(id);
+  }
+
+  // A portfolio sub-account holds only the quote and the model's underlyings; others anything.
+  bool portfolio_holds(const SubAccount& sub_account, AssetId asset) const {
+    return sub_account.mode != MarginMode::portfolio || portfolio_->holds(asset);
+  }
+
+  PortfolioOutcome portfolio_margin(const margin::SubAccountBook& book) const {
+    portfolio::RiskMatrix matrix(portfolio_->model());
+    return evaluate_portfolio(*portfolio_, *risk_, prices_.book, book, now_ns_, matrix);
+  }
+
+  // A portfolio sub-account's fill passes when its initial health after the fill is >= 0 or no
+  // lower than before. Not the cross rule "a reduction always passes": in a portfolio, closing
+  // one leg of a hedge can raise the requirement, and whether it does is exactly what the risk
+  // matrix tells.
+  Status portfolio_fill(const margin::SubAccountBook& before, const Fill& e, const FillPlan& plan) const {
+    margin::SubAccountBook after = before;
+    for (const Posting& posting : plan.postings) {
+      if (posting.sub_account == e.sub_account) add_balance(after.balances, posting.asset, posting.delta.raw());
+    }
+    if (plan.has_position) set_position(after.positions, e.instrument, plan.position);
+    const PortfolioOutcome then = portfolio_margin(after);
+    if (then.status != Status::ok) return then.status;
+    if (!then.figures.initial_health.is_negative()) return Status::ok;
+    const PortfolioOutcome now = portfolio_margin(before);
+    if (now.status != Status::ok) return now.status;
+    return then.figures.initial_health >= now.figures.initial_health ? Status::ok
+                                                                     : Status::insufficient_margin;
   }
 
   // Shared checks of a value movement out of or into a sub-account the actor must own.
@@ -716,6 +771,7 @@ class Validator {
 
   const Ledger& ledger_;
   const margin::RiskConfig* risk_;
+  const PortfolioVenue* portfolio_;
   const PriceState& prices_;
   const std::vector<AssetFeed>& feeds_;
   const std::vector<MarketLife>& lives_;
@@ -967,8 +1023,8 @@ std::optional<TimestampNs> PriceState::mark_set_ns_of(InstrumentId instrument) c
   return market_set_ns[i];
 }
 
-Engine::Engine(margin::RiskConfig risk, EngineOptions options)
-    : has_risk_(true), risk_(std::move(risk)), options_(options) {
+Engine::Engine(margin::RiskConfig risk, EngineOptions options, std::optional<PortfolioVenue> portfolio)
+    : has_risk_(true), risk_(std::move(risk)), options_(options), portfolio_(std::move(portfolio)) {
   BALLAST_ASSERT(risk_.validate().ok() && risk_.pnl.validate().ok());
   BALLAST_ASSERT(options_.price_max_age_ns > 0);
   feeds_.resize(risk_.assets.size());
@@ -1010,7 +1066,8 @@ void Engine::refresh_all_totals() {
   for (std::size_t i = 0; i < risk_.markets.size(); ++i) keeper.refresh_market(i);
 }
 
-Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options) {
+Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options,
+                           std::optional<portfolio::PortfolioConfig> portfolio) {
   if (Outcome valid = risk.validate(); !valid) return std::move(valid).error();
   if (Outcome valid = risk.pnl.validate(); !valid) {
     return make_error(ErrorCode::invalid_input, "pnl policy: " + valid.error().message);
@@ -1019,7 +1076,10 @@ Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options) {
     return make_error(ErrorCode::invalid_input, "price_max_age_ns must be positive, got " +
                                                     std::to_string(options.price_max_age_ns));
   }
-  return Engine(std::move(risk), options);
+  if (!portfolio) return Engine(std::move(risk), options);
+  auto venue = PortfolioVenue::make(std::move(*portfolio), risk);
+  if (!venue) return std::move(venue).error();
+  return Engine(std::move(risk), options, std::move(*venue));
 }
 
 Status Engine::apply(const Event& event) {
@@ -1043,13 +1103,19 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
     return seen->second == fingerprint ? Status::exists : Status::id_reused;
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
-  return std::visit(Validator(ledger_, risk_config(), prices_, feeds_, lives_, totals_, options_,
+  return std::visit(Validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, options_,
                               event.timestamp_ns),
                     event.body);
 }
 
 void Engine::execute(const EventBody& body) {
   std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, risk_config(), clock_ns_), body);
+}
+
+PortfolioOutcome Engine::portfolio_margin(SubAccountId sub_account, portfolio::RiskMatrix& matrix) const {
+  const SubAccount* held = ledger_.find_sub_account(sub_account);
+  BALLAST_ASSERT(held != nullptr && held->mode == MarginMode::portfolio && portfolio_);
+  return evaluate_portfolio(*portfolio_, risk_, prices_.book, book_of(*held, risk_), clock_ns_, matrix);
 }
 
 Digest Engine::state_hash() const { return sha256(snapshot()); }
@@ -1071,6 +1137,8 @@ std::string Engine::snapshot() const {
   if (has_risk_) {
     encode_risk_config(out, risk_);
     encode_oracle_policy(out, options_.oracle_policy);
+    out.u8(portfolio_ ? 1 : 0);
+    if (portfolio_) encode_portfolio_config(out, portfolio_->config());
   }
   out.i64(options_.price_max_age_ns);
   out.u32(static_cast<std::uint32_t>(prices_.book.assets.size()));
@@ -1253,18 +1321,33 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
     auto policy = decode_oracle_policy(in);
     if (!policy) return snapshot_error(policy.error().message);
     engine.options_.oracle_policy = *policy;
+    if (Outcome restored = engine.restore_portfolio(in); !restored) return std::move(restored).error();
   }
   const auto max_age = in.i64();
   if (!max_age || *max_age <= 0) return snapshot_error("bad price_max_age_ns");
   engine.options_.price_max_age_ns = *max_age;
-  // Every position is in a derivative market of the configuration, as fills put it there.
+  // Every position is in a derivative market of the configuration, as fills put it there; a
+  // portfolio sub-account holds only what the portfolio venue allows.
   for (const SubAccount* sub_account : engine.ledger_.sub_accounts_in_order()) {
+    const std::string where = "sub-account " + std::to_string(sub_account->id.value);
+    const PortfolioVenue* portfolio =
+        sub_account->mode == MarginMode::portfolio ? engine.portfolio() : nullptr;
+    if (sub_account->mode == MarginMode::portfolio && portfolio == nullptr) {
+      return snapshot_error(where + " is in mode portfolio on a venue without portfolio margin");
+    }
     for (const PositionEntry& held : sub_account->positions) {
       const margin::MarketRisk* market =
           engine.has_risk_ ? engine.risk_.find_market(held.instrument) : nullptr;
       if (market == nullptr || market->instrument.kind == market::InstrumentKind::spot) {
-        return snapshot_error("position in sub-account " + std::to_string(sub_account->id.value) +
-                              " is not in a derivative market of the risk configuration");
+        return snapshot_error("position in " + where + " is not in a derivative market of the risk configuration");
+      }
+      if (portfolio != nullptr && !portfolio->trades(market->instrument)) {
+        return snapshot_error("position in " + where + " is outside the portfolio-margin model");
+      }
+    }
+    for (const Balance& balance : sub_account->balances) {
+      if (portfolio != nullptr && !portfolio->holds(balance.asset)) {
+        return snapshot_error("balance in " + where + " is outside the portfolio-margin model");
       }
     }
   }
@@ -1273,6 +1356,18 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
 
 // Prices are re-checked as the events that set them were: sorted, for configured assets and
 // markets, valid values, set no later than the clock.
+Outcome Engine::restore_portfolio(ByteReader& in) {
+  const auto has_portfolio = in.u8();
+  if (!has_portfolio || *has_portfolio > 1) return snapshot_error("bad portfolio-margin flag");
+  if (*has_portfolio == 0) return Ok{};
+  auto config = decode_portfolio_config(in);
+  if (!config) return snapshot_error(config.error().message);
+  auto venue = PortfolioVenue::make(std::move(*config), risk_);
+  if (!venue) return snapshot_error(venue.error().message);
+  portfolio_ = std::move(*venue);
+  return Ok{};
+}
+
 Result<Engine> Engine::restore_prices(ByteReader& in, Engine engine) {
   const margin::RiskConfig* risk = engine.risk_config();
   const auto asset_count = in.u32();

@@ -16,6 +16,7 @@
 #include "ballast/core/result.hpp"
 #include "ballast/core/status.hpp"
 #include "ballast/engine/event.hpp"
+#include "ballast/engine/portfolio_margin.hpp"
 #include "ballast/ledger/ledger.hpp"
 #include "ballast/margin/account.hpp"
 #include "ballast/market/funding.hpp"
@@ -119,9 +120,14 @@ class Engine {
   // A venue with these risk parameters (asserted valid: check them with make() or
   // RiskConfig::validate() first). Changing them at run time is a later issue (governance
   // events); for now they are fixed here and carried by the snapshot.
-  explicit Engine(margin::RiskConfig risk, EngineOptions options = {});
+  // With a portfolio venue (made against this same risk configuration), sub-accounts in mode
+  // portfolio are margined by its scenario model; without one that mode is
+  // portfolio_unsupported.
+  explicit Engine(margin::RiskConfig risk, EngineOptions options = {},
+                  std::optional<PortfolioVenue> portfolio = std::nullopt);
   // The same, with the parameters checked: an invalid_input error naming the first bad field.
-  static Result<Engine> make(margin::RiskConfig risk, EngineOptions options = {});
+  static Result<Engine> make(margin::RiskConfig risk, EngineOptions options = {},
+                             std::optional<portfolio::PortfolioConfig> portfolio = std::nullopt);
 
   Status apply(const Event& event);
 
@@ -129,6 +135,12 @@ class Engine {
   // The venue's risk parameters; nullptr for an engine built without them.
   const margin::RiskConfig* risk_config() const { return has_risk_ ? &risk_ : nullptr; }
   const EngineOptions& options() const { return options_; }
+  // The portfolio-margin venue; nullptr when the venue offers no portfolio margin.
+  const PortfolioVenue* portfolio() const { return portfolio_ ? &*portfolio_ : nullptr; }
+  // A portfolio sub-account's figures at the engine's clock and prices, as the next event would
+  // judge them; `matrix` (made with portfolio()->model()) keeps the report and attribution.
+  // The sub-account must exist and be in mode portfolio (asserted).
+  PortfolioOutcome portfolio_margin(SubAccountId sub_account, portfolio::RiskMatrix& matrix) const;
   const PriceState& prices() const { return prices_; }
   const std::vector<AssetFeed>& feeds() const { return feeds_; }
   const std::vector<MarketLife>& lives() const { return lives_; }
@@ -154,6 +166,7 @@ class Engine {
   static Result<Engine> restore_prices(ByteReader& in, Engine engine);
   static Result<Engine> restore_feeds(ByteReader& in, Engine engine);
   Outcome restore_life(ByteReader& in, std::size_t market);
+  Outcome restore_portfolio(ByteReader& in);
   void encode_feeds(ByteWriter& out) const;
   // Values every total into prices_.book (after a recount or a restore).
   void refresh_all_totals();
@@ -162,6 +175,7 @@ class Engine {
   bool has_risk_ = false;
   margin::RiskConfig risk_;
   EngineOptions options_;
+  std::optional<PortfolioVenue> portfolio_;
   PriceState prices_;
   std::vector<AssetFeed> feeds_;
   std::vector<MarketLife> lives_;

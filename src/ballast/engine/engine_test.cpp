@@ -195,17 +195,17 @@ TEST_F(EngineTest, FlagsInvalid) {
 }
 
 TEST_F(EngineTest, ModeInvalid) {
-  // A margin mode is a byte in the format, and the codecs carry any byte; only cross (0) and
-  // isolated (1) exist. Accepting another would put a sub-account in the snapshot that
-  // Engine::restore refuses.
-  for (const int mode : {2, 3, 0x7f, 0xff}) {
+  // A margin mode is a byte in the format, and the codecs carry any byte; only cross (0),
+  // isolated (1) and portfolio (2) exist. Accepting another would put a sub-account in the
+  // snapshot that Engine::restore refuses.
+  for (const int mode : {3, 0x7f, 0xff}) {
     rejected(CreateSubAccount{kAlice, SubAccountId{400}, static_cast<MarginMode>(mode)},
              Status::mode_invalid);
   }
   // As decoded from the log's bytes and from JSON.
   std::string bytes =
       encode_event(next(CreateSubAccount{kAlice, SubAccountId{400}, MarginMode::cross}));
-  bytes.back() = '\x02';
+  bytes.back() = '\x03';
   const auto decoded = decode_event(bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   rejected(*decoded, Status::mode_invalid);
@@ -366,7 +366,7 @@ TEST_F(EngineTest, BalanceOverflowOnDeposit) {
 std::string snapshot_with_borrows() {
   ByteWriter out;
   out.u32(0x54534c42);  // "BLST"
-  out.u32(3);
+  out.u32(4);
   out.i64(kT0);
   out.u64(0);  // idempotency table
   out.u32(1);  // assets
@@ -495,7 +495,10 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "instrument_not_dated",
                                               "expiry_not_reached",
                                               "instrument_settled",
-                                              "oracle_untrusted"};
+                                              "oracle_untrusted",
+                                              // In engine_portfolio_test.cpp:
+                                              "portfolio_unsupported",
+                                              "portfolio_price_invalid"};
   for (std::uint8_t value = 1; value < kStatusCount; ++value) {
     EXPECT_TRUE(covered.contains(status_name(*status_from_value(value))))
         << status_name(*status_from_value(value));
@@ -537,7 +540,7 @@ TEST_F(EngineTest, PrecedenceWithinAccounts) {
   // both), and before account_id_reserved and anything about existence.
   ASSERT_LT(rank(Status::flags_invalid), rank(Status::mode_invalid));
   ASSERT_EQ(rank(Status::mode_invalid), rank(Status::flags_invalid) + 1);
-  const auto bad_mode = static_cast<MarginMode>(2);
+  const auto bad_mode = static_cast<MarginMode>(3);
   precedence(CreateSubAccount{kAlice, SubAccountId{5}, bad_mode}, Status::mode_invalid,
              Status::account_id_reserved);
   precedence(CreateSubAccount{kNobody, SubAccountId{400}, bad_mode}, Status::mode_invalid,
@@ -675,7 +678,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "f560cc8648fc99033dff307965bee4e8b14765bd635906cb8a0f34d792f44073");
+            "ae8f116c4d931d49a81043bf38b6c6c99e790e68fb19f065ca3356cd34738cc9");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {

@@ -1,5 +1,6 @@
 #include "ballast/engine/risk_codec.hpp"
 
+#include <bit>
 #include <optional>
 #include <string>
 #include <utility>
@@ -368,6 +369,147 @@ Result<RiskConfig> decode_risk_config(ByteReader& in) {
     return make_error(ErrorCode::corrupt, "risk config at byte " + std::to_string(start) +
                                               ": not a valid configuration: " +
                                               valid.error().message);
+  }
+  return config;
+}
+
+namespace {
+
+// One walk over a portfolio configuration's fields for both directions (Io: PortfolioWriter or
+// PortfolioReader), so the encoding and the decoding cannot drift apart.
+template <typename Io, typename Factors>
+void factors_fields(Io& io, const std::string& at, Factors& f) {
+  io.real(at + "initial", f.initial);
+  io.real(at + "maintenance", f.maintenance);
+}
+
+template <typename Io, typename Underlying>
+void underlying_fields(Io& io, const std::string& at, Underlying& u) {
+  io.text(at + "symbol", u.symbol);
+  io.real(at + "grid.range", u.grid.range);
+  io.integer(at + "grid.steps", u.grid.steps);
+  io.flag(at + "grid.vol_up", u.grid.vol_up);
+  io.flag(at + "grid.vol_down", u.grid.vol_down);
+  io.flag(at + "grid.edges_vol_up_only", u.grid.edges_vol_up_only);
+  io.list(at + "grid.tails", u.grid.tails, [&](const std::string& t, auto& tail) {
+    io.real(t + "spot_move", tail.spot_move);
+    io.real(t + "weight", tail.weight);
+  });
+  io.flag(at + "grid.skew", u.grid.skew);
+  io.real(at + "vol.range_up", u.vol.range_up);
+  io.real(at + "vol.range_down", u.vol.range_down);
+  io.real(at + "vol.min_vol_up", u.vol.min_vol_up);
+  io.real(at + "vol.short_term_power", u.vol.short_term_power);
+  io.real(at + "vol.long_term_power", u.vol.long_term_power);
+  io.real(at + "vol.pivot_days", u.vol.pivot_days);
+  io.real(at + "vol.dte_floor_days", u.vol.dte_floor_days);
+  io.enumeration(at + "dynamics", u.dynamics, pricing::SmileDynamics::sticky_moneyness);
+  io.real(at + "skew.linear_base_cap", u.skew.linear_base_cap);
+  io.real(at + "skew.linear_c_base", u.skew.linear_c_base);
+  io.real(at + "skew.abs_base_cap", u.skew.abs_base_cap);
+  io.real(at + "skew.abs_c_base", u.skew.abs_c_base);
+  io.real(at + "skew.min_k_star", u.skew.min_k_star);
+  io.real(at + "skew.width_scale", u.skew.width_scale);
+  io.real(at + "skew.vol_param_static", u.skew.vol_param_static);
+  io.real(at + "skew.vol_param_scale", u.skew.vol_param_scale);
+  io.flag(at + "discount.enabled", u.discount.enabled);
+  io.real(at + "discount.positive_base", u.discount.positive_base);
+  io.real(at + "discount.positive_rate_scale", u.discount.positive_rate_scale);
+  io.real(at + "discount.positive_rate_add", u.discount.positive_rate_add);
+  io.real(at + "discount.negative_base", u.discount.negative_base);
+  io.real(at + "discount.negative_rate_scale", u.discount.negative_rate_scale);
+  io.real(at + "discount.negative_rate_add", u.discount.negative_rate_add);
+  io.flag(at + "basis.enabled", u.basis.enabled);
+  io.real(at + "basis.spot_up", u.basis.spot_up);
+  io.real(at + "basis.spot_down", u.basis.spot_down);
+  io.real(at + "basis.add_factor", u.basis.add_factor);
+  io.real(at + "basis.per_year_factor", u.basis.per_year_factor);
+  io.real(at + "roll.annual_move_risk", u.roll.annual_move_risk);
+  io.real(at + "roll.min_move", u.roll.min_move);
+  io.real(at + "delta_liquidity.threshold", u.delta_liquidity.threshold);
+  io.real(at + "delta_liquidity.rate_per_million", u.delta_liquidity.rate_per_million);
+  io.real(at + "delta_liquidity.max_rate", u.delta_liquidity.max_rate);
+  factors_fields(io, at + "naked_short.", u.naked_short);
+  factors_fields(io, at + "perpetual.", u.perpetual);
+  factors_fields(io, at + "haircut.", u.haircut);
+}
+
+template <typename Io, typename Config>
+void portfolio_fields(Io& io, Config& config) {
+  io.list("underlyings", config.underlyings, [&](const std::string& at, auto& u) { underlying_fields(io, at, u); });
+  io.list("correlation", config.correlation, [&](const std::string& at, auto& value) { io.real(at, value); });
+  io.real("cross.gain_weight", config.cross.gain_weight);
+  io.real("cross.max_offset", config.cross.max_offset);
+  factors_fields(io, "loss.", config.loss);
+}
+
+class PortfolioWriter {
+ public:
+  explicit PortfolioWriter(ByteWriter& out) : out_(out) {}
+  void real(const std::string&, double value) { out_.u64(std::bit_cast<std::uint64_t>(value)); }
+  void integer(const std::string&, int value) { out_.u32(static_cast<std::uint32_t>(value)); }
+  void flag(const std::string&, bool value) { out_.u8(value ? 1 : 0); }
+  void text(const std::string&, const std::string& value) { out_.text(value); }
+  template <typename E>
+  void enumeration(const std::string&, E value, E) {
+    out_.u8(static_cast<std::uint8_t>(value));
+  }
+  template <typename Items, typename Each>
+  void list(const std::string& field, const Items& items, Each each) {
+    out_.u32(static_cast<std::uint32_t>(items.size()));
+    for (std::size_t i = 0; i < items.size(); ++i) each(field + "[" + std::to_string(i) + "].", items[i]);
+  }
+
+ private:
+  ByteWriter& out_;
+};
+
+class PortfolioReader {
+ public:
+  explicit PortfolioReader(Reader& r) : r_(r) {}
+  void real(const std::string& field, double& value) {
+    value = std::bit_cast<double>(static_cast<std::uint64_t>(r_.i64(field)));
+  }
+  void integer(const std::string& field, int& value) {
+    const std::uint32_t raw = r_.u32(field);
+    value = raw > kCountMax ? -1 : static_cast<int>(raw);  // out of range: Model::make rejects -1
+  }
+  void flag(const std::string& field, bool& value) { value = r_.flag(field); }
+  void text(const std::string& field, std::string& value) { value = r_.text(field); }
+  template <typename E>
+  void enumeration(const std::string& field, E& value, E max) {
+    value = static_cast<E>(r_.bounded(field, static_cast<std::uint8_t>(max)));
+  }
+  template <typename T, typename Each>
+  void list(const std::string& field, std::vector<T>& items, Each each) {
+    items.assign(r_.count(field + " count"), T{});
+    for (std::size_t i = 0; i < items.size() && !r_.error(); ++i) {
+      each(field + "[" + std::to_string(i) + "].", items[i]);
+    }
+  }
+
+ private:
+  Reader& r_;
+};
+
+}  // namespace
+
+void encode_portfolio_config(ByteWriter& out, const portfolio::PortfolioConfig& config) {
+  PortfolioWriter writer(out);
+  portfolio_fields(writer, config);
+}
+
+Result<portfolio::PortfolioConfig> decode_portfolio_config(ByteReader& in) {
+  const std::size_t start = in.offset();
+  Reader r(in);
+  PortfolioReader reader(r);
+  portfolio::PortfolioConfig config;
+  portfolio_fields(reader, config);
+  if (r.error()) return *r.error();
+  auto model = portfolio::Model::make(config);
+  if (!model) {
+    return make_error(ErrorCode::corrupt, "portfolio config at byte " + std::to_string(start) +
+                                              ": not a valid configuration: " + model.error().message);
   }
   return config;
 }

@@ -21,11 +21,19 @@
 #include "ballast/core/bytes.hpp"
 #include "ballast/core/result.hpp"
 #include "ballast/margin/account.hpp"
+#include "ballast/portfolio/model.hpp"
 
 namespace ballast {
 
 void encode_risk_config(ByteWriter& out, const margin::RiskConfig& config);
 // A corrupt error naming the field ("risk config at byte 57: markets[0].instrument.tick ...").
 Result<margin::RiskConfig> decode_risk_config(ByteReader& in);
+
+// A portfolio-margin model's configuration, for the snapshot of an engine that offers portfolio
+// margin. Every field in declaration order (model.hpp, scenario.hpp); a double is its IEEE bit
+// pattern (u64), so the bytes are exact; an int, a count or an enum as u32, u32, u8; a bool one
+// byte. Decode checks the result with portfolio::Model::make, so it too is canonical.
+void encode_portfolio_config(ByteWriter& out, const portfolio::PortfolioConfig& config);
+Result<portfolio::PortfolioConfig> decode_portfolio_config(ByteReader& in);
 
 }  // namespace ballast

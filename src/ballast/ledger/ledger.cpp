@@ -360,7 +360,8 @@ Result<Ledger> Ledger::decode_sub_accounts(ByteReader& in, Ledger ledger) {
     const auto mode = in.u8();
     const auto balance_count = in.u32();
     if (!id || !owner || !mode || !balance_count || SubAccountId{*id} <= previous ||
-        !ledger.accounts_.contains(AccountId{*owner}) || *mode > 1 ||
+        !ledger.accounts_.contains(AccountId{*owner}) ||
+        *mode > static_cast<std::uint8_t>(MarginMode::portfolio) ||
         *balance_count > kBalancesPerSubAccountMax) {
       return snapshot_error(in, "bad sub-account record " + std::to_string(i));
     }

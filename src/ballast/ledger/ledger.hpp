@@ -50,8 +50,9 @@ struct Asset {
 };
 
 // Each sub-account is a risk bucket: cross shares margin with the owner's other cross
-// sub-accounts, isolated stands alone.
-enum class MarginMode : std::uint8_t { cross = 0, isolated = 1 };
+// sub-accounts, isolated stands alone, portfolio stands alone under the venue's scenario
+// (portfolio-margin) model (engine/portfolio_margin.hpp).
+enum class MarginMode : std::uint8_t { cross = 0, isolated = 1, portfolio = 2 };
 
 struct Balance {
   AssetId asset;

@@ -352,7 +352,7 @@ TEST(LedgerEncoding, DecodeRejectsEachKindOfCorruption) {
   m.owner = 17;  // no such account
   expect_corrupt(m.bytes(), "bad sub-account record 0");
   m = {};
-  m.mode = 2;
+  m.mode = 3;  // cross 0, isolated 1, portfolio 2
   expect_corrupt(m.bytes(), "bad sub-account record 0");
   m = {};
   m.balance_asset = 9;  // not listed

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -27,7 +28,9 @@ class EngineMarginTest : public ::testing::Test {
   // USDC, BTC and ETH listed; Alice (cross 100, isolated 101) and Bob (cross 200) hold 10,000
   // USDC each; BTC at 50,000 (oracle, stable and marks).
   void SetUp() override {
-    engine_ = Engine(risk(), options());
+    Result<Engine> made = Engine::make(risk(), options(), portfolio());
+    ASSERT_TRUE(made.ok()) << made.error().message;
+    engine_ = std::move(*made);
     ok(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
     ok(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
     ok(ListAsset{kEth, "ETH", 9, kAssetFlagsAll});
@@ -54,6 +57,7 @@ class EngineMarginTest : public ::testing::Test {
   // The venue the fixture runs, and its engine options: subclasses change them.
   virtual margin::RiskConfig risk() const { return venue(); }
   virtual EngineOptions options() const { return {}; }
+  virtual std::optional<portfolio::PortfolioConfig> portfolio() const { return std::nullopt; }
 
   void ok(EventBody body) {
     const Event e = next(std::move(body));

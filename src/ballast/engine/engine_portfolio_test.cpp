@@ -1,0 +1,207 @@
+// Portfolio-margin sub-accounts in the engine (issue 5, item 1 at the engine level): a
+// sub-account in mode portfolio is margined by the venue's scenario model. Its requirement is
+// the worst grid loss, so a hedge offsets, and closing one leg of a hedge is refused when it
+// leaves the sub-account short of margin. What it may hold is checked at the door, and the
+// snapshot carries the model. Figures are worked by hand in the comments, or taken from the
+// risk matrix the library's own tests check by hand (portfolio/risk_matrix_test.cpp).
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ballast/engine/risk_codec.hpp"
+#include "ballast/engine/testing/engine_margin_fixture.hpp"
+#include "ballast/pricing/implied_vol.hpp"
+
+namespace ballast {
+namespace {
+
+using namespace engine_testing;  // NOLINT: the fixture's venue, ids and helpers
+
+constexpr InstrumentId kCall{13};
+constexpr SubAccountId kAlicePortfolio{102};
+constexpr TimestampNs kDay = 86'400 * kSecond;
+constexpr TimestampNs kCallExpiry = kT0 + 30 * kDay;
+
+// The plain fixture's venue offers no portfolio margin.
+TEST_F(EngineMarginTest, PortfolioModeNeedsAVenueModel) {
+  rejected(CreateSubAccount{kAlice, kAlicePortfolio, MarginMode::portfolio}, Status::portfolio_unsupported);
+  rejected(CreateSubAccount{kAlice, kAlicePortfolio, static_cast<MarginMode>(3)}, Status::mode_invalid);
+}
+
+// The fixture's venue with a 30-day BTC call (strike 50,000, marked at 2,500) and a portfolio
+// model on BTC: spot moves of ±4, 8, 12, 16% with vol up, same and down; IM = the worst loss,
+// MM = 0.8 of it; no add-ons. Alice's portfolio sub-account holds 10,000 USDC.
+class EnginePortfolioTest : public EngineMarginTest {
+ protected:
+  margin::RiskConfig risk() const override {
+    margin::RiskConfig config = venue();
+    margin::MarketRisk call{instrument(kCall, "BTC-31JAN25-50000-C", market::InstrumentKind::option), {}, {}, {}};
+    call.instrument.expiry_ns = kCallExpiry;
+    call.instrument.strike = price("50000");
+    config.markets.push_back(call);
+    return config;
+  }
+  std::optional<portfolio::PortfolioConfig> portfolio() const override { return model_config(); }
+
+  static portfolio::PortfolioConfig model_config() {
+    portfolio::PortfolioConfig config;
+    portfolio::UnderlyingConfig btc;
+    btc.symbol = "BTC";
+    btc.grid.range = 0.16;
+    btc.grid.steps = 4;
+    config.underlyings.push_back(btc);
+    config.loss = {1.0, 0.8};
+    return config;
+  }
+
+  void SetUp() override {
+    EngineMarginTest::SetUp();
+    ok(MarkPrice{kCall, price("2500")});
+    ok(CreateSubAccount{kAlice, kAlicePortfolio, MarginMode::portfolio});
+    ok(Deposit{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(10'000))});
+  }
+
+  PortfolioFigures figures() const {
+    portfolio::RiskMatrix matrix(engine_.portfolio()->model());
+    const PortfolioOutcome outcome = engine_.portfolio_margin(kAlicePortfolio, matrix);
+    EXPECT_EQ(outcome.status, Status::ok);
+    return outcome.figures;
+  }
+  static Money money_up(double value) { return *Money::from_double(value, Round::up); }
+};
+
+TEST_F(EnginePortfolioTest, PerpetualNeedsItsWorstGridMove) {
+  // Long 1 BTC at the mark, 50,000: the worst scenario is −16%, a loss of 8,000 (the grid's
+  // move 0.16 × 4/4 and the P&L 1 × 50,000 × 0.16 in doubles, rounded up to the micro-unit).
+  ok(fill(kAlice, kAlicePortfolio, kPerp, "1", "50000"));
+  const PortfolioFigures f = figures();
+  EXPECT_EQ(f.equity, money("10000"));
+  EXPECT_EQ(f.initial_requirement, money_up(50'000.0 * 0.16));
+  EXPECT_EQ(f.initial_requirement, money("8000"));
+  EXPECT_EQ(f.maintenance_requirement, money("6400"));
+  EXPECT_EQ(f.initial_health, money("2000"));
+  EXPECT_FALSE(f.liquidatable());
+  // 0.3 more: IM 1.3 × 8,000 = 10,400 > 10,000 of equity.
+  rejected(fill(kAlice, kAlicePortfolio, kPerp, "0.3", "50000"), Status::insufficient_margin);
+  // Exactly the initial health may leave, not a micro-unit more.
+  rejected(Withdraw{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(2'000) + 1)}, Status::insufficient_margin);
+  ok(Withdraw{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(2'000))});
+  EXPECT_EQ(figures().initial_health, Money{});
+  // A fall to 45,000 loses 5,000 of the 8,000 equity; the requirement follows the mark:
+  // 0.16 × 45,000 = 7,200 initial, 5,760 maintenance > 3,000: liquidatable.
+  set_prices("45000");
+  EXPECT_EQ(figures().equity, money("3000"));
+  EXPECT_EQ(figures().maintenance_requirement, money("5760"));
+  EXPECT_TRUE(figures().liquidatable());
+}
+
+TEST_F(EnginePortfolioTest, AHedgeOffsetsAndClosingItIsRefused) {
+  // Long the perpetual, short the future, both at 50,000: the future's expiry prices at its
+  // own mark (50,000), so every scenario's P&L is 50,000 m − 50,000 m = 0 and IM is 0. The
+  // cross calculator would ask 10% of each, 10,000.
+  ok(fill(kAlice, kAlicePortfolio, kPerp, "1", "50000"));
+  ok(fill(kAlice, kAlicePortfolio, kFuture, "-1", "50000"));
+  EXPECT_EQ(figures().initial_requirement, Money{});
+  ok(Withdraw{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(9'000))});
+  // Buying the future back only shrinks a position, which the cross rule always allows; here it
+  // leaves the perpetual unhedged: IM 8,000 against 1,000 of equity, health −7,000 < 1,000.
+  rejected(fill(kAlice, kAlicePortfolio, kFuture, "1", "50000"), Status::insufficient_margin);
+  // Half of it: the unhedged half perpetual needs 4,000 > 1,000.
+  rejected(fill(kAlice, kAlicePortfolio, kFuture, "0.5", "50000"), Status::insufficient_margin);
+  // Selling the perpetual instead leaves the short future alone, losing 8,000 at +16%.
+  rejected(fill(kAlice, kAlicePortfolio, kPerp, "-1", "50000"), Status::insufficient_margin);
+  // With 7,000 more the equity is 8,000, and the perpetual alone needs exactly that.
+  ok(Deposit{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(7'000))});
+  ok(fill(kAlice, kAlicePortfolio, kFuture, "1", "50000"));
+  EXPECT_EQ(figures().initial_health, Money{});
+}
+
+TEST_F(EnginePortfolioTest, CoveredCallIsTheRiskMatrixOfItsMarks) {
+  ok(Deposit{kAlice, kAlicePortfolio, kBtc, Amount::from_raw(100'000'000)});  // 1 BTC
+  ok(fill(kAlice, kAlicePortfolio, kCall, "-1", "2500"));
+  // Equity: 10,000 + 2,500 premium + 1 BTC at 50,000 − the call at its mark, 2,500.
+  const PortfolioFigures covered = figures();
+  EXPECT_EQ(covered.equity, money("60000"));
+
+  // The same portfolio handed to the risk matrix directly: the call's vol is the Black-76
+  // implied vol of its mark on the forward (the spot: no future on that expiry), 30 days.
+  const double years = static_cast<double>(kCallExpiry - engine_.clock_ns()) / (365.0 * 86'400e9);
+  const double vol = *pricing::implied_vol_black76(pricing::OptionKind::call, 2500, 50'000, 50'000, years, 1);
+  // A 30-day ATM call at 5% of spot: the ATM approximation C ≈ 0.4 F σ √T gives
+  // σ ≈ 2,500 / (0.4 × 50,000 × √(30/365)) = 0.436.
+  EXPECT_NEAR(vol, 0.436, 0.003);
+  portfolio::MarketState market{{portfolio::UnderlyingMarket{50'000, {{years, 50'000, 0}}, std::nullopt}}};
+  portfolio::Position call{kCall.value, 0, portfolio::Product::option, pricing::OptionKind::call, 0, 50'000, -1,
+                           2500, vol, {}};
+  portfolio::Position coin{kPortfolioBalanceIdBase | kBtc.value, 0, portfolio::Product::spot, {}, 0, 0, 1, 50'000,
+                           0, {}};
+  const portfolio::Model& model = engine_.portfolio()->model();
+  portfolio::RiskMatrix direct(model);
+  const std::vector<portfolio::Position> both{call, coin};
+  ASSERT_EQ(direct.build(market, both), portfolio::PmStatus::ok);
+  EXPECT_EQ(covered.initial_requirement, direct.report().initial);
+  EXPECT_EQ(covered.maintenance_requirement, direct.report().maintenance);
+  // The coin covers the call: the naked call's worst loss (spot +16%) is larger than the
+  // covered call's (spot −16%: the coin loses 8,000, the call's value falls by less).
+  portfolio::RiskMatrix naked(model);
+  ASSERT_EQ(naked.build(market, std::vector<portfolio::Position>{call}), portfolio::PmStatus::ok);
+  EXPECT_GT(naked.report().initial, covered.initial_requirement);
+  EXPECT_LT(covered.initial_requirement, money("8000"));  // less than the coin alone
+}
+
+TEST_F(EnginePortfolioTest, WhatThePortfolioMayHoldIsCheckedAtTheDoor) {
+  // ETH is listed but no underlying of the model (nor in the risk configuration).
+  rejected(Deposit{kAlice, kAlicePortfolio, kEth, Amount::from_raw(1'000'000'000)}, Status::portfolio_unsupported);
+  ok(Deposit{kAlice, kAliceMain, kEth, Amount::from_raw(1'000'000'000)});
+  rejected(Transfer{kAlice, kAliceMain, kAlicePortfolio, kEth, Amount::from_raw(1'000'000'000)},
+           Status::portfolio_unsupported);
+  // A mark above its no-arbitrage bound (a call worth more than the forward) has no vol.
+  ok(MarkPrice{kCall, price("50001")});
+  rejected(fill(kAlice, kAlicePortfolio, kCall, "-0.1", "2500"), Status::portfolio_price_invalid);
+}
+
+TEST_F(EnginePortfolioTest, SnapshotCarriesTheModelAndRestoredEnginesDecideAlike) {
+  ok(fill(kAlice, kAlicePortfolio, kPerp, "1", "50000"));
+  ok(fill(kAlice, kAlicePortfolio, kFuture, "-1", "50000"));
+  const std::string snapshot = engine_.snapshot();
+  auto restored = Engine::restore(snapshot);
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  EXPECT_EQ(restored->snapshot(), snapshot);
+  ASSERT_NE(restored->portfolio(), nullptr);
+  EXPECT_EQ(restored->portfolio()->model().scenarios(0).size(), engine_.portfolio()->model().scenarios(0).size());
+  const std::vector<EventBody> next{
+      Withdraw{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(9'500))},
+      fill(kAlice, kAlicePortfolio, kFuture, "1", "50000"),
+      Withdraw{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(600))},
+  };
+  for (const EventBody& body : next) {
+    const Event e = this->next(body);
+    EXPECT_EQ(restored->apply(e), engine_.apply(e)) << event_to_json(e);
+    EXPECT_EQ(restored->state_hash(), engine_.state_hash()) << event_to_json(e);
+  }
+}
+
+TEST_F(EnginePortfolioTest, SnapshotWithAnInvalidModelIsRefused) {
+  // The snapshot's model bytes with the grid's steps at 0 (the model needs 1..50): restore
+  // refuses it, naming the portfolio configuration, rather than running an engine on it.
+  portfolio::PortfolioConfig bad = model_config();
+  bad.underlyings[0].grid.steps = 0;
+  ByteWriter good_bytes;
+  encode_portfolio_config(good_bytes, model_config());
+  ByteWriter bad_bytes;
+  encode_portfolio_config(bad_bytes, bad);
+  std::string snapshot = engine_.snapshot();
+  const std::size_t at = snapshot.find(good_bytes.bytes());
+  ASSERT_NE(at, std::string::npos);
+  snapshot.replace(at, good_bytes.bytes().size(), bad_bytes.bytes());
+  const Result<Engine> restored = Engine::restore(snapshot);
+  ASSERT_FALSE(restored.ok());
+  EXPECT_NE(restored.error().message.find("portfolio config"), std::string::npos) << restored.error().message;
+  EXPECT_NE(restored.error().message.find("steps"), std::string::npos) << restored.error().message;
+}
+
+}  // namespace
+}  // namespace ballast
