@@ -152,8 +152,13 @@ LendingStatus Pool::accrue(TimestampNs now_ns) {
   if (now_ns < last_accrual_ns_) {
     return LendingStatus::time_regressed;
   }
+  // Nothing owed, no time, or a zero rate: the indices stay (and no rate is read without debt).
+  if (now_ns == last_accrual_ns_ || debt_shares_ == 0) {
+    last_accrual_ns_ = now_ns;
+    return LendingStatus::ok;
+  }
   const Ratio rate = borrow_rate();
-  if (now_ns == last_accrual_ns_ || debt_shares_ == 0 || rate.is_zero()) {
+  if (rate.is_zero()) {
     last_accrual_ns_ = now_ns;
     return LendingStatus::ok;
   }
