@@ -108,7 +108,7 @@ void print_balances(std::ostream& out, const Ledger& ledger, std::size_t user_ro
   for (std::size_t i = 0; i < std::min(users.size(), user_rows_max); ++i) {
     const SubAccount* sub_account = users[i].sub_account;
     out << "  " << sub_account->id.value << " (account " << sub_account->owner.value << ", "
-        << (sub_account->mode == MarginMode::cross ? "cross" : "isolated") << "):";
+        << margin_mode_name(sub_account->mode) << "):";
     for (const Balance& held : sub_account->balances) {
       out << " " << amount_text(ledger, held.asset, held.amount) << " "
           << ledger.find_asset(held.asset)->symbol;

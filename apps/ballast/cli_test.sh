@@ -179,6 +179,28 @@ expect_text margin-typo-venue "$work/err" "asset BTC: maint_asset_wieght: unknow
 sed 's/"size": "1.5"/"size": "1.50001"/' "$portfolio" >"$work/bad-portfolio.json"
 check margin-bad-portfolio 2 "$ballast" margin --venue "$venue" --portfolio "$work/bad-portfolio.json"
 expect_text margin-bad-portfolio "$work/err" "sub_accounts[0].positions.BTC-PERP.size: must be a multiple of the lot 0.0001, got 1.50001"
+# Portfolio margin (issue 5): the same short strangle margined by Deribit's scenario model and by
+# the cross rules; figures pinned from the risk matrix, whose kernels give the same bits on every
+# build (pricing's golden digests). Each position's share of IM sums to IM exactly:
+#   -1,954.156746 - 279.231205 + 8,419.039438 + 5,200 = 11,385.651487.
+pm_portfolio="$source_dir/configs/portfolio-pm-example.json"
+pm_model="$source_dir/configs/portfolio-deribit.toml"
+check margin-pm 0 "$ballast" margin --venue "$venue" --portfolio "$pm_portfolio" --portfolio-model "$pm_model"
+expect_text margin-pm "$work/out" "portfolio, owner 200: sub-account 30"
+expect_text margin-pm "$work/out" "worst: BTC scenario 27: spot -66%, vol up"
+expect_text margin-pm "$work/out" "requirement          11385.651487   9108.52119"
+expect_text margin-pm "$work/out" "BTC-27MAR26-60000-P    -1   8419.039438   6735.231551"
+expect_text margin-pm "$work/out" "requirement        17350        14100"
+check margin-pm-json 0 "$ballast" margin --venue "$venue" --portfolio "$pm_portfolio" --portfolio-model "$pm_model" --json
+for field in '"mode": "portfolio"' '"initial_requirement": "10436.561851"' '"scenario_loss": "10331.200001"' \
+    '"position": "BTC-27MAR26-70000-C"' '"initial": "10706.708151"'; do
+  expect_text margin-pm-json "$work/out" "$field"
+done
+check margin-pm-no-model 2 "$ballast" margin --venue "$venue" --portfolio "$pm_portfolio"
+expect_text margin-pm-no-model "$work/err" "portfolio-pm-example.json: sub-account 30: mode portfolio needs --portfolio-model"
+sed 's/"as_of": "2026-01-26T08:00:00Z",//' "$pm_portfolio" >"$work/pm-no-date.json"
+check margin-pm-no-date 2 "$ballast" margin --venue "$venue" --portfolio "$work/pm-no-date.json" --portfolio-model "$pm_model"
+expect_text margin-pm-no-date "$work/err" "sub-account 30: portfolio margin of dated positions needs \"as_of\""
 check margin-missing 2 "$ballast" margin --venue "$work/absent.toml" --portfolio "$portfolio"
 check margin-no-portfolio 2 "$ballast" margin --venue "$venue"
 

@@ -5,12 +5,15 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "ballast/engine/portfolio_margin.hpp"
 #include "ballast/margin/venue_config.hpp"
+#include "ballast/portfolio/pm_config.hpp"
 #include "cli.hpp"
 
 namespace ballast::cli {
@@ -25,6 +28,7 @@ using margin::VenueConfig;
 struct MarginArgs {
   std::string venue_path;
   std::string portfolio_path;
+  std::string model_path;
   bool json = false;
 };
 
@@ -45,13 +49,19 @@ std::vector<Group> groups_of(const Portfolio& portfolio) {
       if (added) groups.push_back({sub.owner, MarginMode::cross, {}});
       groups[it->second].members.push_back(i);
     } else {
-      groups.push_back({sub.owner, MarginMode::isolated, {i}});
+      groups.push_back({sub.owner, sub.mode, {i}});
     }
   }
   return groups;  // in the order of each group's lowest sub-account id
 }
 
 std::string money(Money value) { return value.to_string(); }
+
+// A double amount of quote money as Money text, rounded up (requirements and add-ons).
+std::string money_up(double value) {
+  const auto rounded = Money::from_double(value, Round::up);
+  return rounded ? rounded->to_string() : std::string("overflow");
+}
 
 std::string amount_text(const margin::AssetRisk& asset, Amount amount) {
   return format_decimal(amount.raw(), asset.decimals);
@@ -62,6 +72,7 @@ std::string amount_text(const margin::AssetRisk& asset, Amount amount) {
 class Table {
  public:
   void row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  bool empty() const { return rows_.empty(); }
   void print(std::ostream& out, const std::string& indent) const {
     std::vector<std::size_t> widths;
     for (const auto& cells : rows_) {
@@ -104,7 +115,7 @@ Result<Evaluated> evaluate_group(const VenueConfig& venue, const Portfolio& port
   const GroupMargin& m = outcome.margin;
   Json out;
   out["owner"] = group.owner.value;
-  out["mode"] = group.mode == MarginMode::cross ? "cross" : "isolated";
+  out["mode"] = margin_mode_name(group.mode);
   out["equity"] = money(m.equity);
   out["initial_collateral"] = money(m.initial_collateral);
   out["maintenance_collateral"] = money(m.maintenance_collateral);
@@ -192,18 +203,143 @@ Result<Evaluated> evaluate_group(const VenueConfig& venue, const Portfolio& port
   return Evaluated{std::move(out), table.str()};
 }
 
+// What a risk-matrix position is, for people: the market's symbol, or the asset's for a balance.
+std::string position_name(const VenueConfig& venue, std::uint64_t id) {
+  if ((id & kPortfolioBalanceIdBase) != 0) {
+    return venue.risk.find_asset(AssetId{static_cast<std::uint32_t>(id & ~kPortfolioBalanceIdBase)})->symbol;
+  }
+  return venue.risk.find_market(InstrumentId{static_cast<std::uint32_t>(id)})->instrument.symbol;
+}
+
+// Where the worst loss comes from, in words: "BTC scenario 3: spot -16%, vol up".
+std::string worst_text(const portfolio::Model& model, const portfolio::Worst& worst) {
+  const std::string symbol = model.underlying(worst.underlying).symbol;
+  std::ostringstream out;
+  switch (worst.kind) {
+    case portfolio::WorstKind::none: return "none (no scenario loses)";
+    case portfolio::WorstKind::basis: return symbol + " basis floor";
+    case portfolio::WorstKind::floor: return "no-offset floor across underlyings";
+    case portfolio::WorstKind::scenario: {
+      const portfolio::Scenario& s = model.scenarios(worst.underlying)[worst.scenario];
+      out << symbol << " scenario " << worst.scenario << ": spot " << std::showpos << std::setprecision(4)
+          << s.spot_move * 100 << std::noshowpos << "%, vol " << portfolio::vol_level_name(s.vol);
+      return out.str();
+    }
+  }
+  return {};
+}
+
+// A portfolio sub-account: equity and the risk matrix's requirements, the worst scenario, the
+// add-ons, and each position's Euler contribution to IM and MM (summing to them exactly).
+Result<Evaluated> evaluate_portfolio_group(const VenueConfig& venue, const PortfolioVenue& pm, const Portfolio& portfolio,
+                                           const Group& group, const std::string& portfolio_path) {
+  const SubAccountBook& book = portfolio.sub_accounts[group.members.front()];
+  const std::string where = portfolio_path + ": sub-account " + std::to_string(book.id.value) + ": ";
+  const bool dated = std::any_of(book.positions.begin(), book.positions.end(), [&](const margin::HeldPosition& h) {
+    return venue.risk.find_market(h.instrument)->instrument.has_expiry();
+  });
+  if (dated && !portfolio.as_of) {
+    return make_error(ErrorCode::invalid_input, where + "portfolio margin of dated positions needs \"as_of\"");
+  }
+  portfolio::RiskMatrix matrix(pm.model());
+  const PortfolioOutcome outcome =
+      evaluate_portfolio(pm, venue.risk, portfolio.prices, book, portfolio.as_of.value_or(0), matrix);
+  if (outcome.status != Status::ok) {
+    return make_error(ErrorCode::invalid_input, where + std::string(status_name(outcome.status)) + ": " +
+                                                    std::string(status_message(outcome.status)));
+  }
+  const PortfolioFigures& f = outcome.figures;
+  const portfolio::MarginReport& report = matrix.report();
+  Json out;
+  out["owner"] = group.owner.value;
+  out["mode"] = "portfolio";
+  out["equity"] = money(f.equity);
+  out["initial_requirement"] = money(f.initial_requirement);
+  out["maintenance_requirement"] = money(f.maintenance_requirement);
+  out["initial_health"] = money(f.initial_health);
+  out["maintenance_health"] = money(f.maintenance_health);
+  out["free_collateral"] = money(std::max(f.initial_health, Money{}));
+  out["liquidatable"] = f.liquidatable();
+  out["scenario_loss"] = money_up(report.scenario_loss);
+  out["worst"] = worst_text(pm.model(), report.worst);
+
+  const std::string label = portfolio.labels[group.members.front()];
+  std::ostringstream table;
+  table << "portfolio, owner " << group.owner.value << ": sub-account " << book.id.value
+        << (label.empty() ? "" : " (" + label + ")") << (f.liquidatable() ? "   ** LIQUIDATABLE **" : "") << "\n";
+  Table summary;
+  summary.row({"", "initial", "maintenance"});
+  summary.row({"requirement", money(f.initial_requirement), money(f.maintenance_requirement)});
+  summary.row({"health", money(f.initial_health), money(f.maintenance_health)});
+  summary.row({"equity", money(f.equity)});
+  summary.row({"worst scenario loss", money_up(report.scenario_loss)});
+  summary.print(table, "  ");
+  table << "  worst: " << worst_text(pm.model(), report.worst) << "\n";
+
+  Json add_ons = Json::object();
+  Table add_on_rows;
+  for (std::size_t a = 0; a < portfolio::kAddOnCount; ++a) {
+    const portfolio::Amounts& amounts = report.add_ons[a];
+    if (amounts.initial == 0 && amounts.maintenance == 0) continue;
+    const char* name = portfolio::add_on_name(static_cast<portfolio::AddOn>(a));
+    add_ons[name] = {{"initial", money_up(amounts.initial)}, {"maintenance", money_up(amounts.maintenance)}};
+    if (add_on_rows.empty()) add_on_rows.row({"add-on", "initial", "maintenance"});
+    add_on_rows.row({name, money_up(amounts.initial), money_up(amounts.maintenance)});
+  }
+  out["add_ons"] = std::move(add_ons);
+  add_on_rows.print(table, "    ");
+
+  std::vector<portfolio::Contribution> initial;
+  std::vector<portfolio::Contribution> maintenance;
+  matrix.attribution(portfolio::Requirement::initial, initial);
+  matrix.attribution(portfolio::Requirement::maintenance, maintenance);
+  Json attribution = Json::array();
+  Table rows;
+  if (!initial.empty()) rows.row({"position", "size", "IM share", "MM share"});
+  const auto positions = matrix.positions();
+  for (std::size_t k = 0; k < initial.size(); ++k) {
+    const std::string name = position_name(venue, initial[k].id);
+    std::ostringstream size;
+    size << positions[k].size;
+    attribution.push_back({{"position", name},
+                           {"size", size.str()},
+                           {"initial", money(initial[k].amount)},
+                           {"maintenance", money(maintenance[k].amount)}});
+    rows.row({name, size.str(), money(initial[k].amount), money(maintenance[k].amount)});
+  }
+  out["attribution"] = std::move(attribution);
+  rows.print(table, "    ");
+  return Evaluated{std::move(out), table.str()};
+}
+
 int run_margin(const MarginArgs& args) {
   Result<VenueConfig> venue = margin::load_venue_config(args.venue_path);
   if (!venue) return report(venue.error());
   Result<Portfolio> portfolio = margin::load_portfolio(args.portfolio_path, *venue);
   if (!portfolio) return report(portfolio.error());
   const std::vector<Group> groups = groups_of(*portfolio);
+  std::optional<PortfolioVenue> pm;
+  if (!args.model_path.empty()) {
+    auto config = portfolio::load_portfolio_model(args.model_path);
+    if (!config) return report(config.error());
+    auto bound = PortfolioVenue::make(config->config(), venue->risk);
+    if (!bound) return report(make_error(ErrorCode::invalid_input, args.model_path + ": " + bound.error().message));
+    pm = std::move(*bound);
+  }
   Json document;
   document["venue"] = venue->name;
   Json groups_json = Json::array();
   std::string tables;
   for (const Group& group : groups) {
-    Result<Evaluated> evaluated = evaluate_group(*venue, *portfolio, group, args.portfolio_path);
+    if (group.mode == MarginMode::portfolio && !pm) {
+      return report(make_error(ErrorCode::invalid_input,
+                               args.portfolio_path + ": sub-account " +
+                                   std::to_string(portfolio->sub_accounts[group.members.front()].id.value) +
+                                   ": mode portfolio needs --portfolio-model"));
+    }
+    Result<Evaluated> evaluated = group.mode == MarginMode::portfolio
+                                      ? evaluate_portfolio_group(*venue, *pm, *portfolio, group, args.portfolio_path)
+                                      : evaluate_group(*venue, *portfolio, group, args.portfolio_path);
     if (!evaluated) return report(evaluated.error());
     groups_json.push_back(std::move(evaluated->json));
     tables += "\n" + evaluated->table;
@@ -235,6 +371,9 @@ Runner add_margin(CLI::App& app) {
   command->add_option("--venue", args->venue_path, "venue risk configuration (TOML), e.g. configs/venue-default.toml")
       ->required();
   command->add_option("--portfolio", args->portfolio_path, "prices and sub-accounts (JSON)")->required();
+  command->add_option("--portfolio-model", args->model_path,
+                      "portfolio-margin model (TOML), e.g. configs/portfolio-deribit.toml: margins the "
+                      "sub-accounts in mode portfolio, with each position's share of IM and MM");
   command->add_flag("--json", args->json, "write one JSON document instead of the table");
   return [args] { return run_margin(*args); };
 }

@@ -374,9 +374,9 @@ class JsonFields {
     if (!object_.contains(field)) return MarginMode::cross;
     const json& value = object_.at(field);
     if (value.is_number_integer()) return static_cast<MarginMode>(raw_byte(field, value));
-    if (value.is_string() && value.get<std::string>() == "cross") return MarginMode::cross;
-    if (value.is_string() && value.get<std::string>() == "isolated") return MarginMode::isolated;
-    if (value.is_string() && value.get<std::string>() == "portfolio") return MarginMode::portfolio;
+    for (const MarginMode named : {MarginMode::cross, MarginMode::isolated, MarginMode::portfolio}) {
+      if (value.is_string() && value.get<std::string>() == margin_mode_name(named)) return named;
+    }
     fail(field, "must be \"cross\", \"isolated\", \"portfolio\" or an integer 0..255");
     return MarginMode::cross;
   }
@@ -517,11 +517,7 @@ json flags_to_json(std::uint8_t flags) {
 }
 
 json mode_to_json(MarginMode mode) {
-  switch (mode) {
-    case MarginMode::cross: return "cross";
-    case MarginMode::isolated: return "isolated";
-    case MarginMode::portfolio: return "portfolio";
-  }
+  if (const char* name = margin_mode_name(mode)) return name;
   return static_cast<std::uint8_t>(mode);  // no name: the raw byte
 }
 

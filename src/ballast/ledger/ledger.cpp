@@ -88,6 +88,15 @@ void Ledger::create_account(AccountId id) {
   BALLAST_ASSERT(inserted);
 }
 
+const char* margin_mode_name(MarginMode mode) noexcept {
+  switch (mode) {
+    case MarginMode::cross: return "cross";
+    case MarginMode::isolated: return "isolated";
+    case MarginMode::portfolio: return "portfolio";
+  }
+  return nullptr;
+}
+
 void Ledger::create_sub_account(SubAccountId id, AccountId owner, MarginMode mode) {
   const auto account = accounts_.find(owner);
   BALLAST_ASSERT(account != accounts_.end());

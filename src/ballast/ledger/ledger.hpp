@@ -54,6 +54,9 @@ struct Asset {
 // (portfolio-margin) model (engine/portfolio_margin.hpp).
 enum class MarginMode : std::uint8_t { cross = 0, isolated = 1, portfolio = 2 };
 
+// "cross", "isolated", "portfolio"; nullptr for a byte that names no mode.
+const char* margin_mode_name(MarginMode mode) noexcept;
+
 struct Balance {
   AssetId asset;
   Amount amount;  // signed: negative is a liability (a borrow)

@@ -1117,7 +1117,8 @@ Portfolio read_portfolio(const std::string& source, const Json& root, const Venu
     const std::string mode = scope.string("mode", std::string("cross"));
     if (mode == "cross") r.book.mode = MarginMode::cross;
     else if (mode == "isolated") r.book.mode = MarginMode::isolated;
-    else scope.fail_key("mode", "must be cross or isolated, got \"" + mode + "\"");
+    else if (mode == "portfolio") r.book.mode = MarginMode::portfolio;
+    else scope.fail_key("mode", "must be cross, isolated or portfolio, got \"" + mode + "\"");
     r.label = scope.string("label", std::string());
     if (const Json* balances = scope.find("balances")) {
       JsonScope b(source, *balances, scope.child_path("balances"));
@@ -1185,6 +1186,11 @@ Portfolio read_portfolio(const std::string& source, const Json& root, const Venu
     std::sort(r.book.positions.begin(), r.book.positions.end(),
               [](const HeldPosition& a, const HeldPosition& b) { return a.instrument < b.instrument; });
     read.push_back(std::move(r));
+  }
+  if (top.find("as_of") != nullptr) {
+    const std::string as_of = top.string("as_of", std::nullopt);
+    out.as_of = parse_rfc3339(as_of);
+    if (!out.as_of) top.fail_key("as_of", "not an RFC 3339 time with an offset, got \"" + as_of + "\"");
   }
   top.finish();
   std::sort(read.begin(), read.end(), [](const Read& a, const Read& b) { return a.book.id < b.book.id; });

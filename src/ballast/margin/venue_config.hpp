@@ -55,6 +55,9 @@ struct Portfolio {
   PriceBook prices;                           // sorted by id; no entry for the quote asset
   std::vector<SubAccountBook> sub_accounts;   // sorted by id, ids unique
   std::vector<std::string> labels;            // per sub-account (same order), or empty strings
+  // "as_of" (RFC 3339): the time the prices are for; portfolio margin needs it to measure
+  // each dated position's time to expiry.
+  std::optional<TimestampNs> as_of;
 };
 
 // Reads a portfolio in JSON against a venue (symbols resolve through it):
@@ -65,11 +68,12 @@ struct Portfolio {
 //       "markets": { "BTC-PERP": { "mark": "65010", "open_interest": "250000000" } }
 //     },
 //     "sub_accounts": [
-//       { "id": 16, "owner": 100, "mode": "cross", "label": "BTC long",
+//       { "id": 16, "owner": 100, "mode": "cross", "label": "BTC long",   (mode: cross, isolated, portfolio)
 //         "balances": { "USDC": "20000" },
 //         "positions": { "BTC-PERP": { "size": "1.5", "entry_price": "60000" } } }
 //     ]
 //   }
+// and optionally "as_of": "2026-01-02T08:00:00Z" at the top level.
 // Decimals are strings or JSON numbers (read from their text, exactly). Balances are in whole
 // units of the asset (negative: a borrow); sizes in contracts (signed, on the market's lot);
 // a position gives either entry_price (cost basis = size × contract_size × entry, rounded up as
