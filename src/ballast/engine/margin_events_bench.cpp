@@ -4,6 +4,8 @@
 //   oracle_quotes vs market::aggregate over the same five quotes
 //   accrue_funding (premium, clamp, exact index step)
 //   settle_expiry over N holders (one event closing every position in a dated market)
+//   fill in a portfolio sub-account of N options vs portfolio::RiskMatrix::build on the same
+//   holdings (the engine rebuilds the matrix per decision: docs/ARCHITECTURE.md)
 
 #include <benchmark/benchmark.h>
 
@@ -14,6 +16,7 @@
 #include "ballast/engine/engine.hpp"
 #include "ballast/engine/testing/margin_venue.hpp"
 #include "ballast/market/oracle.hpp"
+#include "ballast/pricing/black.hpp"
 
 namespace ballast {
 namespace {
@@ -23,11 +26,32 @@ using namespace engine_testing;  // NOLINT: the test venue's ids and builders
 constexpr TimestampNs kStepNs = 1'000;        // between events: 100k holders fit before expiry
 constexpr TimestampNs kSecondNs = 1'000'000'000;
 
-// A venue with `accounts` funded cross sub-accounts (ids 1000 + i, sub-accounts 10,000 + i) and
-// BTC priced at 50,000; events a microsecond apart.
-class Venue {
+// An engine fed events a microsecond apart from kT0, each with the next id.
+class Driver {
  public:
-  explicit Venue(std::uint32_t accounts) : engine_(venue()) {
+  explicit Driver(Engine engine) : engine_(std::move(engine)) {}
+  Status apply(EventBody body) {
+    now_ += kStepNs;
+    return engine_.apply(Event{EventId{next_id_++}, now_, std::move(body)});
+  }
+  void must(EventBody body) {
+    if (apply(std::move(body)) != Status::ok) std::abort();
+  }
+  Engine& engine() { return engine_; }
+  TimestampNs now() const { return now_; }
+  void advance(TimestampNs ns) { now_ += ns; }
+
+ private:
+  Engine engine_;
+  std::uint64_t next_id_ = 1;
+  TimestampNs now_ = kT0;
+};
+
+// A venue with `accounts` funded cross sub-accounts (ids 1000 + i, sub-accounts 10,000 + i) and
+// BTC priced at 50,000.
+class Venue : public Driver {
+ public:
+  explicit Venue(std::uint32_t accounts) : Driver(Engine(venue())) {
     must(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
     must(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
     for (std::uint32_t i = 0; i < accounts; ++i) {
@@ -45,21 +69,6 @@ class Venue {
     must(MarkPrice{kPerp, price("50000")});
     must(MarkPrice{kFuture, price("50000")});
   }
-  Status apply(EventBody body) {
-    now_ += kStepNs;
-    return engine_.apply(Event{EventId{next_id_++}, now_, std::move(body)});
-  }
-  void must(EventBody body) {
-    if (apply(std::move(body)) != Status::ok) std::abort();
-  }
-  Engine& engine() { return engine_; }
-  TimestampNs now() const { return now_; }
-  void advance(TimestampNs ns) { now_ += ns; }
-
- private:
-  Engine engine_;
-  std::uint64_t next_id_ = 1;
-  TimestampNs now_ = kT0;
 };
 
 // Matched perpetual fills between two accounts, alternately opening and closing 0.5 BTC, so
@@ -175,6 +184,97 @@ void BM_Ballast_SettleExpiry(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * holders);
 }
 BENCHMARK(BM_Ballast_SettleExpiry)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// ---- portfolio margin ---------------------------------------------------------------------
+
+constexpr std::uint32_t kFirstOptionId = 1000;
+constexpr SubAccountId kPortfolioSub{10'000};
+constexpr AccountId kPortfolioOwner{1000};
+
+// The option market `i` of `n`: calls and puts on BTC at strikes 40,000..60,000 over four
+// expiries (7, 30, 60, 90 days), marked at Black-76 with a 60% vol on the spot 50,000.
+margin::MarketRisk option_market(std::uint32_t i, std::uint32_t n) {
+  const std::int64_t days[] = {7, 30, 60, 90};
+  margin::MarketRisk market{instrument(InstrumentId{kFirstOptionId + i}, "BTC-OPT", market::InstrumentKind::option),
+                            {}, {}, {}};
+  market.instrument.symbol = "BTC-OPT-" + std::to_string(i);
+  market.instrument.expiry_ns = kT0 + days[i % 4] * 86'400 * kSecondNs;
+  market.instrument.strike = Price::from_raw((40'000 + static_cast<std::int64_t>(20'000 * i / n)) * 1'000'000'000);
+  market.instrument.option_kind = i % 2 == 0 ? pricing::OptionKind::call : pricing::OptionKind::put;
+  return market;
+}
+
+Price option_mark(const market::Instrument& option) {
+  const double years = static_cast<double>(option.expiry_ns - kT0) / (365.0 * 86'400e9);
+  const auto greeks = pricing::price_black76({option.option_kind, 50'000, option.strike.to_double(), years, 1, 0.6});
+  return *Price::from_double(greeks->price, Round::down);
+}
+
+// A portfolio sub-account short one contract of each of n options, with 10M USDC and 10 BTC.
+class PortfolioVenueBench : public Driver {
+ public:
+  explicit PortfolioVenueBench(std::uint32_t n) : Driver(make(n)) {
+    must(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
+    must(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
+    must(CreateAccount{kPortfolioOwner});
+    must(CreateSubAccount{kPortfolioOwner, kPortfolioSub, MarginMode::portfolio});
+    must(Deposit{kPortfolioOwner, kPortfolioSub, kUsdc, Amount::from_raw(usdc(10'000'000))});
+    must(Deposit{kPortfolioOwner, kPortfolioSub, kBtc, Amount::from_raw(1'000'000'000)});
+    must(OraclePrice{kBtc, price("50000"), price("50000")});
+    for (const margin::MarketRisk& market : engine().risk_config()->markets) {
+      if (market.instrument.kind != market::InstrumentKind::option) continue;
+      must(MarkPrice{market.instrument.id, option_mark(market.instrument)});
+      must(Fill{kPortfolioOwner, kPortfolioSub, market.instrument.id, qty("-1"), option_mark(market.instrument),
+                Money{}});
+    }
+  }
+
+ private:
+  static Engine make(std::uint32_t n) {
+    margin::RiskConfig risk = venue();
+    for (std::uint32_t i = 0; i < n; ++i) risk.markets.push_back(option_market(i, n));
+    portfolio::PortfolioConfig config;
+    config.underlyings.push_back(portfolio::UnderlyingConfig{});
+    config.underlyings[0].symbol = "BTC";
+    auto engine = Engine::make(std::move(risk), {}, std::move(config));
+    if (!engine) std::abort();
+    return std::move(*engine);
+  }
+};
+
+// One option fill (alternately selling and buying back 0.1 of the first option) in a portfolio
+// sub-account holding n options: validation rebuilds the risk matrix after the fill.
+void BM_Ballast_ApplyPortfolioFill(benchmark::State& state) {
+  const auto n = static_cast<std::uint32_t>(state.range(0));
+  PortfolioVenueBench v(n);
+  const InstrumentId first{kFirstOptionId};
+  const Price mark = v.engine().prices().book.find_market(first)->mark;
+  std::int64_t step = 0;
+  for (auto _ : state) {
+    const Quantity size = Quantity::from_raw(step++ % 2 == 0 ? -100'000'000 : 100'000'000);
+    if (v.apply(Fill{kPortfolioOwner, kPortfolioSub, first, size, mark, Money{}}) != Status::ok) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ballast_ApplyPortfolioFill)->Arg(10)->Arg(100);
+
+// The library alone: the sub-account's risk matrix built from the same holdings.
+void BM_Peer_RiskMatrixBuild(benchmark::State& state) {
+  const auto n = static_cast<std::uint32_t>(state.range(0));
+  PortfolioVenueBench v(n);
+  Engine& engine = v.engine();
+  PortfolioInputs inputs;
+  const SubAccount& held = *engine.ledger().find_sub_account(kPortfolioSub);
+  const margin::SubAccountBook book{held.id, held.owner, held.mode, held.balances, held.positions};
+  if (portfolio_inputs(*engine.portfolio(), *engine.risk_config(), engine.prices().book, book, engine.clock_ns(),
+                       inputs) != Status::ok) {
+    std::abort();
+  }
+  portfolio::RiskMatrix matrix(engine.portfolio()->model());
+  for (auto _ : state) benchmark::DoNotOptimize(matrix.build(inputs.market, inputs.positions));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Peer_RiskMatrixBuild)->Arg(10)->Arg(100);
 
 }  // namespace
 }  // namespace ballast
