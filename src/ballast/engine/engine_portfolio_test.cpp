@@ -98,6 +98,28 @@ TEST_F(EnginePortfolioTest, PerpetualNeedsItsWorstGridMove) {
   EXPECT_TRUE(figures().liquidatable());
 }
 
+// The model with a close-out curve on BTC: half-spread 0.1%, impact 1% at √(size / 100 BTC).
+class EnginePortfolioLiquidityTest : public EnginePortfolioTest {
+ protected:
+  std::optional<portfolio::PortfolioConfig> portfolio() const override {
+    portfolio::PortfolioConfig config = model_config();
+    config.underlyings[0].liquidity = {0.001, 0.01, 100};
+    return config;
+  }
+};
+
+TEST_F(EnginePortfolioLiquidityTest, LargePositionsPayTheirCloseOutCost) {
+  // 1 BTC at 50,000: 50,000 × (0.001 + 0.01 × √(1/100)) = 100 on top of the 8,000 grid loss
+  // (the loss factors apply: IM 1.0 × 8,100, MM 0.8 × 8,100).
+  ok(fill(kAlice, kAlicePortfolio, kPerp, "1", "50000"));
+  EXPECT_EQ(figures().initial_requirement, money("8100"));
+  EXPECT_EQ(figures().maintenance_requirement, money("6480"));
+  // 1.2 BTC in all: 60,000 × (0.001 + 0.01 × √0.012) = 125.726…, grid loss 9,600: IM 9,725.73
+  // < 10,000; 1.25 BTC would need 10,000 + 131.93: refused, where the grid alone (10,000) fits.
+  ok(fill(kAlice, kAlicePortfolio, kPerp, "0.2", "50000"));
+  rejected(fill(kAlice, kAlicePortfolio, kPerp, "0.05", "50000"), Status::insufficient_margin);
+}
+
 TEST_F(EnginePortfolioTest, AHedgeOffsetsAndClosingItIsRefused) {
   // Long the perpetual, short the future, both at 50,000: the future's expiry prices at its
   // own mark (50,000), so every scenario's P&L is 50,000 m − 50,000 m = 0 and IM is 0. The

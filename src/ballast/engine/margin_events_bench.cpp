@@ -9,6 +9,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <vector>
@@ -207,7 +208,8 @@ margin::MarketRisk option_market(std::uint32_t i, std::uint32_t n) {
 Price option_mark(const market::Instrument& option) {
   const double years = static_cast<double>(option.expiry_ns - kT0) / (365.0 * 86'400e9);
   const auto greeks = pricing::price_black76({option.option_kind, 50'000, option.strike.to_double(), years, 1, 0.6});
-  return *Price::from_double(greeks->price, Round::down);
+  // On the instrument's 0.1 tick, so that fills at the mark are valid.
+  return Price::from_raw(static_cast<std::int64_t>(std::floor(greeks->price * 10)) * 100'000'000);
 }
 
 // A portfolio sub-account short one contract of each of n options, with 10M USDC and 10 BTC.

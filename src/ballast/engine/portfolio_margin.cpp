@@ -177,6 +177,7 @@ Status portfolio_inputs(const PortfolioVenue& venue, const margin::RiskConfig& r
       case market::InstrumentKind::perpetual: position.product = portfolio::Product::perpetual; break;
       case market::InstrumentKind::spot: return Status::portfolio_unsupported;  // spot trades are balances
     }
+    position.liquidity = venue.model().underlying(position.underlying).liquidity;
     out.positions.push_back(position);
   }
   for (const Balance& balance : book.balances) {
@@ -189,6 +190,7 @@ Status portfolio_inputs(const PortfolioVenue& venue, const margin::RiskConfig& r
     position.product = portfolio::Product::spot;
     position.size = units(balance.amount, asset.decimals);
     position.price = out.market.underlyings[*u].spot;
+    position.liquidity = venue.model().underlying(position.underlying).liquidity;
     out.positions.push_back(position);
   }
   return Status::ok;

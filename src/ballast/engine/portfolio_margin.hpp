@@ -20,7 +20,8 @@
 // when one is marked, else the spot; rate 0 (margin is a one-day risk: Deribit and Derive shock
 // the forward, not the carry); each option's vol the Black-76 implied vol of its mark (our
 // deterministic Let's Be Rational, so the bits replay), 0 for a mark at or below intrinsic or at
-// expiry. A mark above its no-arbitrage bound has no vol: portfolio_price_invalid.
+// expiry. A mark above its no-arbitrage bound has no vol: portfolio_price_invalid. Every position
+// pays the liquidity add-on at its underlying's configured close-out curve.
 
 #include <cstdint>
 #include <memory>

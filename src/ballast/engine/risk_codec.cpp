@@ -432,6 +432,9 @@ void underlying_fields(Io& io, const std::string& at, Underlying& u) {
   factors_fields(io, at + "naked_short.", u.naked_short);
   factors_fields(io, at + "perpetual.", u.perpetual);
   factors_fields(io, at + "haircut.", u.haircut);
+  io.real(at + "liquidity.half_spread", u.liquidity.half_spread);
+  io.real(at + "liquidity.impact", u.liquidity.impact);
+  io.real(at + "liquidity.depth", u.liquidity.depth);
 }
 
 template <typename Io, typename Config>

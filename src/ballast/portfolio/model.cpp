@@ -75,7 +75,17 @@ Outcome check_add_ons(const UnderlyingConfig& u) {
   if (!(max_rate >= 0 && max_rate <= 1)) return bad("delta_liquidity.max_rate", "in [0, 1]", max_rate);
   if (Outcome ok = check_factors("naked_short", u.naked_short); !ok) return ok;
   if (Outcome ok = check_factors("perpetual", u.perpetual); !ok) return ok;
-  return check_factors("haircut", u.haircut);
+  if (Outcome ok = check_factors("haircut", u.haircut); !ok) return ok;
+  const Liquidity& l = u.liquidity;
+  if (Outcome ok = check_all({{"liquidity.half_spread", l.half_spread},
+                              {"liquidity.impact", l.impact},
+                              {"liquidity.depth", l.depth}},
+                             false);
+      !ok) {
+    return ok;
+  }
+  if (l.impact > 0 && !(l.depth > 0)) return bad("liquidity.depth", "positive when impact > 0", l.depth);
+  return Ok{};
 }
 
 Outcome check_underlying(const UnderlyingConfig& u) {

@@ -70,6 +70,15 @@ struct DeltaLiquidity {
   double max_rate = 0;
 };
 
+// Close-out cost of a position of size q: |q| S (half_spread + impact sqrt(|q| / depth)), S the
+// underlying's spot: the spread plus square-root market impact (Almgren et al. 2005; Toth et al.
+// 2011), so the cost per unit grows with size.
+struct Liquidity {
+  double half_spread = 0;
+  double impact = 0;
+  double depth = 0;  // units of the underlying; required positive when impact > 0
+};
+
 struct UnderlyingConfig {
   std::string symbol;
   GridSpec grid;
@@ -85,6 +94,10 @@ struct UnderlyingConfig {
   Factors naked_short;
   Factors perpetual;
   Factors haircut;
+  // The close-out curve of the underlying's venue depth, for holders that give no curve per
+  // position (the engine's portfolio sub-accounts and `ballast margin`): every position on the
+  // underlying pays its liquidity add-on at this curve. All zero: no add-on.
+  Liquidity liquidity;
 };
 
 // How gains in one underlying may offset losses in another within a joint scenario: gains count

@@ -184,6 +184,8 @@ void read_contingencies(Table& u, UnderlyingConfig& out) {
   read_factors(u, "naked_short", out.naked_short);
   read_factors(u, "perpetual", out.perpetual);
   read_factors(u, "haircut", out.haircut);
+  Liquidity& q = out.liquidity;
+  read_numbers(u, "liquidity", {{"half_spread", &q.half_spread}, {"impact", &q.impact}, {"depth", &q.depth}});
 }
 
 UnderlyingConfig read_underlying(Table& u) {

@@ -16,6 +16,7 @@
 //   [underlying.roll]       annual_move_risk, min_move
 //   [underlying.delta_liquidity]  threshold, rate_per_million, max_rate
 //   [underlying.naked_short], [underlying.perpetual], [underlying.haircut]   initial, maintenance
+//   [underlying.liquidity]  half_spread, impact, depth   (the close-out curve for every position)
 //
 // Every key is optional except symbol; a missing one keeps the default of model.hpp's structs
 // (Deribit's BTC values for the grid and the vol law). Unknown keys are errors. Model parameters

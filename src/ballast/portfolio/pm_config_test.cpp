@@ -36,6 +36,13 @@ TEST(PmConfig, ShippedConfigsLoad) {
   EXPECT_EQ(derive->scenarios(1).size(), 33u);
   EXPECT_TRUE(derive->underlying(0).discount.enabled);
   EXPECT_EQ(derive->config().cross.max_offset, 0.0);
+  // The close-out curve reads as written.
+  const auto curve = read_portfolio_model(
+      "[[underlying]]\nsymbol = \"BTC\"\n[underlying.liquidity]\nhalf_spread = 0.001\nimpact = 0.01\ndepth = 100\n",
+      "pm.toml");
+  ASSERT_TRUE(curve.ok()) << curve.error().message;
+  EXPECT_EQ(curve->underlying(0).liquidity.half_spread, 0.001);
+  EXPECT_EQ(curve->underlying(0).liquidity.depth, 100.0);
   EXPECT_EQ(load_portfolio_model(config_path("missing.toml")).error().code, ErrorCode::not_found);
 }
 
@@ -79,6 +86,9 @@ TEST(PmConfig, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(error_of("[[underlying]]\nsymbol = \"BTC\"\n[underlying.naked_short]\ninitial = 0.001\nmaintenance = 0.003\n"),
             "pm.toml: underlying BTC: naked_short.initial must be finite and at least the maintenance factor, "
             "got 0.001");
+  // A close-out curve with impact needs a depth to divide by.
+  EXPECT_EQ(error_of("[[underlying]]\nsymbol = \"BTC\"\n[underlying.liquidity]\nimpact = 0.01\n"),
+            "pm.toml: underlying BTC: liquidity.depth must be positive when impact > 0, got 0");
   // Syntax errors carry toml++'s description and line.
   EXPECT_EQ(error_of("[[underlying]]\nsymbol = \"BTC\"\nrange = \n").rfind("pm.toml:3: ", 0), 0u);
 }

@@ -50,15 +50,6 @@ struct MarketState {
 
 enum class Product : std::uint8_t { option, future, perpetual, spot };
 
-// Close-out cost of a position of size q: |q| S (half_spread + impact sqrt(|q| / depth)), S the
-// underlying's spot: the spread plus square-root market impact (Almgren et al. 2005; Toth et al.
-// 2011), so the cost per unit grows with size.
-struct Liquidity {
-  double half_spread = 0;
-  double impact = 0;
-  double depth = 0;  // units of the underlying; required positive when impact > 0
-};
-
 // One holding. Options: kind, strike, expiry (index into the underlying's market expiries),
 // vol (the mark implied vol, used when the market has no surface). Futures: expiry and price
 // (their mark). Perpetuals: price. Spot: coin collateral of the underlying, valued at the spot.
