@@ -325,28 +325,6 @@ margin::SubAccountBook book_of(const SubAccount& sub_account, const margin::Risk
   return book;
 }
 
-// A calculator's copy of a sub-account after a change the ledger has checked fits: `delta` of
-// `asset` added (the canonical form: sorted by asset, no zeros), a position set (flat: removed).
-void add_balance(std::vector<Balance>& balances, AssetId asset, std::int64_t delta) {
-  auto at = std::lower_bound(balances.begin(), balances.end(), asset,
-                             [](const Balance& b, AssetId wanted) { return b.asset < wanted; });
-  if (at == balances.end() || at->asset != asset) at = balances.insert(at, Balance{asset, {}});
-  at->amount = Amount::from_raw(at->amount.raw() + delta);
-  if (at->amount.is_zero()) balances.erase(at);
-}
-
-void set_position(std::vector<margin::HeldPosition>& positions, InstrumentId instrument,
-                  const market::Position& position) {
-  auto at = std::lower_bound(positions.begin(), positions.end(), instrument,
-                             [](const margin::HeldPosition& p, InstrumentId wanted) { return p.instrument < wanted; });
-  if (at == positions.end() || at->instrument != instrument) {
-    at = positions.insert(at, margin::HeldPosition{instrument, position});
-  } else {
-    at->position = position;
-  }
-  if (at->position.size.is_zero()) positions.erase(at);
-}
-
 // What the prices an action reads are worth: nullopt when one was never set, else the most
 // severe validity among them (OracleValidity's declaration order is its severity): an oracle
 // reading's own, and stale for any price set longer than price_max_age_ns ago.
@@ -504,7 +482,7 @@ class Validator {
       if (after < 0) return Status::insufficient_balance;  // selling what is not held
     }
     if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
-    if (portfolio) return portfolio_fill(group.front(), e, plan);
+    if (portfolio) return portfolio_fill(group.front(), e);
     std::optional<margin::PriceBook> scratch;
     const margin::PreTrade check = margin::pre_trade_check(
         *risk_, book_for_fill(*market, e, plan, scratch), group, market_fill(e));
@@ -708,7 +686,7 @@ class Validator {
     if (!margin_checked(group)) return Status::ok;
     const auto move = [&](SubAccountId id, std::int64_t delta) {
       for (margin::SubAccountBook& member : group) {
-        if (member.id == id) add_balance(member.balances, asset, delta);  // fits: checked above
+        if (member.id == id) margin::add_to_balance(member, asset, delta);  // fits: checked above
       }
     };
     move(from.id, -amount.raw());
@@ -741,13 +719,12 @@ class Validator {
   // lower than before. Not the cross rule "a reduction always passes": in a portfolio, closing
   // one leg of a hedge can raise the requirement, and whether it does is exactly what the risk
   // matrix tells.
-  Status portfolio_fill(const margin::SubAccountBook& before, const Fill& e, const FillPlan& plan) const {
-    margin::SubAccountBook after = before;
-    for (const Posting& posting : plan.postings) {
-      if (posting.sub_account == e.sub_account) add_balance(after.balances, posting.asset, posting.delta.raw());
-    }
-    if (plan.has_position) set_position(after.positions, e.instrument, plan.position);
-    const PortfolioOutcome then = portfolio_margin(after);
+  Status portfolio_fill(const margin::SubAccountBook& before, const Fill& e) const {
+    // nullopt only when a value leaves its range, which plan_fill has refused already.
+    const std::optional<margin::SubAccountBook> after =
+        margin::book_after_fill(*risk_, prices_.book, before, market_fill(e));
+    if (!after) return Status::balance_overflow;
+    const PortfolioOutcome then = portfolio_margin(*after);
     if (then.status != Status::ok) return then.status;
     if (!then.figures.initial_health.is_negative()) return Status::ok;
     const PortfolioOutcome now = portfolio_margin(before);

@@ -10,8 +10,6 @@ namespace {
 
 constexpr double kNsPerYear = 365.0 * 86'400.0 * 1e9;  // ACT/365
 
-double to_double(Price price) { return price.to_double(); }
-
 // Units of an asset as a double: a balance's raw count over 10^decimals.
 double units(Amount amount, std::uint8_t decimals) {
   return static_cast<double>(amount.raw()) / static_cast<double>(pow10_i64(decimals));
@@ -48,7 +46,7 @@ double forward_of(const margin::RiskConfig& risk, const margin::PriceBook& price
       continue;
     }
     const margin::MarketPrice* price = prices.find_market(instrument.id);
-    if (price != nullptr && price->mark.raw() > 0) return to_double(price->mark);
+    if (price != nullptr && price->mark.raw() > 0) return price->mark.to_double();
   }
   return spot;
 }
@@ -56,7 +54,7 @@ double forward_of(const margin::RiskConfig& risk, const margin::PriceBook& price
 // The Black-76 vol of an option's mark: 0 at expiry or at or below intrinsic; nullopt above the
 // no-arbitrage bound (the forward for a call, the strike for a put).
 std::optional<double> mark_vol(const market::Instrument& option, double mark, double forward, double years) {
-  const double strike = to_double(option.strike);
+  const double strike = option.strike.to_double();
   const double intrinsic =
       option.option_kind == pricing::OptionKind::call ? std::max(forward - strike, 0.0) : std::max(strike - forward, 0.0);
   if (years <= 0 || mark <= intrinsic) return 0.0;
@@ -67,20 +65,17 @@ std::optional<double> mark_vol(const market::Instrument& option, double mark, do
 
 Status market_state(const PortfolioVenue& venue, const margin::RiskConfig& risk, const margin::PriceBook& prices,
                     const ExpiryTable& table, TimestampNs now_ns, portfolio::MarketState& out) {
-  const portfolio::Model& model = venue.model();
-  out.underlyings.assign(model.size(), {});
-  for (const margin::AssetRisk& asset : risk.assets) {
-    const auto u = venue.underlying_of(asset.id);
-    if (!u) continue;
-    const margin::AssetPrice* price = prices.find_asset(asset.id);
-    if (price == nullptr && table.touched[*u]) return Status::price_missing;
+  out.underlyings.assign(venue.model().size(), {});
+  for (std::size_t u = 0; u < out.underlyings.size(); ++u) {
+    const margin::AssetPrice* price = prices.find_asset(venue.asset(u));
+    if (price == nullptr && table.touched[u]) return Status::price_missing;
     // An underlying the sub-account does not touch has no position to price: any spot serves.
-    const double spot = price != nullptr ? to_double(price->oracle) : 1.0;
-    portfolio::UnderlyingMarket& market = out.underlyings[*u];
+    const double spot = price != nullptr ? price->oracle.to_double() : 1.0;
+    portfolio::UnderlyingMarket& market = out.underlyings[u];
     market.spot = spot;
-    for (const TimestampNs expiry_ns : table.instants[*u]) {
+    for (const TimestampNs expiry_ns : table.instants[u]) {
       const double years = static_cast<double>(expiry_ns - now_ns) / kNsPerYear;
-      market.expiries.push_back({years, forward_of(risk, prices, asset.id, expiry_ns, spot), 0.0});
+      market.expiries.push_back({years, forward_of(risk, prices, venue.asset(u), expiry_ns, spot), 0.0});
     }
   }
   return Status::ok;
@@ -157,12 +152,12 @@ Status portfolio_inputs(const PortfolioVenue& venue, const margin::RiskConfig& r
     position.id = instrument.id.value;
     position.underlying = static_cast<std::uint32_t>(u);
     position.size = held.position.size.to_double() * instrument.contract_size.to_double();
-    position.price = to_double(price->mark);
+    position.price = price->mark.to_double();
     switch (instrument.kind) {
       case market::InstrumentKind::option: {
         position.product = portfolio::Product::option;
         position.kind = instrument.option_kind;
-        position.strike = to_double(instrument.strike);
+        position.strike = instrument.strike.to_double();
         position.expiry = table.index(u, instrument.expiry_ns);
         const portfolio::ExpiryMarket& expiry = out.market.underlyings[u].expiries[position.expiry];
         const auto vol = mark_vol(instrument, position.price, expiry.forward, expiry.years);

@@ -50,6 +50,8 @@ class PortfolioVenue {
 
   const portfolio::Model& model() const noexcept { return *model_; }
   const portfolio::PortfolioConfig& config() const noexcept { return model_->config(); }
+  // The configured asset model underlying u is priced off (u < model().size()).
+  AssetId asset(std::size_t u) const noexcept { return assets_[u]; }
   // The model underlying priced off this asset's oracle, if any.
   std::optional<std::size_t> underlying_of(AssetId asset) const noexcept;
   // A portfolio sub-account may hold this asset: the quote or an underlying.

@@ -712,8 +712,6 @@ bool pre_trade_allows(PreTradeStatus status) {
   return status == PreTradeStatus::passes_initial || status == PreTradeStatus::reduces_risk;
 }
 
-namespace {
-
 void add_to_balance(SubAccountBook& sub, AssetId asset, std::int64_t delta) {
   auto it = std::lower_bound(sub.balances.begin(), sub.balances.end(), asset,
                              [](const Balance& b, AssetId wanted) { return b.asset < wanted; });
@@ -723,6 +721,8 @@ void add_to_balance(SubAccountBook& sub, AssetId asset, std::int64_t delta) {
   it->amount = Amount::from_raw(it->amount.raw() + delta);
   if (it->amount.is_zero()) sub.balances.erase(it);
 }
+
+namespace {
 
 // Quote money in the quote asset's smallest unit, rounded as asked.
 std::optional<std::int64_t> to_amount(Money money, std::uint8_t decimals, Round round) {
@@ -791,6 +791,14 @@ AppliedFill apply_to(const RiskConfig& config, const PriceBook& prices, SubAccou
 }
 
 }  // namespace
+
+std::optional<SubAccountBook> book_after_fill(const RiskConfig& config, const PriceBook& prices, SubAccountBook sub,
+                                              const market::Fill& fill) {
+  BALLAST_ASSERT(fill.sub_account == sub.id);
+  const MarketRisk* market = config.find_market(fill.instrument);
+  if (market == nullptr || !apply_to(config, prices, sub, *market, fill).ok) return std::nullopt;
+  return sub;
+}
 
 PreTrade pre_trade_check(const RiskConfig& config, const PriceBook& prices,
                          std::span<const SubAccountBook> group, const market::Fill& fill) {

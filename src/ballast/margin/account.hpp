@@ -312,6 +312,16 @@ bool pre_trade_allows(PreTradeStatus status);
 // for the oracle policy's reduce_risk action in the engine.
 bool shrinks(int128 before, int128 after);
 
+// `delta` of `asset` added to the sub-account's balance, kept canonical (sorted by asset, no
+// zeros). The caller has checked that the sum fits.
+void add_to_balance(SubAccountBook& sub, AssetId asset, std::int64_t delta);
+
+// The sub-account after `fill` (fill.sub_account is sub.id): the accounting pre_trade_check
+// judges and the engine books, each amount rounded against the holder. nullopt when the market
+// is not configured or has no price, or a value leaves its range.
+std::optional<SubAccountBook> book_after_fill(const RiskConfig& config, const PriceBook& prices, SubAccountBook sub,
+                                              const market::Fill& fill);
+
 // Would this fill (on the group's sub-account fill.sub_account) keep the group's initial health
 // >= 0, or does it only reduce risk? The fill is assumed already checked by market::check_fill.
 PreTrade pre_trade_check(const RiskConfig& config, const PriceBook& prices,
