@@ -49,6 +49,10 @@
 // refused rather than paid 0: burning the shares for nothing would hand the LP's claim on any
 // recovery to the others; the request stays, claimable when the equity is positive again.
 //
+// Empty vault. With S = 0, what equity is left (the virtual shares' part, the rounding kept from
+// past payouts) belongs to nobody, and the next deposit's shares claim nearly all of it; it is at
+// most what the offset and the roundings kept, and the engine may sweep it to the insurance fund.
+//
 // Time. Every operation takes the event's time; one before the vault's latest accepted operation
 // is refused (time_regressed), so a cooldown always runs forward.
 //
