@@ -212,6 +212,7 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
   book.group_balance_begin_.reserve(group_count + 1);
   book.group_sub_begin_.reserve(group_count + 1);
   book.group_subs_.reserve(sub_count);
+  book.group_sub_ids_.reserve(sub_count);
   book.market_slots_.resize(cfg.markets.size());
   book.asset_slots_.resize(cfg.assets.size());
   for (GroupIndex g = 0; g < group_count; ++g) {
@@ -220,6 +221,7 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
     book.group_sub_begin_.push_back(static_cast<std::uint32_t>(book.group_subs_.size()));
     for (const std::uint32_t s : members[g]) {
       book.group_subs_.push_back(s);
+      book.group_sub_ids_.push_back(sub_accounts[s].id);
       const SubAccountBook& sub = sub_accounts[s];
       SubAccountInfo& info = book.subs_[s];
       for (const HeldPosition& held : sub.positions) {
@@ -770,13 +772,14 @@ void store_sums(Sums& sums, const Accumulator& acc) {
 
 }  // namespace
 
-void MarginBook::recompute_groups(GroupIndex first, GroupIndex last) {
+void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector<GroupIndex>* at_risk) {
   const PositionSlot* const positions = positions_.data();
   const MarketTick* const markets = markets_.data();
   for (GroupIndex g = first; g < last; ++g) {
     GroupSums& sums = groups_[g];
     if (sums.options > 0) {
       evaluate_group(g);
+      if (at_risk != nullptr && this->at_risk(g)) at_risk->push_back(g);
       continue;
     }
     Accumulator acc;
@@ -815,10 +818,15 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last) {
     }
     store_sums(sums, acc);
     if (has_net_) nets_[g] = acc.nets;
+    if (at_risk != nullptr && this->at_risk(g)) at_risk->push_back(g);
   }
 }
 
-void MarginBook::full_recompute(unsigned threads) {
+void MarginBook::full_recompute(unsigned threads) { recompute(threads, nullptr); }
+
+void MarginBook::full_recompute(unsigned threads, std::vector<GroupIndex>& at_risk) { recompute(threads, &at_risk); }
+
+void MarginBook::recompute(unsigned threads, std::vector<GroupIndex>* at_risk) {
   for (std::uint32_t m = 0; m < markets_.size(); ++m) set_market_tick(m);
   for (std::uint32_t a = 0; a < assets_.size(); ++a) set_asset_tick(a);
   const auto group_count = static_cast<GroupIndex>(groups_.size());
@@ -843,12 +851,17 @@ void MarginBook::full_recompute(unsigned threads) {
     bounds.push_back(lo);
   }
   bounds.push_back(group_count);
+  // Each thread lists its own range's groups: ascending, and in range order once joined.
+  std::vector<std::vector<GroupIndex>> lists(at_risk != nullptr ? threads : 0);
+  const auto list = [&lists](unsigned t) { return lists.empty() ? nullptr : &lists[t]; };
   std::vector<std::thread> workers;
   workers.reserve(threads - 1);
   for (unsigned t = 1; t < threads; ++t) {
-    workers.emplace_back([this, first = bounds[t], last = bounds[t + 1]] { recompute_groups(first, last); });
+    workers.emplace_back([this, first = bounds[t], last = bounds[t + 1], out = list(t)] {
+      recompute_groups(first, last, out);
+    });
   }
-  recompute_groups(bounds[0], bounds[1]);
+  recompute_groups(bounds[0], bounds[1], list(0));
   for (std::thread& worker : workers) worker.join();
   // Slots opened after the layout: exact sums, so adding them last changes nothing.
   for (auto p = laid_out_positions_; p < positions_.size(); ++p) {
@@ -859,6 +872,48 @@ void MarginBook::full_recompute(unsigned threads) {
     GroupSums& sums = groups_[balances_[b].group];
     if (sums.options == 0) compute_balance(b, sums);
   }
+  if (at_risk != nullptr) collect_at_risk(lists, *at_risk);
+}
+
+void MarginBook::collect_at_risk(std::span<const std::vector<GroupIndex>> lists, std::vector<GroupIndex>& at_risk) const {
+  at_risk.clear();
+  for (const std::vector<GroupIndex>& list : lists) at_risk.insert(at_risk.end(), list.begin(), list.end());
+  // The tail's groups moved after their thread judged them: judged again.
+  std::vector<GroupIndex> tail;
+  for (auto p = laid_out_positions_; p < positions_.size(); ++p) tail.push_back(positions_[p].group);
+  for (auto b = laid_out_balances_; b < balances_.size(); ++b) tail.push_back(balances_[b].group);
+  if (tail.empty()) return;
+  std::sort(tail.begin(), tail.end());
+  tail.erase(std::unique(tail.begin(), tail.end()), tail.end());
+  std::erase_if(at_risk, [&tail](GroupIndex g) { return std::binary_search(tail.begin(), tail.end(), g); });
+  const auto judged = static_cast<std::ptrdiff_t>(at_risk.size());
+  for (const GroupIndex g : tail) {
+    if (this->at_risk(g)) at_risk.push_back(g);
+  }
+  std::inplace_merge(at_risk.begin(), at_risk.begin() + judged, at_risk.end());
+}
+
+namespace {
+
+// |x| < 2^60: sums within this bound narrow to Money and add up (at most three) without overflow.
+bool small(int128 x) { return static_cast<detail::uint128>(x + (int128{1} << 60)) < (detail::uint128{1} << 61); }
+
+}  // namespace
+
+bool MarginBook::at_risk(GroupIndex group) const {
+  const GroupSums& s = groups_[group];
+  // The bound: without options (their sums are evaluate()'s figures), nets, bad slots or sums
+  // near Money's range, the figures are ok and maintenance collateral is at least the
+  // balances' plus the negative PnL (the policy credits positive PnL at a weight in [0, 1]).
+  if (s.options == 0 && s.bad == 0 && !has_net_ && small(s.equity) && small(s.maintenance_collateral) &&
+      small(s.initial_collateral) && small(s.initial_requirement) && small(s.maintenance_requirement) &&
+      small(s.positive_pnl) && small(s.negative_pnl)) {
+    if (s.maintenance_requirement <= 0) return false;
+    if (s.equity > 0 && s.maintenance_collateral + s.negative_pnl >= s.maintenance_requirement) return false;
+  }
+  const BookFigures f = group_margin(group);
+  const bool owes = f.maintenance_requirement.raw() > 0;
+  return f.status != MarginStatus::ok || f.liquidatable() || (owes && f.equity.raw() <= 0);
 }
 
 void MarginBook::refresh_group(GroupIndex g) {

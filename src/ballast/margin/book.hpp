@@ -152,6 +152,11 @@ class MarginBook {
   std::size_t group_count() const { return groups_.size(); }
   std::size_t position_slot_count() const { return positions_.size(); }
   std::optional<GroupIndex> group_of(SubAccountId sub_account) const;
+  // The group's sub-accounts, in the order evaluate() takes them (group_books()'s).
+  std::span<const SubAccountId> sub_accounts(GroupIndex group) const {
+    return std::span<const SubAccountId>(group_sub_ids_).subspan(group_sub_begin_[group],
+                                                                 group_sub_begin_[group + 1] - group_sub_begin_[group]);
+  }
   std::optional<std::uint32_t> market_index(InstrumentId instrument) const;  // config order
   std::optional<std::uint32_t> asset_index(AssetId asset) const;             // config order
   const RiskConfig& config() const { return config_; }
@@ -160,6 +165,16 @@ class MarginBook {
   // Every slot and every group sum from the current prices, over `threads` threads (contiguous
   // group ranges; the figures do not depend on the count).
   void full_recompute(unsigned threads = 1);
+  // full_recompute(threads) that also lists every at_risk() group in `at_risk`, ascending (it is
+  // cleared first). Each thread judges a group as it finishes it, its sums still in cache: a
+  // later pass over 1M groups' sums would stream 128 MB again (liquidation_scan.hpp).
+  void full_recompute(unsigned threads, std::vector<GroupIndex>& at_risk);
+
+  // Whether a liquidator must look at the group: its figures are not ok, or liquidatable()
+  // (maintenance requirement > 0, maintenance health < 0), or bankrupt (maintenance requirement
+  // > 0, equity <= 0). Exact; most groups are cleared by a bound on their sums without the PnL
+  // policy (credited PnL and nets only ever add to collateral).
+  bool at_risk(GroupIndex group) const;
 
   // One market's mark (and open interest) moved: recomputes its position slots only and applies
   // the exact deltas to their groups. Returns the number of slots recomputed.
@@ -351,7 +366,11 @@ class MarginBook {
   std::uint8_t market_flags(std::uint32_t market) const;  // kOptionSlot or kNetSlot or 0
   template <typename Sums>
   void compute_balance(std::uint32_t slot, Sums& sums);
-  void recompute_groups(GroupIndex first, GroupIndex last);
+  // Appends the at_risk() groups to `at_risk` when it is not null.
+  void recompute_groups(GroupIndex first, GroupIndex last, std::vector<GroupIndex>* at_risk);
+  void recompute(unsigned threads, std::vector<GroupIndex>* at_risk);  // both full_recompute()s
+  // The threads' lists, joined, with the groups of tail slots judged again.
+  void collect_at_risk(std::span<const std::vector<GroupIndex>> lists, std::vector<GroupIndex>& at_risk) const;
   void refresh_group(GroupIndex group);  // from scratch: slots and sums (or evaluate())
   void evaluate_group(GroupIndex group);
   bool report(GroupIndex group, ChangedGroups& changed);
@@ -407,6 +426,7 @@ class MarginBook {
   std::vector<std::uint32_t> group_balance_begin_;
   std::vector<std::uint32_t> group_sub_begin_;  // size groups + 1, into group_subs_
   std::vector<std::uint32_t> group_subs_;
+  std::vector<SubAccountId> group_sub_ids_;  // subs_[group_subs_[i]].id: sub_accounts()'s span
   std::uint32_t laid_out_positions_ = 0;  // slots below this are in group order; the rest: tail
   std::uint32_t laid_out_balances_ = 0;
 
