@@ -88,6 +88,11 @@ int main(int argc, char** argv) {
       {"accrue_funding",
        {EventId{117}, kTs, AccrueFunding{InstrumentId{10}, Price{}, Price{}}}},
       {"settle_expiry", {EventId{118}, kTs, SettleExpiry{InstrumentId{11}}}},
+      {"liquidate",
+       {EventId{119}, kTs,
+        Liquidate{AccountId{17}, SubAccountId{200}, SubAccountId{100}, InstrumentId{10},
+                  Quantity::from_raw(127'000'000), Price::from_raw(45'045'000'000'000)}}},
+      {"check_health", {EventId{120}, kTs, CheckHealth{SubAccountId{100}}}},
       {"retry_of_setup",
        {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
   };

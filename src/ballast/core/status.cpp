@@ -67,6 +67,20 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"portfolio_price_invalid",
      "an option mark is above its no-arbitrage bound, so portfolio margin has no implied vol "
      "to shock"},
+    {"liquidation_self", "a liquidator may not liquidate a sub-account of its own account"},
+    {"position_missing", "the liquidated sub-account holds no position in this instrument"},
+    {"account_healthy", "the margin group is not liquidatable: its maintenance health is not negative"},
+    {"health_unchanged",
+     "no liquidation to start (the margin group is healthy or already being liquidated) or to "
+     "end (it is still liquidatable or none is open)"},
+    {"account_bankrupt",
+     "no price inside the auction's discount closes the position without leaving negative "
+     "equity: the bankruptcy waterfall resolves it"},
+    {"liquidation_too_large",
+     "the size exceeds the position or what the liquidation rules allow in one event (close "
+     "factor, dust, account and event caps)"},
+    {"liquidation_price_out_of_band",
+     "the price gives the liquidator a larger discount to the mark than the auction allows now"},
 }};
 
 }  // namespace

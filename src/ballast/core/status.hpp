@@ -52,6 +52,8 @@ enum class Status : std::uint8_t {
   sub_account_foreign = 19,     // the sub-account belongs to another account
   to_sub_account_unknown = 20,  // transfer destination
   to_sub_account_foreign = 21,  // transfer destination belongs to another account
+  liquidation_self = 48,        // a liquidator may not liquidate its own account's sub-accounts
+  position_missing = 49,        // the liquidated sub-account holds no position in the instrument
   // The instrument's own rules.
   fill_size_off_lot = 34,
   fill_price_off_tick = 35,
@@ -73,18 +75,25 @@ enum class Status : std::uint8_t {
                           // (too volatile, too uncertain, too few sources, non-positive)
   portfolio_price_invalid = 47,  // an option mark a portfolio-margin scenario cannot reprice
                                  // (above its no-arbitrage bound: no implied vol)
+  // Liquidation: judged on valid prices, before the liquidator's own balances.
+  account_healthy = 50,   // the margin group is not liquidatable (maintenance health >= 0)
+  health_unchanged = 51,  // check_health: no liquidation to start (healthy) or end (still open)
+  account_bankrupt = 52,  // no price closes the position without bad debt: the waterfall's case
+  liquidation_too_large = 53,          // more than the liquidation rules allow in one event
+  liquidation_price_out_of_band = 54,  // the price gives the liquidator more than the auction's
+                                       // discount now, or is past the bankruptcy price
   // Balances: judged last, on an otherwise valid event.
   insufficient_balance = 25,  // more than the free balance
   balance_overflow = 26,      // a balance or a total would leave the representable range
   insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 48;
+inline constexpr std::uint8_t kStatusCount = 55;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
 // that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
 // the margin codes 29..39, the oracle, funding and expiry codes 40..45 and the portfolio-margin
-// codes 46..47).
+// codes 46..47, the liquidation codes 48..54).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -116,6 +125,8 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::sub_account_foreign,
     Status::to_sub_account_unknown,
     Status::to_sub_account_foreign,
+    Status::liquidation_self,
+    Status::position_missing,
     Status::fill_size_off_lot,
     Status::fill_price_off_tick,
     Status::instrument_expired,
@@ -131,6 +142,11 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::price_stale,
     Status::oracle_untrusted,
     Status::portfolio_price_invalid,
+    Status::account_healthy,
+    Status::health_unchanged,
+    Status::account_bankrupt,
+    Status::liquidation_too_large,
+    Status::liquidation_price_out_of_band,
     Status::insufficient_balance,
     Status::balance_overflow,
     Status::insufficient_margin,

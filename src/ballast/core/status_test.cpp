@@ -61,10 +61,17 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::oracle_untrusted, 45},
     {Status::portfolio_unsupported, 46},
     {Status::portfolio_price_invalid, 47},
+    {Status::liquidation_self, 48},
+    {Status::position_missing, 49},
+    {Status::account_healthy, 50},
+    {Status::health_unchanged, 51},
+    {Status::account_bankrupt, 52},
+    {Status::liquidation_too_large, 53},
+    {Status::liquidation_price_out_of_band, 54},
 };
 
 TEST(Status, NumericValuesArePinned) {
-  ASSERT_EQ(static_cast<int>(kStatusCount), 48);
+  ASSERT_EQ(static_cast<int>(kStatusCount), 55);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -152,6 +159,8 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "sub_account_foreign",
       "to_sub_account_unknown",
       "to_sub_account_foreign",
+      "liquidation_self",
+      "position_missing",
       "fill_size_off_lot",
       "fill_price_off_tick",
       "instrument_expired",
@@ -167,6 +176,11 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "price_stale",
       "oracle_untrusted",
       "portfolio_price_invalid",
+      "account_healthy",
+      "health_unchanged",
+      "account_bankrupt",
+      "liquidation_too_large",
+      "liquidation_price_out_of_band",
       "insufficient_balance",
       "balance_overflow",
       "insufficient_margin",

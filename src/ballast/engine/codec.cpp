@@ -20,7 +20,8 @@ constexpr std::uint64_t kByteMax = 255;      // flags and mode: any byte, judged
 constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_account",
                                       "create_sub_account", "deposit", "withdraw", "transfer",
                                       "oracle_price", "mark_price", "fill", "oracle_quotes",
-                                      "accrue_funding", "settle_expiry"};
+                                      "accrue_funding", "settle_expiry", "liquidate",
+                                      "check_health"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -106,6 +107,15 @@ void encode_body(ByteWriter& out, const AccrueFunding& e) {
   out.i64(e.impact_ask.raw());
 }
 void encode_body(ByteWriter& out, const SettleExpiry& e) { out.u32(e.instrument.value); }
+void encode_body(ByteWriter& out, const Liquidate& e) {
+  out.u64(e.liquidator.value);
+  out.u64(e.liquidator_sub_account.value);
+  out.u64(e.target.value);
+  out.u32(e.instrument.value);
+  out.i64(e.size.raw());
+  out.i64(e.price.raw());
+}
+void encode_body(ByteWriter& out, const CheckHealth& e) { out.u64(e.sub_account.value); }
 
 Error binary_error(std::size_t offset, std::string_view what) {
   return make_error(ErrorCode::invalid_input,
@@ -249,6 +259,17 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
       return e;
     }
     case 12: return SettleExpiry{InstrumentId{r.u32("instrument")}};
+    case 13: {
+      Liquidate e;
+      e.liquidator = AccountId{r.u64("liquidator")};
+      e.liquidator_sub_account = SubAccountId{r.u64("liquidator_sub_account")};
+      e.target = SubAccountId{r.u64("target")};
+      e.instrument = InstrumentId{r.u32("instrument")};
+      e.size = Quantity::from_raw(r.i64("size"));
+      e.price = Price::from_raw(r.i64("price"));
+      return e;
+    }
+    case 14: return CheckHealth{SubAccountId{r.u64("sub_account")}};
     default: {
       BALLAST_ASSERT(kind == 9);
       Fill e;
@@ -495,6 +516,18 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
       f.allow_only({"id", "ts", "type", "instrument"});
       return SettleExpiry{
           InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))}};
+    case 13:
+      f.allow_only({"id", "ts", "type", "liquidator", "liquidator_sub_account", "target",
+                    "instrument", "size", "price"});
+      return Liquidate{AccountId{f.unsigned_id("liquidator")},
+                       SubAccountId{f.unsigned_id("liquidator_sub_account")},
+                       SubAccountId{f.unsigned_id("target")},
+                       InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))},
+                       Quantity::from_raw(f.signed_integer("size")),
+                       Price::from_raw(f.signed_integer("price"))};
+    case 14:
+      f.allow_only({"id", "ts", "type", "sub_account"});
+      return CheckHealth{SubAccountId{f.unsigned_id("sub_account")}};
     default:
       f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
                     "fee"});
@@ -568,6 +601,15 @@ void body_to_json(json& out, const EventBody& body) {
           out["impact_ask"] = e.impact_ask.raw();
         } else if constexpr (std::is_same_v<T, SettleExpiry>) {
           out["instrument"] = e.instrument.value;
+        } else if constexpr (std::is_same_v<T, Liquidate>) {
+          out["liquidator"] = e.liquidator.value;
+          out["liquidator_sub_account"] = e.liquidator_sub_account.value;
+          out["target"] = e.target.value;
+          out["instrument"] = e.instrument.value;
+          out["size"] = e.size.raw();
+          out["price"] = e.price.raw();
+        } else if constexpr (std::is_same_v<T, CheckHealth>) {
+          out["sub_account"] = e.sub_account.value;
         } else if constexpr (std::is_same_v<T, Transfer>) {
           out["account"] = e.account.value;
           out["from"] = e.from.value;

@@ -42,6 +42,9 @@ std::vector<Event> one_of_each() {
       event(12, AccrueFunding{InstrumentId{10}, Price::from_raw(64'990'000'000'000),
                               Price::from_raw(65'020'000'000'000)}),
       event(13, SettleExpiry{InstrumentId{11}}),
+      event(14, Liquidate{AccountId{17}, SubAccountId{200}, SubAccountId{100}, InstrumentId{10},
+                          Quantity::from_raw(127'000'000), Price::from_raw(45'045'000'000'000)}),
+      event(15, CheckHealth{SubAccountId{100}}),
   };
 }
 
@@ -90,6 +93,10 @@ std::vector<Event> extremes() {
       Event{EventId{u64_max}, kMax,
             AccrueFunding{InstrumentId{u32_max}, Price::from_raw(kMin), Price::from_raw(kMax)}},
       event(14, SettleExpiry{InstrumentId{0}}),
+      Event{EventId{u64_max}, kMin,
+            Liquidate{AccountId{u64_max}, SubAccountId{0}, SubAccountId{u64_max}, InstrumentId{u32_max},
+                      Quantity::from_raw(kMin), Price::from_raw(kMax)}},
+      event(15, CheckHealth{SubAccountId{u64_max}}),
   };
 }
 
@@ -142,7 +149,7 @@ TEST(BinaryCodec, KindNames) {
       "list_asset", "set_asset_flags", "create_account", "create_sub_account",
       "deposit",    "withdraw",        "transfer",       "oracle_price",
       "mark_price", "fill",            "oracle_quotes",  "accrue_funding",
-      "settle_expiry"};
+      "settle_expiry", "liquidate",       "check_health"};
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -184,7 +191,7 @@ TEST(BinaryCodec, PinnedLayout) {
 
 TEST(BinaryCodec, RoundTripEveryKind) {
   // oracle_quotes: 18 + asset 4 + count 1 + 2 × (source 4, price 8, confidence 8, published 8).
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22};
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -251,6 +258,17 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
     case 12:
       fields.insert(fields.end(), {{"instrument", 18}});
       break;
+    case 13:
+      fields.insert(fields.end(), {{"liquidator", 18},
+                                   {"liquidator_sub_account", 26},
+                                   {"target", 34},
+                                   {"instrument", 42},
+                                   {"size", 46},
+                                   {"price", 54}});
+      break;
+    case 14:
+      fields.insert(fields.end(), {{"sub_account", 18}});
+      break;
     default:
       fields.insert(fields.end(), {{"account", 18},
                                    {"sub_account", 26},
@@ -290,7 +308,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x0d', '\x0e', '\xff'}) {
+  for (const char kind : {'\x0f', '\x10', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);

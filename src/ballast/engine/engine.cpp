@@ -18,7 +18,7 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // re-encode differently, so their recorded hash could not be verified anyway. 4: the
 // portfolio-margin model (a flag, then its configuration) after the oracle policy, and sub-accounts
 // in mode portfolio.
-constexpr std::uint32_t kSnapshotVersion = 4;
+constexpr std::uint32_t kSnapshotVersion = 5;
 Status amount_shape(Amount amount) {
   if (amount.is_zero()) return Status::amount_zero;
   if (amount.is_negative()) return Status::amount_negative;
@@ -206,14 +206,16 @@ bool add_pair(std::vector<Posting>& postings, SubAccountId user, SubAccountId co
   return true;
 }
 
+// The fee goes to `fee_to`: the fee pool for a trade, the insurance fund for a liquidation's
+// protocol share.
 FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
-                   const margin::MarketRisk& market, const Fill& e) {
+                   const margin::MarketRisk& market, const Fill& e, AccountId fee_to = kFeePool) {
   FillPlan plan;
   const market::Instrument& instrument = market.instrument;
   const margin::AssetRisk* quote = risk.find_asset(risk.quote);
   const SubAccountId clearing{kClearing.value};
   const auto fee = to_units(e.fee, quote->decimals, Round::up);
-  if (!fee || !add_pair(plan.postings, e.sub_account, SubAccountId{kFeePool.value}, risk.quote,
+  if (!fee || !add_pair(plan.postings, e.sub_account, SubAccountId{fee_to.value}, risk.quote,
                         -*fee)) {  // fee >= 0, so -fee cannot overflow
     return plan;
   }
@@ -325,6 +327,132 @@ margin::SubAccountBook book_of(const SubAccount& sub_account, const margin::Risk
   return book;
 }
 
+// The margin group of a sub-account as the calculator reads it: the owner's cross sub-accounts
+// (by id), or the isolated (or portfolio) one alone.
+std::vector<margin::SubAccountBook> group_books(const Ledger& ledger, const margin::RiskConfig& risk,
+                                                const SubAccount& sub_account) {
+  std::vector<margin::SubAccountBook> group;
+  if (sub_account.mode != MarginMode::cross) {
+    group.push_back(book_of(sub_account, risk));
+    return group;
+  }
+  for (const SubAccountId id : ledger.sub_accounts_of(sub_account.owner)) {
+    const SubAccount& member = *ledger.find_sub_account(id);
+    if (member.mode == MarginMode::cross) group.push_back(book_of(member, risk));
+  }
+  return group;
+}
+
+GroupKey group_key(const SubAccount& sub_account) {
+  return sub_account.mode == MarginMode::cross ? GroupKey{sub_account.owner, SubAccountId{0}}
+                                               : GroupKey{sub_account.owner, sub_account.id};
+}
+
+std::optional<LiquidationEpisode> episode_of(const std::map<GroupKey, LiquidationEpisode>& episodes, GroupKey key) {
+  const auto found = episodes.find(key);
+  if (found == episodes.end()) return std::nullopt;
+  return found->second;
+}
+
+std::int64_t magnitude(std::int64_t raw) { return raw < 0 ? -raw : raw; }
+
+// What a liquidate event does, judged on the target's side (the liquidator's own margin is the
+// fill check's): status ok, or the first liquidation rule it breaks in Status precedence order.
+struct LiquidationTerms {
+  Status status = Status::ok;
+  Fill target_fill;      // the target's side, no fee
+  Fill liquidator_fill;  // the other side; its fee is the protocol's share of the discount
+  Money notional;        // the closed exposure at the mark (rounded up), counted by the caps
+};
+
+// The maintenance requirement the position releases per unit of the underlying closed: its
+// requirement over its exposure, rounded down (Money(6) / Quantity(9) -> Price(9): × 10^12).
+// The average, not the margin: for a rule convex in size (√size, tiers) the last units release
+// more than the average, so the size it gives restores at least the target.
+Price release_per_unit(const margin::GroupMargin& figures, SubAccountId holder, InstrumentId instrument,
+                       Quantity exposure) {
+  for (const margin::SubAccountMargin& member : figures.sub_accounts) {
+    if (member.id != holder) continue;
+    for (const margin::PositionMargin& position : member.positions) {
+      if (position.instrument != instrument) continue;
+      const int128 scaled = static_cast<int128>(position.maintenance_requirement.raw()) * 1'000'000'000'000;
+      return Price::from_raw(static_cast<std::int64_t>(scaled / magnitude(exposure.raw())));
+    }
+  }
+  return Price{};
+}
+
+// How much of the position the rules let one event close, as exposure (units of the underlying).
+// When closing at the auction's discount costs at least the requirement it releases (or it
+// releases none), no partial close restores health: the whole position may go, within the caps
+// (each cap over the mark, rounded down to whole lots: a cap is never exceeded).
+std::optional<Quantity> allowed_close(const LiquidationRules& rules, const margin::GroupMargin& figures,
+                                      Quantity exposure, Quantity lot, Price mark, Price release, Price cost,
+                                      Money account_cap) {
+  const auto buffer = liquidation::maintenance_buffer(figures.maintenance_requirement, rules.buffer_ratio);
+  if (!buffer) return std::nullopt;
+  const liquidation::SizingRequest request{{figures.maintenance_collateral, figures.maintenance_requirement},
+                                           *buffer, exposure, lot, mark, release, cost, account_cap,
+                                           rules.event_cap_notional};
+  const liquidation::Sizing sizing = liquidation::size_liquidation(rules.sizing, request);
+  if (sizing.status == liquidation::SizingStatus::ok) return sizing.close;
+  if (sizing.status != liquidation::SizingStatus::cannot_restore && release.raw() > 0) return std::nullopt;
+  const auto cap_units = div<Quantity>(std::min(account_cap, rules.event_cap_notional), mark, Round::down);
+  if (!cap_units) return std::nullopt;
+  const std::int64_t whole_lots = cap_units->raw() - cap_units->raw() % lot.raw();
+  return Quantity::from_raw(std::min(magnitude(exposure.raw()), whole_lots));
+}
+
+LiquidationTerms plan_liquidation(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
+                                  const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
+                                  const market::Instrument& instrument, const Liquidate& e, TimestampNs now_ns) {
+  LiquidationTerms terms;
+  const auto fail = [&terms](Status status) {
+    terms.status = status;
+    return terms;
+  };
+  const SubAccount& target = *ledger.find_sub_account(e.target);
+  const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, group_books(ledger, risk, target));
+  if (const Status s = status_of(outcome.status); s != Status::ok) return fail(s);
+  const margin::GroupMargin& figures = outcome.margin;
+  if (!figures.liquidatable()) return fail(Status::account_healthy);
+  const Quantity held = ledger.position(e.target, e.instrument)->size;
+  const bool is_long = held.raw() > 0;
+  const auto exposure = market::exposure_of(held, instrument.contract_size);
+  const auto lot = market::exposure_of(instrument.lot, instrument.contract_size);
+  const auto closed = market::exposure_of(e.size, instrument.contract_size);
+  if (!exposure || !lot || !closed) return fail(Status::balance_overflow);
+  const Quantity closed_signed = is_long ? *closed : Quantity::from_raw(-closed->raw());
+  const Price mark = prices.book.find_market(e.instrument)->mark;
+  const liquidation::AuctionQuote bonus =
+      liquidation::auction_bonus(rules.auction, episode ? episode->started_ns : now_ns, now_ns);
+  const liquidation::BandOutcome band = liquidation::liquidation_price_band(
+      closed_signed, mark, bonus.bonus, liquidation::bankruptcy_price(figures.equity, closed_signed, mark));
+  if (band.status == liquidation::BandStatus::empty) return fail(Status::account_bankrupt);
+  if (band.status != liquidation::BandStatus::ok) return fail(Status::balance_overflow);
+  const auto cost = mul<Price>(mark, bonus.bonus, Round::up);
+  const auto allowed =
+      cost ? allowed_close(rules, figures, *exposure, *lot, mark,
+                           release_per_unit(figures, e.target, e.instrument, *exposure), *cost,
+                           account_cap_remaining(rules, episode, now_ns))
+           : std::nullopt;
+  if (!allowed) return fail(Status::balance_overflow);
+  if (e.size.raw() > magnitude(held.raw()) || closed->raw() > allowed->raw()) {
+    return fail(Status::liquidation_too_large);
+  }
+  if (!liquidation::price_in_band(band.band, e.price)) return fail(Status::liquidation_price_out_of_band);
+  const auto notional = mul<Money>(*closed, mark, Round::up);
+  const auto discount =
+      mul<Money>(*closed, Price::from_raw(magnitude(mark.raw() - e.price.raw())), Round::up);
+  const auto protocol_fee = discount ? mul<Money>(*discount, rules.auction.protocol_share, Round::up) : std::nullopt;
+  if (!notional || !protocol_fee) return fail(Status::balance_overflow);
+  const Quantity taken = is_long ? e.size : Quantity::from_raw(-e.size.raw());
+  terms.target_fill = Fill{target.owner, e.target, e.instrument, Quantity::from_raw(-taken.raw()), e.price, Money{}};
+  terms.liquidator_fill = Fill{e.liquidator, e.liquidator_sub_account, e.instrument, taken, e.price, *protocol_fee};
+  terms.notional = *notional;
+  return terms;
+}
+
 // What the prices an action reads are worth: nullopt when one was never set, else the most
 // severe validity among them (OracleValidity's declaration order is its severity): an oracle
 // reading's own, and stale for any price set longer than price_max_age_ns ago.
@@ -341,7 +469,8 @@ class Validator {
   Validator(const Ledger& ledger, const margin::RiskConfig* risk, const PortfolioVenue* portfolio,
             const PriceState& prices, const std::vector<AssetFeed>& feeds,
             const std::vector<MarketLife>& lives, const VenueTotals& totals,
-            const EngineOptions& options, TimestampNs now_ns)
+            const std::map<GroupKey, LiquidationEpisode>& episodes, const EngineOptions& options,
+            TimestampNs now_ns)
       : ledger_(ledger),
         risk_(risk),
         portfolio_(portfolio),
@@ -349,6 +478,7 @@ class Validator {
         feeds_(feeds),
         lives_(lives),
         totals_(totals),
+        episodes_(episodes),
         options_(options),
         now_ns_(now_ns) {}
 
@@ -465,16 +595,76 @@ class Validator {
     if (instrument.is_expired(now_ns_)) return Status::instrument_expired;
     const bool portfolio = sub_account->mode == MarginMode::portfolio;
     if (portfolio && !portfolio_->trades(instrument)) return Status::portfolio_unsupported;
+    return fill_margin(*sub_account, *market, e);
+  }
+  Status operator()(const Liquidate& e) const {
+    if (e.liquidator.value < kFirstUserId) return Status::account_id_reserved;
+    if (e.size.is_negative()) return Status::amount_negative;
+    if (e.size.is_zero()) return Status::fill_size_zero;
+    if (e.price.raw() <= 0) return Status::fill_price_invalid;
+    const margin::MarketRisk* market = find_market(e.instrument);
+    if (market == nullptr) return Status::instrument_unknown;
+    const market::Instrument& instrument = market->instrument;
+    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
+    if (!ledger_.has_account(e.liquidator)) return Status::account_unknown;
+    const SubAccount* mine = ledger_.find_sub_account(e.liquidator_sub_account);
+    const SubAccount* target = ledger_.find_sub_account(e.target);
+    if (mine == nullptr || target == nullptr) return Status::sub_account_unknown;
+    if (mine->owner != e.liquidator) return Status::sub_account_foreign;
+    if (target->owner == e.liquidator) return Status::liquidation_self;
+    if (ledger_.position(e.target, e.instrument) == nullptr) return Status::position_missing;
+    if (!instrument.size_on_lot(e.size)) return Status::fill_size_off_lot;
+    if (!instrument.price_on_tick(e.price)) return Status::fill_price_off_tick;
+    if (instrument.is_expired(now_ns_)) return Status::instrument_expired;
+    // Portfolio sub-accounts are margined by scenarios: their liquidation sizing is not wired.
+    if (target->mode == MarginMode::portfolio || mine->mode == MarginMode::portfolio) {
+      return Status::portfolio_unsupported;
+    }
+    if (const Status s = price_gate(prices_trust(group_of(*target), market), market::OracleAction::liquidate);
+        s != Status::ok) {
+      return s;
+    }
+    const LiquidationTerms terms = plan_liquidation(ledger_, *risk_, prices_, options_.liquidation,
+                                                    episode_of(episodes_, group_key(*target)), instrument, e, now_ns_);
+    if (terms.status != Status::ok) return terms.status;
+    const FillPlan target_plan = plan_fill(ledger_, *risk_, prices_, *market, terms.target_fill);
+    if (!target_plan.ok || !ledger_.postings_fit(target_plan.postings)) return Status::balance_overflow;
+    return fill_margin(*mine, *market, terms.liquidator_fill, kInsuranceFund);
+  }
+  Status operator()(const CheckHealth& e) const {
+    const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
+    if (sub_account == nullptr || sub_account->id.value < kFirstUserId) return Status::sub_account_unknown;
+    if (sub_account->mode == MarginMode::portfolio) return Status::portfolio_unsupported;
+    if (risk_ == nullptr) return Status::health_unchanged;  // no margin rules: nothing to liquidate
     const std::vector<margin::SubAccountBook> group = group_of(*sub_account);
+    if (const Status s = price_gate(prices_trust(group, nullptr), market::OracleAction::liquidate); s != Status::ok) {
+      return s;
+    }
+    const margin::MarginOutcome outcome = margin::evaluate(*risk_, prices_.book, group);
+    if (const Status s = status_of(outcome.status); s != Status::ok) return s;
+    const bool open = episodes_.contains(group_key(*sub_account));
+    return outcome.margin.liquidatable() != open ? Status::ok : Status::health_unchanged;
+  }
+
+ private:
+  // A fill's prices, balances and margin for its sub-account's group: the checks after the
+  // event's own shape and ownership (a liquidation's side for the liquidator goes through them
+  // as a fill does).
+  Status fill_margin(const SubAccount& sub_account, const margin::MarketRisk& market, const Fill& e,
+                     AccountId fee_to = kFeePool) const {
+    const market::Instrument& instrument = market.instrument;
+    const bool spot = instrument.kind == market::InstrumentKind::spot;
+    const bool portfolio = sub_account.mode == MarginMode::portfolio;
+    const std::vector<margin::SubAccountBook> group = group_of(sub_account);
     // Prices: missing, then untrusted unless the oracle policy allows this fill's action at
     // their validity (the fill is classified only when that matters: open_risk not allowed).
-    const Trust trust = prices_trust(group, market);
+    const Trust trust = prices_trust(group, &market);
     auto action = market::OracleAction::open_risk;
-    if (trust && !options_.oracle_policy.allows(action, *trust) && reduces_risk(*market, e)) {
+    if (trust && !options_.oracle_policy.allows(action, *trust) && reduces_risk(market, e)) {
       action = market::OracleAction::reduce_risk;
     }
     if (const Status s = price_gate(trust, action); s != Status::ok) return s;
-    const FillPlan plan = plan_fill(ledger_, *risk_, prices_, *market, e);
+    const FillPlan plan = plan_fill(ledger_, *risk_, prices_, market, e, fee_to);
     if (!plan.ok) return Status::balance_overflow;
     if (spot && !instrument.borrowable) {
       const int128 after = static_cast<int128>(ledger_.balance(e.sub_account, instrument.underlying).raw()) +
@@ -485,10 +675,12 @@ class Validator {
     if (portfolio) return portfolio_fill(group.front(), e);
     std::optional<margin::PriceBook> scratch;
     const margin::PreTrade check = margin::pre_trade_check(
-        *risk_, book_for_fill(*market, e, plan, scratch), group, market_fill(e));
+        *risk_, book_for_fill(market, e, plan, scratch), group, market_fill(e));
     if (const Status s = status_of(check.margin_status); s != Status::ok) return s;
     return margin::pre_trade_allows(check.status) ? Status::ok : Status::insufficient_margin;
   }
+
+ public:
   Status operator()(const OracleQuotes& e) const {
     const bool published_positive =
         std::all_of(e.quotes.begin(), e.quotes.end(),
@@ -565,21 +757,8 @@ class Validator {
     return *scratch;
   }
 
-  // The margin group of a sub-account as the calculator reads it: the owner's cross
-  // sub-accounts (by id), or the isolated one alone. Positive balances in assets the risk
-  // configuration does not list count for nothing (weight 0) and are left out.
   std::vector<margin::SubAccountBook> group_of(const SubAccount& sub_account) const {
-    std::vector<margin::SubAccountBook> group;
-    const auto add = [&](const SubAccount& member) { group.push_back(book_of(member, *risk_)); };
-    if (sub_account.mode != MarginMode::cross) {
-      add(sub_account);
-      return group;
-    }
-    for (const SubAccountId id : ledger_.sub_accounts_of(sub_account.owner)) {
-      const SubAccount& member = *ledger_.find_sub_account(id);
-      if (member.mode == MarginMode::cross) add(member);
-    }
-    return group;
+    return group_books(ledger_, *risk_, sub_account);
   }
 
   // Over every price evaluating the group (and `extra`, the market a fill trades) reads, and the
@@ -753,6 +932,7 @@ class Validator {
   const std::vector<AssetFeed>& feeds_;
   const std::vector<MarketLife>& lives_;
   const VenueTotals& totals_;
+  const std::map<GroupKey, LiquidationEpisode>& episodes_;
   const EngineOptions& options_;
   TimestampNs now_ns_;
 };
@@ -762,14 +942,17 @@ class Validator {
 class Executor {
  public:
   Executor(Ledger& ledger, PriceState& prices, std::vector<AssetFeed>& feeds,
-           std::vector<MarketLife>& lives, VenueTotals& totals, const margin::RiskConfig* risk,
-           TimestampNs now_ns)
+           std::vector<MarketLife>& lives, VenueTotals& totals,
+           std::map<GroupKey, LiquidationEpisode>& episodes, const margin::RiskConfig* risk,
+           const LiquidationRules& rules, TimestampNs now_ns)
       : ledger_(ledger),
         prices_(prices),
         feeds_(feeds),
         lives_(lives),
         totals_(totals),
+        episodes_(episodes),
         risk_(risk),
+        rules_(rules),
         now_ns_(now_ns) {}
 
   void operator()(const ListAsset& e) { ledger_.list_asset(e.asset, e.symbol, e.decimals, e.flags); }
@@ -872,7 +1055,36 @@ class Executor {
     BALLAST_ASSERT(risk_ != nullptr);
     const margin::MarketRisk* market = risk_->find_market(e.instrument);
     BALLAST_ASSERT(market != nullptr);
-    const FillPlan plan = plan_fill(ledger_, *risk_, prices_, *market, e);
+    book_fill(*market, e, kFeePool);
+  }
+  // Both sides at the validated terms: the target's against the clearing account, the
+  // liquidator's too, its fee (the protocol's share of the discount) to the insurance fund. The
+  // episode counts the notional against the account cap, and ends once the group is healthy.
+  void operator()(const Liquidate& e) {
+    const margin::MarketRisk& market = *risk_->find_market(e.instrument);
+    const SubAccount& target = *ledger_.find_sub_account(e.target);
+    const GroupKey key = group_key(target);
+    const std::optional<LiquidationEpisode> episode = episode_of(episodes_, key);
+    const LiquidationTerms terms =
+        plan_liquidation(ledger_, *risk_, prices_, rules_, episode, market.instrument, e, now_ns_);
+    BALLAST_ASSERT(terms.status == Status::ok);  // validated
+    book_fill(market, terms.target_fill, kFeePool);
+    book_fill(market, terms.liquidator_fill, kInsuranceFund);
+    episodes_[key] = after_liquidation(rules_, episode, terms.notional, now_ns_);
+    const margin::MarginOutcome after =
+        margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, *ledger_.find_sub_account(e.target)));
+    if (after.status == margin::MarginStatus::ok && !after.margin.liquidatable()) episodes_.erase(key);
+  }
+  // Validated: the group is liquidatable with no episode open (start one), or healthy with one
+  // open (end it).
+  void operator()(const CheckHealth& e) {
+    const GroupKey key = group_key(*ledger_.find_sub_account(e.sub_account));
+    if (episodes_.erase(key) == 0) episodes_.emplace(key, LiquidationEpisode{now_ns_, now_ns_, Money{}});
+  }
+
+ private:
+  void book_fill(const margin::MarketRisk& market, const Fill& e, AccountId fee_to) {
+    const FillPlan plan = plan_fill(ledger_, *risk_, prices_, market, e, fee_to);
     BALLAST_ASSERT(plan.ok);
     // The user balances the postings touch (the quote, and the underlying for spot), each once;
     // the other legs are the clearing account's and the fee pool's, which the totals leave out.
@@ -899,7 +1111,6 @@ class Executor {
     }
   }
 
- private:
   TotalsKeeper keeper() {
     BALLAST_ASSERT(risk_ != nullptr);
     return TotalsKeeper(totals_, prices_, *risk_);
@@ -925,7 +1136,9 @@ class Executor {
   std::vector<AssetFeed>& feeds_;
   std::vector<MarketLife>& lives_;
   VenueTotals& totals_;
+  std::map<GroupKey, LiquidationEpisode>& episodes_;
   const margin::RiskConfig* risk_;
+  const LiquidationRules& rules_;
   TimestampNs now_ns_;
 };
 
@@ -1004,6 +1217,7 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options, std::optional<Por
     : has_risk_(true), risk_(std::move(risk)), options_(options), portfolio_(std::move(portfolio)) {
   BALLAST_ASSERT(risk_.validate().ok() && risk_.pnl.validate().ok());
   BALLAST_ASSERT(options_.price_max_age_ns > 0);
+  BALLAST_ASSERT(options_.liquidation.validate().ok());
   feeds_.resize(risk_.assets.size());
   lives_.resize(risk_.markets.size());
   for (std::size_t i = 0; i < risk_.markets.size(); ++i) {
@@ -1053,6 +1267,7 @@ Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options,
     return make_error(ErrorCode::invalid_input, "price_max_age_ns must be positive, got " +
                                                     std::to_string(options.price_max_age_ns));
   }
+  if (Outcome valid = options.liquidation.validate(); !valid) return std::move(valid).error();
   if (!portfolio) return Engine(std::move(risk), options);
   auto venue = PortfolioVenue::make(std::move(*portfolio), risk);
   if (!venue) return std::move(venue).error();
@@ -1080,13 +1295,37 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
     return seen->second == fingerprint ? Status::exists : Status::id_reused;
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
-  return std::visit(Validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, options_,
-                              event.timestamp_ns),
+  return std::visit(Validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, episodes_,
+                              options_, event.timestamp_ns),
                     event.body);
 }
 
 void Engine::execute(const EventBody& body) {
-  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, risk_config(), clock_ns_), body);
+  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, risk_config(), options_.liquidation,
+                      clock_ns_),
+             body);
+}
+
+std::vector<LiquidatableGroup> Engine::liquidatable_groups() const {
+  std::vector<LiquidatableGroup> found;
+  if (!has_risk_) return found;
+  std::set<GroupKey> seen;
+  for (const SubAccount* sub_account : ledger_.sub_accounts_in_order()) {
+    if (sub_account->id.value < kFirstUserId || sub_account->mode == MarginMode::portfolio) continue;
+    const GroupKey key = group_key(*sub_account);
+    if (!seen.insert(key).second) continue;
+    const margin::MarginOutcome outcome = margin::evaluate(risk_, prices_.book, group_books(ledger_, risk_, *sub_account));
+    if (outcome.status != margin::MarginStatus::ok || !outcome.margin.liquidatable()) continue;
+    const margin::MarginFigures& m = outcome.margin;
+    found.push_back({key, sub_account->id, m.equity, m.maintenance_collateral, m.maintenance_requirement});
+  }
+  // collateral_a / requirement_a < collateral_b / requirement_b, requirements > 0: exact in 128 bits.
+  std::sort(found.begin(), found.end(), [](const LiquidatableGroup& a, const LiquidatableGroup& b) {
+    const int128 left = static_cast<int128>(a.maintenance_collateral.raw()) * b.maintenance_requirement.raw();
+    const int128 right = static_cast<int128>(b.maintenance_collateral.raw()) * a.maintenance_requirement.raw();
+    return left != right ? left < right : a.key < b.key;
+  });
+  return found;
 }
 
 PortfolioOutcome Engine::portfolio_margin(SubAccountId sub_account, portfolio::RiskMatrix& matrix) const {
@@ -1114,6 +1353,7 @@ std::string Engine::snapshot() const {
   if (has_risk_) {
     encode_risk_config(out, risk_);
     encode_oracle_policy(out, options_.oracle_policy);
+    encode_liquidation_rules(out, options_.liquidation);
     out.u8(portfolio_ ? 1 : 0);
     if (portfolio_) encode_portfolio_config(out, portfolio_->config());
   }
@@ -1134,6 +1374,14 @@ std::string Engine::snapshot() const {
     out.i64(prices_.market_set_ns[i]);
   }
   encode_feeds(out);
+  out.u32(static_cast<std::uint32_t>(episodes_.size()));
+  for (const auto& [key, episode] : episodes_) {
+    out.u64(key.owner.value);
+    out.u64(key.isolated.value);
+    out.i64(episode.started_ns);
+    out.i64(episode.window_start_ns);
+    out.i64(episode.window_notional.raw());
+  }
   return out.take();
 }
 
@@ -1298,6 +1546,9 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
     auto policy = decode_oracle_policy(in);
     if (!policy) return snapshot_error(policy.error().message);
     engine.options_.oracle_policy = *policy;
+    auto rules = decode_liquidation_rules(in);
+    if (!rules) return snapshot_error(rules.error().message);
+    engine.options_.liquidation = *rules;
     if (Outcome restored = engine.restore_portfolio(in); !restored) return std::move(restored).error();
   }
   const auto max_age = in.i64();
@@ -1419,12 +1670,50 @@ Result<Engine> Engine::restore_feeds(ByteReader& in, Engine engine) {
       }
     }
   }
+  if (Outcome restored = engine.restore_episodes(in); !restored) return std::move(restored).error();
   if (!in.at_end()) return snapshot_error("trailing bytes");
   // The venue totals are derived state: counted afresh from the restored ledger and valued at
   // the restored prices, equal to what the original kept event by event.
   engine.totals_ = engine.recount_totals();
   engine.refresh_all_totals();
   return engine;
+}
+
+// Episodes as execution leaves them: keys in increasing order, each naming an existing owner
+// (and for an isolated group, its own non-cross sub-account), times no later than the clock, and
+// a window count within the account cap.
+Outcome Engine::restore_episodes(ByteReader& in) {
+  const auto count = in.u32();
+  if (!count || *count > in.remaining() / 40) return snapshot_error("bad liquidation episode count");
+  std::optional<GroupKey> previous;
+  for (std::uint32_t i = 0; i < *count; ++i) {
+    const auto owner = in.u64();
+    const auto isolated = in.u64();
+    const auto started = in.i64();
+    const auto window_start = in.i64();
+    const auto notional = in.i64();
+    if (!owner || !isolated || !started || !window_start || !notional) {
+      return snapshot_error("truncated liquidation episode");
+    }
+    const GroupKey key{AccountId{*owner}, SubAccountId{*isolated}};
+    const SubAccount* sub_account = key.isolated.value == 0 ? nullptr : ledger_.find_sub_account(key.isolated);
+    const bool names_group = ledger_.has_account(key.owner) && key.owner.value >= kFirstUserId &&
+                             (key.isolated.value == 0 ||
+                              (sub_account != nullptr && sub_account->owner == key.owner &&
+                               sub_account->mode != MarginMode::cross));
+    const std::string where = "liquidation episode of account " + std::to_string(*owner);
+    if (previous && !(*previous < key)) return snapshot_error("liquidation episodes not in increasing order");
+    if (!names_group) return snapshot_error(where + " names no margin group");
+    if (*started <= 0 || *started > clock_ns_ || *window_start < *started || *window_start > clock_ns_) {
+      return snapshot_error(where + " has times out of order or after the clock");
+    }
+    if (*notional < 0 || *notional > options_.liquidation.account_cap_notional.raw()) {
+      return snapshot_error(where + " counts a notional outside the account cap");
+    }
+    episodes_.emplace(key, LiquidationEpisode{*started, *window_start, Money::from_raw(*notional)});
+    previous = key;
+  }
+  return Ok{};
 }
 
 Outcome Engine::restore_life(ByteReader& in, std::size_t i) {

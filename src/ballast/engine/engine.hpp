@@ -5,6 +5,7 @@
 // the idempotency table included, so state_hash() after a rejection equals the hash before it.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "ballast/core/result.hpp"
 #include "ballast/core/status.hpp"
 #include "ballast/engine/event.hpp"
+#include "ballast/engine/liquidation_rules.hpp"
 #include "ballast/engine/portfolio_margin.hpp"
 #include "ballast/ledger/ledger.hpp"
 #include "ballast/margin/account.hpp"
@@ -41,6 +43,9 @@ struct EngineOptions {
   // risk be reduced, never opened or withdrawn against. Encoded in the snapshot with the risk
   // configuration (an engine without one makes no margin decision, so its policy is the default).
   market::OracleActionPolicy oracle_policy = market::OracleActionPolicy::defaults();
+  // How unhealthy margin groups are liquidated (liquidation_rules.hpp). Encoded in the snapshot
+  // with the risk configuration, like the oracle policy.
+  LiquidationRules liquidation;
 
   friend bool operator==(const EngineOptions&, const EngineOptions&) = default;
 };
@@ -113,6 +118,17 @@ struct MarketLife {
 void encode_oracle_policy(ByteWriter& out, const market::OracleActionPolicy& policy);
 Result<market::OracleActionPolicy> decode_oracle_policy(ByteReader& in);
 
+// A margin group the liquidation scan found liquidatable: its key, the sub-account a
+// check_health or liquidate event names it by (its first member by id), and its maintenance
+// side.
+struct LiquidatableGroup {
+  GroupKey key;
+  SubAccountId sub_account;
+  Money equity;
+  Money maintenance_collateral;
+  Money maintenance_requirement;
+};
+
 class Engine {
  public:
   // No risk configuration: assets, accounts and transfers only; every fill is instrument_unknown.
@@ -151,6 +167,15 @@ class Engine {
   TimestampNs clock_ns() const { return clock_ns_; }
   std::uint64_t applied_count() const { return applied_.size(); }
 
+  // The liquidation episodes open now, by margin group (liquidation_rules.hpp).
+  const std::map<GroupKey, LiquidationEpisode>& liquidation_episodes() const { return episodes_; }
+  // Every liquidatable cross or isolated margin group at the engine's prices, most underwater
+  // first: by maintenance collateral / requirement ascending, compared exactly by
+  // cross-multiplication (dYdX ranks by NC/MMR), ties by key. O(state): every group is
+  // evaluated. Groups whose figures cannot be computed (a price missing) are left out, as are
+  // portfolio sub-accounts (their liquidation is not wired yet).
+  std::vector<LiquidatableGroup> liquidatable_groups() const;
+
   // SHA-256 of snapshot(): covers the whole state in canonical order.
   Digest state_hash() const;
   // Canonical bytes of the whole state; restore() reads them back into a fresh engine.
@@ -167,6 +192,7 @@ class Engine {
   static Result<Engine> restore_feeds(ByteReader& in, Engine engine);
   Outcome restore_life(ByteReader& in, std::size_t market);
   Outcome restore_portfolio(ByteReader& in);
+  Outcome restore_episodes(ByteReader& in);
   void encode_feeds(ByteWriter& out) const;
   // Values every total into prices_.book (after a recount or a restore).
   void refresh_all_totals();
@@ -180,6 +206,7 @@ class Engine {
   std::vector<AssetFeed> feeds_;
   std::vector<MarketLife> lives_;
   VenueTotals totals_;
+  std::map<GroupKey, LiquidationEpisode> episodes_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")
   // from a different event that reuses the id ("id_reused").

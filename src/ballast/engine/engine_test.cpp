@@ -366,7 +366,7 @@ TEST_F(EngineTest, BalanceOverflowOnDeposit) {
 std::string snapshot_with_borrows() {
   ByteWriter out;
   out.u32(0x54534c42);  // "BLST"
-  out.u32(4);
+  out.u32(5);
   out.i64(kT0);
   out.u64(0);  // idempotency table
   out.u32(1);  // assets
@@ -400,6 +400,7 @@ std::string snapshot_with_borrows() {
   out.i64(60'000'000'000);   // price_max_age_ns
   out.u32(0);                // oracle prices
   out.u32(0);                // marks
+  out.u32(0);                // liquidation episodes
   return out.take();
 }
 
@@ -498,7 +499,15 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "oracle_untrusted",
                                               // In engine_portfolio_test.cpp:
                                               "portfolio_unsupported",
-                                              "portfolio_price_invalid"};
+                                              "portfolio_price_invalid",
+                                              // In engine_liquidation_test.cpp:
+                                              "liquidation_self",
+                                              "position_missing",
+                                              "account_healthy",
+                                              "health_unchanged",
+                                              "account_bankrupt",
+                                              "liquidation_too_large",
+                                              "liquidation_price_out_of_band"};
   for (std::uint8_t value = 1; value < kStatusCount; ++value) {
     EXPECT_TRUE(covered.contains(status_name(*status_from_value(value))))
         << status_name(*status_from_value(value));
@@ -678,7 +687,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "ae8f116c4d931d49a81043bf38b6c6c99e790e68fb19f065ca3356cd34738cc9");
+            "ee00baa432bdd311a927e63a193dfc85c08e500c79dc0bfb8fed42e1b13bc90b");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {

@@ -134,10 +134,36 @@ struct SettleExpiry {
   friend bool operator==(const SettleExpiry&, const SettleExpiry&) = default;
 };
 
+// A liquidator takes over `size` contracts (> 0, whole lots) of the `target` sub-account's
+// position in `instrument` at `price`, into its own sub-account: the target sells a long (buys
+// back a short) at that price, the liquidator takes the other side, against the clearing account
+// like a fill. The price may be discounted from the mark by at most the auction's bonus now, and
+// never past the price at which the close would leave the target's group with negative equity.
+// The protocol's share of the discount goes from the liquidator to the insurance fund. The target's
+// margin group must be liquidatable, the size within what the liquidation rules allow, and the
+// liquidator's own group must pass the initial-margin check of a fill (liquidation_rules.hpp).
+struct Liquidate {
+  AccountId liquidator;
+  SubAccountId liquidator_sub_account;
+  SubAccountId target;
+  InstrumentId instrument;
+  Quantity size;
+  Price price;
+  friend bool operator==(const Liquidate&, const Liquidate&) = default;
+};
+
+// Protocol-initiated after its scan of margin health: starts the liquidation episode of the
+// sub-account's margin group when it is liquidatable (the auction's clock starts now), or ends
+// the episode when the group is healthy again. Anything else is health_unchanged.
+struct CheckHealth {
+  SubAccountId sub_account;
+  friend bool operator==(const CheckHealth&, const CheckHealth&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
                                Withdraw, Transfer, OraclePrice, MarkPrice, Fill, OracleQuotes,
-                               AccrueFunding, SettleExpiry>;
+                               AccrueFunding, SettleExpiry, Liquidate, CheckHealth>;
 
 struct Event {
   EventId id;

@@ -22,6 +22,8 @@ struct AuctionParams {
   Ratio max_bonus;            // ≥ min_bonus, < 1: the bonus from start + duration on
   std::int64_t duration_ns = 0;  // > 0
   Ratio protocol_share;       // [0, 1]: the protocol's share of the bonus
+
+  friend bool operator==(const AuctionParams&, const AuctionParams&) = default;
 };
 
 enum class AuctionStatus : std::uint8_t {

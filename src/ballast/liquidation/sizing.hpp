@@ -108,6 +108,8 @@ struct GroupHealth {
 struct StageThresholds {
   Ratio full_close_below;  // coverage below this: close factor 100% (Aave: HF ≤ 0.95)
   Ratio backstop_below;    // coverage below this: the backstop vault takes over (Hyperliquid: 2/3)
+
+  friend bool operator==(const StageThresholds&, const StageThresholds&) = default;
 };
 
 enum class Stage : std::uint8_t {
@@ -145,6 +147,8 @@ struct SizingParams {
   Money rounding_allowance = Money::from_raw(3);
 
   SizingStatus validate() const;  // ok or params_invalid
+
+  friend bool operator==(const SizingParams&, const SizingParams&) = default;
 };
 
 struct SizingRequest {

@@ -46,7 +46,9 @@ margin::RiskConfig default_venue() {
 }
 
 Engine venue_engine(TimestampNs price_max_age_ns = 30'000'000'000) {
-  return Engine(default_venue(), EngineOptions{price_max_age_ns});
+  EngineOptions options;
+  options.price_max_age_ns = price_max_age_ns;
+  return Engine(default_venue(), options);
 }
 
 Price whole_price(std::int64_t value) { return Price::from_raw(value * 1'000'000'000); }

@@ -1,0 +1,114 @@
+#include "ballast/engine/liquidation_rules.hpp"
+
+#include <string>
+#include <type_traits>
+
+#include "ballast/core/assert.hpp"
+#include "ballast/margin/weights.hpp"
+
+namespace ballast {
+namespace {
+
+Error rules_error(std::string_view field, std::string_view rule) {
+  return make_error(ErrorCode::invalid_input, "liquidation." + std::string(field) + ": " + std::string(rule));
+}
+
+// Every rule field as an int64 raw with its name, in the order the bytes carry them: one walk
+// for encode, decode and the error messages.
+template <typename Rules, typename Visit>
+void for_each_field(Rules& rules, Visit&& visit) {
+  auto& s = rules.sizing;
+  auto& a = rules.auction;
+  visit("close_factor", s.close_factor);
+  visit("full_close_below", s.stages.full_close_below);
+  visit("backstop_below", s.stages.backstop_below);
+  visit("min_leftover_notional", s.min_leftover_notional);
+  visit("buffer_ratio", rules.buffer_ratio);
+  visit("min_bonus", a.min_bonus);
+  visit("max_bonus", a.max_bonus);
+  visit("auction_duration_ns", a.duration_ns);
+  visit("protocol_share", a.protocol_share);
+  visit("account_cap_notional", rules.account_cap_notional);
+  visit("account_window_ns", rules.account_window_ns);
+  visit("event_cap_notional", rules.event_cap_notional);
+}
+
+}  // namespace
+
+Outcome LiquidationRules::validate() const {
+  const liquidation::SizingParams& s = sizing;
+  if (s.close_factor.raw() <= 0 || s.close_factor > margin::kRatioOne) return rules_error("close_factor", "must be in (0, 1]");
+  if (s.stages.full_close_below > margin::kRatioOne || s.stages.full_close_below.is_negative()) {
+    return rules_error("full_close_below", "must be in [0, 1]");
+  }
+  if (s.stages.backstop_below.is_negative() || s.stages.backstop_below > s.stages.full_close_below) {
+    return rules_error("backstop_below", "must be in [0, full_close_below]");
+  }
+  if (s.min_leftover_notional.is_negative()) return rules_error("min_leftover_notional", "must be >= 0");
+  if (buffer_ratio.is_negative()) return rules_error("buffer_ratio", "must be >= 0");
+  switch (liquidation::validate(auction)) {
+    case liquidation::AuctionStatus::ok: break;
+    case liquidation::AuctionStatus::bonus_negative: return rules_error("min_bonus", "must be >= 0");
+    case liquidation::AuctionStatus::bonus_order: return rules_error("max_bonus", "must be >= min_bonus");
+    case liquidation::AuctionStatus::bonus_too_large: return rules_error("max_bonus", "must be below 1");
+    case liquidation::AuctionStatus::duration_invalid: return rules_error("auction_duration_ns", "must be > 0");
+    default: return rules_error("protocol_share", "must be in [0, 1]");
+  }
+  if (account_cap_notional.raw() <= 0) return rules_error("account_cap_notional", "must be > 0");
+  if (account_window_ns <= 0) return rules_error("account_window_ns", "must be > 0");
+  if (event_cap_notional.raw() <= 0) return rules_error("event_cap_notional", "must be > 0");
+  return Ok{};
+}
+
+void encode_liquidation_rules(ByteWriter& out, const LiquidationRules& rules) {
+  for_each_field(rules, [&out](const char*, const auto& value) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::int64_t>) {
+      out.i64(value);
+    } else {
+      out.i64(value.raw());
+    }
+  });
+}
+
+Result<LiquidationRules> decode_liquidation_rules(ByteReader& in) {
+  LiquidationRules rules;
+  const char* missing = nullptr;
+  for_each_field(rules, [&](const char* name, auto& value) {
+    const auto raw = missing == nullptr ? in.i64() : std::nullopt;
+    if (!raw) {
+      if (missing == nullptr) missing = name;
+      return;
+    }
+    using T = std::decay_t<decltype(value)>;
+    if constexpr (std::is_same_v<T, std::int64_t>) {
+      value = *raw;
+    } else {
+      value = T::from_raw(*raw);
+    }
+  });
+  if (missing != nullptr) return rules_error(missing, "truncated");
+  if (Outcome valid = rules.validate(); !valid) return std::move(valid).error();
+  return rules;
+}
+
+Money account_cap_remaining(const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
+                            TimestampNs now_ns) {
+  if (!episode || now_ns - episode->window_start_ns >= rules.account_window_ns) return rules.account_cap_notional;
+  const std::int64_t left = rules.account_cap_notional.raw() - episode->window_notional.raw();
+  return Money::from_raw(left > 0 ? left : 0);
+}
+
+LiquidationEpisode after_liquidation(const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
+                                     Money notional, TimestampNs now_ns) {
+  LiquidationEpisode next = episode.value_or(LiquidationEpisode{now_ns, now_ns, Money{}});
+  if (now_ns - next.window_start_ns >= rules.account_window_ns) {
+    next.window_start_ns = now_ns;
+    next.window_notional = Money{};
+  }
+  // The cap bounded this liquidation's notional, so the sum stays within the cap's range.
+  next.window_notional = Money::from_raw(next.window_notional.raw() + notional.raw());
+  BALLAST_ASSERT(next.window_notional <= rules.account_cap_notional);
+  return next;
+}
+
+}  // namespace ballast
