@@ -4,6 +4,9 @@
 //   oracle_quotes vs market::aggregate over the same five quotes
 //   accrue_funding (premium, clamp, exact index step)
 //   settle_expiry over N holders (one event closing every position in a dated market)
+//   liquidate (one lot of an underwater long) vs margin::evaluate on the same group (the
+//   engine evaluates the target's group to size and price the liquidation, and then runs the
+//   liquidator's side as a fill)
 //   fill in a portfolio sub-account of N options vs portfolio::RiskMatrix::build on the same
 //   holdings (the engine rebuilds the matrix per decision: docs/ARCHITECTURE.md)
 
@@ -185,6 +188,70 @@ void BM_Ballast_SettleExpiry(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * holders);
 }
 BENCHMARK(BM_Ballast_SettleExpiry)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// ---- liquidation -------------------------------------------------------------------------
+
+constexpr std::uint32_t kUnderwater = 1'000;  // accounts to liquidate, one lot at a time
+constexpr std::uint32_t kLotsEach = 100;      // each needs 127 lots to heal: 100 keep it liquidatable
+
+// kUnderwater accounts long 1.5 BTC from 50,000 on 10,000 USDC each, against one deep-pocketed
+// account short the lot (and liquidating), then BTC at 45,500: each group is liquidatable
+// (equity 3,250 against 3,412.5 of maintenance), an episode open for each.
+Driver underwater_venue() {
+  Driver v{Engine(venue())};
+  v.must(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
+  v.must(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
+  const AccountId whale{999};
+  const SubAccountId whale_sub{9'999};
+  v.must(CreateAccount{whale});
+  v.must(CreateSubAccount{whale, whale_sub, MarginMode::cross});
+  v.must(Deposit{whale, whale_sub, kUsdc, Amount::from_raw(usdc(1'000'000'000))});
+  v.must(OraclePrice{kBtc, price("50000"), price("50000")});
+  v.must(MarkPrice{kPerp, price("50000")});
+  for (std::uint32_t i = 0; i < kUnderwater; ++i) {
+    v.must(CreateAccount{Venue::account(i)});
+    v.must(CreateSubAccount{Venue::account(i), Venue::sub(i), MarginMode::cross});
+    v.must(Deposit{Venue::account(i), Venue::sub(i), kUsdc, Amount::from_raw(usdc(10'000))});
+    v.must(Fill{Venue::account(i), Venue::sub(i), kPerp, qty("1.5"), price("50000"), Money{}});
+    v.must(Fill{whale, whale_sub, kPerp, qty("-1.5"), price("50000"), Money{}});
+  }
+  v.must(OraclePrice{kBtc, price("45500"), price("45500")});
+  v.must(MarkPrice{kPerp, price("45500")});
+  for (std::uint32_t i = 0; i < kUnderwater; ++i) v.must(CheckHealth{Venue::sub(i)});
+  return v;
+}
+
+void BM_Ballast_ApplyLiquidate(benchmark::State& state) {
+  const Driver prepared = underwater_venue();
+  Driver v = prepared;
+  std::uint32_t step = 0;
+  for (auto _ : state) {
+    if (step == kUnderwater * kLotsEach) {  // every account 100 lots in: start again
+      state.PauseTiming();
+      v = prepared;
+      step = 0;
+      state.ResumeTiming();
+    }
+    const Status status = v.apply(Liquidate{AccountId{999}, SubAccountId{9'999}, Venue::sub(step % kUnderwater),
+                                            kPerp, qty("0.001"), price("45045")});
+    if (status != Status::ok) std::abort();
+    ++step;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ballast_ApplyLiquidate);
+
+void BM_Peer_EvaluateTarget(benchmark::State& state) {
+  Driver v = underwater_venue();
+  const SubAccount& held = *v.engine().ledger().find_sub_account(Venue::sub(0));
+  const std::vector<margin::SubAccountBook> group{
+      margin::SubAccountBook{held.id, held.owner, held.mode, held.balances, held.positions}};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(margin::evaluate(*v.engine().risk_config(), v.engine().prices().book, group));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Peer_EvaluateTarget);
 
 // ---- portfolio margin ---------------------------------------------------------------------
 
