@@ -1,6 +1,7 @@
 #include "ballast/margin/book.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <map>
 #include <thread>
 #include <utility>
@@ -772,14 +773,14 @@ void store_sums(Sums& sums, const Accumulator& acc) {
 
 }  // namespace
 
-void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector<GroupIndex>* at_risk) {
+void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk) {
   const PositionSlot* const positions = positions_.data();
   const MarketTick* const markets = markets_.data();
   for (GroupIndex g = first; g < last; ++g) {
     GroupSums& sums = groups_[g];
     if (sums.options > 0) {
       evaluate_group(g);
-      if (at_risk != nullptr && this->at_risk(g)) at_risk->push_back(g);
+      if (at_risk != nullptr) judge(g, *at_risk);
       continue;
     }
     Accumulator acc;
@@ -818,15 +819,15 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     }
     store_sums(sums, acc);
     if (has_net_) nets_[g] = acc.nets;
-    if (at_risk != nullptr && this->at_risk(g)) at_risk->push_back(g);
+    if (at_risk != nullptr) judge(g, *at_risk);
   }
 }
 
 void MarginBook::full_recompute(unsigned threads) { recompute(threads, nullptr); }
 
-void MarginBook::full_recompute(unsigned threads, std::vector<GroupIndex>& at_risk) { recompute(threads, &at_risk); }
+void MarginBook::full_recompute(unsigned threads, std::vector<AtRisk>& at_risk) { recompute(threads, &at_risk); }
 
-void MarginBook::recompute(unsigned threads, std::vector<GroupIndex>* at_risk) {
+void MarginBook::recompute(unsigned threads, std::vector<AtRisk>* at_risk) {
   for (std::uint32_t m = 0; m < markets_.size(); ++m) set_market_tick(m);
   for (std::uint32_t a = 0; a < assets_.size(); ++a) set_asset_tick(a);
   const auto group_count = static_cast<GroupIndex>(groups_.size());
@@ -852,7 +853,7 @@ void MarginBook::recompute(unsigned threads, std::vector<GroupIndex>* at_risk) {
   }
   bounds.push_back(group_count);
   // Each thread lists its own range's groups: ascending, and in range order once joined.
-  std::vector<std::vector<GroupIndex>> lists(at_risk != nullptr ? threads : 0);
+  std::vector<std::vector<AtRisk>> lists(at_risk != nullptr ? threads : 0);
   const auto list = [&lists](unsigned t) { return lists.empty() ? nullptr : &lists[t]; };
   std::vector<std::thread> workers;
   workers.reserve(threads - 1);
@@ -875,9 +876,9 @@ void MarginBook::recompute(unsigned threads, std::vector<GroupIndex>* at_risk) {
   if (at_risk != nullptr) collect_at_risk(lists, *at_risk);
 }
 
-void MarginBook::collect_at_risk(std::span<const std::vector<GroupIndex>> lists, std::vector<GroupIndex>& at_risk) const {
+void MarginBook::collect_at_risk(std::span<const std::vector<AtRisk>> lists, std::vector<AtRisk>& at_risk) const {
   at_risk.clear();
-  for (const std::vector<GroupIndex>& list : lists) at_risk.insert(at_risk.end(), list.begin(), list.end());
+  for (const std::vector<AtRisk>& list : lists) at_risk.insert(at_risk.end(), list.begin(), list.end());
   // The tail's groups moved after their thread judged them: judged again.
   std::vector<GroupIndex> tail;
   for (auto p = laid_out_positions_; p < positions_.size(); ++p) tail.push_back(positions_[p].group);
@@ -885,12 +886,15 @@ void MarginBook::collect_at_risk(std::span<const std::vector<GroupIndex>> lists,
   if (tail.empty()) return;
   std::sort(tail.begin(), tail.end());
   tail.erase(std::unique(tail.begin(), tail.end()), tail.end());
-  std::erase_if(at_risk, [&tail](GroupIndex g) { return std::binary_search(tail.begin(), tail.end(), g); });
+  std::erase_if(at_risk, [&tail](const AtRisk& a) { return std::binary_search(tail.begin(), tail.end(), a.group); });
   const auto judged = static_cast<std::ptrdiff_t>(at_risk.size());
-  for (const GroupIndex g : tail) {
-    if (this->at_risk(g)) at_risk.push_back(g);
-  }
-  std::inplace_merge(at_risk.begin(), at_risk.begin() + judged, at_risk.end());
+  for (const GroupIndex g : tail) judge(g, at_risk);
+  std::inplace_merge(at_risk.begin(), at_risk.begin() + judged, at_risk.end(),
+                     [](const AtRisk& a, const AtRisk& b) { return a.group < b.group; });
+}
+
+void MarginBook::judge(GroupIndex group, std::vector<AtRisk>& at_risk) const {
+  if (const std::optional<MaintenanceFigures> figures = this->at_risk(group)) at_risk.push_back({group, *figures});
 }
 
 namespace {
@@ -900,20 +904,51 @@ bool small(int128 x) { return static_cast<detail::uint128>(x + (int128{1} << 60)
 
 }  // namespace
 
-bool MarginBook::at_risk(GroupIndex group) const {
-  const GroupSums& s = groups_[group];
-  // The bound: without options (their sums are evaluate()'s figures), nets, bad slots or sums
-  // near Money's range, the figures are ok and maintenance collateral is at least the
-  // balances' plus the negative PnL (the policy credits positive PnL at a weight in [0, 1]).
-  if (s.options == 0 && s.bad == 0 && !has_net_ && small(s.equity) && small(s.maintenance_collateral) &&
-      small(s.initial_collateral) && small(s.initial_requirement) && small(s.maintenance_requirement) &&
-      small(s.positive_pnl) && small(s.negative_pnl)) {
-    if (s.maintenance_requirement <= 0) return false;
-    if (s.equity > 0 && s.maintenance_collateral + s.negative_pnl >= s.maintenance_requirement) return false;
+bool MarginBook::plain(const GroupSums& s) const {
+  return s.options == 0 && s.bad == 0 && !has_net_ && small(s.equity) && small(s.maintenance_collateral) &&
+         small(s.initial_collateral) && small(s.initial_requirement) && small(s.maintenance_requirement) &&
+         small(s.positive_pnl) && small(s.negative_pnl);
+}
+
+// figures_from()'s maintenance side: credited_pnl() on the positive sum (its division by 10^12
+// through div_1e12: the product is below 2^100), the negative sum in full.
+MarginBook::MaintenanceFigures MarginBook::plain_maintenance(const GroupSums& s) const {
+  std::int64_t credit = 0;
+  if (s.positive_pnl > 0) {
+    const book_detail::Quotient q = book_detail::div_1e12(static_cast<uint128>(s.positive_pnl) *
+                                                          static_cast<std::uint64_t>(config_.pnl.maintenance_weight.raw()));
+    assert(q.fits);
+    credit = std::min(static_cast<std::int64_t>(q.quotient), config_.pnl.maintenance_cap.raw());
   }
+  const int128 collateral = s.maintenance_collateral + credit + s.negative_pnl;
+  return {MarginStatus::ok, Money::from_raw(static_cast<std::int64_t>(s.equity)),
+          Money::from_raw(static_cast<std::int64_t>(s.maintenance_requirement)),
+          Money::from_raw(static_cast<std::int64_t>(collateral - s.maintenance_requirement))};
+}
+
+MarginBook::MaintenanceFigures MarginBook::maintenance_figures(GroupIndex group) const {
+  const GroupSums& s = groups_[group];
+  if (plain(s)) return plain_maintenance(s);
   const BookFigures f = group_margin(group);
+  if (f.status != MarginStatus::ok) return {f.status, {}, {}, {}};
+  return {MarginStatus::ok, f.equity, f.maintenance_requirement, f.maintenance_health()};
+}
+
+std::optional<MarginBook::MaintenanceFigures> MarginBook::at_risk(GroupIndex group) const {
+  const GroupSums& s = groups_[group];
+  MaintenanceFigures f;
+  if (plain(s)) {
+    // A bound first: the PnL credit is never negative, so balances plus negative PnL at or
+    // above the requirement (and positive equity) clear the group without the credit.
+    if (s.maintenance_requirement <= 0) return std::nullopt;
+    if (s.equity > 0 && s.maintenance_collateral + s.negative_pnl >= s.maintenance_requirement) return std::nullopt;
+    f = plain_maintenance(s);
+  } else {
+    f = maintenance_figures(group);
+  }
   const bool owes = f.maintenance_requirement.raw() > 0;
-  return f.status != MarginStatus::ok || f.liquidatable() || (owes && f.equity.raw() <= 0);
+  if (f.status != MarginStatus::ok || (owes && (f.maintenance_health.raw() < 0 || f.equity.raw() <= 0))) return f;
+  return std::nullopt;
 }
 
 void MarginBook::refresh_group(GroupIndex g) {

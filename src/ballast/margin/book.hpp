@@ -165,16 +165,31 @@ class MarginBook {
   // Every slot and every group sum from the current prices, over `threads` threads (contiguous
   // group ranges; the figures do not depend on the count).
   void full_recompute(unsigned threads = 1);
-  // full_recompute(threads) that also lists every at_risk() group in `at_risk`, ascending (it is
-  // cleared first). Each thread judges a group as it finishes it, its sums still in cache: a
-  // later pass over 1M groups' sums would stream 128 MB again (liquidation_scan.hpp).
-  void full_recompute(unsigned threads, std::vector<GroupIndex>& at_risk);
 
-  // Whether a liquidator must look at the group: its figures are not ok, or liquidatable()
-  // (maintenance requirement > 0, maintenance health < 0), or bankrupt (maintenance requirement
-  // > 0, equity <= 0). Exact; most groups are cleared by a bound on their sums without the PnL
-  // policy (credited PnL and nets only ever add to collateral).
-  bool at_risk(GroupIndex group) const;
+  // What a liquidator reads of a group: group_margin()'s status, equity, maintenance requirement
+  // and health, to the micro-unit, without the initial side (one PnL credit instead of two).
+  struct MaintenanceFigures {
+    MarginStatus status = MarginStatus::ok;  // not ok: the figures are zero
+    Money equity;
+    Money maintenance_requirement;
+    Money maintenance_health;
+  };
+  MaintenanceFigures maintenance_figures(GroupIndex group) const;
+
+  // The group's maintenance figures when a liquidator must look at it: they are not ok, or
+  // liquidatable() (maintenance requirement > 0, maintenance health < 0), or bankrupt
+  // (maintenance requirement > 0, equity <= 0); nullopt otherwise. Exact; most groups are
+  // cleared by a bound on their sums without the PnL credit (which never lowers collateral).
+  std::optional<MaintenanceFigures> at_risk(GroupIndex group) const;
+
+  struct AtRisk {
+    GroupIndex group = 0;
+    MaintenanceFigures figures;
+  };
+  // full_recompute(threads) that also lists every at_risk() group in `at_risk`, ascending by
+  // group (it is cleared first). Each thread judges a group as it finishes it, its sums still in
+  // cache: a later pass would stream 1M groups' 128 MB of sums again (liquidation_scan.hpp).
+  void full_recompute(unsigned threads, std::vector<AtRisk>& at_risk);
 
   // One market's mark (and open interest) moved: recomputes its position slots only and applies
   // the exact deltas to their groups. Returns the number of slots recomputed.
@@ -367,10 +382,15 @@ class MarginBook {
   template <typename Sums>
   void compute_balance(std::uint32_t slot, Sums& sums);
   // Appends the at_risk() groups to `at_risk` when it is not null.
-  void recompute_groups(GroupIndex first, GroupIndex last, std::vector<GroupIndex>* at_risk);
-  void recompute(unsigned threads, std::vector<GroupIndex>* at_risk);  // both full_recompute()s
+  void recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk);
+  void recompute(unsigned threads, std::vector<AtRisk>* at_risk);  // both full_recompute()s
   // The threads' lists, joined, with the groups of tail slots judged again.
-  void collect_at_risk(std::span<const std::vector<GroupIndex>> lists, std::vector<GroupIndex>& at_risk) const;
+  void collect_at_risk(std::span<const std::vector<AtRisk>> lists, std::vector<AtRisk>& at_risk) const;
+  void judge(GroupIndex group, std::vector<AtRisk>& at_risk) const;  // appends it when at_risk()
+  // Sums whose figures are ok for certain and follow from the maintenance side alone: no
+  // options, nets or bad slots, every sum far inside Money's range.
+  bool plain(const GroupSums& sums) const;
+  MaintenanceFigures plain_maintenance(const GroupSums& sums) const;  // for plain() sums
   void refresh_group(GroupIndex group);  // from scratch: slots and sums (or evaluate())
   void evaluate_group(GroupIndex group);
   bool report(GroupIndex group, ChangedGroups& changed);

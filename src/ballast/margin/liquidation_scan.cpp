@@ -9,12 +9,12 @@ namespace {
 
 using GroupIndex = MarginBook::GroupIndex;
 
-// Runs work(t, first, last) on `threads` threads over contiguous, near-equal group ranges
+// Runs work(t, first, last) on `threads` threads over contiguous, near-equal ranges of [0, count)
 // (groups are of similar size; the book's own split balances slots, which a scan does not read).
 template <typename Work>
-void over_ranges(std::size_t group_count, unsigned threads, Work work) {
-  threads = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(group_count, 1))));
-  const auto bound = [&](unsigned t) { return static_cast<GroupIndex>(group_count * t / threads); };
+void over_ranges(std::size_t count, unsigned threads, Work work) {
+  threads = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(std::max<std::size_t>(count, 1))));
+  const auto bound = [&](unsigned t) { return static_cast<GroupIndex>(count * t / threads); };
   std::vector<std::thread> workers;
   workers.reserve(threads - 1);
   for (unsigned t = 1; t < threads; ++t) {
@@ -24,32 +24,27 @@ void over_ranges(std::size_t group_count, unsigned threads, Work work) {
   for (std::thread& worker : workers) worker.join();
 }
 
+// Through a lambda, so that the sort inlines precedes() (a function pointer it would call).
+constexpr auto kPrecedes = [](const LiquidationEntry& a, const LiquidationEntry& b) { return precedes(a, b); };
+
 // Sorted runs into one sorted list; merging is exact because precedes() is a total order.
 void merge_runs(std::vector<std::vector<LiquidationEntry>>& runs, std::vector<LiquidationEntry>& out) {
   out.clear();
   std::vector<LiquidationEntry> merged;
   for (const std::vector<LiquidationEntry>& run : runs) {
     merged.clear();
-    std::merge(out.begin(), out.end(), run.begin(), run.end(), std::back_inserter(merged), precedes);
+    std::merge(out.begin(), out.end(), run.begin(), run.end(), std::back_inserter(merged), kPrecedes);
     out.swap(merged);
   }
 }
 
-void sort_entries(std::vector<LiquidationEntry>& entries) { std::sort(entries.begin(), entries.end(), precedes); }
+void sort_entries(std::vector<LiquidationEntry>& entries) { std::sort(entries.begin(), entries.end(), kPrecedes); }
 
 }  // namespace
 
-LiquidationEntry liquidation_entry(const MarginBook& book, GroupIndex group) {
-  const BookFigures figures = book.group_margin(group);
-  LiquidationEntry entry;
-  entry.group = group;
-  entry.status = figures.status;
-  if (figures.status != MarginStatus::ok) return entry;
-  entry.equity = figures.equity;
-  entry.maintenance_requirement = figures.maintenance_requirement;
-  entry.maintenance_health = figures.maintenance_health();
-  entry.bankrupt = figures.maintenance_requirement.raw() > 0 && figures.equity.raw() <= 0;
-  return entry;
+LiquidationEntry liquidation_entry(GroupIndex group, const MarginBook::MaintenanceFigures& f) {
+  const bool bankrupt = f.maintenance_requirement.raw() > 0 && f.equity.raw() <= 0;
+  return {group, f.status, bankrupt, f.equity, f.maintenance_requirement, f.maintenance_health};
 }
 
 bool precedes(const LiquidationEntry& a, const LiquidationEntry& b) {
@@ -74,7 +69,7 @@ void scan_liquidatable(const MarginBook& book, unsigned threads, std::vector<Liq
   over_ranges(book.group_count(), threads, [&book, &runs](unsigned t, GroupIndex first, GroupIndex last) {
     std::vector<LiquidationEntry>& run = runs[t];
     for (GroupIndex g = first; g < last; ++g) {
-      if (book.at_risk(g)) run.push_back(liquidation_entry(book, g));
+      if (const auto figures = book.at_risk(g)) run.push_back(liquidation_entry(g, *figures));
     }
     sort_entries(run);
   });
@@ -82,12 +77,17 @@ void scan_liquidatable(const MarginBook& book, unsigned threads, std::vector<Liq
 }
 
 void recompute_and_scan(MarginBook& book, unsigned threads, std::vector<LiquidationEntry>& out) {
-  std::vector<GroupIndex> at_risk;
+  std::vector<MarginBook::AtRisk> at_risk;
   book.full_recompute(threads, at_risk);
-  out.clear();
-  out.reserve(at_risk.size());
-  for (const GroupIndex g : at_risk) out.push_back(liquidation_entry(book, g));
-  sort_entries(out);
+  // The few listed groups' sort, split over the threads again.
+  std::vector<std::vector<LiquidationEntry>> runs(std::max(threads, 1U));
+  over_ranges(at_risk.size(), threads, [&at_risk, &runs](unsigned t, std::size_t first, std::size_t last) {
+    std::vector<LiquidationEntry>& run = runs[t];
+    run.reserve(last - first);
+    for (std::size_t i = first; i < last; ++i) run.push_back(liquidation_entry(at_risk[i].group, at_risk[i].figures));
+    sort_entries(run);
+  });
+  merge_runs(runs, out);
 }
 
 LiquidationSet::LiquidationSet(const MarginBook& book, unsigned threads) { rebuild(book, threads); }
@@ -124,7 +124,7 @@ void LiquidationSet::update(const MarginBook& book, const ChangedGroups& changed
 void LiquidationSet::judge(const MarginBook& book, GroupIndex group) {
   assert(place_.size() == book.group_count() && group < place_.size());
   const bool member = place_[group] != kAbsent;
-  if (book.at_risk(group) == member) return;
+  if (book.at_risk(group).has_value() == member) return;
   if (!member) {
     place_[group] = static_cast<std::uint32_t>(members_.size());
     members_.push_back(group);
@@ -141,7 +141,7 @@ void LiquidationSet::judge(const MarginBook& book, GroupIndex group) {
 void LiquidationSet::ordered(const MarginBook& book, std::vector<LiquidationEntry>& out) const {
   out.clear();
   out.reserve(members_.size());
-  for (const GroupIndex g : members_) out.push_back(liquidation_entry(book, g));
+  for (const GroupIndex g : members_) out.push_back(liquidation_entry(g, book.maintenance_figures(g)));
   sort_entries(out);
 }
 

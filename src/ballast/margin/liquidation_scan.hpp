@@ -42,8 +42,8 @@ struct LiquidationEntry {
   friend bool operator==(const LiquidationEntry&, const LiquidationEntry&) = default;
 };
 
-// The entry of an at_risk() group, from its figures now.
-LiquidationEntry liquidation_entry(const MarginBook& book, MarginBook::GroupIndex group);
+// The entry of an at_risk() group from its figures.
+LiquidationEntry liquidation_entry(MarginBook::GroupIndex group, const MarginBook::MaintenanceFigures& figures);
 
 // Whether `a` comes before `b` in the order above: a strict total order on entries of distinct
 // groups.

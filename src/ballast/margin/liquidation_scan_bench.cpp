@@ -90,7 +90,7 @@ void BM_FullRecompute(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
 }
-BENCHMARK(BM_FullRecompute)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_FullRecompute)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 // Every asset's then every market's tick to `prices`, the set following each report.
 void move_to(MarginBook& book, const PriceBook& prices, LiquidationSet& set, ChangedGroups& changed) {

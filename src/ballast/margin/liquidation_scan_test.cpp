@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ballast/core/testing/fixed_text.hpp"
+#include "ballast/margin/testing/book_fixture.hpp"
 #include "ballast/margin/testing/venue_fixtures.hpp"
 
 namespace ballast::margin {
@@ -28,24 +29,7 @@ namespace {
 using namespace testing;
 using GroupIndex = MarginBook::GroupIndex;
 
-class Rng {  // splitmix64: fixed, seedable, independent of the library
- public:
-  explicit Rng(std::uint64_t seed) : state_(seed * 0x9e3779b97f4a7c15ULL + 1) {}
-  std::uint64_t next() {
-    state_ += 0x9e3779b97f4a7c15ULL;
-    std::uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::int64_t range(std::int64_t lo, std::int64_t hi) {  // uniform in [lo, hi]
-    return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
-  }
-  bool chance(int percent) { return range(0, 99) < percent; }
-
- private:
-  std::uint64_t state_;
-};
+using Rng = SplitMix64;
 
 // --- The reference ----------------------------------------------------------------------------
 

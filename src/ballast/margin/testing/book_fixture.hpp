@@ -22,9 +22,11 @@ inline constexpr std::uint32_t kMarkets = 50;
 inline constexpr std::uint32_t kSpotAssets = 10;
 inline constexpr AssetId kQuote{1};
 
-class FixtureRng {  // splitmix64
+// splitmix64: fixed and seedable, independent of the library (the fixture's sub-accounts and
+// the liquidation scan's random venues).
+class SplitMix64 {
  public:
-  explicit FixtureRng(std::uint64_t seed) : state_(seed) {}
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
   std::uint64_t next() {
     state_ += 0x9e3779b97f4a7c15ULL;
     std::uint64_t z = state_;
@@ -32,9 +34,10 @@ class FixtureRng {  // splitmix64
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
   }
-  std::int64_t range(std::int64_t lo, std::int64_t hi) {
+  std::int64_t range(std::int64_t lo, std::int64_t hi) {  // uniform in [lo, hi] (up to modulo bias)
     return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
   }
+  bool chance(int percent) { return range(0, 99) < percent; }
 
  private:
   std::uint64_t state_;
@@ -53,7 +56,7 @@ struct Fixture {
 
 inline Fixture build_fixture() {
   Fixture f;
-  FixtureRng rng(42);
+  SplitMix64 rng(42);
   RiskConfig& config = f.config;
   config.quote = kQuote;
   config.assets.push_back(AssetRisk{kQuote, "USDC", 6, {}});
