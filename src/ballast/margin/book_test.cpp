@@ -13,6 +13,7 @@
 
 #include "ballast/margin/book.hpp"
 #include "ballast/core/testing/fixed_text.hpp"
+#include "ballast/margin/testing/book_fixture.hpp"
 #include "ballast/margin/testing/venue_fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -28,24 +29,9 @@ namespace {
 
 using namespace testing;
 
-class Rng {  // splitmix64: fixed, seedable, independent of the library
- public:
-  explicit Rng(std::uint64_t seed) : state_(seed * 0x9e3779b97f4a7c15ULL + 1) {}
-  std::uint64_t next() {
-    state_ += 0x9e3779b97f4a7c15ULL;
-    std::uint64_t z = state_;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [lo, hi].
-  std::int64_t range(std::int64_t lo, std::int64_t hi) {
-    return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
-  }
-  bool chance(int percent) { return range(0, 99) < percent; }
-
- private:
-  std::uint64_t state_;
+// The fixture's splitmix64, seeded as this test always has been.
+struct Rng : SplitMix64 {
+  explicit Rng(std::uint64_t seed) : SplitMix64(seed * 0x9e3779b97f4a7c15ULL + 1) {}
 };
 
 constexpr AssetId kUsdc{1};
