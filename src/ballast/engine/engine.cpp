@@ -356,14 +356,33 @@ std::optional<LiquidationEpisode> episode_of(const std::map<GroupKey, Liquidatio
 
 std::int64_t magnitude(std::int64_t raw) { return raw < 0 ? -raw : raw; }
 
-// What a liquidate event does, judged on the target's side (the liquidator's own margin is the
-// fill check's): status ok, or the first liquidation rule it breaks in Status precedence order.
-struct LiquidationTerms {
-  Status status = Status::ok;
-  Fill target_fill;      // the target's side, no fee
-  Fill liquidator_fill;  // the other side; its fee is the protocol's share of the discount
-  Money notional;        // the closed exposure at the mark (rounded up), counted by the caps
+// The two sides of a liquidate event and the notional it counts against the caps: the target
+// closes `size` of its position at the event's price (no fee), the liquidator takes the other
+// side and pays the protocol's share of its discount to the mark. A function of the event, the
+// position's side and the mark only, so execution rebuilds it without judging the group again.
+struct LiquidationFills {
+  Fill target;
+  Fill liquidator;
+  Money notional;  // the closed exposure at the mark (rounded up)
 };
+
+std::optional<LiquidationFills> liquidation_fills(const Ledger& ledger, const PriceState& prices,
+                                                  const LiquidationRules& rules, const market::Instrument& instrument,
+                                                  const Liquidate& e) {
+  const SubAccount& target = *ledger.find_sub_account(e.target);
+  const bool is_long = ledger.position(e.target, e.instrument)->size.raw() > 0;
+  const auto closed = market::exposure_of(e.size, instrument.contract_size);
+  if (!closed) return std::nullopt;
+  const Price mark = prices.book.find_market(e.instrument)->mark;
+  const auto notional = mul<Money>(*closed, mark, Round::up);
+  const auto discount = mul<Money>(*closed, Price::from_raw(magnitude(mark.raw() - e.price.raw())), Round::up);
+  const auto protocol_fee = discount ? mul<Money>(*discount, rules.auction.protocol_share, Round::up) : std::nullopt;
+  if (!notional || !protocol_fee) return std::nullopt;
+  const Quantity taken = is_long ? e.size : Quantity::from_raw(-e.size.raw());
+  return LiquidationFills{
+      Fill{target.owner, e.target, e.instrument, Quantity::from_raw(-taken.raw()), e.price, Money{}},
+      Fill{e.liquidator, e.liquidator_sub_account, e.instrument, taken, e.price, *protocol_fee}, *notional};
+}
 
 // The maintenance requirement the position releases per unit of the underlying closed: its
 // requirement over its exposure, rounded down (Money(6) / Quantity(9) -> Price(9): × 10^12).
@@ -403,54 +422,40 @@ std::optional<Quantity> allowed_close(const LiquidationRules& rules, const margi
   return Quantity::from_raw(std::min(magnitude(exposure.raw()), whole_lots));
 }
 
-LiquidationTerms plan_liquidation(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
-                                  const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
-                                  const market::Instrument& instrument, const Liquidate& e, TimestampNs now_ns) {
-  LiquidationTerms terms;
-  const auto fail = [&terms](Status status) {
-    terms.status = status;
-    return terms;
-  };
-  const SubAccount& target = *ledger.find_sub_account(e.target);
-  const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, group_books(ledger, risk, target));
-  if (const Status s = status_of(outcome.status); s != Status::ok) return fail(s);
+// The target's side of a liquidate event: ok, or the first liquidation rule it breaks in Status
+// precedence order (the liquidator's own margin is the fill check's). `group` is the target's
+// margin group.
+Status judge_liquidation(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
+                         const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
+                         const std::vector<margin::SubAccountBook>& group, const market::Instrument& instrument,
+                         const Liquidate& e, TimestampNs now_ns) {
+  const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, group);
+  if (const Status s = status_of(outcome.status); s != Status::ok) return s;
   const margin::GroupMargin& figures = outcome.margin;
-  if (!figures.liquidatable()) return fail(Status::account_healthy);
+  if (!figures.liquidatable()) return Status::account_healthy;
   const Quantity held = ledger.position(e.target, e.instrument)->size;
-  const bool is_long = held.raw() > 0;
   const auto exposure = market::exposure_of(held, instrument.contract_size);
   const auto lot = market::exposure_of(instrument.lot, instrument.contract_size);
   const auto closed = market::exposure_of(e.size, instrument.contract_size);
-  if (!exposure || !lot || !closed) return fail(Status::balance_overflow);
-  const Quantity closed_signed = is_long ? *closed : Quantity::from_raw(-closed->raw());
+  if (!exposure || !lot || !closed) return Status::balance_overflow;
+  const Quantity closed_signed = held.raw() > 0 ? *closed : Quantity::from_raw(-closed->raw());
   const Price mark = prices.book.find_market(e.instrument)->mark;
   const liquidation::AuctionQuote bonus =
       liquidation::auction_bonus(rules.auction, episode ? episode->started_ns : now_ns, now_ns);
   const liquidation::BandOutcome band = liquidation::liquidation_price_band(
       closed_signed, mark, bonus.bonus, liquidation::bankruptcy_price(figures.equity, closed_signed, mark));
-  if (band.status == liquidation::BandStatus::empty) return fail(Status::account_bankrupt);
-  if (band.status != liquidation::BandStatus::ok) return fail(Status::balance_overflow);
+  if (band.status == liquidation::BandStatus::empty) return Status::account_bankrupt;
+  if (band.status != liquidation::BandStatus::ok) return Status::balance_overflow;
   const auto cost = mul<Price>(mark, bonus.bonus, Round::up);
   const auto allowed =
       cost ? allowed_close(rules, figures, *exposure, *lot, mark,
                            release_per_unit(figures, e.target, e.instrument, *exposure), *cost,
                            account_cap_remaining(rules, episode, now_ns))
            : std::nullopt;
-  if (!allowed) return fail(Status::balance_overflow);
-  if (e.size.raw() > magnitude(held.raw()) || closed->raw() > allowed->raw()) {
-    return fail(Status::liquidation_too_large);
-  }
-  if (!liquidation::price_in_band(band.band, e.price)) return fail(Status::liquidation_price_out_of_band);
-  const auto notional = mul<Money>(*closed, mark, Round::up);
-  const auto discount =
-      mul<Money>(*closed, Price::from_raw(magnitude(mark.raw() - e.price.raw())), Round::up);
-  const auto protocol_fee = discount ? mul<Money>(*discount, rules.auction.protocol_share, Round::up) : std::nullopt;
-  if (!notional || !protocol_fee) return fail(Status::balance_overflow);
-  const Quantity taken = is_long ? e.size : Quantity::from_raw(-e.size.raw());
-  terms.target_fill = Fill{target.owner, e.target, e.instrument, Quantity::from_raw(-taken.raw()), e.price, Money{}};
-  terms.liquidator_fill = Fill{e.liquidator, e.liquidator_sub_account, e.instrument, taken, e.price, *protocol_fee};
-  terms.notional = *notional;
-  return terms;
+  if (!allowed) return Status::balance_overflow;
+  if (e.size.raw() > magnitude(held.raw()) || closed->raw() > allowed->raw()) return Status::liquidation_too_large;
+  if (!liquidation::price_in_band(band.band, e.price)) return Status::liquidation_price_out_of_band;
+  return Status::ok;
 }
 
 // What the prices an action reads are worth: nullopt when one was never set, else the most
@@ -620,16 +625,20 @@ class Validator {
     if (target->mode == MarginMode::portfolio || mine->mode == MarginMode::portfolio) {
       return Status::portfolio_unsupported;
     }
-    if (const Status s = price_gate(prices_trust(group_of(*target), market), market::OracleAction::liquidate);
+    const std::vector<margin::SubAccountBook> group = group_of(*target);
+    if (const Status s = price_gate(prices_trust(group, market), market::OracleAction::liquidate); s != Status::ok) {
+      return s;
+    }
+    if (const Status s = judge_liquidation(ledger_, *risk_, prices_, options_.liquidation,
+                                           episode_of(episodes_, group_key(*target)), group, instrument, e, now_ns_);
         s != Status::ok) {
       return s;
     }
-    const LiquidationTerms terms = plan_liquidation(ledger_, *risk_, prices_, options_.liquidation,
-                                                    episode_of(episodes_, group_key(*target)), instrument, e, now_ns_);
-    if (terms.status != Status::ok) return terms.status;
-    const FillPlan target_plan = plan_fill(ledger_, *risk_, prices_, *market, terms.target_fill);
+    const auto fills = liquidation_fills(ledger_, prices_, options_.liquidation, instrument, e);
+    if (!fills) return Status::balance_overflow;
+    const FillPlan target_plan = plan_fill(ledger_, *risk_, prices_, *market, fills->target);
     if (!target_plan.ok || !ledger_.postings_fit(target_plan.postings)) return Status::balance_overflow;
-    return fill_margin(*mine, *market, terms.liquidator_fill, kInsuranceFund);
+    return fill_margin(*mine, *market, fills->liquidator, kInsuranceFund);
   }
   Status operator()(const CheckHealth& e) const {
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
@@ -1064,15 +1073,12 @@ class Executor {
     const margin::MarketRisk& market = *risk_->find_market(e.instrument);
     const SubAccount& target = *ledger_.find_sub_account(e.target);
     const GroupKey key = group_key(target);
-    const std::optional<LiquidationEpisode> episode = episode_of(episodes_, key);
-    const LiquidationTerms terms =
-        plan_liquidation(ledger_, *risk_, prices_, rules_, episode, market.instrument, e, now_ns_);
-    BALLAST_ASSERT(terms.status == Status::ok);  // validated
-    book_fill(market, terms.target_fill, kFeePool);
-    book_fill(market, terms.liquidator_fill, kInsuranceFund);
-    episodes_[key] = after_liquidation(rules_, episode, terms.notional, now_ns_);
-    const margin::MarginOutcome after =
-        margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, *ledger_.find_sub_account(e.target)));
+    const auto fills = liquidation_fills(ledger_, prices_, rules_, market.instrument, e);
+    BALLAST_ASSERT(fills.has_value());  // validated
+    book_fill(market, fills->target, kFeePool);
+    book_fill(market, fills->liquidator, kInsuranceFund);
+    episodes_[key] = after_liquidation(rules_, episode_of(episodes_, key), fills->notional, now_ns_);
+    const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, target));
     if (after.status == margin::MarginStatus::ok && !after.margin.liquidatable()) episodes_.erase(key);
   }
   // Validated: the group is liquidatable with no episode open (start one), or healthy with one
@@ -1087,7 +1093,8 @@ class Executor {
     const FillPlan plan = plan_fill(ledger_, *risk_, prices_, market, e, fee_to);
     BALLAST_ASSERT(plan.ok);
     // The user balances the postings touch (the quote, and the underlying for spot), each once;
-    // the other legs are the clearing account's and the fee pool's, which the totals leave out.
+    // the other legs are the clearing account's and the fee recipient's, which the totals leave
+    // out.
     std::array<std::pair<AssetId, Amount>, 2> touched{};
     std::size_t touched_count = 0;
     for (const Posting& leg : plan.postings) {
