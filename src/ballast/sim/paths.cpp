@@ -560,6 +560,22 @@ void BlockBootstrap::log_returns(const PathKey& key, std::size_t steps, std::spa
   }
 }
 
+Outcome check_knots(std::string_view field, std::span<const Knot> knots) {
+  std::size_t previous = 0;
+  for (std::size_t k = 0; k < knots.size(); ++k) {
+    const std::string at = std::string(field) + "[" + std::to_string(k) + "]: ";
+    if (knots[k].step <= previous) {
+      return invalid(at + "step " + std::to_string(knots[k].step) + " must be after step " + std::to_string(previous) +
+                     " (step 0 is the start)");
+    }
+    if (!std::isfinite(knots[k].value) || !(knots[k].value > 0.0)) {
+      return invalid(at + "value " + number(knots[k].value) + " must be positive and finite");
+    }
+    previous = knots[k].step;
+  }
+  return Ok{};
+}
+
 Result<Bridge> Bridge::make(const BridgeParams& params, double dt_s) {
   auto noise = Gbm::make(params.noise, dt_s);
   if (!noise) {
@@ -570,18 +586,9 @@ Result<Bridge> Bridge::make(const BridgeParams& params, double dt_s) {
     return invalid("knots: " + std::to_string(params.knots.size()) + " lists for " + std::to_string(n) + " assets");
   }
   for (std::size_t a = 0; a < n; ++a) {
-    std::size_t previous = 0;
-    for (std::size_t k = 0; k < params.knots[a].size(); ++k) {
-      const Knot& knot = params.knots[a][k];
-      const std::string at = "knots[" + std::to_string(a) + "][" + std::to_string(k) + "]: ";
-      if (knot.step <= previous) {
-        return invalid(at + "step " + std::to_string(knot.step) + " must be after step " + std::to_string(previous) +
-                       " (step 0 is the start price)");
-      }
-      if (!std::isfinite(knot.value) || !(knot.value > 0.0)) {
-        return invalid(at + "value " + number(knot.value) + ": must be a positive multiple of the start price");
-      }
-      previous = knot.step;
+    const Outcome knots = check_knots("knots[" + std::to_string(a) + "]", params.knots[a]);
+    if (!knots) {
+      return knots.error();
     }
   }
   Bridge bridge;

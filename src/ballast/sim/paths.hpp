@@ -200,6 +200,9 @@ struct Knot {
 // Scripted paths: each asset's log price follows a Brownian bridge from knot to knot (its noise
 // the GBM vol, correlated across assets, pinned to zero at every knot) and, after its last knot,
 // a free GBM with the given drift and vol: "recovery or not" is a further knot or none.
+// Steps strictly increasing from >= 1, values positive and finite; errors name field[k].
+Outcome check_knots(std::string_view field, std::span<const Knot> knots);
+
 struct BridgeParams {
   std::vector<std::vector<Knot>> knots;  // per asset; steps strictly increasing from >= 1, values > 0
   GbmParams noise;

@@ -360,11 +360,11 @@ TEST(Validation, ModelParametersNameFieldAndAsset) {
   EXPECT_EQ(error_of(Merton::make({{{0.0}, {0.5}, {}}, {1e9}, {0.0}, {0.1}, false}, kDay_s)).substr(0, 35),
             "jump_intensity_annual[0] = 1e+09: 2");
   EXPECT_EQ(error_of(Bridge::make({{{{5, 0.5}, {5, 0.6}}}, {{0.0}, {0.5}, {}}}, 60.0)),
-            "knots[0][1]: step 5 must be after step 5 (step 0 is the start price)");
+            "knots[0][1]: step 5 must be after step 5 (step 0 is the start)");
   EXPECT_EQ(error_of(Bridge::make({{{{0, 0.5}}}, {{0.0}, {0.5}, {}}}, 60.0)),
-            "knots[0][0]: step 0 must be after step 0 (step 0 is the start price)");
+            "knots[0][0]: step 0 must be after step 0 (step 0 is the start)");
   EXPECT_EQ(error_of(Bridge::make({{{{3, -0.5}}}, {{0.0}, {0.5}, {}}}, 60.0)),
-            "knots[0][0]: value -0.5: must be a positive multiple of the start price");
+            "knots[0][0]: value -0.5 must be positive and finite");
   EXPECT_EQ(error_of(BlockBootstrap::make(made(parse_returns_csv(kReturnsCsv, "r.csv")), 0)),
             "block_steps: must be at least 1");
 }
