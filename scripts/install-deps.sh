@@ -8,6 +8,7 @@ packages=(
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev libquantlib0-dev
   libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev librandom123-dev libtomlplusplus-dev libboost-dev
+  python3-numpy
 )
 
 missing=()

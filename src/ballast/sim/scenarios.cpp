@@ -12,15 +12,33 @@ constexpr double kFiveMinutes_s = 300.0;
 constexpr double kOneMinute_s = 60.0;
 constexpr std::size_t kDay5m = 288;  // five-minute steps in a day
 
-// Ratios are written as observed price / start price, so each figure can be checked against
-// its source as it stands.
+// Knots are written as the observed prices, so each figure can be checked against its source as
+// it stands, and turned into multiples of the asset's start price here.
+std::vector<std::vector<Knot>> as_ratios(const std::vector<double>& start_prices,
+                                         std::vector<std::vector<Knot>> observed) {
+  BALLAST_ASSERT(observed.size() == start_prices.size());
+  for (std::size_t a = 0; a < observed.size(); ++a) {
+    for (Knot& knot : observed[a]) knot.value /= start_prices[a];
+  }
+  return observed;
+}
+
+// Episodes carry no drift of their own: the knots are the trend, the noise is around it.
+GbmParams driftless(std::vector<double> vol_annual, std::vector<double> correlation) {
+  return {.drift_annual = std::vector<double>(vol_annual.size(), 0.0),
+          .vol_annual = std::move(vol_annual),
+          .correlation = std::move(correlation)};
+}
+
+Scenario episode(Scenario scenario, std::vector<std::vector<Knot>> observed, GbmParams noise) {
+  scenario.path = {.knots = as_ratios(scenario.start_prices, std::move(observed)), .noise = std::move(noise)};
+  return scenario;
+}
 
 Scenario black_thursday_2020() {
-  const double btc = 7'911.43;  // close 11-Mar-2020
-  const double eth = 194.87;
-  return {
-      .name = "black-thursday-2020",
-      .description =
+  return episode(
+      {.name = "black-thursday-2020",
+       .description =
           "12-13 Mar 2020 (Black Thursday): BTC -48% from the 11-Mar close to the 13-Mar low in about a day, "
           "ETH -51%, a volatility spike, keepers stalled (research/defi-engines.md (c)). Start: 11-Mar closes "
           "(BTC 7,911.43, ETH 194.87); knots: 12-Mar closes (4,970.79; 112.35) at 24 h, 13-Mar lows (4,106.98; "
@@ -28,52 +46,44 @@ Scenario black_thursday_2020() {
           "low's hour is an assumption. Noise: 30-day realized vol to 19-Mar (BTC 189%, ETH 233%) and 90-day "
           "correlation 0.95, from the same bars. Depth: an assumption (0.3 of calm at the low, 0.7 at the "
           "13-Mar close, calm after a further day).",
-      .symbols = {"BTC", "ETH"},
-      .start_prices = {btc, eth},
-      .dt_s = kFiveMinutes_s,
-      .steps = 3 * kDay5m,
-      .path = {.knots = {{{kDay5m, 4'970.79 / btc}, {kDay5m + 24, 4'106.98 / btc}, {2 * kDay5m, 5'563.71 / btc}},
-                         {{kDay5m, 112.35 / eth}, {kDay5m + 24, 95.18 / eth}, {2 * kDay5m, 133.20 / eth}}},
-               .noise = {.drift_annual = {0.0, 0.0}, .vol_annual = {1.89, 2.33}, .correlation = {1.0, 0.95, 0.95, 1.0}}},
-      .depth = {{{kDay5m + 24, 0.3}, {2 * kDay5m, 0.7}, {3 * kDay5m, 1.0}},
-                {{kDay5m + 24, 0.3}, {2 * kDay5m, 0.7}, {3 * kDay5m, 1.0}}},
-  };
+       .symbols = {"BTC", "ETH"},
+       .start_prices = {7'911.43, 194.87},
+       .dt_s = kFiveMinutes_s,
+       .steps = 3 * kDay5m,
+       .path = {},  // episode() fills it
+       .depth = {{{kDay5m + 24, 0.3}, {2 * kDay5m, 0.7}, {3 * kDay5m, 1.0}},
+                 {{kDay5m + 24, 0.3}, {2 * kDay5m, 0.7}, {3 * kDay5m, 1.0}}}},
+      {{{kDay5m, 4'970.79}, {kDay5m + 24, 4'106.98}, {2 * kDay5m, 5'563.71}},
+       {{kDay5m, 112.35}, {kDay5m + 24, 95.18}, {2 * kDay5m, 133.20}}},
+      driftless({1.89, 2.33}, {1.0, 0.95, 0.95, 1.0}));
 }
 
 Scenario may_2021() {
-  const double btc = 42'909.40;  // close 18-May-2021
-  const double eth = 3'380.07;
-  const double sol = 55.91;
-  return {
-      .name = "may-19-2021",
-      .description =
+  const std::vector<Knot> depth{{168, 0.4}, {168 + kDay5m, 1.0}};
+  return episode(
+      {.name = "may-19-2021",
+       .description =
           "19 May 2021 sell-off: BTC -28%, ETH -42%, SOL -47% from the 18-May close to the 19-May low, then half "
           "of it back by the close. Start: 18-May closes (BTC 42,909.40, ETH 3,380.07, SOL 55.91); knots: 19-May "
           "lows (30,681.50; 1,952.46; 29.43) at 14 h (the hour is an assumption) and 19-May closes (37,002.44; "
           "2,460.68; 35.11) at 24 h, from shared/data/market daily bars. Noise: 30-day realized vol to 26-May "
           "(114%, 193%, 268%) and 90-day correlations (BTC-ETH 0.79, BTC-SOL 0.44, ETH-SOL 0.59) from the same "
           "bars. Depth: an assumption (0.4 of calm at the low, calm again a day later).",
-      .symbols = {"BTC", "ETH", "SOL"},
-      .start_prices = {btc, eth, sol},
-      .dt_s = kFiveMinutes_s,
-      .steps = 2 * kDay5m,
-      .path = {.knots = {{{168, 30'681.50 / btc}, {kDay5m, 37'002.44 / btc}},
-                         {{168, 1'952.46 / eth}, {kDay5m, 2'460.68 / eth}},
-                         {{168, 29.43 / sol}, {kDay5m, 35.11 / sol}}},
-               .noise = {.drift_annual = {0.0, 0.0, 0.0},
-                         .vol_annual = {1.14, 1.93, 2.68},
-                         .correlation = {1.0, 0.79, 0.44, 0.79, 1.0, 0.59, 0.44, 0.59, 1.0}}},
-      .depth = {{{168, 0.4}, {168 + kDay5m, 1.0}}, {{168, 0.4}, {168 + kDay5m, 1.0}}, {{168, 0.4}, {168 + kDay5m, 1.0}}},
-  };
+       .symbols = {"BTC", "ETH", "SOL"},
+       .start_prices = {42'909.40, 3'380.07, 55.91},
+       .dt_s = kFiveMinutes_s,
+       .steps = 2 * kDay5m,
+       .path = {},  // episode() fills it
+       .depth = {depth, depth, depth}},
+      {{{168, 30'681.50}, {kDay5m, 37'002.44}}, {{168, 1'952.46}, {kDay5m, 2'460.68}}, {{168, 29.43}, {kDay5m, 35.11}}},
+      driftless({1.14, 1.93, 2.68}, {1.0, 0.79, 0.44, 0.79, 1.0, 0.59, 0.44, 0.59, 1.0}));
 }
 
 Scenario ftx_2022() {
-  const double btc = 20'602.82;  // close 7-Nov-2022
-  const double eth = 1'568.59;
-  const double sol = 29.60;
-  return {
-      .name = "ftx-2022",
-      .description =
+  constexpr std::size_t kLow = 564;
+  return episode(
+      {.name = "ftx-2022",
+       .description =
           "8-9 Nov 2022 (FTX): BTC -24%, ETH -31% and SOL -58% (the exchange's own ecosystem) over two days, a "
           "partial rebound on 10 Nov. Start: 7-Nov closes (BTC 20,602.82, ETH 1,568.59, SOL 29.60); knots: 8-Nov "
           "closes (18,541.27; 1,332.84; 24.15) at 24 h, 9-Nov lows (15,682.69; 1,083.29; 12.51) at 47 h (late on "
@@ -81,28 +91,26 @@ Scenario ftx_2022() {
           "1,299.46; 17.68) at 72 h, from shared/data/market daily bars. Noise: 30-day realized vol to 14-Nov "
           "(83%, 123%, 245%) and 90-day correlations (0.90, 0.84, 0.81) from the same bars. Depth: an assumption "
           "(a market maker's exit: 0.5 of calm at the low, SOL 0.25, calm two days later).",
-      .symbols = {"BTC", "ETH", "SOL"},
-      .start_prices = {btc, eth, sol},
-      .dt_s = kFiveMinutes_s,
-      .steps = 4 * kDay5m,
-      .path = {.knots = {{{kDay5m, 18'541.27 / btc}, {564, 15'682.69 / btc}, {3 * kDay5m, 17'586.77 / btc}},
-                         {{kDay5m, 1'332.84 / eth}, {564, 1'083.29 / eth}, {3 * kDay5m, 1'299.46 / eth}},
-                         {{kDay5m, 24.15 / sol}, {564, 12.51 / sol}, {3 * kDay5m, 17.68 / sol}}},
-               .noise = {.drift_annual = {0.0, 0.0, 0.0},
-                         .vol_annual = {0.83, 1.23, 2.45},
-                         .correlation = {1.0, 0.90, 0.84, 0.90, 1.0, 0.81, 0.84, 0.81, 1.0}}},
-      .depth = {{{564, 0.5}, {564 + 2 * kDay5m, 1.0}},
-                {{564, 0.5}, {564 + 2 * kDay5m, 1.0}},
-                {{564, 0.25}, {564 + 2 * kDay5m, 1.0}}},
-  };
+       .symbols = {"BTC", "ETH", "SOL"},
+       .start_prices = {20'602.82, 1'568.59, 29.60},
+       .dt_s = kFiveMinutes_s,
+       .steps = 4 * kDay5m,
+       .path = {},  // episode() fills it
+       .depth = {{{kLow, 0.5}, {kLow + 2 * kDay5m, 1.0}},
+                 {{kLow, 0.5}, {kLow + 2 * kDay5m, 1.0}},
+                 {{kLow, 0.25}, {kLow + 2 * kDay5m, 1.0}}}},
+      {{{kDay5m, 18'541.27}, {kLow, 15'682.69}, {3 * kDay5m, 17'586.77}},
+       {{kDay5m, 1'332.84}, {kLow, 1'083.29}, {3 * kDay5m, 1'299.46}},
+       {{kDay5m, 24.15}, {kLow, 12.51}, {3 * kDay5m, 17.68}}},
+      driftless({0.83, 1.23, 2.45}, {1.0, 0.90, 0.84, 0.90, 1.0, 0.81, 0.84, 0.81, 1.0}));
 }
 
 Scenario october_2025() {
   constexpr std::size_t kWorstMinute = 75;  // 21:15 UTC with the path starting at 20:00 UTC
   const std::vector<Knot> depth{{kWorstMinute, 0.02}, {180, 0.3}, {1'440, 1.0}};
-  return {
-      .name = "depth-collapse-2025-10",
-      .description =
+  return episode(
+      {.name = "depth-collapse-2025-10",
+       .description =
           "10-11 Oct 2025: $19.1B liquidated and book depth -98% (research/defi-engines.md (c)). Path from 20:00 "
           "UTC in one-minute steps: BTC 123,000 -> 102,000 and ETH 4,346 -> 3,574 within three hours, an altcoin "
           "index -40% within minutes (research.blockscope.co/the-october-crash), $3.21B liquidated in the worst "
@@ -111,18 +119,14 @@ Scenario october_2025() {
           "(the -98%); 0.3 at the BTC low and calm a day later are assumptions. Noise (assumptions): twice the "
           "90-day realized vol of the last window in shared/data/market (to 2024-07-26: BTC 46%, ETH 59%, SOL "
           "82% as the ALT proxy) and that window's correlations (0.78, 0.73, 0.67).",
-      .symbols = {"BTC", "ETH", "ALT"},
-      .start_prices = {123'000.0, 4'346.0, 1.0},
-      .dt_s = kOneMinute_s,
-      .steps = 1'440,
-      .path = {.knots = {{{180, 102'000.0 / 123'000.0}, {1'440, 110'000.0 / 123'000.0}},
-                         {{180, 3'574.0 / 4'346.0}},
-                         {{kWorstMinute + 5, 0.60}}},
-               .noise = {.drift_annual = {0.0, 0.0, 0.0},
-                         .vol_annual = {0.92, 1.18, 1.64},
-                         .correlation = {1.0, 0.78, 0.73, 0.78, 1.0, 0.67, 0.73, 0.67, 1.0}}},
-      .depth = {depth, depth, depth},
-  };
+       .symbols = {"BTC", "ETH", "ALT"},
+       .start_prices = {123'000.0, 4'346.0, 1.0},
+       .dt_s = kOneMinute_s,
+       .steps = 1'440,
+       .path = {},  // episode() fills it
+       .depth = {depth, depth, depth}},
+      {{{180, 102'000.0}, {1'440, 110'000.0}}, {{180, 3'574.0}}, {{kWorstMinute + 5, 0.60}}},
+      driftless({0.92, 1.18, 1.64}, {1.0, 0.78, 0.73, 0.78, 1.0, 0.67, 0.73, 0.67, 1.0}));
 }
 
 // A thin asset pumped to `peak` times its start over `up_steps` minutes and let back down: the
@@ -138,7 +142,7 @@ Scenario thin_pump(std::string name, std::string description, double start, doub
       .dt_s = kOneMinute_s,
       .steps = steps,
       .path = {.knots = {{{up_steps, peak}, {up_steps + down_steps, end}}},
-               .noise = {.drift_annual = {0.0}, .vol_annual = {vol_annual}, .correlation = {}}},
+               .noise = driftless({vol_annual}, {})},
       .depth = {{}},
   };
 }
