@@ -88,10 +88,11 @@ void correlated_normals(const Correlation& correlation, const PathKey& key, std:
 }
 
 // Jumps in one step for a Poisson(rate) variable, by inversion of the uniform u: the smallest k
-// with P(N <= k) >= u. The sum stops growing once a term no longer changes it (rate <= 10, so
-// within about 40 terms); what is left is below double resolution.
-std::uint32_t poisson_count(double u, double rate) {
-  double term = dmath::exp(-rate);
+// with P(N <= k) >= u. no_jump = e^-rate, computed once per model. The sum stops growing once a
+// term no longer changes it (rate <= 10, so within about 40 terms); what is left is below double
+// resolution.
+std::uint32_t poisson_count(double u, double rate, double no_jump) {
+  double term = no_jump;
   double cdf = term;
   std::uint32_t k = 0;
   while (u > cdf) {
@@ -396,6 +397,7 @@ Result<Merton> Merton::make(const MertonParams& params, double dt_s) {
                      " expected jumps per step, more than " + number(kMaxJumpsPerStep));
     }
     merton.jump_rate_step_.push_back(rate);
+    merton.no_jump_probability_.push_back(dmath::exp(-rate));
     const double std_log = params.jump_std_log[a];
     const double kappa = dmath::exp(params.jump_mean_log[a] + 0.5 * std_log * std_log) - 1.0;
     if (!std::isfinite(kappa)) {
@@ -423,7 +425,7 @@ void Merton::log_returns(const PathKey& key, std::size_t steps, std::span<double
     const std::size_t a = i % n;
     // Common jumps read the draws of asset 0 of the step for every asset.
     const std::size_t draw = common_jumps_ ? i - a : i;
-    const std::uint32_t k = poisson_count(open_uniform(counts.at(draw)), jump_rate_step_[a]);
+    const std::uint32_t k = poisson_count(open_uniform(counts.at(draw)), jump_rate_step_[a], no_jump_probability_[a]);
     if (!jump_counts.empty()) {
       jump_counts[i] = k;
     }

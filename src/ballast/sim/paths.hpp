@@ -130,6 +130,7 @@ class Merton {
  private:
   Gbm diffusion_;  // its drift includes -lambda kappa
   std::vector<double> jump_rate_step_;  // lambda dt
+  std::vector<double> no_jump_probability_;  // e^(-lambda dt)
   std::vector<double> jump_mean_log_;
   std::vector<double> jump_std_log_;
   bool common_jumps_ = false;
