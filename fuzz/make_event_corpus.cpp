@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
         Liquidate{AccountId{17}, SubAccountId{200}, SubAccountId{100}, InstrumentId{10},
                   Quantity::from_raw(127'000'000), Price::from_raw(45'045'000'000'000)}}},
       {"check_health", {EventId{120}, kTs, CheckHealth{SubAccountId{100}}}},
+      {"resolve_bankruptcy", {EventId{121}, kTs, ResolveBankruptcy{SubAccountId{100}}}},
       {"retry_of_setup",
        {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
   };

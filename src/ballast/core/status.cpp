@@ -81,6 +81,10 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
      "factor, dust, account and event caps)"},
     {"liquidation_price_out_of_band",
      "the price gives the liquidator a larger discount to the mark than the auction allows now"},
+    {"account_solvent",
+     "the margin group's equity is not negative: there is no bad debt for the waterfall to resolve"},
+    {"withdrawals_gated",
+     "withdrawals are paused: bad debt was resolved within the liquidation rules' withdrawal gate"},
 }};
 
 }  // namespace

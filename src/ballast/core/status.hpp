@@ -65,6 +65,7 @@ enum class Status : std::uint8_t {
   // Permissions.
   deposits_disabled = 22,
   withdrawals_disabled = 23,
+  withdrawals_gated = 56,  // bad debt was seen within the liquidation rules' withdrawal gate
   transfers_disabled = 24,
   portfolio_unsupported = 46,  // no portfolio-margin model on this venue; or a portfolio
                                // sub-account given an asset or market outside the model
@@ -79,6 +80,7 @@ enum class Status : std::uint8_t {
   account_healthy = 50,   // the margin group is not liquidatable (maintenance health >= 0)
   health_unchanged = 51,  // check_health: no liquidation to start (healthy) or end (still open)
   account_bankrupt = 52,  // no price closes the position without bad debt: the waterfall's case
+  account_solvent = 55,   // resolve_bankruptcy on a margin group whose equity is not negative
   liquidation_too_large = 53,          // more than the liquidation rules allow in one event
   liquidation_price_out_of_band = 54,  // the price gives the liquidator more than the auction's
                                        // discount now, or is past the bankruptcy price
@@ -88,12 +90,12 @@ enum class Status : std::uint8_t {
   insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 55;
+inline constexpr std::uint8_t kStatusCount = 57;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
 // that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
 // the margin codes 29..39, the oracle, funding and expiry codes 40..45 and the portfolio-margin
-// codes 46..47, the liquidation codes 48..54).
+// codes 46..47, the liquidation codes 48..54, the waterfall codes 55..56).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -136,6 +138,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::instrument_settled,
     Status::deposits_disabled,
     Status::withdrawals_disabled,
+    Status::withdrawals_gated,
     Status::transfers_disabled,
     Status::portfolio_unsupported,
     Status::price_missing,
@@ -145,6 +148,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::account_healthy,
     Status::health_unchanged,
     Status::account_bankrupt,
+    Status::account_solvent,
     Status::liquidation_too_large,
     Status::liquidation_price_out_of_band,
     Status::insufficient_balance,

@@ -68,10 +68,12 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::account_bankrupt, 52},
     {Status::liquidation_too_large, 53},
     {Status::liquidation_price_out_of_band, 54},
+    {Status::account_solvent, 55},
+    {Status::withdrawals_gated, 56},
 };
 
 TEST(Status, NumericValuesArePinned) {
-  ASSERT_EQ(static_cast<int>(kStatusCount), 55);
+  ASSERT_EQ(static_cast<int>(kStatusCount), 57);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -170,6 +172,7 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "instrument_settled",
       "deposits_disabled",
       "withdrawals_disabled",
+      "withdrawals_gated",
       "transfers_disabled",
       "portfolio_unsupported",
       "price_missing",
@@ -179,6 +182,7 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "account_healthy",
       "health_unchanged",
       "account_bankrupt",
+      "account_solvent",
       "liquidation_too_large",
       "liquidation_price_out_of_band",
       "insufficient_balance",

@@ -21,7 +21,7 @@ constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_a
                                       "create_sub_account", "deposit", "withdraw", "transfer",
                                       "oracle_price", "mark_price", "fill", "oracle_quotes",
                                       "accrue_funding", "settle_expiry", "liquidate",
-                                      "check_health"};
+                                      "check_health", "resolve_bankruptcy"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -116,6 +116,7 @@ void encode_body(ByteWriter& out, const Liquidate& e) {
   out.i64(e.price.raw());
 }
 void encode_body(ByteWriter& out, const CheckHealth& e) { out.u64(e.sub_account.value); }
+void encode_body(ByteWriter& out, const ResolveBankruptcy& e) { out.u64(e.sub_account.value); }
 
 Error binary_error(std::size_t offset, std::string_view what) {
   return make_error(ErrorCode::invalid_input,
@@ -270,6 +271,7 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
       return e;
     }
     case 14: return CheckHealth{SubAccountId{r.u64("sub_account")}};
+    case 15: return ResolveBankruptcy{SubAccountId{r.u64("sub_account")}};
     default: {
       BALLAST_ASSERT(kind == 9);
       Fill e;
@@ -528,6 +530,9 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
     case 14:
       f.allow_only({"id", "ts", "type", "sub_account"});
       return CheckHealth{SubAccountId{f.unsigned_id("sub_account")}};
+    case 15:
+      f.allow_only({"id", "ts", "type", "sub_account"});
+      return ResolveBankruptcy{SubAccountId{f.unsigned_id("sub_account")}};
     default:
       f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
                     "fee"});
@@ -608,7 +613,7 @@ void body_to_json(json& out, const EventBody& body) {
           out["instrument"] = e.instrument.value;
           out["size"] = e.size.raw();
           out["price"] = e.price.raw();
-        } else if constexpr (std::is_same_v<T, CheckHealth>) {
+        } else if constexpr (std::is_same_v<T, CheckHealth> || std::is_same_v<T, ResolveBankruptcy>) {
           out["sub_account"] = e.sub_account.value;
         } else if constexpr (std::is_same_v<T, Transfer>) {
           out["account"] = e.account.value;

@@ -45,6 +45,7 @@ std::vector<Event> one_of_each() {
       event(14, Liquidate{AccountId{17}, SubAccountId{200}, SubAccountId{100}, InstrumentId{10},
                           Quantity::from_raw(127'000'000), Price::from_raw(45'045'000'000'000)}),
       event(15, CheckHealth{SubAccountId{100}}),
+      event(16, ResolveBankruptcy{SubAccountId{100}}),
   };
 }
 
@@ -97,6 +98,7 @@ std::vector<Event> extremes() {
             Liquidate{AccountId{u64_max}, SubAccountId{0}, SubAccountId{u64_max}, InstrumentId{u32_max},
                       Quantity::from_raw(kMin), Price::from_raw(kMax)}},
       event(15, CheckHealth{SubAccountId{u64_max}}),
+      event(16, ResolveBankruptcy{SubAccountId{u64_max}}),
   };
 }
 
@@ -149,7 +151,7 @@ TEST(BinaryCodec, KindNames) {
       "list_asset", "set_asset_flags", "create_account", "create_sub_account",
       "deposit",    "withdraw",        "transfer",       "oracle_price",
       "mark_price", "fill",            "oracle_quotes",  "accrue_funding",
-      "settle_expiry", "liquidate",       "check_health"};
+      "settle_expiry", "liquidate",       "check_health",   "resolve_bankruptcy"};
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -191,7 +193,7 @@ TEST(BinaryCodec, PinnedLayout) {
 
 TEST(BinaryCodec, RoundTripEveryKind) {
   // oracle_quotes: 18 + asset 4 + count 1 + 2 × (source 4, price 8, confidence 8, published 8).
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26};
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -267,6 +269,7 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
                                    {"price", 54}});
       break;
     case 14:
+    case 15:
       fields.insert(fields.end(), {{"sub_account", 18}});
       break;
     default:
@@ -308,7 +311,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x0f', '\x10', '\xff'}) {
+  for (const char kind : {'\x10', '\x11', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);

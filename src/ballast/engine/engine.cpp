@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "ballast/engine/bankruptcy.hpp"
 #include "ballast/engine/codec.hpp"
 #include "ballast/engine/engine_parts.hpp"
 #include "ballast/engine/risk_codec.hpp"
@@ -20,8 +21,13 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // and the markets' funding and settlement state. Older snapshots are not read: their bytes
 // re-encode differently, so their recorded hash could not be verified anyway. 4: the
 // portfolio-margin model (a flag, then its configuration) after the oracle policy, and sub-accounts
-// in mode portfolio.
-constexpr std::uint32_t kSnapshotVersion = 5;
+// in mode portfolio. 5: the liquidation rules after the oracle policy, the open liquidation
+// episodes at the end. 6: the waterfall's rules, each episode's insurance use in its window, and
+// the waterfall state (the withdrawal gate, the loss totals) after the episodes.
+constexpr std::uint32_t kSnapshotVersion = 6;
+
+void encode_i128(ByteWriter& out, int128 value);
+std::optional<int128> decode_i128(ByteReader& in);
 Status amount_shape(Amount amount) {
   if (amount.is_zero()) return Status::amount_zero;
   if (amount.is_negative()) return Status::amount_negative;
@@ -194,8 +200,8 @@ class Validator {
   Validator(const Ledger& ledger, const margin::RiskConfig* risk, const PortfolioVenue* portfolio,
             const PriceState& prices, const std::vector<AssetFeed>& feeds,
             const std::vector<MarketLife>& lives, const VenueTotals& totals,
-            const std::map<GroupKey, LiquidationEpisode>& episodes, const EngineOptions& options,
-            TimestampNs now_ns)
+            const std::map<GroupKey, LiquidationEpisode>& episodes, const WaterfallState& waterfall,
+            const EngineOptions& options, TimestampNs now_ns)
       : ledger_(ledger),
         risk_(risk),
         portfolio_(portfolio),
@@ -204,6 +210,7 @@ class Validator {
         lives_(lives),
         totals_(totals),
         episodes_(episodes),
+        waterfall_(waterfall),
         options_(options),
         now_ns_(now_ns) {}
 
@@ -257,6 +264,10 @@ class Validator {
       return s;
     }
     if ((asset->flags & kAssetWithdrawals) == 0) return Status::withdrawals_disabled;
+    // Nobody leaves ahead of a loss that is still being shared out.
+    if (liquidation::withdrawals_gated(waterfall_.last_bad_debt_ns, now_ns_, options_.liquidation.withdrawal_gate_ns)) {
+      return Status::withdrawals_gated;
+    }
     const SubAccount& from = *ledger_.find_sub_account(e.sub_account);
     if (const Status s = margin_prices(from); s != Status::ok) return s;
     if (e.amount > ledger_.free_balance(e.sub_account, e.asset)) {
@@ -373,6 +384,21 @@ class Validator {
     if (const Status s = status_of(outcome.status); s != Status::ok) return s;
     const bool open = episodes_.contains(group_key(*sub_account));
     return outcome.margin.liquidatable() != open ? Status::ok : Status::health_unchanged;
+  }
+  Status operator()(const ResolveBankruptcy& e) const {
+    const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
+    if (sub_account == nullptr || sub_account->id.value < kFirstUserId) return Status::sub_account_unknown;
+    if (sub_account->mode == MarginMode::portfolio) return Status::portfolio_unsupported;
+    if (risk_ == nullptr) return Status::account_solvent;  // no margin rules: no bad debt
+    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
+    if (const Status s = price_gate(prices_trust(group_of(*sub_account), nullptr), market::OracleAction::resolve_bankruptcy);
+        s != Status::ok) {
+      return s;
+    }
+    const BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, options_.liquidation,
+                                                episode_of(episodes_, group_key(*sub_account)), *sub_account, now_ns_);
+    if (plan.status != Status::ok) return plan.status;
+    return ledger_.postings_fit(plan.postings) ? Status::ok : Status::balance_overflow;
   }
 
  private:
@@ -662,6 +688,7 @@ class Validator {
   const std::vector<MarketLife>& lives_;
   const VenueTotals& totals_;
   const std::map<GroupKey, LiquidationEpisode>& episodes_;
+  const WaterfallState& waterfall_;
   const EngineOptions& options_;
   TimestampNs now_ns_;
 };
@@ -672,14 +699,15 @@ class Executor {
  public:
   Executor(Ledger& ledger, PriceState& prices, std::vector<AssetFeed>& feeds,
            std::vector<MarketLife>& lives, VenueTotals& totals,
-           std::map<GroupKey, LiquidationEpisode>& episodes, const margin::RiskConfig* risk,
-           const LiquidationRules& rules, TimestampNs now_ns)
+           std::map<GroupKey, LiquidationEpisode>& episodes, WaterfallState& waterfall,
+           const margin::RiskConfig* risk, const LiquidationRules& rules, TimestampNs now_ns)
       : ledger_(ledger),
         prices_(prices),
         feeds_(feeds),
         lives_(lives),
         totals_(totals),
         episodes_(episodes),
+        waterfall_(waterfall),
         risk_(risk),
         rules_(rules),
         now_ns_(now_ns) {}
@@ -805,7 +833,23 @@ class Executor {
   // open (end it).
   void operator()(const CheckHealth& e) {
     const GroupKey key = group_key(*ledger_.find_sub_account(e.sub_account));
-    if (episodes_.erase(key) == 0) episodes_.emplace(key, LiquidationEpisode{now_ns_, now_ns_, Money{}});
+    if (episodes_.erase(key) == 0) episodes_.emplace(key, LiquidationEpisode{now_ns_, now_ns_, Money{}, Money{}});
+  }
+  // The validated plan: the closes as fills, then the cover, then the waterfall's books. The
+  // episode counts the fund's payment against the per-account cap (and stays open until a
+  // check_health finds the group healthy, so the count outlives this event within its window).
+  void operator()(const ResolveBankruptcy& e) {
+    const SubAccount& sub_account = *ledger_.find_sub_account(e.sub_account);
+    const GroupKey key = group_key(sub_account);
+    const std::optional<LiquidationEpisode> episode = episode_of(episodes_, key);
+    const BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, rules_, episode, sub_account, now_ns_);
+    BALLAST_ASSERT(plan.status == Status::ok);
+    for (const Fill& close : plan.closes) book_fill(*risk_->find_market(close.instrument), close, kFeePool);
+    post_cover(std::span<const Posting>(plan.postings).subspan(plan.cover_from));
+    if (plan.from_insurance.raw() > 0) {
+      episodes_[key] = after_insurance_payment(rules_, episode, plan.insurance_counted, now_ns_);
+    }
+    record_losses(plan);
   }
 
  private:
@@ -838,6 +882,35 @@ class Executor {
     }
   }
 
+  // The waterfall's cover: quote moving to the bankrupt sub-account from the fund and the holders.
+  void post_cover(std::span<const Posting> cover) {
+    std::vector<std::pair<SubAccountId, Amount>> before;
+    for (const Posting& leg : cover) {
+      const bool seen = std::any_of(before.begin(), before.end(), [&](const auto& b) { return b.first == leg.sub_account; });
+      if (!seen) before.emplace_back(leg.sub_account, ledger_.balance(leg.sub_account, leg.asset));
+    }
+    ledger_.post(cover);
+    for (const auto& [sub_account, amount] : before) balance_moved(sub_account, risk_->quote, amount);
+  }
+
+  void record_losses(const BankruptcyPlan& plan) {
+    LossTotals& losses = waterfall_.losses;
+    const auto sum = [](const std::vector<BankruptcyCharge>& charges) {
+      int128 total = 0;
+      for (const BankruptcyCharge& charge : charges) total += charge.amount.raw();
+      return total;
+    };
+    losses.bankruptcies += 1;
+    losses.adl_closes += plan.closes.size() - plan.group_closes;
+    losses.deficit += plan.deficit.raw();
+    losses.insurance += plan.from_insurance.raw();
+    losses.adl += sum(plan.adl_charges);
+    losses.socialized += sum(plan.socialized);
+    losses.unresolved += plan.unresolved.raw();
+    BALLAST_ASSERT(losses.deficit == losses.insurance + losses.adl + losses.socialized + losses.unresolved);
+    if (plan.deficit.raw() > 0) waterfall_.last_bad_debt_ns = now_ns_;
+  }
+
   TotalsKeeper keeper() {
     BALLAST_ASSERT(risk_ != nullptr);
     return TotalsKeeper(totals_, prices_, *risk_);
@@ -864,6 +937,7 @@ class Executor {
   std::vector<MarketLife>& lives_;
   VenueTotals& totals_;
   std::map<GroupKey, LiquidationEpisode>& episodes_;
+  WaterfallState& waterfall_;
   const margin::RiskConfig* risk_;
   const LiquidationRules& rules_;
   TimestampNs now_ns_;
@@ -1023,14 +1097,22 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
   return std::visit(Validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, episodes_,
-                              options_, event.timestamp_ns),
+                              waterfall_, options_, event.timestamp_ns),
                     event.body);
 }
 
 void Engine::execute(const EventBody& body) {
-  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, risk_config(), options_.liquidation,
-                      clock_ns_),
+  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, risk_config(),
+                      options_.liquidation, clock_ns_),
              body);
+}
+
+BankruptcyPlan Engine::plan_bankruptcy(SubAccountId sub_account) const {
+  const SubAccount* found = ledger_.find_sub_account(sub_account);
+  BALLAST_ASSERT(has_risk_ && found != nullptr && sub_account.value >= kFirstUserId &&
+                 found->mode != MarginMode::portfolio);
+  return ballast::plan_bankruptcy(ledger_, risk_, prices_, options_.liquidation,
+                                  episode_of(episodes_, group_key(*found)), *found, clock_ns_);
 }
 
 std::vector<LiquidatableGroup> Engine::liquidatable_groups() const {
@@ -1108,6 +1190,15 @@ std::string Engine::snapshot() const {
     out.i64(episode.started_ns);
     out.i64(episode.window_start_ns);
     out.i64(episode.window_notional.raw());
+    out.i64(episode.window_insurance.raw());
+  }
+  out.u8(waterfall_.last_bad_debt_ns ? 1 : 0);
+  out.i64(waterfall_.last_bad_debt_ns.value_or(0));
+  const LossTotals& losses = waterfall_.losses;
+  out.u64(losses.bankruptcies);
+  out.u64(losses.adl_closes);
+  for (const int128 total : {losses.deficit, losses.insurance, losses.adl, losses.socialized, losses.unresolved}) {
+    encode_i128(out, total);
   }
   return out.take();
 }
@@ -1398,6 +1489,7 @@ Result<Engine> Engine::restore_feeds(ByteReader& in, Engine engine) {
     }
   }
   if (Outcome restored = engine.restore_episodes(in); !restored) return std::move(restored).error();
+  if (Outcome restored = engine.restore_waterfall(in); !restored) return std::move(restored).error();
   if (!in.at_end()) return snapshot_error("trailing bytes");
   // The venue totals are derived state: counted afresh from the restored ledger and valued at
   // the restored prices, equal to what the original kept event by event.
@@ -1411,7 +1503,7 @@ Result<Engine> Engine::restore_feeds(ByteReader& in, Engine engine) {
 // a window count within the account cap.
 Outcome Engine::restore_episodes(ByteReader& in) {
   const auto count = in.u32();
-  if (!count || *count > in.remaining() / 40) return snapshot_error("bad liquidation episode count");
+  if (!count || *count > in.remaining() / 48) return snapshot_error("bad liquidation episode count");
   std::optional<GroupKey> previous;
   for (std::uint32_t i = 0; i < *count; ++i) {
     const auto owner = in.u64();
@@ -1419,7 +1511,8 @@ Outcome Engine::restore_episodes(ByteReader& in) {
     const auto started = in.i64();
     const auto window_start = in.i64();
     const auto notional = in.i64();
-    if (!owner || !isolated || !started || !window_start || !notional) {
+    const auto insurance = in.i64();
+    if (!owner || !isolated || !started || !window_start || !notional || !insurance) {
       return snapshot_error("truncated liquidation episode");
     }
     const GroupKey key{AccountId{*owner}, SubAccountId{*isolated}};
@@ -1437,9 +1530,41 @@ Outcome Engine::restore_episodes(ByteReader& in) {
     if (*notional < 0 || *notional > options_.liquidation.account_cap_notional.raw()) {
       return snapshot_error(where + " counts a notional outside the account cap");
     }
-    episodes_.emplace(key, LiquidationEpisode{*started, *window_start, Money::from_raw(*notional)});
+    if (*insurance < 0 || *insurance > options_.liquidation.insurance.per_account_window.raw()) {
+      return snapshot_error(where + " counts an insurance payment outside the per-account cap");
+    }
+    episodes_.emplace(key, LiquidationEpisode{*started, *window_start, Money::from_raw(*notional),
+                                              Money::from_raw(*insurance)});
     previous = key;
   }
+  return Ok{};
+}
+
+// The gate's time is a past event's; the totals are sums of non-negative amounts whose buckets add
+// up to the deficits.
+Outcome Engine::restore_waterfall(ByteReader& in) {
+  const auto has_gate = in.u8();
+  const auto gate_ns = in.i64();
+  const auto bankruptcies = in.u64();
+  const auto adl_closes = in.u64();
+  if (!has_gate || *has_gate > 1 || !gate_ns || !bankruptcies || !adl_closes) {
+    return snapshot_error("truncated waterfall state");
+  }
+  if (*has_gate == 1 ? (*gate_ns <= 0 || *gate_ns > clock_ns_) : *gate_ns != 0) {
+    return snapshot_error("bad time of the last bad debt");
+  }
+  std::array<int128, 5> totals{};
+  for (int128& total : totals) {
+    const auto value = decode_i128(in);
+    if (!value || *value < 0) return snapshot_error("bad loss total");
+    total = *value;
+  }
+  const auto [deficit, insurance, adl, socialized, unresolved] = totals;
+  if (deficit != insurance + adl + socialized + unresolved) {
+    return snapshot_error("loss totals do not add up to the deficits");
+  }
+  if (*has_gate == 1) waterfall_.last_bad_debt_ns = *gate_ns;
+  waterfall_.losses = LossTotals{*bankruptcies, *adl_closes, deficit, insurance, adl, socialized, unresolved};
   return Ok{};
 }
 

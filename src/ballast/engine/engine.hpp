@@ -129,6 +129,30 @@ struct LiquidatableGroup {
   Money maintenance_requirement;
 };
 
+// Where every unit of bad debt went, summed over the resolve_bankruptcy events applied (quote
+// units). deficit == insurance + adl + socialized + unresolved, always. Part of the state.
+struct LossTotals {
+  std::uint64_t bankruptcies = 0;  // resolve_bankruptcy events applied
+  std::uint64_t adl_closes = 0;    // counterparty positions ADL reduced (one per account and market)
+  int128 deficit = 0;              // the groups' deficits after their own collateral
+  int128 insurance = 0;            // paid by the insurance fund
+  int128 adl = 0;                  // charged to ADL counterparties
+  int128 socialized = 0;           // charged to the markets' holders
+  int128 unresolved = 0;           // left on the groups: nobody could carry it
+
+  friend bool operator==(const LossTotals&, const LossTotals&) = default;
+};
+
+// The waterfall's state: the loss totals, and when bad debt was last seen (the withdrawal gate).
+struct WaterfallState {
+  std::optional<TimestampNs> last_bad_debt_ns;
+  LossTotals losses;
+
+  friend bool operator==(const WaterfallState&, const WaterfallState&) = default;
+};
+
+struct BankruptcyPlan;
+
 class Engine {
  public:
   // No risk configuration: assets, accounts and transfers only; every fill is instrument_unknown.
@@ -175,6 +199,14 @@ class Engine {
   // evaluated. Groups whose figures cannot be computed (a price missing) are left out, as are
   // portfolio sub-accounts (their liquidation is not wired yet).
   std::vector<LiquidatableGroup> liquidatable_groups() const;
+  // The bad debt resolved so far and the withdrawal gate (bankruptcy.hpp).
+  const WaterfallState& waterfall() const { return waterfall_; }
+  // What a resolve_bankruptcy event for this sub-account would do now, at the engine's clock: the
+  // closes, the deficit and each bucket's amounts (its status is the event's answer when the
+  // envelope and the sub-account are valid). For the server's log and the simulator, before they
+  // apply the event. The sub-account must be a user sub-account that is not in mode portfolio, on
+  // a venue with a risk configuration (asserted).
+  BankruptcyPlan plan_bankruptcy(SubAccountId sub_account) const;
 
   // SHA-256 of snapshot(): covers the whole state in canonical order.
   Digest state_hash() const;
@@ -193,6 +225,7 @@ class Engine {
   Outcome restore_life(ByteReader& in, std::size_t market);
   Outcome restore_portfolio(ByteReader& in);
   Outcome restore_episodes(ByteReader& in);
+  Outcome restore_waterfall(ByteReader& in);
   void encode_feeds(ByteWriter& out) const;
   // Values every total into prices_.book (after a recount or a restore).
   void refresh_all_totals();
@@ -207,6 +240,7 @@ class Engine {
   std::vector<MarketLife> lives_;
   VenueTotals totals_;
   std::map<GroupKey, LiquidationEpisode> episodes_;
+  WaterfallState waterfall_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")
   // from a different event that reuses the id ("id_reused").

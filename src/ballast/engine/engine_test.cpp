@@ -366,7 +366,7 @@ TEST_F(EngineTest, BalanceOverflowOnDeposit) {
 std::string snapshot_with_borrows() {
   ByteWriter out;
   out.u32(0x54534c42);  // "BLST"
-  out.u32(5);
+  out.u32(6);
   out.i64(kT0);
   out.u64(0);  // idempotency table
   out.u32(1);  // assets
@@ -401,6 +401,14 @@ std::string snapshot_with_borrows() {
   out.u32(0);                // oracle prices
   out.u32(0);                // marks
   out.u32(0);                // liquidation episodes
+  out.u8(0);                 // no bad debt seen
+  out.i64(0);
+  out.u64(0);                // bankruptcies
+  out.u64(0);                // ADL closes
+  for (int total = 0; total < 5; ++total) {  // loss totals, 128-bit each
+    out.u64(0);
+    out.u64(0);
+  }
   return out.take();
 }
 
@@ -507,7 +515,10 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "health_unchanged",
                                               "account_bankrupt",
                                               "liquidation_too_large",
-                                              "liquidation_price_out_of_band"};
+                                              "liquidation_price_out_of_band",
+                                              // In engine_bankruptcy_test.cpp:
+                                              "account_solvent",
+                                              "withdrawals_gated"};
   for (std::uint8_t value = 1; value < kStatusCount; ++value) {
     EXPECT_TRUE(covered.contains(status_name(*status_from_value(value))))
         << status_name(*status_from_value(value));
@@ -687,7 +698,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "ee00baa432bdd311a927e63a193dfc85c08e500c79dc0bfb8fed42e1b13bc90b");
+            "5dab90eb1854e47453d7503d077238da8862fab1c7b5a6cc40af8fee103d5c31");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {

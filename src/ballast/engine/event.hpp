@@ -160,10 +160,22 @@ struct CheckHealth {
   friend bool operator==(const CheckHealth&, const CheckHealth&) = default;
 };
 
+// Protocol-initiated when the sub-account's margin group has negative equity at the mark (no
+// liquidator can close it inside the band: account_bankrupt): runs the bankruptcy waterfall
+// (bankruptcy.hpp). Every position of the group is closed at the mark, against the opposite side's
+// positions ranked for auto-deleveraging; the deficit left is paid by the insurance fund within
+// its caps, then charged to the ADL counterparties or to the markets' holders; this sub-account
+// receives the cover. Withdrawals are gated for a while after. A group whose equity is not
+// negative is account_solvent.
+struct ResolveBankruptcy {
+  SubAccountId sub_account;
+  friend bool operator==(const ResolveBankruptcy&, const ResolveBankruptcy&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
                                Withdraw, Transfer, OraclePrice, MarkPrice, Fill, OracleQuotes,
-                               AccrueFunding, SettleExpiry, Liquidate, CheckHealth>;
+                               AccrueFunding, SettleExpiry, Liquidate, CheckHealth, ResolveBankruptcy>;
 
 struct Event {
   EventId id;

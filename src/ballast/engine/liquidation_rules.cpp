@@ -31,6 +31,39 @@ void for_each_field(Rules& rules, Visit&& visit) {
   visit("account_cap_notional", rules.account_cap_notional);
   visit("account_window_ns", rules.account_window_ns);
   visit("event_cap_notional", rules.event_cap_notional);
+  visit("insurance_per_account_window", rules.insurance.per_account_window);
+  visit("insurance_per_event", rules.insurance.per_event);
+  visit("insurance_keep_minimum", rules.insurance.keep_minimum);
+  visit("after_insurance", rules.after_insurance);
+  visit("adl_ranking", rules.adl_ranking);
+  visit("withdrawal_gate_ns", rules.withdrawal_gate_ns);
+}
+
+// The field's raw value in the walk: an integer, a fixed-point raw, or an enum's number.
+template <typename T>
+std::int64_t raw_of(const T& value) {
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    return value;
+  } else if constexpr (std::is_enum_v<T>) {
+    return static_cast<std::int64_t>(value);
+  } else {
+    return value.raw();
+  }
+}
+
+// The inverse of raw_of; false for an enum number outside its type (validate() then judges the
+// values the type can hold).
+template <typename T>
+bool set_from_raw(T& value, std::int64_t raw) {
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    value = raw;
+  } else if constexpr (std::is_enum_v<T>) {
+    if (raw < 0 || raw > 255) return false;
+    value = static_cast<T>(raw);
+  } else {
+    value = T::from_raw(raw);
+  }
+  return true;
 }
 
 }  // namespace
@@ -57,57 +90,87 @@ Outcome LiquidationRules::validate() const {
   if (account_cap_notional.raw() <= 0) return rules_error("account_cap_notional", "must be > 0");
   if (account_window_ns <= 0) return rules_error("account_window_ns", "must be > 0");
   if (event_cap_notional.raw() <= 0) return rules_error("event_cap_notional", "must be > 0");
+  if (insurance.per_account_window.is_negative()) return rules_error("insurance_per_account_window", "must be >= 0");
+  if (insurance.per_event.is_negative()) return rules_error("insurance_per_event", "must be >= 0");
+  if (insurance.keep_minimum.is_negative()) return rules_error("insurance_keep_minimum", "must be >= 0");
+  if (after_insurance > LossAbsorber::market_holders) {
+    return rules_error("after_insurance", "must be adl_counterparties (0) or market_holders (1)");
+  }
+  if (adl_ranking > liquidation::AdlRanking::hedge_aware) {
+    return rules_error("adl_ranking", "must be pnl_leverage (0) or hedge_aware (1)");
+  }
+  if (withdrawal_gate_ns < 0) return rules_error("withdrawal_gate_ns", "must be >= 0");
   return Ok{};
 }
 
 void encode_liquidation_rules(ByteWriter& out, const LiquidationRules& rules) {
-  for_each_field(rules, [&out](const char*, const auto& value) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::int64_t>) {
-      out.i64(value);
-    } else {
-      out.i64(value.raw());
-    }
-  });
+  for_each_field(rules, [&out](const char*, const auto& value) { out.i64(raw_of(value)); });
 }
 
 Result<LiquidationRules> decode_liquidation_rules(ByteReader& in) {
   LiquidationRules rules;
   const char* missing = nullptr;
+  const char* unknown = nullptr;
   for_each_field(rules, [&](const char* name, auto& value) {
-    const auto raw = missing == nullptr ? in.i64() : std::nullopt;
+    const auto raw = missing == nullptr && unknown == nullptr ? in.i64() : std::nullopt;
     if (!raw) {
-      if (missing == nullptr) missing = name;
+      if (missing == nullptr && unknown == nullptr) missing = name;
       return;
     }
-    using T = std::decay_t<decltype(value)>;
-    if constexpr (std::is_same_v<T, std::int64_t>) {
-      value = *raw;
-    } else {
-      value = T::from_raw(*raw);
-    }
+    if (!set_from_raw(value, *raw)) unknown = name;
   });
   if (missing != nullptr) return rules_error(missing, "truncated");
+  if (unknown != nullptr) return rules_error(unknown, "unknown value");
   if (Outcome valid = rules.validate(); !valid) return std::move(valid).error();
   return rules;
 }
 
+namespace {
+
+// The episode at `now_ns` with its window rolled forward once account_window_ns has passed (both
+// of the window's counts start again); a new episode starts now.
+LiquidationEpisode episode_now(const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
+                               TimestampNs now_ns) {
+  LiquidationEpisode next = episode.value_or(LiquidationEpisode{now_ns, now_ns, Money{}, Money{}});
+  if (now_ns - next.window_start_ns >= rules.account_window_ns) {
+    next.window_start_ns = now_ns;
+    next.window_notional = Money{};
+    next.window_insurance = Money{};
+  }
+  return next;
+}
+
+
+}  // namespace
+
 Money account_cap_remaining(const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
                             TimestampNs now_ns) {
-  if (!episode || now_ns - episode->window_start_ns >= rules.account_window_ns) return rules.account_cap_notional;
-  const std::int64_t left = rules.account_cap_notional.raw() - episode->window_notional.raw();
+  const std::int64_t left =
+      rules.account_cap_notional.raw() - episode_now(rules, episode, now_ns).window_notional.raw();
   return Money::from_raw(left > 0 ? left : 0);
 }
 
 LiquidationEpisode after_liquidation(const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
                                      Money notional, TimestampNs now_ns) {
-  LiquidationEpisode next = episode.value_or(LiquidationEpisode{now_ns, now_ns, Money{}});
-  if (now_ns - next.window_start_ns >= rules.account_window_ns) {
-    next.window_start_ns = now_ns;
-    next.window_notional = Money{};
-  }
+  LiquidationEpisode next = episode_now(rules, episode, now_ns);
   // The cap bounded this liquidation's notional, so the sum stays within the cap's range.
   next.window_notional = Money::from_raw(next.window_notional.raw() + notional.raw());
   BALLAST_ASSERT(next.window_notional <= rules.account_cap_notional);
+  return next;
+}
+
+Money insurance_used(const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
+                     TimestampNs now_ns) {
+  return episode_now(rules, episode, now_ns).window_insurance;
+}
+
+LiquidationEpisode after_insurance_payment(const LiquidationRules& rules,
+                                           const std::optional<LiquidationEpisode>& episode, Money paid,
+                                           TimestampNs now_ns) {
+  LiquidationEpisode next = episode_now(rules, episode, now_ns);
+  // The per-account cap bounded the payment, so the sum stays within the cap's range.
+  next.window_insurance = Money::from_raw(next.window_insurance.raw() + paid.raw());
+  BALLAST_ASSERT(next.window_insurance <= rules.insurance.per_account_window);
   return next;
 }
 

@@ -16,6 +16,13 @@
 //   - the notional liquidated in the account's current cap window is counted against
 //     account_cap_notional (dYdX caps per subaccount per block); each event closes at most
 //     event_cap_notional.
+//
+// When a group's equity is negative no liquidator can close it inside the band (account_bankrupt):
+// the protocol submits resolve_bankruptcy (bankruptcy.hpp), which closes every position at the
+// mark (against the ADL queue) and covers the deficit down the waterfall: the insurance fund
+// within `insurance`'s caps (the per-account one counted in the episode's window), then the
+// counterparties ADL closed, or every holder of the markets (`after_insurance`). Withdrawals are
+// gated for withdrawal_gate_ns after any bad debt.
 
 #include <cstdint>
 #include <optional>
@@ -24,10 +31,23 @@
 #include "ballast/core/fixed.hpp"
 #include "ballast/core/ids.hpp"
 #include "ballast/core/result.hpp"
+#include "ballast/liquidation/adl.hpp"
 #include "ballast/liquidation/auction.hpp"
 #include "ballast/liquidation/sizing.hpp"
+#include "ballast/liquidation/waterfall.hpp"
 
 namespace ballast {
+
+// Who carries the part of a deficit the insurance fund does not pay.
+enum class LossAbsorber : std::uint8_t {
+  // The counterparties ADL closed against the bankrupt positions, in proportion to the notional
+  // each closed: the same amounts as closing them at the bankruptcy price (dYdX's deleveraging),
+  // booked exactly. With nobody eligible for ADL, every holder of the markets (below).
+  adl_counterparties = 0,
+  // Every other holder of the bankrupt group's markets, long or short, in proportion to its
+  // notional at the mark (Drift's socialized loss, weighted by notional across markets).
+  market_holders = 1,
+};
 
 struct LiquidationRules {
   // Close factor 50% and a 100% close at coverage below 0.95 (Aave v3); the backstop below 2/3
@@ -47,6 +67,16 @@ struct LiquidationRules {
   Money account_cap_notional = Money::from_raw(10'000'000'000'000);  // 10M quote
   std::int64_t account_window_ns = 60'000'000'000;                    // one minute
   Money event_cap_notional = Money::from_raw(1'000'000'000'000);      // 1M quote
+
+  // The insurance fund pays at most 1M per account per window (dYdX's $1M of insurance-fund loss
+  // per subaccount per block, over our account window) and 10M per event, and never draws
+  // itself below 0 (Drift keeps one unit; a venue sets its floor here).
+  liquidation::InsuranceCaps insurance{Money::from_raw(1'000'000'000'000), Money::from_raw(10'000'000'000'000),
+                                       Money{}};
+  LossAbsorber after_insurance = LossAbsorber::adl_counterparties;
+  liquidation::AdlRanking adl_ranking = liquidation::AdlRanking::pnl_leverage;
+  // Withdrawals stay closed this long after bad debt is seen (dYdX gates 50 blocks, ~1 minute).
+  std::int64_t withdrawal_gate_ns = 60'000'000'000;
 
   // Ok, or an invalid_input error naming the first bad field ("liquidation.close_factor", ...).
   Outcome validate() const;
@@ -71,6 +101,7 @@ struct LiquidationEpisode {
   TimestampNs started_ns = 0;       // the auction's clock
   TimestampNs window_start_ns = 0;  // the account cap's current window
   Money window_notional;            // liquidated in that window
+  Money window_insurance;           // paid by the insurance fund for the group in that window
 
   friend bool operator==(const LiquidationEpisode&, const LiquidationEpisode&) = default;
 };
@@ -83,5 +114,15 @@ Money account_cap_remaining(const LiquidationRules& rules, const std::optional<L
 // The episode after a liquidation of `notional` at `now_ns` (started then when there was none).
 LiquidationEpisode after_liquidation(const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
                                      Money notional, TimestampNs now_ns);
+
+// What the insurance fund has paid for the group in the window in force at `now_ns` (0 when the
+// window has lapsed or there is no episode): plan_waterfall's use against the per-account cap.
+Money insurance_used(const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
+                     TimestampNs now_ns);
+
+// The episode after the insurance fund paid `paid` for the group at `now_ns`.
+LiquidationEpisode after_insurance_payment(const LiquidationRules& rules,
+                                           const std::optional<LiquidationEpisode>& episode, Money paid,
+                                           TimestampNs now_ns);
 
 }  // namespace ballast

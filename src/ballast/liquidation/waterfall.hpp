@@ -38,6 +38,7 @@ struct InsuranceCaps {
   Money per_account_window{};  // ≥ 0: the most the fund pays for one account within the window
   Money per_event{};           // ≥ 0: the most the fund pays within one event, venue-wide
   Money keep_minimum{};        // ≥ 0: the fund never pays itself below this (Drift keeps 1 unit)
+  friend bool operator==(const InsuranceCaps&, const InsuranceCaps&) = default;
 };
 
 // What the fund has already paid, for the caps. A use above its cap (the cap was lowered by

@@ -126,6 +126,7 @@ const char* oracle_action_name(OracleAction action) noexcept {
     case OracleAction::settle_pnl: return "settle_pnl";
     case OracleAction::funding: return "funding";
     case OracleAction::expiry_settlement: return "expiry_settlement";
+    case OracleAction::resolve_bankruptcy: return "resolve_bankruptcy";
   }
   return "unknown";
 }
@@ -245,6 +246,9 @@ OracleActionPolicy OracleActionPolicy::defaults() {
   row(OracleAction::funding, kTrustedOrOld);
   // A final settlement is irreversible: better to wait for a valid price than to settle wrong.
   row(OracleAction::expiry_settlement, kValidOnly);
+  // Bad debt charged to the insurance fund and to other accounts cannot be undone: a stale or
+  // doubtful mark must not manufacture a bankruptcy (a liquidation, by contrast, only moves risk).
+  row(OracleAction::resolve_bankruptcy, kValidOnly);
   return policy;
 }
 

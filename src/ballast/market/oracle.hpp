@@ -106,8 +106,9 @@ enum class OracleAction : std::uint8_t {
   settle_pnl,         // unrealized PnL becomes realized balance
   funding,            // a funding payment is computed from the price
   expiry_settlement,  // a dated contract settles for good at this price
+  resolve_bankruptcy,  // a deficit is closed out at the mark and charged to others for good
 };
-inline constexpr std::size_t kOracleActionCount = 7;
+inline constexpr std::size_t kOracleActionCount = 8;
 
 const char* oracle_action_name(OracleAction action) noexcept;
 
@@ -124,6 +125,7 @@ class OracleActionPolicy {
   //   settle_pnl         valid, stale, insufficient_sources (Drift: SettlePnl)
   //   funding            valid, stale, insufficient_sources (Drift: UpdateFunding)
   //   expiry_settlement  valid only
+  //   resolve_bankruptcy valid only
   static OracleActionPolicy defaults();
   // Nothing allowed anywhere; build a custom table from it with set().
   static OracleActionPolicy none() { return OracleActionPolicy{}; }

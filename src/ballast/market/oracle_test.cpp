@@ -271,6 +271,7 @@ TEST(OracleActionPolicyTest, DefaultTable) {
       {A::settle_pnl, {false, false, false, true, true, true}},
       {A::funding, {false, false, false, true, true, true}},
       {A::expiry_settlement, {false, false, false, false, false, true}},
+      {A::resolve_bankruptcy, {false, false, false, false, false, true}},
   };
   ASSERT_EQ(expected.size(), kOracleActionCount);
   const OracleActionPolicy policy = OracleActionPolicy::defaults();
@@ -302,6 +303,7 @@ TEST(OracleActionPolicyTest, CellsAreConfigurable) {
 TEST(OracleNames, EveryValueHasAName) {
   EXPECT_STREQ(oracle_validity_name(OracleValidity::insufficient_sources), "insufficient_sources");
   EXPECT_STREQ(oracle_action_name(OracleAction::expiry_settlement), "expiry_settlement");
+  EXPECT_STREQ(oracle_action_name(OracleAction::resolve_bankruptcy), "resolve_bankruptcy");
 }
 
 // --- Properties ------------------------------------------------------------------------------

@@ -1,0 +1,201 @@
+// The bankruptcy waterfall in the engine (issue 6, item 4; bankruptcy.hpp): a resolve_bankruptcy
+// event closes a group with negative equity at the mark against the ADL queue, the insurance fund
+// pays within its caps, the rest goes to the ADL counterparties or the markets' holders, and
+// withdrawals are gated for a minute. Every figure is worked by hand on margin_venue.hpp's venue
+// (BTC perpetual, 10% initial / 5% maintenance, lots of 0.001) with the default rules unless a
+// test says otherwise.
+
+#include <gtest/gtest.h>
+
+#include "ballast/engine/bankruptcy.hpp"
+#include "ballast/engine/testing/engine_margin_fixture.hpp"
+
+namespace ballast {
+namespace {
+
+using namespace engine_testing;  // NOLINT: the fixture's venue, ids and helpers
+
+constexpr SubAccountId kInsuranceSub{kInsuranceFund.value};
+constexpr AccountId kCarol{18};
+constexpr SubAccountId kCarolMain{300};
+
+class EngineBankruptcyTest : public EngineMarginTest {
+ protected:
+  // Tests change the rules, then call SetUp() again for an engine under them.
+  EngineOptions options() const override {
+    EngineOptions options;
+    options.liquidation = rules_;
+    return options;
+  }
+  void add_carol(std::int64_t usdc_whole) {
+    ok(CreateAccount{kCarol});
+    ok(CreateSubAccount{kCarol, kCarolMain, MarginMode::cross});
+    ok(Deposit{kCarol, kCarolMain, kUsdc, Amount::from_raw(usdc(usdc_whole))});
+  }
+  void fund_insurance(std::int64_t usdc_whole) {
+    ok(Deposit{kInsuranceFund, kInsuranceSub, kUsdc, Amount::from_raw(usdc(usdc_whole))});
+  }
+  // Alice long 1.2 BTC from 50,000; Bob short 1.0 and Carol (3,000 USDC) short 0.5, also from
+  // 50,000 (0.3 of the shorts rests against the clearing account). Then BTC at 41,000: Alice's
+  // equity 10,000 − 1.2 × 9,000 = −800. Bob: uPnL 9,000, equity 19,000; Carol: uPnL 4,500,
+  // equity 7,500.
+  void bankrupt_alice_against_two_shorts() {
+    add_carol(3'000);
+    ok(fill(kAlice, kAliceMain, kPerp, "1.2", "50000"));
+    ok(fill(kBob, kBobMain, kPerp, "-1.0", "50000"));
+    ok(fill(kCarol, kCarolMain, kPerp, "-0.5", "50000"));
+    set_prices("41000");
+  }
+  const LossTotals& losses() const { return engine_.waterfall().losses; }
+
+  LiquidationRules rules_;
+};
+
+TEST_F(EngineBankruptcyTest, TheInsuranceFundPaysFirstAndTheAdlCounterpartyTheRest) {
+  // Alice long 1.5 from 50,000 against Bob; at 43,000 her equity is 10,000 − 10,500 = −500.
+  fund_insurance(200);
+  ok(fill(kAlice, kAliceMain, kPerp, "1.5", "50000"));
+  ok(fill(kBob, kBobMain, kPerp, "-1.5", "50000"));
+  set_prices("43000");
+  rejected(Liquidate{kBob, kBobMain, kAliceMain, kPerp, qty("0.001"), price("43000")}, Status::account_bankrupt);
+  const BankruptcyPlan plan = engine_.plan_bankruptcy(kAliceMain);
+  ASSERT_EQ(plan.status, Status::ok);
+  EXPECT_EQ(plan.deficit.raw(), usdc(500));
+  EXPECT_EQ(plan.from_insurance.raw(), usdc(200));
+  ASSERT_EQ(plan.adl_charges.size(), 1u);
+  EXPECT_EQ(plan.adl_charges[0], (BankruptcyCharge{kBobMain, Amount::from_raw(usdc(300))}));
+  ok(ResolveBankruptcy{kAliceMain});
+  // Both positions closed at 43,000: Alice realizes −10,500, Bob +10,500; the fund pays 200 of
+  // Alice's −500 and Bob the other 300 (as if he had bought back at 43,000 + 300 / 1.5 = 43,200,
+  // Alice's bankruptcy price).
+  EXPECT_EQ(size(kAliceMain, kPerp), Quantity{});
+  EXPECT_EQ(size(kBobMain, kPerp), Quantity{});
+  EXPECT_EQ(balance(kAliceMain, kUsdc), 0);
+  EXPECT_EQ(balance(kBobMain, kUsdc), usdc(20'200));
+  EXPECT_EQ(balance(kInsuranceSub, kUsdc), 0);
+  EXPECT_EQ(losses(), (LossTotals{1, 1, usdc(500), usdc(200), usdc(300), 0, 0}));
+  EXPECT_EQ(engine_.waterfall().last_bad_debt_ns, now_);
+}
+
+TEST_F(EngineBankruptcyTest, AdlClosesTheHighestRankedCounterpartyFirstAndChargesByNotional) {
+  bankrupt_alice_against_two_shorts();
+  ok(ResolveBankruptcy{kAliceMain});
+  // pnl_leverage ranks by uPnL / equity: Carol 4,500 / 7,500 = 0.6 before Bob 9,000 / 19,000.
+  // Carol's 0.5 closes, then 0.7 of Bob's 1.0.
+  EXPECT_EQ(size(kCarolMain, kPerp), Quantity{});
+  EXPECT_EQ(size(kBobMain, kPerp), qty("-0.3"));
+  // The 800 is shared by closed notional, Carol 0.5 × 41,000 = 20,500 and Bob 0.7 × 41,000 =
+  // 28,700: Carol 333.3333333 (floored to 333.333333), Bob 466.6666667 (floored, then the one
+  // micro-unit left to the larger remainder: 466.666667). Carol: 3,000 + 4,500 − 333.333333;
+  // Bob: 10,000 + 0.7 × 9,000 realized − 466.666667.
+  EXPECT_EQ(balance(kAliceMain, kUsdc), 0);
+  EXPECT_EQ(balance(kCarolMain, kUsdc), 7'166'666'667);
+  EXPECT_EQ(balance(kBobMain, kUsdc), 15'833'333'333);
+  EXPECT_EQ(losses(), (LossTotals{1, 2, usdc(800), 0, usdc(800), 0, 0}));
+}
+
+TEST_F(EngineBankruptcyTest, WithdrawalsAreGatedForAMinuteAfterBadDebt) {
+  bankrupt_alice_against_two_shorts();
+  ok(ResolveBankruptcy{kAliceMain});
+  const TimestampNs bad_debt_ns = now_;
+  rejected(Withdraw{kCarol, kCarolMain, kUsdc, Amount::from_raw(usdc(1))}, Status::withdrawals_gated);
+  // Carol is flat now, so her withdrawal needs no price: only the gate decides. The next event
+  // comes a millisecond after now_.
+  now_ = bad_debt_ns + 60 * kSecond - 2 * (kSecond / 1000);
+  rejected(Withdraw{kCarol, kCarolMain, kUsdc, Amount::from_raw(usdc(1))}, Status::withdrawals_gated);
+  ok(Withdraw{kCarol, kCarolMain, kUsdc, Amount::from_raw(usdc(1))});  // exactly one minute later
+}
+
+TEST_F(EngineBankruptcyTest, MarketHoldersShareTheRestByNotionalWhenTheRulesSaySo) {
+  rules_.after_insurance = LossAbsorber::market_holders;
+  SetUp();
+  bankrupt_alice_against_two_shorts();
+  ok(ResolveBankruptcy{kAliceMain});
+  // The same closes, but the 800 goes to every other holder by notional before the closes:
+  // Bob 1.0 × 41,000 and Carol 0.5 × 41,000, 2:1: Bob 533.33333333 and Carol 266.66666667,
+  // each floored to the micro-unit; the micro-unit left goes to the larger remainder, Carol's.
+  EXPECT_EQ(balance(kBobMain, kUsdc), usdc(16'300) - 533'333'333);
+  EXPECT_EQ(balance(kCarolMain, kUsdc), usdc(7'500) - 266'666'667);
+  EXPECT_EQ(losses(), (LossTotals{1, 2, usdc(800), 0, 0, usdc(800), 0}));
+}
+
+TEST_F(EngineBankruptcyTest, HedgeAwareRankingClosesUnhedgedShortsBeforeAHedgedOne) {
+  rules_.adl_ranking = liquidation::AdlRanking::hedge_aware;
+  SetUp();
+  add_carol(3'000);
+  // Carol also holds 0.5 BTC: her short is fully hedged, so although she ranks first by score
+  // she is closed only after Bob's unhedged short.
+  ok(Deposit{kCarol, kCarolMain, kBtc, Amount::from_raw(50'000'000)});
+  ok(fill(kAlice, kAliceMain, kPerp, "1.2", "50000"));
+  ok(fill(kBob, kBobMain, kPerp, "-1.0", "50000"));
+  ok(fill(kCarol, kCarolMain, kPerp, "-0.5", "50000"));
+  set_prices("41000");
+  ok(ResolveBankruptcy{kAliceMain});
+  EXPECT_EQ(size(kBobMain, kPerp), Quantity{});
+  EXPECT_EQ(size(kCarolMain, kPerp), qty("-0.3"));
+}
+
+TEST_F(EngineBankruptcyTest, ThePerAccountCapLimitsTheFundAndTheCounterpartyPaysTheRest) {
+  rules_.insurance.per_account_window = money("100");
+  SetUp();
+  fund_insurance(1'000);
+  ok(fill(kAlice, kAliceMain, kPerp, "1.5", "50000"));
+  ok(fill(kBob, kBobMain, kPerp, "-1.5", "50000"));
+  set_prices("43000");
+  ok(ResolveBankruptcy{kAliceMain});
+  EXPECT_EQ(balance(kInsuranceSub, kUsdc), usdc(900));
+  EXPECT_EQ(balance(kBobMain, kUsdc), usdc(20'500) - usdc(400));
+  // The episode the payment opened counts it against the cap for the rest of its window.
+  const auto& episodes = engine_.liquidation_episodes();
+  ASSERT_EQ(episodes.size(), 1u);
+  EXPECT_EQ(episodes.begin()->second.window_insurance, money("100"));
+}
+
+TEST_F(EngineBankruptcyTest, WithNobodyToCarryItTheDeficitStaysOnTheAccountAsUnresolved) {
+  // Alice long 1.2 against the clearing account alone: no counterparty, no other holder.
+  ok(fill(kAlice, kAliceMain, kPerp, "1.2", "50000"));
+  set_prices("41000");
+  ok(ResolveBankruptcy{kAliceMain});
+  EXPECT_EQ(size(kAliceMain, kPerp), Quantity{});
+  EXPECT_EQ(balance(kAliceMain, kUsdc), -usdc(800));
+  EXPECT_EQ(losses(), (LossTotals{1, 0, usdc(800), 0, 0, 0, usdc(800)}));
+}
+
+TEST_F(EngineBankruptcyTest, RejectionsChangeNothing) {
+  rejected(ResolveBankruptcy{kAliceMain}, Status::account_solvent);  // equity 10,000
+  rejected(ResolveBankruptcy{SubAccountId{999}}, Status::sub_account_unknown);
+  rejected(ResolveBankruptcy{kClearingSub}, Status::sub_account_unknown);
+  ok(fill(kAlice, kAliceMain, kPerp, "1.2", "50000"));
+  set_prices("41000");
+  // A liquidation may run on a stale price; charging a deficit to others may not.
+  let_prices_go_stale();
+  rejected(ResolveBankruptcy{kAliceMain}, Status::price_stale);
+  // No bad debt resolved: nothing gates withdrawals.
+  ok(Withdraw{kBob, kBobMain, kUsdc, Amount::from_raw(usdc(1))});
+}
+
+TEST_F(EngineBankruptcyTest, SnapshotAndReplayCarryTheGateAndTheTotals) {
+  bankrupt_alice_against_two_shorts();
+  ok(ResolveBankruptcy{kAliceMain});
+  Result<Engine> restored = Engine::restore(engine_.snapshot());
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  EXPECT_EQ(restored->state_hash(), engine_.state_hash());
+  EXPECT_EQ(restored->waterfall(), engine_.waterfall());
+  Result<Engine> replayed = Engine::make(risk(), options());
+  ASSERT_TRUE(replayed.ok());
+  for (const auto& [bytes, status] : log_) {
+    const Result<Event> e = decode_event(bytes);
+    ASSERT_TRUE(e.ok());
+    EXPECT_EQ(replayed->apply(*e), status);
+  }
+  EXPECT_EQ(replayed->state_hash(), engine_.state_hash());
+  // A snapshot whose loss totals do not add up is refused, naming why.
+  std::string corrupt = engine_.snapshot();
+  corrupt[corrupt.size() - 1] = static_cast<char>(corrupt[corrupt.size() - 1] + 1);  // unresolved + 1
+  Result<Engine> refused = Engine::restore(corrupt);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("loss totals do not add up"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ballast
