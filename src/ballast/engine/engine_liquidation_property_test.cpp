@@ -5,7 +5,12 @@
 //   - an accepted liquidation never leaves the target's group with negative equity (the band
 //     stops at the bankruptcy price: a liquidation creates no bad debt) and never makes a group
 //     liquidatable that was not (the liquidator passes a fill's initial-margin check, nothing
-//     else moves): the set of liquidatable groups after is a subset of the set before.
+//     else moves): the set of liquidatable groups after is a subset of the set before;
+//   - a group with negative equity is resolved by resolve_bankruptcy (accepted: the prices are
+//     fresh), and every unit of its deficit lands in exactly one bucket: the insurance fund's
+//     balance falls by exactly its part, the charges and the unresolved rest make up the rest,
+//     the engine's loss totals move by the same amounts, and the group is left with equity >= 0
+//     or, when nobody could carry the deficit, exactly its unresolved part below zero.
 // At the end, restore(snapshot()) gives the same hash.
 
 #include <gtest/gtest.h>
@@ -16,6 +21,7 @@
 #include <set>
 #include <vector>
 
+#include "ballast/engine/bankruptcy.hpp"
 #include "ballast/engine/engine.hpp"
 #include "ballast/engine/testing/margin_venue.hpp"
 
@@ -64,6 +70,39 @@ class Run {
   TimestampNs now_ = kT0;
 };
 
+int128 charged(const std::vector<BankruptcyCharge>& charges) {
+  int128 total = 0;
+  for (const BankruptcyCharge& charge : charges) total += charge.amount.raw();
+  return total;
+}
+
+// resolve_bankruptcy on a group with negative equity, and where each unit of its deficit went.
+void resolve(Run& run, SubAccountId target) {
+  const SubAccountId fund{kInsuranceFund.value};
+  const std::int64_t fund_before = run.engine_.ledger().balance(fund, kUsdc).raw();
+  const LossTotals before = run.engine_.waterfall().losses;
+  const BankruptcyPlan plan = run.engine_.plan_bankruptcy(target);
+  RC_ASSERT(plan.status == Status::ok);
+  run.must(ResolveBankruptcy{target});
+  const int128 adl = charged(plan.adl_charges);
+  const int128 socialized = charged(plan.socialized);
+  RC_ASSERT(static_cast<int128>(plan.deficit.raw()) == plan.from_insurance.raw() + adl + socialized + plan.unresolved.raw());
+  RC_ASSERT(run.engine_.ledger().balance(fund, kUsdc).raw() == fund_before - plan.from_insurance.raw());
+  const LossTotals& after = run.engine_.waterfall().losses;
+  RC_ASSERT(after.deficit - before.deficit == plan.deficit.raw());
+  RC_ASSERT(after.insurance - before.insurance == plan.from_insurance.raw());
+  RC_ASSERT(after.adl - before.adl == adl);
+  RC_ASSERT(after.socialized - before.socialized == socialized);
+  RC_ASSERT(after.unresolved - before.unresolved == plan.unresolved.raw());
+  RC_ASSERT(run.engine_.ledger().position(target, kPerp) == nullptr);
+  // USDC has 6 decimals: a quote unit is a micro-unit of Money.
+  if (plan.unresolved.raw() > 0) {
+    RC_ASSERT(run.equity(target).raw() == -plan.unresolved.raw());
+  } else {
+    RC_ASSERT(!run.equity(target).is_negative());
+  }
+}
+
 // A price in whole ticks of 0.1 (1e8 raw).
 Price on_tick(std::int64_t raw) { return Price::from_raw(raw / 100'000'000 * 100'000'000); }
 
@@ -87,6 +126,7 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
   };
   set_prices();
   int liquidated = 0;
+  int resolved = 0;
   const auto steps = *rc::gen::inRange(40, 120);
   for (int step = 0; step < steps; ++step) {
     switch (*rc::gen::inRange(0, 3)) {
@@ -101,14 +141,19 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
         }
         break;
       }
-      case 1: {  // the price moves by up to ±8%
-        const auto move_bp = *rc::gen::inRange<std::int64_t>(-800, 801);
+      case 1: {  // the price moves by up to ±12%: gaps that can leave groups bankrupt
+        const auto move_bp = *rc::gen::inRange<std::int64_t>(-1200, 1201);
         mark = on_tick(mark + mark / 10'000 * move_bp).raw();
         set_prices();
         break;
       }
       default: {  // the scan, then a liquidator's attempt on each liquidatable group
         for (const SubAccountId target : run.liquidatable()) {
+          if (run.equity(target).is_negative()) {
+            resolve(run, target);
+            ++resolved;
+            continue;
+          }
           run.apply(CheckHealth{target});
           const market::Position* held = run.engine_.ledger().position(target, kPerp);
           if (held == nullptr) continue;
@@ -129,6 +174,10 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
     }
   }
   RC_CLASSIFY(liquidated > 0, "some liquidation accepted");
+  RC_CLASSIFY(resolved > 0, "some bankruptcy resolved");
+  const LossTotals& losses = run.engine_.waterfall().losses;
+  RC_CLASSIFY(losses.adl > 0, "ADL counterparties charged");
+  RC_CLASSIFY(losses.insurance > 0, "the insurance fund paid");
   Result<Engine> restored = Engine::restore(run.engine_.snapshot());
   RC_ASSERT(restored.ok());
   RC_ASSERT(restored->state_hash() == run.engine_.state_hash());
