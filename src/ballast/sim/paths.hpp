@@ -49,7 +49,8 @@ struct PathKey {
   std::uint64_t path = 0;
 };
 
-enum class DrawKind : std::uint8_t { diffusion = 1, jump_count = 2, jump_size = 3, block_start = 4 };
+// oracle_noise: the multi-source median oracle's per-source noise (oracle_model.hpp).
+enum class DrawKind : std::uint8_t { diffusion = 1, jump_count = 2, jump_size = 3, block_start = 4, oracle_noise = 5 };
 
 // The Philox stream of one kind of draw of one path: a 64-bit mix of (scenario, path, kind).
 // Two different keys share a stream with probability about 2^-64.
