@@ -1,9 +1,10 @@
 #include "ballast/sim/liquidity.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <initializer_list>
 #include <cmath>
-#include <sstream>
+#include <system_error>
 #include <utility>
 
 #include "ballast/core/assert.hpp"
@@ -16,10 +17,13 @@ namespace dmath = pricing::dmath;
 
 constexpr double kLn2 = 0.693147180559945309417232121458;
 
+// The shortest text that reads back as the same double: a message shows the exact value that
+// failed (12.6, 0.30000000000000004), not a six-digit rounding of it.
 std::string number(double value) {
-  std::ostringstream out;
-  out << value;
-  return out.str();
+  char text[32];
+  const std::to_chars_result written = std::to_chars(text, text + sizeof text, value);
+  BALLAST_ASSERT(written.ec == std::errc{});
+  return std::string(text, written.ptr);
 }
 
 Error invalid(std::string message) {

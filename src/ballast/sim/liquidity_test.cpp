@@ -250,7 +250,8 @@ TEST(Liquidity, BadInputNamesTheField) {
             "pool BTC: sell of 0 base: the size must be positive and finite");
   EXPECT_EQ(error_of(btc_book().impact(Side::buy, -2.0)),
             "book BTC: buy of -2 base: the size must be positive and finite");
-  EXPECT_EQ(error_of(btc_pool().impact(Side::buy, 100.0)), "pool BTC: buy of 100 base: not below the reserve of 100 base");
+  EXPECT_EQ(error_of(btc_pool().impact(Side::buy, 100.0)),
+            "pool BTC: buy of 100 base: not below the reserve of 100 base");
 }
 
 // ---- The liquidation cascade on a constant-product pool (issue 7, Tests) ----

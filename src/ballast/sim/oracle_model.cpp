@@ -123,7 +123,8 @@ Result<MedianOracle> MedianOracle::make(const MedianParams& params) {
                                                     std::to_string(params.manipulated_sources) + ": more than the " +
                                                     std::to_string(params.sources) + " sources");
   }
-  if (Outcome checked = check_parameters(owner, {{"noise_std", params.noise_std, ParamBound::non_negative}}); !checked) {
+  if (Outcome checked = check_parameters(owner, {{"noise_std", params.noise_std, ParamBound::non_negative}});
+      !checked) {
     return std::move(checked).error();
   }
   MedianOracle oracle;
