@@ -546,6 +546,41 @@ TEST(MarginBook, MangoPerpHealthE10) {
   EXPECT_EQ(book.group_margin(case3).initial_health(), money("-180"));
 }
 
+// Balances and positions at every magnitude, so that some straddle the bounds of the 64-bit
+// kernels (narrow_balance, narrow_contribution) and some leave them: the figures equal
+// evaluate()'s on either side, and a recompute over any number of threads gives the same.
+TEST(MarginBook, KernelBoundsLikeEvaluate) {
+  for (std::uint64_t seed = 40; seed < 46; ++seed) {
+    Rng rng(seed);
+    const Venue v = random_venue(rng);
+    std::vector<SubAccountBook> subs;
+    for (int bits = 0; bits < 63; ++bits) {
+      for (const std::int64_t delta : {-1, 0, 1}) {
+        const std::int64_t magnitude = (std::int64_t{1} << bits) + (bits == 0 ? 0 : delta) + (bits == 62 ? -1 : 0);
+        const std::uint64_t id = subs.size() + 100;
+        const std::int64_t sign = rng.chance(30) ? -1 : 1;
+        const auto asset = static_cast<std::size_t>(rng.range(0, static_cast<std::int64_t>(v.config.assets.size()) - 1));
+        const auto market = static_cast<std::size_t>(rng.range(0, static_cast<std::int64_t>(v.config.markets.size()) - 1));
+        SubAccountBook sub{SubAccountId{id}, AccountId{id}, rng.chance(20) ? MarginMode::isolated : MarginMode::cross,
+                           {Balance{v.config.assets[asset].id, Amount::from_raw(sign * magnitude)}}, {}};
+        const market::Instrument& in = v.config.markets[market].instrument;
+        if (in.kind != market::InstrumentKind::spot) {
+          const std::int64_t size = std::max(in.lot.raw(), magnitude / in.lot.raw() * in.lot.raw());  // on lot
+          const std::int64_t basis = rng.range(-1'000'000'000'000, 1'000'000'000'000);
+          sub.positions.push_back(
+              HeldPosition{in.id, market::Position{Quantity::from_raw(-sign * size), Money::from_raw(basis), {}, {}}});
+        }
+        subs.push_back(std::move(sub));
+      }
+    }
+    MarginBook book = MarginBook::build(v.config, v.prices, subs).value();
+    for (const unsigned threads : {1U, 2U, 5U}) {
+      book.full_recompute(threads);
+      check_all(book, v.config, v.prices, "threads", static_cast<int>(threads));
+    }
+  }
+}
+
 // The reciprocal division equals the plain one at the edges and at random.
 TEST(MarginBook, DivisionByTenToTheTwelveIsExact) {
   using u128 = detail::uint128;

@@ -7,6 +7,8 @@
 //   BM_RecomputeAndScan/threads   the response: every slot and group sum at the crashed prices,
 //                                 each group judged as its thread finishes it, then ordered
 //   BM_FullRecompute/threads      the same recompute alone, for the judging's share
+//   BM_FullRecomputeInCache       the recompute of the first 20k sub-accounts, which fit in the
+//                                 caches: its arithmetic alone, without the memory traffic
 //   BM_TicksAndSet                the other response: 10 oracle and 50 market ticks, a
 //                                 LiquidationSet fed by their reports, then ordered
 // Every benchmark reports the groups listed and how many of them are bankrupt.
@@ -91,6 +93,21 @@ void BM_FullRecompute(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_FullRecompute)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+
+void BM_FullRecomputeInCache(benchmark::State& state) {
+  static std::unique_ptr<MarginBook> book = [] {
+    const testing::Fixture& f = fixture();
+    const std::span<const SubAccountBook> subs(f.subs.data(), 20'000);
+    auto built = MarginBook::build(f.config, crashed_prices(f.prices), subs);
+    if (!built) std::abort();
+    return std::make_unique<MarginBook>(std::move(built).value());
+  }();
+  for (auto _ : state) {
+    book->full_recompute(1);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_FullRecomputeInCache)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
 
 // Every asset's then every market's tick to `prices`, the set following each report.
 void move_to(MarginBook& book, const PriceBook& prices, LiquidationSet& set, ChangedGroups& changed) {
