@@ -94,6 +94,12 @@ int main(int argc, char** argv) {
                   Quantity::from_raw(127'000'000), Price::from_raw(45'045'000'000'000)}}},
       {"check_health", {EventId{120}, kTs, CheckHealth{SubAccountId{100}}}},
       {"resolve_bankruptcy", {EventId{121}, kTs, ResolveBankruptcy{SubAccountId{100}}}},
+      {"vault_deposit", {EventId{122}, kTs, VaultDeposit{AccountId{16}, SubAccountId{100}, Amount::from_raw(5'000'000)}}},
+      {"vault_request_withdrawal",
+       {EventId{123}, kTs, VaultRequestWithdrawal{AccountId{16}, lending::VaultShares::from_raw(2'000'000'000)}}},
+      {"vault_cancel_withdrawal", {EventId{124}, kTs, VaultCancelWithdrawal{AccountId{16}}}},
+      {"vault_withdraw", {EventId{125}, kTs, VaultWithdraw{AccountId{16}, SubAccountId{100}}}},
+      {"backstop_takeover", {EventId{126}, kTs, BackstopTakeover{SubAccountId{100}}}},
       {"retry_of_setup",
        {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
   };

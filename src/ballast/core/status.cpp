@@ -85,6 +85,15 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
      "the margin group's equity is not negative: there is no bad debt for the waterfall to resolve"},
     {"withdrawals_gated",
      "withdrawals are paused: bad debt was resolved within the liquidation rules' withdrawal gate"},
+    {"vault_missing", "the venue has no liquidity vault"},
+    {"vault_deposit_too_small", "the deposit is below the vault's minimum or too small to mint a share unit"},
+    {"vault_request_pending", "a withdrawal request is already pending: cancel it first"},
+    {"vault_no_request", "there is no withdrawal request to claim or cancel"},
+    {"vault_queue_full", "the vault already holds as many withdrawal requests as it allows"},
+    {"vault_cooldown", "the withdrawal request's cooldown has not ended yet"},
+    {"vault_equity_negative", "the vault's equity is not positive: there is nothing to pay out or buy into"},
+    {"backstop_not_reached",
+     "the margin group's coverage is above the backstop threshold: liquidators close it, not the vault"},
 }};
 
 }  // namespace

@@ -52,6 +52,7 @@ enum class Status : std::uint8_t {
   sub_account_foreign = 19,     // the sub-account belongs to another account
   to_sub_account_unknown = 20,  // transfer destination
   to_sub_account_foreign = 21,  // transfer destination belongs to another account
+  vault_missing = 57,           // the venue has no liquidity vault
   liquidation_self = 48,        // a liquidator may not liquidate its own account's sub-accounts
   position_missing = 49,        // the liquidated sub-account holds no position in the instrument
   // The instrument's own rules.
@@ -81,21 +82,29 @@ enum class Status : std::uint8_t {
   health_unchanged = 51,  // check_health: no liquidation to start (healthy) or end (still open)
   account_bankrupt = 52,  // no price closes the position without bad debt: the waterfall's case
   account_solvent = 55,   // resolve_bankruptcy on a margin group whose equity is not negative
+  backstop_not_reached = 64,  // backstop_takeover on a group above the backstop's coverage
   liquidation_too_large = 53,          // more than the liquidation rules allow in one event
   liquidation_price_out_of_band = 54,  // the price gives the liquidator more than the auction's
                                        // discount now, or is past the bankruptcy price
+  // The liquidity vault's own rules (lending/vault.hpp).
+  vault_deposit_too_small = 58,  // below the vault's minimum deposit, or too small to mint a share unit
+  vault_request_pending = 59,    // the LP already has a withdrawal request (cancel it first)
+  vault_no_request = 60,         // the LP has no withdrawal request to claim or cancel
+  vault_queue_full = 61,         // the vault holds as many withdrawal requests as it allows
+  vault_cooldown = 62,           // the request's cooldown has not ended
+  vault_equity_negative = 63,    // the vault's equity leaves nothing to pay or to buy into
   // Balances: judged last, on an otherwise valid event.
   insufficient_balance = 25,  // more than the free balance
   balance_overflow = 26,      // a balance or a total would leave the representable range
   insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 57;
+inline constexpr std::uint8_t kStatusCount = 65;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
 // that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
 // the margin codes 29..39, the oracle, funding and expiry codes 40..45 and the portfolio-margin
-// codes 46..47, the liquidation codes 48..54, the waterfall codes 55..56).
+// codes 46..47, the liquidation codes 48..54, the waterfall codes 55..56, the vault codes 57..64).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -127,6 +136,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::sub_account_foreign,
     Status::to_sub_account_unknown,
     Status::to_sub_account_foreign,
+    Status::vault_missing,
     Status::liquidation_self,
     Status::position_missing,
     Status::fill_size_off_lot,
@@ -149,8 +159,15 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::health_unchanged,
     Status::account_bankrupt,
     Status::account_solvent,
+    Status::backstop_not_reached,
     Status::liquidation_too_large,
     Status::liquidation_price_out_of_band,
+    Status::vault_deposit_too_small,
+    Status::vault_request_pending,
+    Status::vault_no_request,
+    Status::vault_queue_full,
+    Status::vault_cooldown,
+    Status::vault_equity_negative,
     Status::insufficient_balance,
     Status::balance_overflow,
     Status::insufficient_margin,

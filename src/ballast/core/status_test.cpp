@@ -70,10 +70,18 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::liquidation_price_out_of_band, 54},
     {Status::account_solvent, 55},
     {Status::withdrawals_gated, 56},
+    {Status::vault_missing, 57},
+    {Status::vault_deposit_too_small, 58},
+    {Status::vault_request_pending, 59},
+    {Status::vault_no_request, 60},
+    {Status::vault_queue_full, 61},
+    {Status::vault_cooldown, 62},
+    {Status::vault_equity_negative, 63},
+    {Status::backstop_not_reached, 64},
 };
 
 TEST(Status, NumericValuesArePinned) {
-  ASSERT_EQ(static_cast<int>(kStatusCount), 57);
+  ASSERT_EQ(static_cast<int>(kStatusCount), 65);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -161,6 +169,7 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "sub_account_foreign",
       "to_sub_account_unknown",
       "to_sub_account_foreign",
+      "vault_missing",
       "liquidation_self",
       "position_missing",
       "fill_size_off_lot",
@@ -183,8 +192,15 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "health_unchanged",
       "account_bankrupt",
       "account_solvent",
+      "backstop_not_reached",
       "liquidation_too_large",
       "liquidation_price_out_of_band",
+      "vault_deposit_too_small",
+      "vault_request_pending",
+      "vault_no_request",
+      "vault_queue_full",
+      "vault_cooldown",
+      "vault_equity_negative",
       "insufficient_balance",
       "balance_overflow",
       "insufficient_margin",

@@ -188,12 +188,7 @@ struct PlanBuilder {
       const FillPlan fill = plan_fill(ledger, risk, prices, *risk.find_market(close.instrument), close);
       if (!fill.ok) return false;
       plan.postings.insert(plan.postings.end(), fill.postings.begin(), fill.postings.end());
-      if (i >= plan.group_closes) continue;
-      for (margin::SubAccountBook& member : group) {
-        for (const Posting& leg : fill.postings) {
-          if (leg.sub_account == member.id) margin::add_to_balance(member, leg.asset, leg.delta.raw());
-        }
-      }
+      if (i < plan.group_closes) apply_postings(group, fill.postings);
     }
     for (margin::SubAccountBook& member : group) member.positions.clear();
     plan.cover_from = plan.postings.size();

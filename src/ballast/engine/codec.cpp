@@ -21,7 +21,9 @@ constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_a
                                       "create_sub_account", "deposit", "withdraw", "transfer",
                                       "oracle_price", "mark_price", "fill", "oracle_quotes",
                                       "accrue_funding", "settle_expiry", "liquidate",
-                                      "check_health", "resolve_bankruptcy"};
+                                      "check_health", "resolve_bankruptcy", "vault_deposit",
+                                      "vault_request_withdrawal", "vault_cancel_withdrawal",
+                                      "vault_withdraw", "backstop_takeover"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -117,6 +119,21 @@ void encode_body(ByteWriter& out, const Liquidate& e) {
 }
 void encode_body(ByteWriter& out, const CheckHealth& e) { out.u64(e.sub_account.value); }
 void encode_body(ByteWriter& out, const ResolveBankruptcy& e) { out.u64(e.sub_account.value); }
+void encode_body(ByteWriter& out, const VaultDeposit& e) {
+  out.u64(e.account.value);
+  out.u64(e.sub_account.value);
+  out.i64(e.amount.raw());
+}
+void encode_body(ByteWriter& out, const VaultRequestWithdrawal& e) {
+  out.u64(e.account.value);
+  out.i64(e.shares.raw());
+}
+void encode_body(ByteWriter& out, const VaultCancelWithdrawal& e) { out.u64(e.account.value); }
+void encode_body(ByteWriter& out, const VaultWithdraw& e) {
+  out.u64(e.account.value);
+  out.u64(e.sub_account.value);
+}
+void encode_body(ByteWriter& out, const BackstopTakeover& e) { out.u64(e.sub_account.value); }
 
 Error binary_error(std::size_t offset, std::string_view what) {
   return make_error(ErrorCode::invalid_input,
@@ -272,6 +289,21 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
     }
     case 14: return CheckHealth{SubAccountId{r.u64("sub_account")}};
     case 15: return ResolveBankruptcy{SubAccountId{r.u64("sub_account")}};
+    case 16: {
+      const AccountId account{r.u64("account")};
+      const SubAccountId sub_account{r.u64("sub_account")};
+      return VaultDeposit{account, sub_account, Amount::from_raw(r.i64("amount"))};
+    }
+    case 17: {
+      const AccountId account{r.u64("account")};
+      return VaultRequestWithdrawal{account, lending::VaultShares::from_raw(r.i64("shares"))};
+    }
+    case 18: return VaultCancelWithdrawal{AccountId{r.u64("account")}};
+    case 19: {
+      const AccountId account{r.u64("account")};
+      return VaultWithdraw{account, SubAccountId{r.u64("sub_account")}};
+    }
+    case 20: return BackstopTakeover{SubAccountId{r.u64("sub_account")}};
     default: {
       BALLAST_ASSERT(kind == 9);
       Fill e;
@@ -533,6 +565,23 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
     case 15:
       f.allow_only({"id", "ts", "type", "sub_account"});
       return ResolveBankruptcy{SubAccountId{f.unsigned_id("sub_account")}};
+    case 16:
+      f.allow_only({"id", "ts", "type", "account", "sub_account", "amount"});
+      return VaultDeposit{AccountId{f.unsigned_id("account")}, SubAccountId{f.unsigned_id("sub_account")},
+                          Amount::from_raw(f.signed_integer("amount"))};
+    case 17:
+      f.allow_only({"id", "ts", "type", "account", "shares"});
+      return VaultRequestWithdrawal{AccountId{f.unsigned_id("account")},
+                                    lending::VaultShares::from_raw(f.signed_integer("shares"))};
+    case 18:
+      f.allow_only({"id", "ts", "type", "account"});
+      return VaultCancelWithdrawal{AccountId{f.unsigned_id("account")}};
+    case 19:
+      f.allow_only({"id", "ts", "type", "account", "sub_account"});
+      return VaultWithdraw{AccountId{f.unsigned_id("account")}, SubAccountId{f.unsigned_id("sub_account")}};
+    case 20:
+      f.allow_only({"id", "ts", "type", "sub_account"});
+      return BackstopTakeover{SubAccountId{f.unsigned_id("sub_account")}};
     default:
       f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
                     "fee"});
@@ -613,8 +662,21 @@ void body_to_json(json& out, const EventBody& body) {
           out["instrument"] = e.instrument.value;
           out["size"] = e.size.raw();
           out["price"] = e.price.raw();
-        } else if constexpr (std::is_same_v<T, CheckHealth> || std::is_same_v<T, ResolveBankruptcy>) {
+        } else if constexpr (std::is_same_v<T, CheckHealth> || std::is_same_v<T, ResolveBankruptcy> ||
+                             std::is_same_v<T, BackstopTakeover>) {
           out["sub_account"] = e.sub_account.value;
+        } else if constexpr (std::is_same_v<T, VaultDeposit>) {
+          out["account"] = e.account.value;
+          out["sub_account"] = e.sub_account.value;
+          out["amount"] = e.amount.raw();
+        } else if constexpr (std::is_same_v<T, VaultRequestWithdrawal>) {
+          out["account"] = e.account.value;
+          out["shares"] = e.shares.raw();
+        } else if constexpr (std::is_same_v<T, VaultWithdraw>) {
+          out["account"] = e.account.value;
+          out["sub_account"] = e.sub_account.value;
+        } else if constexpr (std::is_same_v<T, VaultCancelWithdrawal>) {
+          out["account"] = e.account.value;
         } else if constexpr (std::is_same_v<T, Transfer>) {
           out["account"] = e.account.value;
           out["from"] = e.from.value;

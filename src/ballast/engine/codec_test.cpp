@@ -46,6 +46,11 @@ std::vector<Event> one_of_each() {
                           Quantity::from_raw(127'000'000), Price::from_raw(45'045'000'000'000)}),
       event(15, CheckHealth{SubAccountId{100}}),
       event(16, ResolveBankruptcy{SubAccountId{100}}),
+      event(17, VaultDeposit{AccountId{16}, SubAccountId{100}, Amount::from_raw(5'000'000)}),
+      event(18, VaultRequestWithdrawal{AccountId{16}, lending::VaultShares::from_raw(2'000'000'000)}),
+      event(19, VaultCancelWithdrawal{AccountId{16}}),
+      event(20, VaultWithdraw{AccountId{16}, SubAccountId{100}}),
+      event(21, BackstopTakeover{SubAccountId{100}}),
   };
 }
 
@@ -99,6 +104,11 @@ std::vector<Event> extremes() {
                       Quantity::from_raw(kMin), Price::from_raw(kMax)}},
       event(15, CheckHealth{SubAccountId{u64_max}}),
       event(16, ResolveBankruptcy{SubAccountId{u64_max}}),
+      event(17, VaultDeposit{AccountId{u64_max}, SubAccountId{0}, Amount::from_raw(kMin)}),
+      event(18, VaultRequestWithdrawal{AccountId{0}, lending::VaultShares::from_raw(kMax)}),
+      event(19, VaultCancelWithdrawal{AccountId{u64_max}}),
+      event(20, VaultWithdraw{AccountId{0}, SubAccountId{u64_max}}),
+      event(21, BackstopTakeover{SubAccountId{0}}),
   };
 }
 
@@ -151,7 +161,8 @@ TEST(BinaryCodec, KindNames) {
       "list_asset", "set_asset_flags", "create_account", "create_sub_account",
       "deposit",    "withdraw",        "transfer",       "oracle_price",
       "mark_price", "fill",            "oracle_quotes",  "accrue_funding",
-      "settle_expiry", "liquidate",       "check_health",   "resolve_bankruptcy"};
+      "settle_expiry", "liquidate",       "check_health",   "resolve_bankruptcy", "vault_deposit", "vault_request_withdrawal",
+      "vault_cancel_withdrawal", "vault_withdraw", "backstop_takeover"};
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -193,7 +204,7 @@ TEST(BinaryCodec, PinnedLayout) {
 
 TEST(BinaryCodec, RoundTripEveryKind) {
   // oracle_quotes: 18 + asset 4 + count 1 + 2 × (source 4, price 8, confidence 8, published 8).
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26};
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -270,7 +281,20 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
       break;
     case 14:
     case 15:
+    case 20:
       fields.insert(fields.end(), {{"sub_account", 18}});
+      break;
+    case 16:
+      fields.insert(fields.end(), {{"account", 18}, {"sub_account", 26}, {"amount", 34}});
+      break;
+    case 17:
+      fields.insert(fields.end(), {{"account", 18}, {"shares", 26}});
+      break;
+    case 18:
+      fields.insert(fields.end(), {{"account", 18}});
+      break;
+    case 19:
+      fields.insert(fields.end(), {{"account", 18}, {"sub_account", 26}});
       break;
     default:
       fields.insert(fields.end(), {{"account", 18},
@@ -311,7 +335,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x10', '\x11', '\xff'}) {
+  for (const char kind : {'\x15', '\x16', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);

@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "ballast/engine/backstop.hpp"
 #include "ballast/engine/bankruptcy.hpp"
 #include "ballast/engine/codec.hpp"
 #include "ballast/engine/engine_parts.hpp"
@@ -23,11 +24,47 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // portfolio-margin model (a flag, then its configuration) after the oracle policy, and sub-accounts
 // in mode portfolio. 5: the liquidation rules after the oracle policy, the open liquidation
 // episodes at the end. 6: the waterfall's rules, each episode's insurance use in its window, and
-// the waterfall state (the withdrawal gate, the loss totals) after the episodes.
+// the waterfall state (the withdrawal gate, the loss totals) after the episodes; then a flag and
+// the liquidity vault's state (its parameters included).
 constexpr std::uint32_t kSnapshotVersion = 6;
+constexpr SubAccountId kVaultSub{kVault.value};
 
 void encode_i128(ByteWriter& out, int128 value);
 std::optional<int128> decode_i128(ByteReader& in);
+// The vault library's rejections as engine statuses (beside portfolio_margin.hpp's for margin).
+using ballast::status_of;
+Status status_of(lending::VaultStatus status) {
+  switch (status) {
+    case lending::VaultStatus::ok: return Status::ok;
+    case lending::VaultStatus::time_regressed: return Status::timestamp_regressed;
+    case lending::VaultStatus::amount_invalid: return Status::amount_zero;
+    case lending::VaultStatus::below_min_deposit:
+    case lending::VaultStatus::no_shares_minted: return Status::vault_deposit_too_small;
+    case lending::VaultStatus::withdrawals_gated: return Status::withdrawals_gated;
+    case lending::VaultStatus::no_pending_withdrawal: return Status::vault_no_request;
+    case lending::VaultStatus::withdrawal_pending: return Status::vault_request_pending;
+    case lending::VaultStatus::insufficient_shares: return Status::insufficient_balance;
+    case lending::VaultStatus::too_many_pending: return Status::vault_queue_full;
+    case lending::VaultStatus::cooldown_pending: return Status::vault_cooldown;
+    case lending::VaultStatus::equity_negative:
+    case lending::VaultStatus::equity_exhausted: return Status::vault_equity_negative;
+    case lending::VaultStatus::overflow: return Status::balance_overflow;
+  }
+  return Status::balance_overflow;
+}
+
+// The vault's marked equity: its sub-account's cash and positions at the engine's prices.
+margin::MarginOutcome vault_margin(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices) {
+  return margin::evaluate(risk, prices.book, group_books(ledger, risk, *ledger.find_sub_account(kVaultSub)));
+}
+
+// Quote units as Money, rounded down (a deposit counts for at most what it brings).
+std::optional<Money> quote_money(const margin::RiskConfig& risk, Amount units) {
+  const auto scaled = scale_pow10(units.raw(), Money::kDecimals - risk.find_asset(risk.quote)->decimals, Round::down);
+  const auto narrowed = scaled ? narrow_i64(*scaled) : std::nullopt;
+  return narrowed ? std::optional<Money>(Money::from_raw(*narrowed)) : std::nullopt;
+}
+
 Status amount_shape(Amount amount) {
   if (amount.is_zero()) return Status::amount_zero;
   if (amount.is_negative()) return Status::amount_negative;
@@ -201,7 +238,7 @@ class Validator {
             const PriceState& prices, const std::vector<AssetFeed>& feeds,
             const std::vector<MarketLife>& lives, const VenueTotals& totals,
             const std::map<GroupKey, LiquidationEpisode>& episodes, const WaterfallState& waterfall,
-            const EngineOptions& options, TimestampNs now_ns)
+            const std::optional<lending::LiquidityVault>& vault, const EngineOptions& options, TimestampNs now_ns)
       : ledger_(ledger),
         risk_(risk),
         portfolio_(portfolio),
@@ -211,6 +248,7 @@ class Validator {
         totals_(totals),
         episodes_(episodes),
         waterfall_(waterfall),
+        vault_(vault),
         options_(options),
         now_ns_(now_ns) {}
 
@@ -397,6 +435,81 @@ class Validator {
     }
     const BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, options_.liquidation,
                                                 episode_of(episodes_, group_key(*sub_account)), *sub_account, now_ns_);
+    if (plan.status != Status::ok) return plan.status;
+    return ledger_.postings_fit(plan.postings) ? Status::ok : Status::balance_overflow;
+  }
+  Status operator()(const VaultDeposit& e) const {
+    if (const Status s = amount_shape(e.amount); s != Status::ok) return s;
+    if (!vault_) return Status::vault_missing;
+    const Asset* asset = nullptr;
+    if (const Status s = owned_move(e.account, e.sub_account, risk_->quote, e.amount, asset); s != Status::ok) {
+      return s;
+    }
+    const SubAccount& from = *ledger_.find_sub_account(e.sub_account);
+    if (const Status s = margin_prices(from); s != Status::ok) return s;
+    const margin::MarginOutcome vault = vault_margin(ledger_, *risk_, prices_);
+    if (const Status s = status_of(vault.status); s != Status::ok) return s;
+    const std::optional<Money> money = quote_money(*risk_, e.amount);
+    if (!money) return Status::balance_overflow;
+    lending::LiquidityVault trial = *vault_;
+    if (const Status s = status_of(trial.deposit(e.account, *money, vault.margin.equity, now_ns_).status);
+        s != Status::ok) {
+      return s;
+    }
+    if (e.amount > ledger_.free_balance(e.sub_account, risk_->quote)) return Status::insufficient_balance;
+    if (!ledger_.transfer_fits(kVaultSub, risk_->quote, e.amount)) return Status::balance_overflow;
+    return margin_after_move(from, risk_->quote, e.amount, nullptr);
+  }
+  Status operator()(const VaultRequestWithdrawal& e) const {
+    if (e.shares.is_negative()) return Status::amount_negative;
+    if (e.shares.is_zero()) return Status::amount_zero;
+    if (!vault_) return Status::vault_missing;
+    if (!ledger_.has_account(e.account)) return Status::account_unknown;
+    lending::LiquidityVault trial = *vault_;
+    return status_of(trial.request_withdrawal(e.account, e.shares, now_ns_));
+  }
+  Status operator()(const VaultCancelWithdrawal& e) const {
+    if (!vault_) return Status::vault_missing;
+    if (!ledger_.has_account(e.account)) return Status::account_unknown;
+    lending::LiquidityVault trial = *vault_;
+    return status_of(trial.cancel_withdrawal(e.account, now_ns_));
+  }
+  Status operator()(const VaultWithdraw& e) const {
+    if (!vault_) return Status::vault_missing;
+    if (!ledger_.has_account(e.account)) return Status::account_unknown;
+    const SubAccount* to = ledger_.find_sub_account(e.sub_account);
+    if (to == nullptr) return Status::sub_account_unknown;
+    if (to->owner != e.account) return Status::sub_account_foreign;
+    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
+    if (liquidation::withdrawals_gated(waterfall_.last_bad_debt_ns, now_ns_, options_.liquidation.withdrawal_gate_ns)) {
+      return Status::withdrawals_gated;
+    }
+    const SubAccount& vault_sub = *ledger_.find_sub_account(kVaultSub);
+    if (const Status s = margin_prices(vault_sub); s != Status::ok) return s;
+    const margin::MarginOutcome vault = vault_margin(ledger_, *risk_, prices_);
+    if (const Status s = status_of(vault.status); s != Status::ok) return s;
+    lending::LiquidityVault trial = *vault_;
+    const lending::WithdrawResult result = trial.withdraw(e.account, vault.margin.equity, now_ns_);
+    if (const Status s = status_of(result.status); s != Status::ok) return s;
+    const auto units = to_units(result.paid, ledger_.find_asset(risk_->quote)->decimals, Round::down);
+    if (!units) return Status::balance_overflow;
+    if (*units == 0) return Status::ok;
+    const Amount paid = Amount::from_raw(*units);
+    if (paid > ledger_.free_balance(kVaultSub, risk_->quote)) return Status::insufficient_balance;
+    if (!ledger_.transfer_fits(e.sub_account, risk_->quote, paid)) return Status::balance_overflow;
+    return margin_after_move(vault_sub, risk_->quote, paid, nullptr);
+  }
+  Status operator()(const BackstopTakeover& e) const {
+    const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
+    if (sub_account == nullptr || sub_account->id.value < kFirstUserId) return Status::sub_account_unknown;
+    if (!vault_) return Status::vault_missing;
+    if (sub_account->mode == MarginMode::portfolio) return Status::portfolio_unsupported;
+    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
+    if (const Status s = price_gate(prices_trust(group_of(*sub_account), nullptr), market::OracleAction::liquidate);
+        s != Status::ok) {
+      return s;
+    }
+    const BackstopPlan plan = plan_backstop(ledger_, *risk_, prices_, options_.liquidation, *sub_account);
     if (plan.status != Status::ok) return plan.status;
     return ledger_.postings_fit(plan.postings) ? Status::ok : Status::balance_overflow;
   }
@@ -689,6 +802,7 @@ class Validator {
   const VenueTotals& totals_;
   const std::map<GroupKey, LiquidationEpisode>& episodes_;
   const WaterfallState& waterfall_;
+  const std::optional<lending::LiquidityVault>& vault_;
   const EngineOptions& options_;
   TimestampNs now_ns_;
 };
@@ -700,7 +814,8 @@ class Executor {
   Executor(Ledger& ledger, PriceState& prices, std::vector<AssetFeed>& feeds,
            std::vector<MarketLife>& lives, VenueTotals& totals,
            std::map<GroupKey, LiquidationEpisode>& episodes, WaterfallState& waterfall,
-           const margin::RiskConfig* risk, const LiquidationRules& rules, TimestampNs now_ns)
+           std::optional<lending::LiquidityVault>& vault, const margin::RiskConfig* risk,
+           const LiquidationRules& rules, TimestampNs now_ns)
       : ledger_(ledger),
         prices_(prices),
         feeds_(feeds),
@@ -708,6 +823,7 @@ class Executor {
         totals_(totals),
         episodes_(episodes),
         waterfall_(waterfall),
+        vault_(vault),
         risk_(risk),
         rules_(rules),
         now_ns_(now_ns) {}
@@ -845,11 +961,40 @@ class Executor {
     const BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, rules_, episode, sub_account, now_ns_);
     BALLAST_ASSERT(plan.status == Status::ok);
     for (const Fill& close : plan.closes) book_fill(*risk_->find_market(close.instrument), close, kFeePool);
-    post_cover(std::span<const Posting>(plan.postings).subspan(plan.cover_from));
+    post_moves(std::span<const Posting>(plan.postings).subspan(plan.cover_from));
     if (plan.from_insurance.raw() > 0) {
       episodes_[key] = after_insurance_payment(rules_, episode, plan.insurance_counted, now_ns_);
     }
     record_losses(plan);
+  }
+  void operator()(const VaultDeposit& e) {
+    const Money equity = vault_margin(ledger_, *risk_, prices_).margin.equity;
+    const lending::DepositResult result = vault_->deposit(e.account, *quote_money(*risk_, e.amount), equity, now_ns_);
+    BALLAST_ASSERT(result.status == lending::VaultStatus::ok);
+    move_quote(e.sub_account, kVaultSub, e.amount);
+  }
+  void operator()(const VaultRequestWithdrawal& e) {
+    BALLAST_ASSERT(vault_->request_withdrawal(e.account, e.shares, now_ns_) == lending::VaultStatus::ok);
+  }
+  void operator()(const VaultCancelWithdrawal& e) {
+    BALLAST_ASSERT(vault_->cancel_withdrawal(e.account, now_ns_) == lending::VaultStatus::ok);
+  }
+  void operator()(const VaultWithdraw& e) {
+    const Money equity = vault_margin(ledger_, *risk_, prices_).margin.equity;
+    const lending::WithdrawResult result = vault_->withdraw(e.account, equity, now_ns_);
+    BALLAST_ASSERT(result.status == lending::VaultStatus::ok);
+    const std::int64_t units = *to_units(result.paid, ledger_.find_asset(risk_->quote)->decimals, Round::down);
+    if (units > 0) move_quote(kVaultSub, e.sub_account, Amount::from_raw(units));
+  }
+  // The validated plan: the closes and the vault's opens as fills, then the balances; the group's
+  // episode is over (it holds nothing).
+  void operator()(const BackstopTakeover& e) {
+    const SubAccount& sub_account = *ledger_.find_sub_account(e.sub_account);
+    const BackstopPlan plan = plan_backstop(ledger_, *risk_, prices_, rules_, sub_account);
+    BALLAST_ASSERT(plan.status == Status::ok);
+    for (const Fill& fill : plan.fills) book_fill(*risk_->find_market(fill.instrument), fill, kFeePool);
+    post_moves(std::span<const Posting>(plan.postings).subspan(plan.moves_from));
+    episodes_.erase(group_key(sub_account));
   }
 
  private:
@@ -878,19 +1023,31 @@ class Executor {
       const market::Position* held = ledger_.position(e.sub_account, e.instrument);
       const Quantity before = held != nullptr ? held->size : Quantity{};
       ledger_.set_position(e.sub_account, e.instrument, plan.position);
-      keeper().size_moved(e.instrument, before, plan.position.size);
+      // The totals are users' (VenueTotals): the vault's backstop positions are the venue's own.
+      if (e.sub_account.value >= kFirstUserId) keeper().size_moved(e.instrument, before, plan.position.size);
     }
   }
 
-  // The waterfall's cover: quote moving to the bankrupt sub-account from the fund and the holders.
-  void post_cover(std::span<const Posting> cover) {
-    std::vector<std::pair<SubAccountId, Amount>> before;
-    for (const Posting& leg : cover) {
-      const bool seen = std::any_of(before.begin(), before.end(), [&](const auto& b) { return b.first == leg.sub_account; });
-      if (!seen) before.emplace_back(leg.sub_account, ledger_.balance(leg.sub_account, leg.asset));
+  // Postings outside a fill (the waterfall's cover, the backstop's balance moves), with the
+  // totals of every balance they touch kept in step.
+  void post_moves(std::span<const Posting> moves) {
+    std::vector<std::tuple<SubAccountId, AssetId, Amount>> before;
+    for (const Posting& leg : moves) {
+      const bool seen = std::any_of(before.begin(), before.end(), [&](const auto& b) {
+        return std::get<0>(b) == leg.sub_account && std::get<1>(b) == leg.asset;
+      });
+      if (!seen) before.emplace_back(leg.sub_account, leg.asset, ledger_.balance(leg.sub_account, leg.asset));
     }
-    ledger_.post(cover);
-    for (const auto& [sub_account, amount] : before) balance_moved(sub_account, risk_->quote, amount);
+    ledger_.post(moves);
+    for (const auto& [sub_account, asset, amount] : before) balance_moved(sub_account, asset, amount);
+  }
+
+  void move_quote(SubAccountId from, SubAccountId to, Amount amount) {
+    const Amount from_before = ledger_.balance(from, risk_->quote);
+    const Amount to_before = ledger_.balance(to, risk_->quote);
+    ledger_.transfer(from, to, risk_->quote, amount);
+    balance_moved(from, risk_->quote, from_before);
+    balance_moved(to, risk_->quote, to_before);
   }
 
   void record_losses(const BankruptcyPlan& plan) {
@@ -938,6 +1095,7 @@ class Executor {
   VenueTotals& totals_;
   std::map<GroupKey, LiquidationEpisode>& episodes_;
   WaterfallState& waterfall_;
+  std::optional<lending::LiquidityVault>& vault_;
   const margin::RiskConfig* risk_;
   const LiquidationRules& rules_;
   TimestampNs now_ns_;
@@ -1019,6 +1177,13 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options, std::optional<Por
   BALLAST_ASSERT(risk_.validate().ok() && risk_.pnl.validate().ok());
   BALLAST_ASSERT(options_.price_max_age_ns > 0);
   BALLAST_ASSERT(options_.liquidation.validate().ok());
+  if (options_.vault) {
+    Result<lending::LiquidityVault> vault = lending::LiquidityVault::make(*options_.vault, 0);
+    BALLAST_ASSERT(vault.ok());
+    vault_ = std::move(*vault);
+    ledger_.create_account(kVault);
+    ledger_.create_sub_account(kVaultSub, kVault, MarginMode::cross);
+  }
   feeds_.resize(risk_.assets.size());
   lives_.resize(risk_.markets.size());
   for (std::size_t i = 0; i < risk_.markets.size(); ++i) {
@@ -1069,6 +1234,11 @@ Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options,
                                                     std::to_string(options.price_max_age_ns));
   }
   if (Outcome valid = options.liquidation.validate(); !valid) return std::move(valid).error();
+  if (options.vault) {
+    if (Outcome valid = lending::validate(*options.vault); !valid) {
+      return make_error(ErrorCode::invalid_input, "vault: " + valid.error().message);
+    }
+  }
   if (!portfolio) return Engine(std::move(risk), options);
   auto venue = PortfolioVenue::make(std::move(*portfolio), risk);
   if (!venue) return std::move(venue).error();
@@ -1097,14 +1267,21 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
   return std::visit(Validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, episodes_,
-                              waterfall_, options_, event.timestamp_ns),
+                              waterfall_, vault_, options_, event.timestamp_ns),
                     event.body);
 }
 
 void Engine::execute(const EventBody& body) {
-  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, risk_config(),
+  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, vault_, risk_config(),
                       options_.liquidation, clock_ns_),
              body);
+}
+
+std::optional<Money> Engine::vault_equity() const {
+  if (!vault_) return std::nullopt;
+  const margin::MarginOutcome outcome = vault_margin(ledger_, risk_, prices_);
+  if (outcome.status != margin::MarginStatus::ok) return std::nullopt;
+  return outcome.margin.equity;
 }
 
 BankruptcyPlan Engine::plan_bankruptcy(SubAccountId sub_account) const {
@@ -1200,6 +1377,8 @@ std::string Engine::snapshot() const {
   for (const int128 total : {losses.deficit, losses.insurance, losses.adl, losses.socialized, losses.unresolved}) {
     encode_i128(out, total);
   }
+  out.u8(vault_ ? 1 : 0);
+  if (vault_) vault_->encode(out);
   return out.take();
 }
 
@@ -1490,6 +1669,7 @@ Result<Engine> Engine::restore_feeds(ByteReader& in, Engine engine) {
   }
   if (Outcome restored = engine.restore_episodes(in); !restored) return std::move(restored).error();
   if (Outcome restored = engine.restore_waterfall(in); !restored) return std::move(restored).error();
+  if (Outcome restored = engine.restore_vault(in); !restored) return std::move(restored).error();
   if (!in.at_end()) return snapshot_error("trailing bytes");
   // The venue totals are derived state: counted afresh from the restored ledger and valued at
   // the restored prices, equal to what the original kept event by event.
@@ -1565,6 +1745,23 @@ Outcome Engine::restore_waterfall(ByteReader& in) {
   }
   if (*has_gate == 1) waterfall_.last_bad_debt_ns = *gate_ns;
   waterfall_.losses = LossTotals{*bankruptcies, *adl_closes, deficit, insurance, adl, socialized, unresolved};
+  return Ok{};
+}
+
+// A vault needs a venue and its sub-account in the ledger; its options are its parameters.
+Outcome Engine::restore_vault(ByteReader& in) {
+  const auto has_vault = in.u8();
+  if (!has_vault || *has_vault > 1) return snapshot_error("bad vault flag");
+  if (*has_vault == 0) return Ok{};
+  const SubAccount* sub_account = ledger_.find_sub_account(kVaultSub);
+  if (!has_risk_ || sub_account == nullptr || sub_account->owner != kVault) {
+    return snapshot_error("a vault without a venue or its sub-account");
+  }
+  Result<lending::LiquidityVault> vault = lending::LiquidityVault::decode(in);
+  if (!vault) return snapshot_error(vault.error().message);
+  if (vault->clock_ns() > clock_ns_) return snapshot_error("vault's clock after the engine's");
+  options_.vault = vault->params();
+  vault_ = std::move(*vault);
   return Ok{};
 }
 

@@ -20,6 +20,7 @@
 #include "ballast/engine/liquidation_rules.hpp"
 #include "ballast/engine/portfolio_margin.hpp"
 #include "ballast/ledger/ledger.hpp"
+#include "ballast/lending/vault.hpp"
 #include "ballast/margin/account.hpp"
 #include "ballast/market/funding.hpp"
 #include "ballast/market/oracle.hpp"
@@ -46,6 +47,9 @@ struct EngineOptions {
   // How unhealthy margin groups are liquidated (liquidation_rules.hpp). Encoded in the snapshot
   // with the risk configuration, like the oracle policy.
   LiquidationRules liquidation;
+  // The liquidity vault's parameters when the venue has one (vault events are vault_missing
+  // otherwise). Encoded in the snapshot with the vault's state.
+  std::optional<lending::VaultParams> vault;
 
   friend bool operator==(const EngineOptions&, const EngineOptions&) = default;
 };
@@ -201,6 +205,12 @@ class Engine {
   std::vector<LiquidatableGroup> liquidatable_groups() const;
   // The bad debt resolved so far and the withdrawal gate (bankruptcy.hpp).
   const WaterfallState& waterfall() const { return waterfall_; }
+  // The liquidity vault's shares and requests; nullptr when the venue has none. Its equity is
+  // vault_equity().
+  const lending::LiquidityVault* vault() const { return vault_ ? &*vault_ : nullptr; }
+  // The vault's marked equity now: its sub-account's cash and positions at the engine's prices
+  // (nullopt without a vault, or when a price it needs is missing).
+  std::optional<Money> vault_equity() const;
   // What a resolve_bankruptcy event for this sub-account would do now, at the engine's clock: the
   // closes, the deficit and each bucket's amounts (its status is the event's answer when the
   // envelope and the sub-account are valid). For the server's log and the simulator, before they
@@ -226,6 +236,7 @@ class Engine {
   Outcome restore_portfolio(ByteReader& in);
   Outcome restore_episodes(ByteReader& in);
   Outcome restore_waterfall(ByteReader& in);
+  Outcome restore_vault(ByteReader& in);
   void encode_feeds(ByteWriter& out) const;
   // Values every total into prices_.book (after a recount or a restore).
   void refresh_all_totals();
@@ -241,6 +252,7 @@ class Engine {
   VenueTotals totals_;
   std::map<GroupKey, LiquidationEpisode> episodes_;
   WaterfallState waterfall_;
+  std::optional<lending::LiquidityVault> vault_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")
   // from a different event that reuses the id ("id_reused").

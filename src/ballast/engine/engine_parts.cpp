@@ -182,6 +182,14 @@ std::vector<margin::SubAccountBook> group_books(const Ledger& ledger, const marg
   return group;
 }
 
+void apply_postings(std::vector<margin::SubAccountBook>& group, std::span<const Posting> postings) {
+  for (margin::SubAccountBook& member : group) {
+    for (const Posting& leg : postings) {
+      if (leg.sub_account == member.id) margin::add_to_balance(member, leg.asset, leg.delta.raw());
+    }
+  }
+}
+
 GroupKey group_key(const SubAccount& sub_account) {
   return sub_account.mode == MarginMode::cross ? GroupKey{sub_account.owner, SubAccountId{0}}
                                                : GroupKey{sub_account.owner, sub_account.id};

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "ballast/engine/engine.hpp"
@@ -143,6 +144,9 @@ margin::SubAccountBook book_of(const SubAccount& sub_account, const margin::Risk
 std::vector<margin::SubAccountBook> group_books(const Ledger& ledger, const margin::RiskConfig& risk,
                                                 const SubAccount& sub_account);
 GroupKey group_key(const SubAccount& sub_account);
+// Adds every posting whose sub-account is a member of `group` to that member's book (a plan's
+// view of the group after its postings).
+void apply_postings(std::vector<margin::SubAccountBook>& group, std::span<const Posting> postings);
 std::optional<LiquidationEpisode> episode_of(const std::map<GroupKey, LiquidationEpisode>& episodes, GroupKey key);
 
 }  // namespace ballast::detail

@@ -409,6 +409,7 @@ std::string snapshot_with_borrows() {
     out.u64(0);
     out.u64(0);
   }
+  out.u8(0);                 // no vault
   return out.take();
 }
 
@@ -518,7 +519,16 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "liquidation_price_out_of_band",
                                               // In engine_bankruptcy_test.cpp:
                                               "account_solvent",
-                                              "withdrawals_gated"};
+                                              "withdrawals_gated",
+                                              // In engine_vault_test.cpp:
+                                              "vault_missing",
+                                              "vault_deposit_too_small",
+                                              "vault_request_pending",
+                                              "vault_no_request",
+                                              "vault_queue_full",
+                                              "vault_cooldown",
+                                              "vault_equity_negative",
+                                              "backstop_not_reached"};
   for (std::uint8_t value = 1; value < kStatusCount; ++value) {
     EXPECT_TRUE(covered.contains(status_name(*status_from_value(value))))
         << status_name(*status_from_value(value));
@@ -698,7 +708,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "5dab90eb1854e47453d7503d077238da8862fab1c7b5a6cc40af8fee103d5c31");
+            "9db89661d462eac437cf751f58bde9621a3e68c67f1384ecfb90019f34e9b09c");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {

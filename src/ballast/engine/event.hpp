@@ -11,6 +11,7 @@
 
 #include "ballast/core/fixed.hpp"
 #include "ballast/core/ids.hpp"
+#include "ballast/lending/vault.hpp"
 #include "ballast/ledger/ledger.hpp"
 #include "ballast/market/oracle.hpp"
 
@@ -172,10 +173,54 @@ struct ResolveBankruptcy {
   friend bool operator==(const ResolveBankruptcy&, const ResolveBankruptcy&) = default;
 };
 
+// The liquidity vault (lending/vault.hpp) on a venue that has one. An LP deposits quote units from
+// its own sub-account for shares at the vault's price now (its marked equity: the vault
+// sub-account's cash and positions at the marks); the money leaves under the same margin check
+// as a withdrawal.
+struct VaultDeposit {
+  AccountId account;
+  SubAccountId sub_account;
+  Amount amount;  // quote units
+  friend bool operator==(const VaultDeposit&, const VaultDeposit&) = default;
+};
+
+// Locks `shares` of the LP's shares for the vault's cooldown; they keep sharing profit and loss
+// until claimed.
+struct VaultRequestWithdrawal {
+  AccountId account;
+  lending::VaultShares shares;
+  friend bool operator==(const VaultRequestWithdrawal&, const VaultRequestWithdrawal&) = default;
+};
+
+struct VaultCancelWithdrawal {
+  AccountId account;
+  friend bool operator==(const VaultCancelWithdrawal&, const VaultCancelWithdrawal&) = default;
+};
+
+// Claims the LP's request once its cooldown has ended: the locked shares are burned and their
+// value at the vault's equity now (rounded down to the quote unit) is paid into the LP's
+// sub-account. Gated, like every withdrawal, after bad debt.
+struct VaultWithdraw {
+  AccountId account;
+  SubAccountId sub_account;
+  friend bool operator==(const VaultWithdraw&, const VaultWithdraw&) = default;
+};
+
+// Protocol-initiated: the vault takes over a margin group whose coverage (maintenance collateral /
+// requirement) is below the liquidation rules' backstop threshold and whose equity is not
+// negative (a negative one is resolve_bankruptcy's). Every position moves to the vault's
+// sub-account at its mark and every balance with it: the group's remaining equity is the vault's
+// liquidation surplus. The vault's own group must stay above maintenance.
+struct BackstopTakeover {
+  SubAccountId sub_account;
+  friend bool operator==(const BackstopTakeover&, const BackstopTakeover&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
                                Withdraw, Transfer, OraclePrice, MarkPrice, Fill, OracleQuotes,
-                               AccrueFunding, SettleExpiry, Liquidate, CheckHealth, ResolveBankruptcy>;
+                               AccrueFunding, SettleExpiry, Liquidate, CheckHealth, ResolveBankruptcy, VaultDeposit,
+                               VaultRequestWithdrawal, VaultCancelWithdrawal, VaultWithdraw, BackstopTakeover>;
 
 struct Event {
   EventId id;

@@ -90,6 +90,10 @@ struct Posting {
 inline constexpr AccountId kInsuranceFund{1};
 inline constexpr AccountId kFeePool{2};
 inline constexpr AccountId kTreasury{3};
+// The liquidity vault's account (lending/vault.hpp): created by the engine, with its one
+// sub-account of the same id, only on a venue that has a vault. Its sub-account holds what LPs
+// deposited and what the backstop took over.
+inline constexpr AccountId kVault{5};
 // The counterparty of every fill: what a fill pays or credits a user (realized PnL, option
 // premium, spot delivery and payment) comes from or goes to the clearing account, so value is
 // conserved fill by fill. For spot and option fills, once both sides of a matched trade are

@@ -91,6 +91,21 @@ class EngineMarginTest : public ::testing::Test {
     return engine_.prices().book.find_market(id)->open_interest;
   }
   const margin::AssetPrice& btc_price() const { return *engine_.prices().book.find_asset(kBtc); }
+  // The log replayed into a fresh engine made like this one gives every event its recorded
+  // answer and ends at this engine's state hash; so does restore(snapshot()).
+  void expect_replay_and_restore_match() {
+    Result<Engine> replayed = Engine::make(risk(), options(), portfolio());
+    ASSERT_TRUE(replayed.ok()) << replayed.error().message;
+    for (const auto& [bytes, status] : log_) {
+      const Result<Event> e = decode_event(bytes);
+      ASSERT_TRUE(e.ok()) << e.error().message;
+      EXPECT_EQ(replayed->apply(*e), status);
+    }
+    EXPECT_EQ(replayed->state_hash(), engine_.state_hash());
+    Result<Engine> restored = Engine::restore(engine_.snapshot());
+    ASSERT_TRUE(restored.ok()) << restored.error().message;
+    EXPECT_EQ(restored->state_hash(), engine_.state_hash());
+  }
 
   Engine engine_;
   std::uint64_t next_id_ = 1;
