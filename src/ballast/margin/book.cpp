@@ -1002,6 +1002,33 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
 
 void MarginBook::full_recompute(unsigned threads) { recompute(threads, nullptr); }
 
+Outcome MarginBook::reprice(const PriceBook& prices, unsigned threads, std::vector<AtRisk>& at_risk) {
+  const auto invalid = [](std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); };
+  // Every price found and checked before any is stored: a rejection changes nothing.
+  std::vector<const MarketPrice*> markets(config_.markets.size());
+  for (std::size_t m = 0; m < markets.size(); ++m) {
+    const std::string& symbol = config_.markets[m].instrument.symbol;
+    markets[m] = prices.find_market(config_.markets[m].instrument.id);
+    if (markets[m] == nullptr) return invalid("no price for market " + symbol);
+    if (markets[m]->mark.is_negative()) return invalid("negative mark for market " + symbol);
+    if (markets[m]->funding_index != prices_.markets[m].funding_index) {
+      return invalid("the funding index of market " + symbol + " moved: on_market_funding() books that");
+    }
+  }
+  std::vector<const AssetPrice*> assets(config_.assets.size());
+  for (std::size_t a = 0; a < assets.size(); ++a) {
+    if (assets_[a].price_entry < 0) continue;  // the quote
+    assets[a] = prices.find_asset(config_.assets[a].id);
+    if (assets[a] == nullptr) return invalid("no price for asset " + config_.assets[a].symbol);
+  }
+  for (std::size_t m = 0; m < markets.size(); ++m) prices_.markets[m] = *markets[m];
+  for (std::size_t a = 0; a < assets.size(); ++a) {
+    if (assets[a] != nullptr) prices_.assets[static_cast<std::size_t>(assets_[a].price_entry)] = *assets[a];
+  }
+  recompute(threads, &at_risk);
+  return Ok{};
+}
+
 void MarginBook::full_recompute(unsigned threads, std::vector<AtRisk>& at_risk) { recompute(threads, &at_risk); }
 
 std::vector<MarginBook::GroupIndex> MarginBook::chunk_bounds(unsigned threads) const {

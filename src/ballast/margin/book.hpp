@@ -204,6 +204,13 @@ class MarginBook {
   // cache: a later pass would stream 1M groups' 128 MB of sums again (liquidation_scan.hpp).
   void full_recompute(unsigned threads, std::vector<AtRisk>& at_risk);
 
+  // Every price at once, then full_recompute(threads, at_risk): a crash moves every price, and
+  // one recompute costs a fraction of a tick per price (nothing here is computed per price).
+  // `prices` names every market and every asset but the quote, as build() requires, in any
+  // order; a funding index must be the book's (funding moves through on_market_funding()).
+  // invalid_input, changing nothing, otherwise.
+  Outcome reprice(const PriceBook& prices, unsigned threads, std::vector<AtRisk>& at_risk);
+
   // One market's mark (and open interest) moved: recomputes its position slots only and applies
   // the exact deltas to their groups. Returns the number of slots recomputed.
   std::size_t on_market_price(std::uint32_t market, Price mark, Money open_interest,

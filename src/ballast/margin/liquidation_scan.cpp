@@ -40,6 +40,18 @@ void merge_runs(std::vector<std::vector<LiquidationEntry>>& runs, std::vector<Li
 
 void sort_entries(std::vector<LiquidationEntry>& entries) { std::sort(entries.begin(), entries.end(), kPrecedes); }
 
+// The at-risk groups' entries in order: the few listed groups' sort, split over the threads again.
+void order(const std::vector<MarginBook::AtRisk>& at_risk, unsigned threads, std::vector<LiquidationEntry>& out) {
+  std::vector<std::vector<LiquidationEntry>> runs(std::max(threads, 1U));
+  over_ranges(at_risk.size(), threads, [&at_risk, &runs](unsigned t, std::size_t first, std::size_t last) {
+    std::vector<LiquidationEntry>& run = runs[t];
+    run.reserve(last - first);
+    for (std::size_t i = first; i < last; ++i) run.push_back(liquidation_entry(at_risk[i].group, at_risk[i].figures));
+    sort_entries(run);
+  });
+  merge_runs(runs, out);
+}
+
 }  // namespace
 
 LiquidationEntry liquidation_entry(GroupIndex group, const MarginBook::MaintenanceFigures& f) {
@@ -79,15 +91,15 @@ void scan_liquidatable(const MarginBook& book, unsigned threads, std::vector<Liq
 void recompute_and_scan(MarginBook& book, unsigned threads, std::vector<LiquidationEntry>& out) {
   std::vector<MarginBook::AtRisk> at_risk;
   book.full_recompute(threads, at_risk);
-  // The few listed groups' sort, split over the threads again.
-  std::vector<std::vector<LiquidationEntry>> runs(std::max(threads, 1U));
-  over_ranges(at_risk.size(), threads, [&at_risk, &runs](unsigned t, std::size_t first, std::size_t last) {
-    std::vector<LiquidationEntry>& run = runs[t];
-    run.reserve(last - first);
-    for (std::size_t i = first; i < last; ++i) run.push_back(liquidation_entry(at_risk[i].group, at_risk[i].figures));
-    sort_entries(run);
-  });
-  merge_runs(runs, out);
+  order(at_risk, threads, out);
+}
+
+Outcome recompute_and_scan(MarginBook& book, const PriceBook& prices, unsigned threads,
+                           std::vector<LiquidationEntry>& out) {
+  std::vector<MarginBook::AtRisk> at_risk;
+  if (Outcome repriced = book.reprice(prices, threads, at_risk); !repriced) return repriced;
+  order(at_risk, threads, out);
+  return Ok{};
 }
 
 LiquidationSet::LiquidationSet(const MarginBook& book, unsigned threads) { rebuild(book, threads); }

@@ -57,6 +57,11 @@ void scan_liquidatable(const MarginBook& book, unsigned threads, std::vector<Liq
 // with each group judged as its thread finishes it.
 void recompute_and_scan(MarginBook& book, unsigned threads, std::vector<LiquidationEntry>& out);
 
+// The whole response to a crash: every price set at once (MarginBook::reprice), then
+// recompute_and_scan()'s answer. invalid_input, changing nothing, where reprice() refuses.
+Outcome recompute_and_scan(MarginBook& book, const PriceBook& prices, unsigned threads,
+                           std::vector<LiquidationEntry>& out);
+
 // The at_risk() groups of one book, kept current incrementally: after a tick only the groups it
 // reported are judged again. Membership is a dense list with each group's place in it, so a
 // group joins or leaves in O(1) and nothing allocates once the list has grown.

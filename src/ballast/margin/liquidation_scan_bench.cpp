@@ -3,6 +3,9 @@
 // and mark down 20% (longs lose). Target: finding and ordering every liquidatable group after
 // the crash ≤ 50 ms on 2 cores.
 //
+//   BM_CrashResponse/threads      the whole response: every price set to the crash at once,
+//                                 the recompute, each group judged as its thread finishes it,
+//                                 the order (the book is put back, untimed, between iterations)
 //   BM_Scan/threads               scan + order alone on the crashed book's current figures
 //   BM_RecomputeAndScan/threads   the response: every slot and group sum at the crashed prices,
 //                                 each group judged as its thread finishes it, then ordered
@@ -59,6 +62,25 @@ void report(benchmark::State& state, const std::vector<LiquidationEntry>& entrie
   state.counters["listed"] = static_cast<double>(entries.size());
   state.counters["bankrupt"] = static_cast<double>(bankrupt);
 }
+
+void BM_CrashResponse(benchmark::State& state) {
+  testing::Fixture& f = fixture();
+  MarginBook& book = *f.book;
+  const PriceBook before = book.prices();
+  const PriceBook after = crashed_prices(before);
+  const auto threads = static_cast<unsigned>(state.range(0));
+  std::vector<LiquidationEntry> entries;
+  std::vector<MarginBook::AtRisk> restored;
+  for (auto _ : state) {
+    if (!recompute_and_scan(book, after, threads, entries)) std::abort();
+    benchmark::DoNotOptimize(entries.data());
+    state.PauseTiming();
+    if (!book.reprice(before, threads, restored)) std::abort();
+    state.ResumeTiming();
+  }
+  report(state, entries);
+}
+BENCHMARK(BM_CrashResponse)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 void BM_Scan(benchmark::State& state) {
   const MarginBook& book = crashed_book();

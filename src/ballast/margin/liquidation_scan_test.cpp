@@ -364,6 +364,49 @@ TEST(LiquidationScan, MatchesReferenceAfterCrashes) {
   EXPECT_GT(listed - bankrupt, 100U);
 }
 
+// The whole response through reprice(): every price set at once and one recompute give the
+// figures and the list that ticking each price to the crash gives, over fills' tail slots, at
+// any thread count; a price book it refuses changes nothing.
+TEST(LiquidationScan, RepriceEqualsTicks) {
+  for (std::uint64_t seed = 200; seed < 212; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Rng rng(seed);
+    const Venue v = random_venue(rng, 100);
+    MarginBook ticked = MarginBook::build(v.config, v.prices, v.subs).value();
+    MarginBook repriced = ticked;
+    Rng fills = rng;
+    random_fills(rng, v, ticked, 20);
+    random_fills(fills, v, repriced, 20);
+    LiquidationSet set(ticked, 1);
+    crash(ticked, set, rng.range(2, 40));
+    std::vector<LiquidationEntry> got;
+    ASSERT_TRUE(recompute_and_scan(repriced, ticked.prices(), static_cast<unsigned>(seed % 4) + 1, got).ok());
+    EXPECT_EQ(got, reference(ticked)) << "\n got " << describe(got) << "\nwant " << describe(reference(ticked));
+    for (GroupIndex g = 0; g < ticked.group_count(); ++g) {
+      const BookFigures a = ticked.group_margin(g);
+      const BookFigures b = repriced.group_margin(g);
+      ASSERT_TRUE(a.status == b.status && a.equity == b.equity && a.initial_collateral == b.initial_collateral &&
+                  a.maintenance_collateral == b.maintenance_collateral && a.initial_requirement == b.initial_requirement &&
+                  a.maintenance_requirement == b.maintenance_requirement)
+          << "group " << g;
+    }
+    // Refused: a market without a price, a negative mark, a funding index that moved.
+    PriceBook missing = v.prices;
+    missing.markets.pop_back();
+    PriceBook negative = v.prices;
+    negative.markets[0].mark = Price::from_raw(-1);
+    PriceBook funded = v.prices;
+    funded.markets[0].funding_index = market::FundingIndex::from_raw(funded.markets[0].funding_index.raw() + 1);
+    for (const PriceBook* refused : {&missing, &negative, &funded}) {
+      const Outcome outcome = recompute_and_scan(repriced, *refused, 2, got);
+      ASSERT_FALSE(outcome.ok());
+      EXPECT_EQ(outcome.error().code, ErrorCode::invalid_input);
+      EXPECT_EQ(repriced.prices().markets[0].mark, ticked.prices().markets[0].mark);
+      EXPECT_EQ(repriced.group_margin(0).equity, ticked.group_margin(0).equity);
+    }
+  }
+}
+
 // Random ticks both ways and fills: after each the set's order equals a fresh scan, and a
 // report whose buffer overflowed makes the set judge everything again.
 TEST(LiquidationScan, SetFollowsTicks) {
