@@ -45,9 +45,10 @@ Status judge_vault(const Ledger& ledger, const margin::RiskConfig& risk, const P
   std::vector<margin::SubAccountBook> vault = group_books(ledger, risk, *ledger.find_sub_account(kVaultSub));
   apply_postings(vault, plan.postings);
   margin::SubAccountBook& book = vault.front();
-  for (const auto& [instrument, position] : opened) {
+  for (const auto& entry : opened) {
+    const InstrumentId instrument = entry.first;  // a variable, not a binding: lambdas capture it
     std::erase_if(book.positions, [&](const margin::HeldPosition& held) { return held.instrument == instrument; });
-    if (!position.size.is_zero()) book.positions.push_back({instrument, position});
+    if (!entry.second.size.is_zero()) book.positions.push_back({instrument, entry.second});
   }
   std::sort(book.positions.begin(), book.positions.end(),
             [](const margin::HeldPosition& a, const margin::HeldPosition& b) { return a.instrument < b.instrument; });
