@@ -905,6 +905,16 @@ void stream(T& destination, const T& value) {
 #endif
 }
 
+// The recompute streams the slot arrays forward, but the hardware prefetchers of the machines
+// this runs on (virtual ones among them) do not run far enough ahead: a single thread waited on
+// the position slots a third of its time. This many bytes ahead it asks for them itself.
+constexpr std::uintptr_t kPrefetchBytes = 2048;
+
+// A read prefetch of what lies kPrefetchBytes past `at`; never faults, wherever that is.
+inline void prefetch_ahead(const void* at) {
+  __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(at) + kPrefetchBytes));
+}
+
 // Orders a thread's streamed stores before what it does next (its part of the join).
 void stream_fence() {
 #if defined(__SSE2__)
@@ -937,6 +947,7 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     bool slow = false;
     for (std::uint32_t p = begin; p < end; ++p) {
       const PositionSlot& s = positions[p];
+      prefetch_ahead(&s);
       PositionContribution c;
       slow |= (s.flags != 0) | !narrow_contribution(markets[s.market], s.exposure, s.charged_basis, pieces, c);
       slow |= __builtin_add_overflow(positive, c.upnl > 0 ? c.upnl : 0, &positive);
@@ -971,6 +982,7 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     }
     for (std::uint32_t b = group_balance_begin_[g]; b < group_balance_begin_[g + 1]; ++b) {
       BalanceSlot& slot = balances[b];
+      prefetch_ahead(&slot);
       const BalanceContribution c = balance_contribution(assets[slot.asset], slot.asset, slot.amount, slot.counts != 0);
       // Most balances are in the quote, whose contribution a crash does not move: a line left
       // clean is a line not written back.
