@@ -874,6 +874,38 @@ void reset(Sums& sums) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+// Judging
+
+namespace {
+
+// |x| < 2^60: sums within this bound narrow to Money and add up (at most three) without overflow.
+bool small(int128 x) { return static_cast<detail::uint128>(x + (int128{1} << 60)) < (detail::uint128{1} << 61); }
+
+}  // namespace
+
+bool MarginBook::plain(const GroupSums& s) const {
+  return s.options == 0 && s.bad == 0 && !has_net_ && small(s.equity) && small(s.maintenance_collateral) &&
+         small(s.initial_collateral) && small(s.initial_requirement) && small(s.maintenance_requirement) &&
+         small(s.positive_pnl) && small(s.negative_pnl);
+}
+
+std::optional<MarginBook::MaintenanceFigures> MarginBook::judge_sums(const GroupSums& s, const NetTotals& nets) const {
+  MaintenanceFigures f;
+  if (plain(s)) {
+    // A bound first: the PnL credit is never negative, so balances plus negative PnL at or
+    // above the requirement (and positive equity) clear the group without the credit.
+    if (s.maintenance_requirement <= 0) return std::nullopt;
+    if (s.equity > 0 && s.maintenance_collateral + s.negative_pnl >= s.maintenance_requirement) return std::nullopt;
+    f = plain_maintenance(s);
+  } else {
+    f = maintenance_figures(s, nets);
+  }
+  const bool owes = f.maintenance_requirement.raw() > 0;
+  if (f.status != MarginStatus::ok || (owes && (f.maintenance_health.raw() < 0 || f.equity.raw() <= 0))) return f;
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Full recompute
 
 namespace {
@@ -910,9 +942,16 @@ void stream(T& destination, const T& value) {
 // the position slots a third of its time. This many bytes ahead it asks for them itself.
 constexpr std::uintptr_t kPrefetchBytes = 2048;
 
-// A read prefetch of what lies kPrefetchBytes past `at`; never faults, wherever that is.
-inline void prefetch_ahead(const void* at) {
-  __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(at) + kPrefetchBytes));
+// Read prefetches of the lines kPrefetchBytes past [first, last), one per line (a prefetch
+// never faults, wherever it points).
+template <typename T>
+void prefetch_ahead(const T* first, const T* last) {
+  constexpr std::uintptr_t kLine = 64;
+  const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(last) + kPrefetchBytes;
+  for (std::uintptr_t line = (reinterpret_cast<std::uintptr_t>(first) + kPrefetchBytes) & ~(kLine - 1); line < end;
+       line += kLine) {
+    __builtin_prefetch(reinterpret_cast<const void*>(line));
+  }
 }
 
 // Orders a thread's streamed stores before what it does next (its part of the join).
@@ -938,6 +977,8 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     }
     const std::uint32_t begin = group_position_begin_[g];
     const std::uint32_t end = group_position_begin_[g + 1];
+    prefetch_ahead(positions + begin, positions + end);
+    prefetch_ahead(balances + group_balance_begin_[g], balances + group_balance_begin_[g + 1]);
     // The 64-bit kernel into 64-bit sums; any slot it does not cover, or a sum leaving 64 bits,
     // and the group is summed again through slot_contribution() in 128 bits.
     std::int64_t positive = 0;
@@ -947,7 +988,6 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     bool slow = false;
     for (std::uint32_t p = begin; p < end; ++p) {
       const PositionSlot& s = positions[p];
-      prefetch_ahead(&s);
       PositionContribution c;
       slow |= (s.flags != 0) | !narrow_contribution(markets[s.market], s.exposure, s.charged_basis, pieces, c);
       slow |= __builtin_add_overflow(positive, c.upnl > 0 ? c.upnl : 0, &positive);
@@ -982,7 +1022,6 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     }
     for (std::uint32_t b = group_balance_begin_[g]; b < group_balance_begin_[g + 1]; ++b) {
       BalanceSlot& slot = balances[b];
-      prefetch_ahead(&slot);
       const BalanceContribution c = balance_contribution(assets[slot.asset], slot.asset, slot.amount, slot.counts != 0);
       // Most balances are in the quote, whose contribution a crash does not move: a line left
       // clean is a line not written back.
@@ -1076,21 +1115,28 @@ void MarginBook::recompute(unsigned threads, std::vector<AtRisk>* at_risk) {
   const std::vector<GroupIndex> bounds = chunk_bounds(threads);
   const std::size_t chunks = bounds.size() - 1;
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(chunks, 1)));
-  // Threads take the chunks in turn; each chunk lists its own groups, ascending, so the lists
-  // joined in chunk order are too, whichever thread did which.
-  std::vector<std::vector<AtRisk>> lists(at_risk != nullptr ? chunks : 0);
+  // Threads take the chunks in turn. Each lists its groups in a vector of its own (vectors side
+  // by side would share cache lines between the threads on every append), and each chunk's run
+  // of its list is noted: ascending within the chunk, so the runs joined in chunk order are
+  // too, whichever thread did which.
+  std::vector<std::vector<AtRisk>> lists(threads);
+  std::vector<ChunkRun> runs(chunks);
   std::atomic<std::size_t> next{0};
-  const auto work = [&] {
+  const auto work = [&](unsigned t) {
+    std::vector<AtRisk> list;
     for (std::size_t c = next.fetch_add(1, std::memory_order_relaxed); c < chunks;
          c = next.fetch_add(1, std::memory_order_relaxed)) {
-      recompute_groups(bounds[c], bounds[c + 1], lists.empty() ? nullptr : &lists[c]);
+      const std::size_t begin = list.size();
+      recompute_groups(bounds[c], bounds[c + 1], at_risk != nullptr ? &list : nullptr);
+      runs[c] = {t, begin, list.size()};
     }
     stream_fence();
+    lists[t] = std::move(list);
   };
   std::vector<std::thread> workers;
   workers.reserve(threads - 1);
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work);
-  work();
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work, t);
+  work(0);
   for (std::thread& worker : workers) worker.join();
   // Slots opened after the layout: exact sums, so adding them last changes nothing.
   for (auto p = laid_out_positions_; p < positions_.size(); ++p) {
@@ -1101,12 +1147,17 @@ void MarginBook::recompute(unsigned threads, std::vector<AtRisk>* at_risk) {
     GroupSums& sums = groups_[balances_[b].group];
     if (sums.options == 0) compute_balance(b, sums);
   }
-  if (at_risk != nullptr) collect_at_risk(lists, *at_risk);
+  if (at_risk != nullptr) collect_at_risk(lists, runs, *at_risk);
 }
 
-void MarginBook::collect_at_risk(std::span<const std::vector<AtRisk>> lists, std::vector<AtRisk>& at_risk) const {
+void MarginBook::collect_at_risk(std::span<const std::vector<AtRisk>> lists, std::span<const ChunkRun> runs,
+                                 std::vector<AtRisk>& at_risk) const {
   at_risk.clear();
-  for (const std::vector<AtRisk>& list : lists) at_risk.insert(at_risk.end(), list.begin(), list.end());
+  for (const ChunkRun& run : runs) {
+    const std::vector<AtRisk>& list = lists[run.thread];
+    at_risk.insert(at_risk.end(), list.begin() + static_cast<std::ptrdiff_t>(run.begin),
+                   list.begin() + static_cast<std::ptrdiff_t>(run.end));
+  }
   // The tail's groups moved after their thread judged them: judged again.
   std::vector<GroupIndex> tail;
   for (auto p = laid_out_positions_; p < positions_.size(); ++p) tail.push_back(positions_[p].group);
@@ -1129,19 +1180,6 @@ void MarginBook::mark_options(GroupIndex group) {
   std::uint64_t& word = option_groups_[group / 64];
   const std::uint64_t bit = std::uint64_t{1} << (group % 64);
   word = groups_[group].options > 0 ? word | bit : word & ~bit;
-}
-
-namespace {
-
-// |x| < 2^60: sums within this bound narrow to Money and add up (at most three) without overflow.
-bool small(int128 x) { return static_cast<detail::uint128>(x + (int128{1} << 60)) < (detail::uint128{1} << 61); }
-
-}  // namespace
-
-bool MarginBook::plain(const GroupSums& s) const {
-  return s.options == 0 && s.bad == 0 && !has_net_ && small(s.equity) && small(s.maintenance_collateral) &&
-         small(s.initial_collateral) && small(s.initial_requirement) && small(s.maintenance_requirement) &&
-         small(s.positive_pnl) && small(s.negative_pnl);
 }
 
 // figures_from()'s maintenance side: credited_pnl() on the positive sum (its division by 10^12
@@ -1175,21 +1213,6 @@ std::optional<MarginBook::MaintenanceFigures> MarginBook::at_risk(GroupIndex gro
   return judge_sums(groups_[group], nets_of(group));
 }
 
-std::optional<MarginBook::MaintenanceFigures> MarginBook::judge_sums(const GroupSums& s, const NetTotals& nets) const {
-  MaintenanceFigures f;
-  if (plain(s)) {
-    // A bound first: the PnL credit is never negative, so balances plus negative PnL at or
-    // above the requirement (and positive equity) clear the group without the credit.
-    if (s.maintenance_requirement <= 0) return std::nullopt;
-    if (s.equity > 0 && s.maintenance_collateral + s.negative_pnl >= s.maintenance_requirement) return std::nullopt;
-    f = plain_maintenance(s);
-  } else {
-    f = maintenance_figures(s, nets);
-  }
-  const bool owes = f.maintenance_requirement.raw() > 0;
-  if (f.status != MarginStatus::ok || (owes && (f.maintenance_health.raw() < 0 || f.equity.raw() <= 0))) return f;
-  return std::nullopt;
-}
 
 void MarginBook::refresh_group(GroupIndex g) {
   GroupSums& sums = groups_[g];

@@ -428,16 +428,24 @@ class MarginBook {
   void recompute(unsigned threads, std::vector<AtRisk>* at_risk);  // both full_recompute()s
   // The recompute's chunks: contiguous group ranges of about equal slot counts, ascending.
   std::vector<GroupIndex> chunk_bounds(unsigned threads) const;
-  // The threads' lists, joined, with the groups of tail slots judged again.
-  void collect_at_risk(std::span<const std::vector<AtRisk>> lists, std::vector<AtRisk>& at_risk) const;
+  // Where a chunk's at-risk groups lie: [begin, end) of its thread's list.
+  struct ChunkRun {
+    unsigned thread = 0;
+    std::size_t begin = 0;
+    std::size_t end = 0;
+  };
+  // The threads' lists joined in chunk order, with the groups of tail slots judged again.
+  void collect_at_risk(std::span<const std::vector<AtRisk>> lists, std::span<const ChunkRun> runs,
+                       std::vector<AtRisk>& at_risk) const;
   void judge(GroupIndex group, std::vector<AtRisk>& at_risk) const;  // appends it when at_risk()
   // at_risk() and maintenance_figures() of a group whose sums are these (the recompute's own,
   // before they reach memory).
-  std::optional<MaintenanceFigures> judge_sums(const GroupSums& sums, const NetTotals& nets) const;
+  [[gnu::always_inline]] inline std::optional<MaintenanceFigures> judge_sums(const GroupSums& sums,
+                                                                            const NetTotals& nets) const;
   MaintenanceFigures maintenance_figures(const GroupSums& sums, const NetTotals& nets) const;
   // Sums whose figures are ok for certain and follow from the maintenance side alone: no
   // options, nets or bad slots, every sum far inside Money's range.
-  bool plain(const GroupSums& sums) const;
+  [[gnu::always_inline]] inline bool plain(const GroupSums& sums) const;
   MaintenanceFigures plain_maintenance(const GroupSums& sums) const;  // for plain() sums
   // Whether the group holds options, from option_groups_.
   bool holds_options(GroupIndex group) const { return (option_groups_[group / 64] >> (group % 64) & 1) != 0; }

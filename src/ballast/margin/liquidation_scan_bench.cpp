@@ -10,8 +10,9 @@
 //   BM_RecomputeAndScan/threads   the response: every slot and group sum at the crashed prices,
 //                                 each group judged as its thread finishes it, then ordered
 //   BM_FullRecompute/threads      the same recompute alone, for the judging's share
-//   BM_FullRecomputeInCache       the recompute of the first 20k sub-accounts, which fit in the
-//                                 caches: its arithmetic alone, without the memory traffic
+//   BM_FullRecomputeInCache/judge the recompute of the first 20k sub-accounts, which fit in the
+//                                 caches: its arithmetic alone, without the memory traffic (1:
+//                                 with the at-risk groups listed)
 //   BM_TicksAndSet                the other response: 10 oracle and 50 market ticks, a
 //                                 LiquidationSet fed by their reports, then ordered
 // Every benchmark reports the groups listed and how many of them are bankrupt.
@@ -124,12 +125,17 @@ void BM_FullRecomputeInCache(benchmark::State& state) {
     if (!built) std::abort();
     return std::make_unique<MarginBook>(std::move(built).value());
   }();
+  std::vector<MarginBook::AtRisk> at_risk;
   for (auto _ : state) {
-    book->full_recompute(1);
+    if (state.range(0) == 0) {
+      book->full_recompute(1);
+    } else {
+      book->full_recompute(1, at_risk);
+    }
     benchmark::ClobberMemory();
   }
 }
-BENCHMARK(BM_FullRecomputeInCache)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
+BENCHMARK(BM_FullRecomputeInCache)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->MinTime(1.0);
 
 // Every asset's then every market's tick to `prices`, the set following each report.
 void move_to(MarginBook& book, const PriceBook& prices, LiquidationSet& set, ChangedGroups& changed) {
