@@ -963,12 +963,13 @@ void stream_fence() {
 
 }  // namespace
 
+template <std::uint32_t kPieces>
 void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk) {
   const PositionSlot* const positions = positions_.data();
   BalanceSlot* const balances = balances_.data();
   const MarketTick* const markets = markets_.data();
   const AssetTick* const assets = assets_.data();
-  const std::uint32_t pieces = piece_count_;
+  const std::uint32_t pieces = kPieces != 0 ? kPieces : piece_count_;
   for (GroupIndex g = first; g < last; ++g) {
     if (holds_options(g)) {
       evaluate_group(g);
@@ -1127,7 +1128,13 @@ void MarginBook::recompute(unsigned threads, std::vector<AtRisk>* at_risk) {
     for (std::size_t c = next.fetch_add(1, std::memory_order_relaxed); c < chunks;
          c = next.fetch_add(1, std::memory_order_relaxed)) {
       const std::size_t begin = list.size();
-      recompute_groups(bounds[c], bounds[c + 1], at_risk != nullptr ? &list : nullptr);
+      std::vector<AtRisk>* const out = at_risk != nullptr ? &list : nullptr;
+      switch (piece_count_) {  // the usual counts: fixed rates alone, or tiers of two or three
+        case 1: recompute_groups<1>(bounds[c], bounds[c + 1], out); break;
+        case 2: recompute_groups<2>(bounds[c], bounds[c + 1], out); break;
+        case 3: recompute_groups<3>(bounds[c], bounds[c + 1], out); break;
+        default: recompute_groups<0>(bounds[c], bounds[c + 1], out); break;
+      }
       runs[c] = {t, begin, list.size()};
     }
     stream_fence();

@@ -424,6 +424,8 @@ class MarginBook {
   template <typename Sums>
   void compute_balance(std::uint32_t slot, Sums& sums);
   // Appends the at_risk() groups to `at_risk` when it is not null.
+  // kPieces: piece_count_ when it is known at compile time (a loop per slot fewer), else 0.
+  template <std::uint32_t kPieces>
   void recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk);
   void recompute(unsigned threads, std::vector<AtRisk>* at_risk);  // both full_recompute()s
   // The recompute's chunks: contiguous group ranges of about equal slot counts, ascending.

@@ -548,19 +548,38 @@ TEST(MarginBook, MangoPerpHealthE10) {
 
 // Balances and positions at every magnitude, so that some straddle the bounds of the 64-bit
 // kernels (narrow_balance, narrow_contribution) and some leave them: the figures equal
-// evaluate()'s on either side, and a recompute over any number of threads gives the same.
+// evaluate()'s on either side, and a recompute over any number of threads gives the same. The
+// first perpetual takes 1 to 6 tiers, so that the recompute runs at each count of pieces.
 TEST(MarginBook, KernelBoundsLikeEvaluate) {
-  for (std::uint64_t seed = 40; seed < 46; ++seed) {
+  for (std::uint64_t seed = 40; seed < 52; ++seed) {
     Rng rng(seed);
-    const Venue v = random_venue(rng);
+    Venue v = random_venue(rng);
+    std::vector<TierRule::LeverageTier> tiers;
+    std::int64_t lower = 0;
+    constexpr std::int64_t kLeverage[] = {50, 40, 25, 20, 10, 5};  // round rates: the 64-bit kernel applies
+    for (std::uint64_t t = 0; t <= seed % 6; ++t) {
+      tiers.push_back({Money::from_raw(lower), kLeverage[t]});
+      lower += rng.range(1, 9) * 1'000'000'000;  // $1k to $9k: the positions below span them all
+    }
+    const auto tiered = static_cast<std::int64_t>(
+        std::ranges::find_if(v.config.markets, [](const MarketRisk& m) { return m.instrument.kind == market::InstrumentKind::perpetual; }) -
+        v.config.markets.begin());
+    v.config.markets[static_cast<std::size_t>(tiered)].rule = TierRule::from_leverage(tiers).value();
+    v.config.markets[static_cast<std::size_t>(tiered)].perp_health = MarketRisk{}.perp_health;
+    for (MarketRisk& m : v.config.markets) {  // no other tiers: this market's count is the book's
+      if (&m != &v.config.markets[static_cast<std::size_t>(tiered)] && std::holds_alternative<TierRule>(m.rule)) {
+        m.rule = BaseRule{rate(rng, 50, 100), rate(rng, 20, 50)};
+      }
+    }
     std::vector<SubAccountBook> subs;
     for (int bits = 0; bits < 63; ++bits) {
-      for (const std::int64_t delta : {-1, 0, 1}) {
-        const std::int64_t magnitude = (std::int64_t{1} << bits) + (bits == 0 ? 0 : delta) + (bits == 62 ? -1 : 0);
+      for (const std::int64_t delta : {-1, 0, 1, 2, 3}) {
+        const std::int64_t magnitude = (std::int64_t{1} << bits) + (bits < 2 ? 0 : delta) - (bits == 62 ? 4 : 0);
         const std::uint64_t id = subs.size() + 100;
         const std::int64_t sign = rng.chance(30) ? -1 : 1;
         const auto asset = static_cast<std::size_t>(rng.range(0, static_cast<std::int64_t>(v.config.assets.size()) - 1));
-        const auto market = static_cast<std::size_t>(rng.range(0, static_cast<std::int64_t>(v.config.markets.size()) - 1));
+        const auto last = static_cast<std::int64_t>(v.config.markets.size()) - 1;
+        const auto market = static_cast<std::size_t>(rng.chance(50) ? tiered : rng.range(0, last));
         SubAccountBook sub{SubAccountId{id}, AccountId{id}, rng.chance(20) ? MarginMode::isolated : MarginMode::cross,
                            {Balance{v.config.assets[asset].id, Amount::from_raw(sign * magnitude)}}, {}};
         const market::Instrument& in = v.config.markets[market].instrument;
