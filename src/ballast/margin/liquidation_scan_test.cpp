@@ -364,6 +364,16 @@ TEST(LiquidationScan, MatchesReferenceAfterCrashes) {
   EXPECT_GT(listed - bankrupt, 100U);
 }
 
+// Two books of one venue after the same random fills (tail slots).
+std::pair<MarginBook, MarginBook> twin_books(Rng& rng, const Venue& v) {
+  std::pair<MarginBook, MarginBook> books{MarginBook::build(v.config, v.prices, v.subs).value(),
+                                          MarginBook::build(v.config, v.prices, v.subs).value()};
+  Rng same = rng;
+  random_fills(rng, v, books.first, 20);
+  random_fills(same, v, books.second, 20);
+  return books;
+}
+
 // The whole response through reprice(): every price set at once and one recompute give the
 // figures and the list that ticking each price to the crash gives, over fills' tail slots, at
 // any thread count; a price book it refuses changes nothing.
@@ -372,11 +382,7 @@ TEST(LiquidationScan, RepriceEqualsTicks) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     Rng rng(seed);
     const Venue v = random_venue(rng, 100);
-    MarginBook ticked = MarginBook::build(v.config, v.prices, v.subs).value();
-    MarginBook repriced = ticked;
-    Rng fills = rng;
-    random_fills(rng, v, ticked, 20);
-    random_fills(fills, v, repriced, 20);
+    auto [ticked, repriced] = twin_books(rng, v);
     LiquidationSet set(ticked, 1);
     crash(ticked, set, rng.range(2, 40));
     std::vector<LiquidationEntry> got;
