@@ -459,20 +459,15 @@ void MarginBook::set_asset_tick(std::uint32_t a) {
 namespace {
 
 // The fractions n_i / scale as multipliers m_i over one divisor d ≥ 2 (Divisor's least): their
-// gcd taken out, then both doubled if that left d = 1. Each n_i ≥ 0, scale ≥ 1.
+// gcd taken out, but for a factor 2 where that would leave d = 1. Each n_i ≥ 0; scale even.
 template <std::size_t N>
 book_detail::Divisor common_divisor(std::uint64_t scale, std::array<std::uint64_t, N>& n) {
+  BALLAST_ASSERT(scale % 2 == 0);
   std::uint64_t g = scale;
   for (const std::uint64_t x : n) g = std::gcd(g, x);
-  if (g == scale) g = scale % 2 == 0 ? scale / 2 : 1;  // d = 1 (scale ≥ 2 then) or scale odd: keep d ≥ 2
-  std::uint64_t d = scale / g;
-  std::uint64_t factor = 1;
-  if (d == 1) {  // scale = 1
-    d = 2;
-    factor = 2;
-  }
-  for (std::uint64_t& x : n) x = x / g * factor;
-  return book_detail::Divisor::of(d);
+  if (g == scale) g /= 2;
+  for (std::uint64_t& x : n) x /= g;
+  return book_detail::Divisor::of(scale / g);
 }
 
 // 2^62 / (the largest multiplier): the bound below which a factor keeps every product below 2^62.

@@ -32,12 +32,13 @@
 // threads join; sums are exact integers, so the figures never depend on the thread split or
 // on the order of additions.
 //
-// The full recompute is bound by memory bandwidth on two threads (on the 1M fixture it reads
-// 190 MB of position slots and 50 MB of balance slots and writes 115 MB of group sums), so it
-// moves as few bytes as it can: each group's record is written whole past the cache (never
-// read for ownership first), a balance's cached contribution is written back only when it
-// moved, and both kernels stay in 64 bits (reciprocal multiplications, no divq) wherever the
-// tick's figures allow. Threads take contiguous chunks of groups in turn, so a thread the
+// The full recompute streams a lot of memory (on the 1M fixture it reads 190 MB of position
+// slots and 50 MB of balance slots and writes 115 MB of group sums) for little arithmetic per
+// byte, so it moves as few bytes as it can and waits on none: each group's record is written
+// whole past the cache (never read for ownership first), a balance's cached contribution is
+// written back only when it moved, the slots are prefetched ahead of the hardware's own
+// prefetchers, and both kernels stay in 64 bits (reciprocal multiplications, no divq) wherever
+// the tick's figures allow. Threads take contiguous chunks of groups in turn, so a thread the
 // scheduler delays leaves its share to the other.
 //
 // Options: a group holding an option position is computed by evaluate() itself (rebuilt from
@@ -364,7 +365,7 @@ class MarginBook {
     std::uint64_t oracle_multiplier = 0;
     std::uint64_t initial_multiplier = 0;
     std::uint64_t liability_multiplier = 0;
-    std::array<std::uint64_t, 4> weight_multiplier{};  // asset initial, maintenance; liability ...
+    std::array<std::uint64_t, 4> weight_multiplier{};  // asset initial, maintenance; liability initial, maintenance
     book_detail::Divisor price_divisor;
     book_detail::Divisor weight_divisor;
   };
@@ -423,8 +424,8 @@ class MarginBook {
   std::uint8_t market_flags(std::uint32_t market) const;  // kOptionSlot or kNetSlot or 0
   template <typename Sums>
   void compute_balance(std::uint32_t slot, Sums& sums);
-  // Appends the at_risk() groups to `at_risk` when it is not null.
-  // kPieces: piece_count_ when it is known at compile time (a loop per slot fewer), else 0.
+  // Appends the at_risk() groups to `at_risk` when it is not null. kPieces: piece_count_ when
+  // it is known at compile time (a loop per slot fewer), else 0.
   template <std::uint32_t kPieces>
   void recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk);
   void recompute(unsigned threads, std::vector<AtRisk>* at_risk);  // both full_recompute()s
