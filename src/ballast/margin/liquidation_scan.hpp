@@ -49,6 +49,9 @@ LiquidationEntry liquidation_entry(MarginBook::GroupIndex group, const MarginBoo
 // groups.
 bool precedes(const LiquidationEntry& a, const LiquidationEntry& b);
 
+// The entries (of distinct groups) put in precedes() order.
+void order_entries(std::vector<LiquidationEntry>& entries);
+
 // Every at_risk() group of the book's current figures into `out` (cleared first), in order;
 // `threads` judge contiguous group ranges and sort their own lists, which are then merged.
 void scan_liquidatable(const MarginBook& book, unsigned threads, std::vector<LiquidationEntry>& out);

@@ -486,6 +486,45 @@ RC_GTEST_PROP(LiquidationScanProperties, PrecedesIsTheExactOrderOfRatios, ()) {
   RC_ASSERT(precedes(b, a) == reference_before(b, a));
 }
 
+// order_entries() equals a comparison sort by precedes(), over entries in any group order whose
+// ratios a double often cannot tell apart: (e + i) / (r + i) near 2^53 and beyond, equal
+// ratios at different scales, unknown figures.
+RC_GTEST_PROP(LiquidationScanProperties, OrderEntriesIsTheExactSort, ()) {
+  const auto count = *rc::gen::inRange<std::size_t>(0, 300);
+  const auto base = *rc::gen::inRange<std::int64_t>(std::int64_t{1} << 50, INT64_MAX / 4);
+  std::vector<GroupIndex> groups(count);
+  for (std::size_t i = 0; i < count; ++i) groups[i] = static_cast<GroupIndex>(i);
+  const auto order = *rc::gen::inRange(0, 3);  // groups ascending, descending or shuffled
+  if (order == 1) std::ranges::reverse(groups);
+  if (order == 2) {
+    for (std::size_t i = count; i > 1; --i) std::swap(groups[i - 1], groups[*rc::gen::inRange<std::size_t>(0, i)]);
+  }
+  std::vector<LiquidationEntry> entries;
+  for (const GroupIndex g : groups) {
+    LiquidationEntry e{g, MarginStatus::ok, false, {}, {}, {}};
+    const auto shape = *rc::gen::inRange(0, 4);
+    const std::int64_t i = *rc::gen::inRange<std::int64_t>(0, 64);
+    const std::int64_t sign = *rc::gen::inRange(0, 2) == 0 ? 1 : -1;
+    if (shape == 0) {  // within a rounding of one another
+      e.equity = Money::from_raw(sign * (base + i));
+      e.maintenance_requirement = Money::from_raw(base / 2 + i);
+    } else if (shape == 1) {  // equal ratios, different scales
+      e.equity = Money::from_raw(sign * 3 * (i + 1));
+      e.maintenance_requirement = Money::from_raw(7 * (i + 1));
+    } else if (shape == 2) {
+      e.equity = Money::from_raw(*rc::gen::inRange<std::int64_t>(INT64_MIN + 1, INT64_MAX));
+      e.maintenance_requirement = Money::from_raw(*rc::gen::inRange<std::int64_t>(1, INT64_MAX));
+    } else {
+      e.status = MarginStatus::overflow;
+    }
+    entries.push_back(e);
+  }
+  std::vector<LiquidationEntry> want = entries;
+  std::ranges::sort(want, [](const LiquidationEntry& a, const LiquidationEntry& b) { return precedes(a, b); });
+  order_entries(entries);
+  RC_ASSERT(entries == want);
+}
+
 RC_GTEST_PROP(LiquidationScanProperties, ScanEqualsReferenceAtAnyThreadCount, ()) {
   const auto seed = *rc::gen::inRange<std::uint64_t>(1000, 1'000'000);
   const auto percent = *rc::gen::inRange<std::int64_t>(0, 45);
