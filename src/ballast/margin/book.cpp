@@ -876,6 +876,12 @@ namespace {
 // |x| < 2^60: sums within this bound narrow to Money and add up (at most three) without overflow.
 bool small(int128 x) { return static_cast<detail::uint128>(x + (int128{1} << 60)) < (detail::uint128{1} << 61); }
 
+// small() of every x: no bit from 61 up in any x + 2^60.
+template <typename... Int128>
+bool all_small(Int128... x) {
+  return ((static_cast<detail::uint128>(x + (int128{1} << 60)) | ...) >> 61) == 0;
+}
+
 }  // namespace
 
 bool MarginBook::plain(const GroupSums& s) const {
@@ -1040,9 +1046,18 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     sums.stamp = epoch_;
     stream(groups_[g], sums);
     if (has_net_) nets_[g] = nets;
-    // Judged from the sums still at hand, not read back (liquidation_scan.hpp).
+    // Judged from the sums still at hand, not read back (liquidation_scan.hpp). Most groups are
+    // plain and cleared by judge_sums()'s bound; that much is decided on the scalars, without
+    // a branch per sum.
     if (at_risk != nullptr) {
-      if (const std::optional<MaintenanceFigures> figures = judge_sums(sums, nets)) at_risk->push_back({g, *figures});
+      const bool plain = bad == 0 && !has_net_ &&
+                         all_small(equity, initial_collateral, maintenance_collateral, initial_requirement,
+                                   maintenance_requirement, positive_pnl, negative_pnl);
+      const bool cleared = maintenance_requirement <= 0 ||
+                           (equity > 0 && maintenance_collateral + negative_pnl >= maintenance_requirement);
+      if (!(plain && cleared)) {
+        if (const std::optional<MaintenanceFigures> figures = judge_sums(sums, nets)) at_risk->push_back({g, *figures});
+      }
     }
   }
 }
