@@ -548,8 +548,9 @@ TEST(MarginBook, MangoPerpHealthE10) {
 
 // Balances and positions at every magnitude, so that some straddle the bounds of the 64-bit
 // kernels (narrow_balance, narrow_contribution) and some leave them: the figures equal
-// evaluate()'s on either side, and a recompute over any number of threads gives the same. The
-// first perpetual takes 1 to 6 tiers, so that the recompute runs at each count of pieces.
+// evaluate()'s on either side, a recompute over any number of threads gives the same, and its
+// own judging lists what at_risk() finds after (plain groups and overflowed ones). The first
+// perpetual takes 1 to 6 tiers, so that the recompute runs at each count of pieces.
 TEST(MarginBook, KernelBoundsLikeEvaluate) {
   for (std::uint64_t seed = 40; seed < 52; ++seed) {
     Rng rng(seed);
@@ -594,8 +595,22 @@ TEST(MarginBook, KernelBoundsLikeEvaluate) {
     }
     MarginBook book = MarginBook::build(v.config, v.prices, subs).value();
     for (const unsigned threads : {1U, 2U, 5U}) {
-      book.full_recompute(threads);
+      // The recompute's own judging (from the sums it holds) lists what at_risk() finds after.
+      std::vector<MarginBook::AtRisk> listed;
+      book.full_recompute(threads, listed);
       check_all(book, v.config, v.prices, "threads", static_cast<int>(threads));
+      std::size_t next = 0;
+      for (MarginBook::GroupIndex g = 0; g < book.group_count(); ++g) {
+        const std::optional<MarginBook::MaintenanceFigures> want = book.at_risk(g);
+        if (!want) continue;
+        ASSERT_LT(next, listed.size()) << "group " << g;
+        const MarginBook::AtRisk& got = listed[next++];
+        EXPECT_TRUE(got.group == g && got.figures.status == want->status && got.figures.equity == want->equity &&
+                    got.figures.maintenance_requirement == want->maintenance_requirement &&
+                    got.figures.maintenance_health == want->maintenance_health)
+            << "group " << g << " listed " << got.group;
+      }
+      EXPECT_EQ(next, listed.size());
     }
   }
 }
