@@ -1243,7 +1243,13 @@ MarginBook::MaintenanceFigures MarginBook::maintenance_figures(const GroupSums& 
   if (plain(s)) return plain_maintenance(s);
   const BookFigures f = figures(s, nets);
   if (f.status != MarginStatus::ok) return {f.status, {}, {}, {}};
-  return {MarginStatus::ok, f.equity, f.maintenance_requirement, f.maintenance_health()};
+  // Collateral and requirement each in Money's range, their difference need not be: an
+  // overflow like any other figure's (MarginFigures::maintenance_health() would wrap).
+  std::int64_t health = 0;
+  if (__builtin_sub_overflow(f.maintenance_collateral.raw(), f.maintenance_requirement.raw(), &health)) {
+    return {MarginStatus::overflow, {}, {}, {}};
+  }
+  return {MarginStatus::ok, f.equity, f.maintenance_requirement, Money::from_raw(health)};
 }
 
 std::optional<MarginBook::MaintenanceFigures> MarginBook::at_risk(GroupIndex group) const {

@@ -573,9 +573,11 @@ TEST(MarginBook, KernelBoundsLikeEvaluate) {
       }
     }
     std::vector<SubAccountBook> subs;
-    for (int bits = 0; bits < 63; ++bits) {
+    // Up to 2^48: past the 64-bit bounds of most assets and markets, while evaluate() (the
+    // reference) stays in its range (near 2^63 its health figures overflow unchecked).
+    for (int bits = 0; bits < 49; ++bits) {
       for (const std::int64_t delta : {-1, 0, 1, 2, 3}) {
-        const std::int64_t magnitude = (std::int64_t{1} << bits) + (bits < 2 ? 0 : delta) - (bits == 62 ? 4 : 0);
+        const std::int64_t magnitude = (std::int64_t{1} << bits) + (bits < 2 ? 0 : delta);
         const std::uint64_t id = subs.size() + 100;
         const std::int64_t sign = rng.chance(30) ? -1 : 1;
         const auto asset = static_cast<std::size_t>(rng.range(0, static_cast<std::int64_t>(v.config.assets.size()) - 1));
@@ -593,6 +595,13 @@ TEST(MarginBook, KernelBoundsLikeEvaluate) {
         subs.push_back(std::move(sub));
       }
     }
+    // Pending funding beyond Money's range: a bad slot (overflow) in a group with no requirement.
+    v.prices.markets[static_cast<std::size_t>(tiered)].funding_index = market::FundingIndex::from_raw(1);
+    subs.push_back(SubAccountBook{SubAccountId{99}, AccountId{99}, MarginMode::cross,
+                                  {Balance{kUsdc, Amount::from_raw(1'000'000'000)}},
+                                  {HeldPosition{v.config.markets[static_cast<std::size_t>(tiered)].instrument.id,
+                                                market::Position{qty("1"), money("1"), {},
+                                                                 market::FundingIndex::from_raw(INT64_MIN)}}}});
     MarginBook book = MarginBook::build(v.config, v.prices, subs).value();
     for (const unsigned threads : {1U, 2U, 5U}) {
       // The recompute's own judging (from the sums it holds) lists what at_risk() finds after.
