@@ -62,13 +62,14 @@ const margin::PositionMargin* position_figures(const margin::GroupMargin& group,
 std::optional<Quantity> hedge_of(const margin::RiskConfig& risk, const std::vector<margin::SubAccountBook>& books,
                                  SubAccountId holder, InstrumentId instrument, AssetId underlying) {
   int128 hedge = 0;
-  const std::uint8_t decimals = risk.find_asset(underlying) != nullptr ? risk.find_asset(underlying)->decimals : 0;
+  const margin::AssetRisk* asset = risk.find_asset(underlying);
+  const std::uint8_t decimals = asset != nullptr ? asset->decimals : 0;
   for (const margin::SubAccountBook& member : books) {
     for (const Balance& balance : member.balances) {
       if (balance.asset != underlying) continue;
-      const auto units = scale_pow10(balance.amount.raw(), Quantity::kDecimals - decimals, Round::down);
+      const auto units = from_units<Quantity>(balance.amount.raw(), decimals, Round::down);
       if (!units) return std::nullopt;
-      hedge += *units;
+      hedge += units->raw();
     }
     for (const margin::HeldPosition& held : member.positions) {
       if (member.id == holder && held.instrument == instrument) continue;
@@ -100,16 +101,23 @@ struct PlanBuilder {
   OtherGroups others;
   BankruptcyPlan plan;
   std::map<SubAccountId, int128> adl_weight;  // notional each counterparty closed (Money raw)
+  // The user sub-accounts outside the group, by id (listed once: the ledger sorts on request),
+  // and the markets the group held.
+  std::vector<const SubAccount*> others_in_order;
+  std::vector<InstrumentId> markets;
 
   Price mark_of(InstrumentId instrument) const { return prices.book.find_market(instrument)->mark; }
 
-  bool in_group(const SubAccount& sub_account) const { return group_key(sub_account) == key; }
+  void list_others() {
+    for (const SubAccount* sub_account : ledger.sub_accounts_in_order()) {
+      if (sub_account->id.value >= kFirstUserId && group_key(*sub_account) != key) others_in_order.push_back(sub_account);
+    }
+  }
 
   // The user sub-accounts outside the group holding `instrument`, by id.
   std::vector<const SubAccount*> holders_of(InstrumentId instrument) const {
     std::vector<const SubAccount*> holders;
-    for (const SubAccount* sub_account : ledger.sub_accounts_in_order()) {
-      if (sub_account->id.value < kFirstUserId || in_group(*sub_account)) continue;
+    for (const SubAccount* sub_account : others_in_order) {
       if (ledger.position(sub_account->id, instrument) != nullptr) holders.push_back(sub_account);
     }
     return holders;
@@ -173,6 +181,7 @@ struct PlanBuilder {
     }
     plan.group_closes = plan.closes.size();
     for (const auto& [instrument, exposure] : net) {
+      markets.push_back(instrument);
       const margin::MarketRisk& market = *risk.find_market(instrument);
       if (exposure == 0 || !is_linear(market.instrument) || mark_of(instrument).raw() <= 0) continue;
       const auto narrowed = narrow_i64(exposure);
@@ -195,18 +204,17 @@ struct PlanBuilder {
     return true;
   }
 
-  // Every other holder of the group's markets, weighted by its notional in them at the mark.
-  std::vector<liquidation::Holder> market_holders(const std::vector<margin::SubAccountBook>& group) const {
+  // Every other holder of the group's markets, weighted by its notional in them at the mark
+  // (each market once, however many of the group's members held it).
+  std::vector<liquidation::Holder> market_holders() const {
     std::map<SubAccountId, int128> weight;
-    for (const margin::SubAccountBook& member : group) {
-      for (const margin::HeldPosition& held : member.positions) {
-        const market::Instrument& instrument = risk.find_market(held.instrument)->instrument;
-        for (const SubAccount* holder : holders_of(held.instrument)) {
-          const Quantity size = ledger.position(holder->id, held.instrument)->size;
-          const auto exposure = market::exposure_of(Quantity::from_raw(magnitude(size.raw())), instrument.contract_size);
-          const auto notional = exposure ? mul<Money>(*exposure, mark_of(held.instrument), Round::up) : std::nullopt;
-          weight[holder->id] += notional ? notional->raw() : 0;
-        }
+    for (const InstrumentId id : markets) {
+      const market::Instrument& instrument = risk.find_market(id)->instrument;
+      for (const SubAccount* holder : holders_of(id)) {
+        const Quantity size = ledger.position(holder->id, id)->size;
+        const auto exposure = market::exposure_of(Quantity::from_raw(magnitude(size.raw())), instrument.contract_size);
+        const auto notional = exposure ? mul<Money>(*exposure, mark_of(id), Round::up) : std::nullopt;
+        weight[holder->id] += notional ? notional->raw() : 0;
       }
     }
     return holders_from(weight);
@@ -222,8 +230,7 @@ struct PlanBuilder {
   }
 
   // Steps 3 to 5 on a deficit in quote units.
-  bool cover(Amount deficit, const std::optional<LiquidationEpisode>& episode, TimestampNs now_ns,
-             const std::vector<margin::SubAccountBook>& group_before) {
+  bool cover(Amount deficit, const std::optional<LiquidationEpisode>& episode, TimestampNs now_ns) {
     const margin::AssetRisk& quote = *risk.find_asset(risk.quote);
     const auto units_down = [&](Money m) { return to_units(m, quote.decimals, Round::down); };
     const auto units_up = [&](Money m) { return to_units(m, quote.decimals, Round::up); };
@@ -240,22 +247,21 @@ struct PlanBuilder {
         {Money::from_raw(*used), Money{}});
     if (waterfall.status != liquidation::WaterfallStatus::ok) return false;
     plan.from_insurance = Amount::from_raw(waterfall.from_insurance.raw());
-    const auto counted = scale_pow10(plan.from_insurance.raw(), Money::kDecimals - quote.decimals, Round::up);
-    const auto counted_money = counted ? narrow_i64(*counted) : std::nullopt;
-    if (!counted_money) return false;
-    plan.insurance_counted = Money::from_raw(*counted_money);
+    const auto counted = from_units<Money>(plan.from_insurance.raw(), quote.decimals, Round::up);
+    if (!counted) return false;
+    plan.insurance_counted = *counted;
     const SubAccountId credited = named.id;
     if (plan.from_insurance.raw() > 0 &&
         !add_pair(plan.postings, credited, SubAccountId{kInsuranceFund.value}, risk.quote, plan.from_insurance.raw())) {
       return false;
     }
-    return share_rest(Money::from_raw(waterfall.remaining.raw()), group_before);
+    return share_rest(Money::from_raw(waterfall.remaining.raw()));
   }
 
-  bool share_rest(Money rest, const std::vector<margin::SubAccountBook>& group_before) {
+  bool share_rest(Money rest) {
     if (rest.raw() == 0) return true;
     const bool to_adl = rules.after_insurance == LossAbsorber::adl_counterparties && !adl_weight.empty();
-    const std::vector<liquidation::Holder> holders = to_adl ? holders_from(adl_weight) : market_holders(group_before);
+    const std::vector<liquidation::Holder> holders = to_adl ? holders_from(adl_weight) : market_holders();
     if (holders.empty()) {
       plan.unresolved = Amount::from_raw(rest.raw());
       return true;
@@ -279,7 +285,7 @@ BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const margin::RiskConfig& r
                                const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
                                const SubAccount& sub_account, TimestampNs now_ns) {
   PlanBuilder builder{ledger, risk, prices, rules, sub_account, group_key(sub_account),
-                      OtherGroups(ledger, risk, prices), {}, {}};
+                      OtherGroups(ledger, risk, prices), {}, {}, {}, {}};
   BankruptcyPlan& plan = builder.plan;
   const std::vector<margin::SubAccountBook> before = group_books(ledger, risk, sub_account);
   const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, before);
@@ -291,26 +297,25 @@ BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const margin::RiskConfig& r
     plan.status = Status::account_solvent;
     return std::move(plan);
   }
+  builder.list_others();
   std::vector<margin::SubAccountBook> after = before;
   if (!builder.close_positions(before) || !builder.book_closes(after)) {
     plan.status = Status::balance_overflow;
     return std::move(plan);
   }
   const margin::MarginOutcome closed = margin::evaluate(risk, prices.book, after);
-  const std::uint8_t decimals = risk.find_asset(risk.quote)->decimals;
-  const auto deficit = closed.status == margin::MarginStatus::ok && closed.margin.equity.is_negative()
-                           ? to_units(Money::from_raw(-closed.margin.equity.raw()), decimals, Round::up)
-                           : std::optional<std::int64_t>(0);
   if (closed.status != margin::MarginStatus::ok) {
     plan.status = status_of(closed.status);
     return std::move(plan);
   }
+  const Money shortfall = closed.margin.equity.is_negative() ? Money::from_raw(-closed.margin.equity.raw()) : Money{};
+  const auto deficit = to_units(shortfall, risk.find_asset(risk.quote)->decimals, Round::up);
   if (!deficit) {
     plan.status = Status::balance_overflow;
     return std::move(plan);
   }
   plan.deficit = Amount::from_raw(*deficit);
-  if (plan.deficit.raw() > 0 && !builder.cover(plan.deficit, episode, now_ns, before)) {
+  if (plan.deficit.raw() > 0 && !builder.cover(plan.deficit, episode, now_ns)) {
     plan.status = Status::balance_overflow;
   }
   return std::move(plan);

@@ -60,9 +60,7 @@ margin::MarginOutcome vault_margin(const Ledger& ledger, const margin::RiskConfi
 
 // Quote units as Money, rounded down (a deposit counts for at most what it brings).
 std::optional<Money> quote_money(const margin::RiskConfig& risk, Amount units) {
-  const auto scaled = scale_pow10(units.raw(), Money::kDecimals - risk.find_asset(risk.quote)->decimals, Round::down);
-  const auto narrowed = scaled ? narrow_i64(*scaled) : std::nullopt;
-  return narrowed ? std::optional<Money>(Money::from_raw(*narrowed)) : std::nullopt;
+  return from_units<Money>(units.raw(), risk.find_asset(risk.quote)->decimals, Round::down);
 }
 
 Status amount_shape(Amount amount) {
@@ -302,10 +300,7 @@ class Validator {
       return s;
     }
     if ((asset->flags & kAssetWithdrawals) == 0) return Status::withdrawals_disabled;
-    // Nobody leaves ahead of a loss that is still being shared out.
-    if (liquidation::withdrawals_gated(waterfall_.last_bad_debt_ns, now_ns_, options_.liquidation.withdrawal_gate_ns)) {
-      return Status::withdrawals_gated;
-    }
+    if (withdrawals_gated_now()) return Status::withdrawals_gated;
     const SubAccount& from = *ledger_.find_sub_account(e.sub_account);
     if (const Status s = margin_prices(from); s != Status::ok) return s;
     if (e.amount > ledger_.free_balance(e.sub_account, e.asset)) {
@@ -481,9 +476,7 @@ class Validator {
     if (to == nullptr) return Status::sub_account_unknown;
     if (to->owner != e.account) return Status::sub_account_foreign;
     if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
-    if (liquidation::withdrawals_gated(waterfall_.last_bad_debt_ns, now_ns_, options_.liquidation.withdrawal_gate_ns)) {
-      return Status::withdrawals_gated;
-    }
+    if (withdrawals_gated_now()) return Status::withdrawals_gated;
     const SubAccount& vault_sub = *ledger_.find_sub_account(kVaultSub);
     if (const Status s = margin_prices(vault_sub); s != Status::ok) return s;
     const margin::MarginOutcome vault = vault_margin(ledger_, *risk_, prices_);
@@ -623,6 +616,12 @@ class Validator {
     BALLAST_ASSERT(price != nullptr);  // the price gate passed: the mark is set
     price->open_interest = open_interest_of(long_size, market.instrument, price->mark);
     return *scratch;
+  }
+
+  // Nobody leaves ahead of a loss that is still being shared out: value leaving the venue (a
+  // withdrawal, a vault payout) waits out the gate after bad debt.
+  bool withdrawals_gated_now() const {
+    return liquidation::withdrawals_gated(waterfall_.last_bad_debt_ns, now_ns_, options_.liquidation.withdrawal_gate_ns);
   }
 
   std::vector<margin::SubAccountBook> group_of(const SubAccount& sub_account) const {

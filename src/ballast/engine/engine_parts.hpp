@@ -23,6 +23,15 @@ std::optional<std::int64_t> to_units(T value, std::uint8_t decimals, Round round
 }
 
 
+// The inverse: units of an asset with `decimals` as a fixed-point T (Money, Quantity), rounded
+// as asked; nullopt beyond T's range.
+template <typename T>
+std::optional<T> from_units(std::int64_t units, std::uint8_t decimals, Round round) {
+  const auto scaled = scale_pow10(units, T::kDecimals - decimals, round);
+  const auto narrowed = scaled ? narrow_i64(*scaled) : std::nullopt;
+  return narrowed ? std::optional<T>(T::from_raw(*narrowed)) : std::nullopt;
+}
+
 market::Fill market_fill(const Fill& e);
 
 // ceil(a × b × c / 10^k) for a, b, c >= 0 and 0 <= k <= 38, saturating at INT64_MAX.
