@@ -1,0 +1,98 @@
+#pragma once
+// The Monte Carlo runner (issue 7, item 4): the real engine driven over many market paths by the
+// agents of agents.hpp, each path on a fresh copy of one prepared venue, paths over threads.
+//
+// One path, step by step (docs: the loop is the simulator's whole contract with the engine):
+//   1. The path's prices (paths.hpp) go through the oracle model (oracle_model.hpp): every asset
+//      whose oracle published at this step gets an oracle_price event. The venues (liquidity.hpp)
+//      recover, take the scenario's depth multiplier, and arbitrageurs trade each one toward the
+//      oracle; each market's mark_price event is its venue's mid.
+//   2. The scan: a MarginBook mirror of the engine's ledger is repriced from the engine's own
+//      price book and recomputed (margin/liquidation_scan.hpp, recompute_and_scan): the
+//      liquidatable and bankrupt groups, O(accounts) with no per-account event. The mirror is
+//      only a finder: every decision is an event the engine validates itself.
+//   3. The protocol: check_health on each listed group, backstop_takeover below the backstop
+//      threshold when the venue has a vault, resolve_bankruptcy on the bankrupt.
+//   4. Agents act (agents.hpp), by events only: liquidators, traders (sparse: only those with
+//      something to do), LPs, attackers.
+// Accepted fills and liquidations are replayed into the mirror (MarginBook::apply_fill); any
+// other accepted change to a user's holdings (a deposit, a bankruptcy, a takeover) marks it
+// stale, and it is rebuilt from the ledger before the next scan.
+//
+// Determinism (DESIGN principle 2): a path's events are a function of (seed, scenario, path) and
+// the configuration: prices and oracle noise from the path's PathKey, each agent's draws from
+// CounterRng streams keyed by (seed, scenario, path, agent) at index step. The population (who
+// trades what, with how much) depends on (seed, scenario) only, so every path starts from the
+// same venue (common random numbers across paths and across parameter sets). Threads take whole
+// paths; results are written in path order, so they never depend on the thread count.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "ballast/core/result.hpp"
+#include "ballast/engine/engine.hpp"
+#include "ballast/margin/venue_config.hpp"
+#include "ballast/sim/agents.hpp"
+#include "ballast/sim/oracle_model.hpp"
+#include "ballast/sim/results.hpp"
+
+namespace ballast::sim {
+
+// Which oracle model publishes the path's prices to the engine, and its parameters.
+using OracleChoice = std::variant<PushParams, EmaParams, MedianParams>;
+
+// Each traded asset's venue: a constant-product pool with calm_depth_quote of quote reserve
+// (the base reserve at the start price), a fee and a recovery half-life.
+struct VenueDepth {
+  double calm_depth_quote = 50'000'000.0;  // > 0
+  double fee = 0.003;                      // [0, 1)
+  double recovery_half_life_s = 600.0;     // > 0
+};
+
+struct SimulationConfig {
+  std::string venue_name;  // results.venue: the venue file or name
+  margin::RiskConfig risk;
+  EngineOptions options;
+  std::string scenario = "ftx-2022";  // scenarios.hpp name
+  std::uint64_t seed = 1;
+  std::uint32_t paths = 100;
+  // Steps per path; 0: the scenario's own length. Fewer than the scenario's run its first steps.
+  std::uint32_t steps = 0;
+  std::uint64_t accounts = 1'000;  // trader sub-accounts per path
+  // A scenario symbol the venue does not list trades as this venue asset ("ALT" -> "SOL").
+  std::map<std::string, std::string> asset_aliases{{"ALT", "SOL"}, {"THIN", "TAIL"}};
+  // Assets and markets of the venue that no scenario asset maps to hold this price all path long
+  // (per venue asset symbol; missing: 1).
+  std::map<std::string, double> fixed_prices;
+  OracleChoice oracle = PushParams{0.005, 3'600.0, 0};
+  VenueDepth depth;                                  // every traded asset's venue...
+  std::map<std::string, VenueDepth> depth_by_asset;  // ...unless named here (venue symbol)
+  double insurance_fund_quote = 5'000'000.0;  // deposited into the insurance fund before step 0
+  AgentMix agents;
+};
+
+// A configuration for a venue (its RiskConfig, named venue.name or venue.source) and scenario,
+// with the defaults above; the engine options give the venue a liquidity vault and a price age
+// that outlives the oracle's heartbeat. Checked like run_simulation's input.
+Result<SimulationConfig> default_simulation_config(const margin::VenueConfig& venue, std::string_view scenario);
+
+// Called with (paths finished, paths in all) on the thread that called run_simulation, once per
+// finished path, in increasing order, never concurrently.
+using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+// Every path of the configuration, threads >= 1 (more threads than paths run idle). An
+// invalid_input error, before any path runs, for a configuration that cannot run: an unknown
+// scenario, a scenario asset the venue does not list (after aliases) or without a perpetual,
+// bad oracle, venue or agent parameters, zero paths.
+Result<SimulationResults> run_simulation(const SimulationConfig& config, std::uint32_t threads,
+                                         const ProgressCallback& progress = {});
+
+// Field-by-field equality of two runs (threads excepted: it never changes a figure).
+bool same_figures(const SimulationResults& a, const SimulationResults& b);
+
+}  // namespace ballast::sim
