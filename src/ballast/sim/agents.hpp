@@ -108,6 +108,7 @@ struct AtRiskGroup {
   bool bankrupt = false;
   Money equity;
   Money maintenance_requirement;
+  Money maintenance_health;
   std::uint32_t since_step = 0;  // the first step of its current listing
 };
 
@@ -146,6 +147,13 @@ class World {
   Status submit(EventBody body);
   // Lists the at-risk groups at the engine's prices now (after this step's price events).
   void scan();
+  // Whether the margin group of this user sub-account has a liquidation episode open.
+  bool episode_open(SubAccountId sub_account) const;
+  // Whether a liquidation or a bankruptcy already changed this sub-account at this step (the
+  // scan's figures of it are then out of date until the next step's scan).
+  bool touched(SubAccountId sub_account) const;
+  // Counts start again from zero (after the setup every path shares).
+  void reset_counts() { counts_ = {}; }
 
   // The engine's mark of a market, as a double (quote per unit of the underlying).
   double mark(const TradedMarket& market) const;
@@ -153,7 +161,7 @@ class World {
 
  private:
   void rebuild_mirror();
-  void mirror_fill(const Fill& fill);
+  void mirror_fill(const ballast::Fill& fill);
 
   Engine engine_;
   std::uint64_t next_id_ = 1;
@@ -169,6 +177,7 @@ class World {
   std::vector<margin::LiquidationEntry> entries_;
   std::vector<AtRiskGroup> at_risk_;
   std::map<SubAccountId, std::uint32_t> listed_since_;
+  std::vector<SubAccountId> touched_;  // this step's, few
 };
 
 // ---- Agents -------------------------------------------------------------------------------
@@ -220,7 +229,7 @@ class Liquidator {
  private:
   // Bids for one position of a listed group: true when the engine took it.
   bool bid(World& world, const AtRiskGroup& group, const PositionEntry& held);
-  void hedge(World& world, std::size_t market, Quantity taken);
+  void hedge_position(World& world, std::size_t market);
 
   LiquidatorParams params_;
   AccountId account_;
@@ -252,6 +261,8 @@ class LiquidityProvider {
   bool leaving_ = false;
   double peak_share_price_ = 0.0;
   double exit_share_price_ = 0.0;
+  std::uint32_t retry_step_ = 0;
+  static constexpr std::uint32_t kRetrySteps = 12;
 };
 
 class Attacker {
@@ -292,5 +303,6 @@ Amount quote_units(double quote, std::uint8_t decimals);
 double to_double(Price price);
 double to_double(Quantity quantity);
 double to_double(Money money);
+double to_double(Ratio ratio);
 
 }  // namespace ballast::sim
