@@ -345,7 +345,7 @@ void finish(const World& world, PathOutcome& out) {
   }
 }
 
-PathOutcome run_path(const SimulationConfig& config, const Plan& plan, std::uint64_t path) {
+PathOutcome run_path(const SimulationConfig& config, const Plan& plan, std::uint64_t path, const StepObserver& observer) {
   const PathKey key{config.seed, plan.scenario_key, path};
   const std::size_t columns = plan.markets.size();
   const std::size_t cells = (plan.generated_steps + 1) * columns;
@@ -372,6 +372,7 @@ PathOutcome run_path(const SimulationConfig& config, const Plan& plan, std::uint
     }
     out.insurance_fund_units.push_back(insurance_fund(world));
     out.utilization_max = std::max(out.utilization_max, quote_utilization(world));
+    if (observer) observer(path, t, world.engine());
   }
   finish(world, out);
   return out;
@@ -379,7 +380,7 @@ PathOutcome run_path(const SimulationConfig& config, const Plan& plan, std::uint
 
 // Workers take whole paths in turn; the calling thread reports progress as they finish.
 void run_paths(const SimulationConfig& config, const Plan& plan, std::uint32_t threads,
-               const ProgressCallback& progress, std::vector<PathOutcome>& out) {
+               const ProgressCallback& progress, const StepObserver& observer, std::vector<PathOutcome>& out) {
   std::atomic<std::uint64_t> next{0};
   std::mutex mutex;
   std::condition_variable finished;
@@ -387,7 +388,7 @@ void run_paths(const SimulationConfig& config, const Plan& plan, std::uint32_t t
   const std::uint64_t total = out.size();
   const auto work = [&] {
     for (std::uint64_t p = next++; p < total; p = next++) {
-      out[p] = run_path(config, plan, p);
+      out[p] = run_path(config, plan, p, observer);
       const std::lock_guard lock(mutex);
       ++done;
       finished.notify_one();
@@ -429,7 +430,7 @@ Result<SimulationConfig> default_simulation_config(const margin::VenueConfig& ve
 }
 
 Result<SimulationResults> run_simulation(const SimulationConfig& config, std::uint32_t threads,
-                                         const ProgressCallback& progress) {
+                                         const ProgressCallback& progress, const StepObserver& observer) {
   auto plan = make_plan(config);
   if (!plan.ok()) return plan.error();
   SimulationResults results;
@@ -440,7 +441,7 @@ Result<SimulationResults> run_simulation(const SimulationConfig& config, std::ui
   results.steps = plan->steps;
   results.accounts = config.accounts;
   results.paths.resize(config.paths);
-  run_paths(config, *plan, results.threads, progress, results.paths);
+  run_paths(config, *plan, results.threads, progress, observer, results.paths);
   return results;
 }
 

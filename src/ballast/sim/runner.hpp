@@ -85,12 +85,16 @@ Result<SimulationConfig> default_simulation_config(const margin::VenueConfig& ve
 // finished path, in increasing order, never concurrently.
 using ProgressCallback = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
+// Called after every step of every path with the engine as that step left it: for tests and
+// tools that check invariants. Called from the worker threads, concurrently for different paths.
+using StepObserver = std::function<void(std::uint64_t path, std::uint32_t step, const Engine& engine)>;
+
 // Every path of the configuration, threads >= 1 (more threads than paths run idle). An
 // invalid_input error, before any path runs, for a configuration that cannot run: an unknown
 // scenario, a scenario asset the venue does not list (after aliases) or without a perpetual,
 // bad oracle, venue or agent parameters, zero paths.
 Result<SimulationResults> run_simulation(const SimulationConfig& config, std::uint32_t threads,
-                                         const ProgressCallback& progress = {});
+                                         const ProgressCallback& progress = {}, const StepObserver& observer = {});
 
 // Field-by-field equality of two runs (threads excepted: it never changes a figure).
 bool same_figures(const SimulationResults& a, const SimulationResults& b);
