@@ -1,0 +1,148 @@
+// The agents (agents.hpp) in a World built by hand on the engine tests' venue
+// (engine/testing/margin_venue.hpp: BTC-PERP at 10% initial, 5% maintenance, lot 0.001, tick
+// 0.1; no fees, no latency add-on): one trader and one liquidator over a scripted BTC path,
+// every figure worked out by hand below.
+#include "ballast/sim/agents.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "ballast/engine/testing/margin_venue.hpp"
+
+namespace ballast::sim {
+namespace {
+
+using namespace engine_testing;
+
+constexpr AccountId kLiquidatorAccount{100};
+constexpr SubAccountId kLiquidatorSub{100};
+constexpr SubAccountId kTraderSub{1000};
+
+Venue deep_pool_at(double price) {
+  // 10^12 of quote: selling 0.062 BTC moves the average by ~3e-9 of the price, under a tick.
+  Result<ConstantProductPool> pool = ConstantProductPool::make({"BTC", 1e12 / price, 1e12, 0.0, 600.0});
+  EXPECT_TRUE(pool.ok());
+  return *pool;
+}
+
+void set_btc(World& world, const char* at) {
+  ASSERT_EQ(world.submit(OraclePrice{kBtc, price(at), price(at)}), Status::ok);
+  for (const InstrumentId id : {kPerp, kFuture, kSpot}) ASSERT_EQ(world.submit(MarkPrice{id, price(at)}), Status::ok);
+}
+
+World hand_world() {
+  Result<Engine> engine = Engine::make(venue(), EngineOptions{});
+  EXPECT_TRUE(engine.ok());
+  World world(std::move(*engine), 1, kT0 + 60 * kSecond, 300.0,
+              {TradedMarket{0, kBtc, venue().find_market(kPerp)->instrument}}, {deep_pool_at(50'000)});
+  world.submit(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
+  world.submit(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
+  set_btc(world, "50000");
+  world.submit(CreateAccount{kLiquidatorAccount});
+  world.submit(CreateSubAccount{kLiquidatorAccount, kLiquidatorSub, MarginMode::cross});
+  world.submit(Deposit{kLiquidatorAccount, kLiquidatorSub, kUsdc, Amount::from_raw(usdc(1'000'000))});
+  return world;
+}
+
+// One trader, long 1 BTC at 50,000 on 10,000 USDC (5x). Its equity at price P is
+// 10,000 + (P − 50,000) and its maintenance requirement 0.05 P, so it is liquidatable below
+// P = 40,000 / 0.95 = 42,105.26: not at 48,000 or 45,000, first at 42,000 (step 3), where
+// equity 2,000 < requirement 2,100 (health −100).
+//
+// The liquidator (no latency, gas or threshold) bids there. The auction has just started: bonus
+// 1%, so its price is 42,000 × 0.99 = 41,580 (the bankruptcy price of the sizes it tries is below
+// 10,000). The rules allow what restores health to 2% of the requirement (42): each BTC closed
+// releases 2,100 of requirement and costs 420 of discount, so 142 / 1,680 = 0.0845 -> 0.085 BTC
+// (50% close factor: coverage 2,000 / 2,100 = 0.952 is above 0.95). Its bids 1, 0.5, 0.25 and
+// 0.125 BTC are liquidation_too_large; 0.0625 -> 0.062 BTC on the lot is taken.
+//   trader:     realizes (41,580 − 50,000) × 0.062 = −522.04: 9,477.96 USDC, 0.938 BTC left;
+//   insurance:  the protocol's 10% of the discount, 420 × 0.062 × 0.1 = 2.604 USDC;
+//   liquidator: sells 0.062 into the pool at 41,999.9 (the average, 41,999.9999, down to the
+//               tick): (41,999.9 − 41,580) × 0.062 = 26.0338, less the 2.604: +23.4298 USDC.
+// At step 4 (42,000 again) the trader's equity is 9,477.96 + 0.938 × (42,000 − 50,000) =
+// 1,973.96 against 0.05 × 39,396 = 1,969.8: healthy, not listed.
+TEST(Agents, OneTraderOneLiquidatorByHand) {
+  World world = hand_world();
+  TraderParams trader_params;
+  trader_params.fee_rate = 0.0;
+  trader_params.act_probability = 0.0;
+  trader_params.margin_call_delay_steps = 1'000;
+  Traders traders(trader_params, {TraderSpec{AccountId{1000}, kTraderSub, 0, true, 5.0, 10'000.0}}, CounterRng(1, 1));
+  traders.open_all(world);
+  ASSERT_EQ(world.counts().rejected, 0u);
+  ASSERT_EQ(world.engine().ledger().position(kTraderSub, kPerp)->size, qty("1"));
+  LiquidatorParams liquidator_params;
+  liquidator_params.latency_steps = 0;
+  liquidator_params.gas_quote = 0.0;
+  liquidator_params.min_profit_quote = 0.0;
+  liquidator_params.outage_probability = 0.0;
+  liquidator_params.capital_quote = 1'000'000.0;
+  Agent liquidator = Liquidator(liquidator_params, kLiquidatorAccount, kLiquidatorSub, CounterRng(1, 2));
+  Agent crowd = std::move(traders);
+  world.reset_counts();
+
+  const std::vector<const char*> path{"48000", "45000", "42000", "42000"};
+  const std::vector<double> path_d{48'000, 45'000, 42'000, 42'000};
+  std::vector<std::size_t> listed;
+  for (std::uint32_t t = 1; t <= path.size(); ++t) {
+    world.begin_step(t);
+    set_btc(world, path[t - 1]);
+    world.venue(0) = deep_pool_at(path_d[t - 1]);
+    world.scan();
+    listed.push_back(world.at_risk().size());
+    if (t == 3) {
+      ASSERT_EQ(world.at_risk().size(), 1u);
+      const AtRiskGroup& group = world.at_risk()[0];
+      EXPECT_EQ(group.sub_account, kTraderSub);
+      EXPECT_FALSE(group.bankrupt);
+      EXPECT_EQ(group.equity, money("2000"));
+      EXPECT_EQ(group.maintenance_requirement, money("2100"));
+      EXPECT_EQ(group.maintenance_health, money("-100"));
+      EXPECT_EQ(group.since_step, 3u);
+    }
+    act(crowd, world);
+    act(liquidator, world);
+    EXPECT_TRUE(world.engine().ledger().conserves_value());
+  }
+  EXPECT_EQ(listed, (std::vector<std::size_t>{0, 0, 1, 0}));
+  EXPECT_EQ(world.counts().liquidations, 1u);
+  EXPECT_EQ(world.counts().rejected, 4u);  // the four bids above the rules' 0.085
+  EXPECT_EQ(world.counts().liquidation_volume_units, 2'577'960'000);  // 0.062 × 41,580
+  const Ledger& ledger = world.engine().ledger();
+  EXPECT_EQ(ledger.position(kTraderSub, kPerp)->size, qty("0.938"));
+  EXPECT_EQ(ledger.balance(kTraderSub, kUsdc).raw(), usdc(9'477) + 960'000);
+  EXPECT_EQ(ledger.balance(SubAccountId{kInsuranceFund.value}, kUsdc).raw(), 2'604'000);
+  EXPECT_EQ(ledger.position(kLiquidatorSub, kPerp), nullptr);
+  EXPECT_EQ(ledger.balance(kLiquidatorSub, kUsdc).raw(), usdc(1'000'023) + 429'800);
+}
+
+// The population is a function of (seed, scenario): the same draws on every call, sorted by
+// sub-account, leverage within [1, max], both sides and every market used.
+TEST(Agents, TraderPopulationIsAFunctionOfSeedAndScenario) {
+  const TraderParams params;
+  const std::vector<TraderSpec> a = draw_traders(params, 7, 42, 500, 3, 10'000);
+  const std::vector<TraderSpec> b = draw_traders(params, 7, 42, 500, 3, 10'000);
+  const std::vector<TraderSpec> c = draw_traders(params, 8, 42, 500, 3, 10'000);
+  ASSERT_EQ(a.size(), 500u);
+  std::size_t longs = 0;
+  std::vector<std::size_t> per_market(3);
+  bool differs = false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].sub_account, SubAccountId{10'000 + i});
+    EXPECT_EQ(a[i].leverage, b[i].leverage);
+    EXPECT_EQ(a[i].collateral_quote, b[i].collateral_quote);
+    EXPECT_GE(a[i].leverage, 1.0);
+    EXPECT_LE(a[i].leverage, params.leverage_max);
+    if (a[i].long_side) ++longs;
+    ++per_market[a[i].market];
+    differs = differs || a[i].leverage != c[i].leverage;
+  }
+  EXPECT_TRUE(differs);
+  EXPECT_GT(longs, 200u);
+  EXPECT_LT(longs, 300u);
+  for (const std::size_t n : per_market) EXPECT_GT(n, 100u);
+}
+
+}  // namespace
+}  // namespace ballast::sim
