@@ -55,5 +55,7 @@ Runner add_demo(CLI::App& app);
 Runner add_sample(CLI::App& app);
 Runner add_price(CLI::App& app);
 Runner add_margin(CLI::App& app);
+Runner add_simulate(CLI::App& app);
+Runner add_sweep(CLI::App& app);
 
 }  // namespace ballast::cli

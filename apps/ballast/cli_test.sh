@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end checks of the `ballast` command line: exit codes, help, apply, replay, demo.
+# End-to-end checks of the `ballast` command line: exit codes, help, apply, replay, demo,
+# simulate, sweep.
 # Usage: cli_test.sh BALLAST_BINARY SOURCE_DIR
 set -uo pipefail
 ballast=$1
@@ -29,7 +30,7 @@ state_hash() { sed -n 's/^state hash: //p' "$1"; }
 check version 0 "$ballast" --version
 expect_text version "$work/out" "ballast 0.1.0"
 check help 0 "$ballast" --help
-for command in demo apply replay sample price margin; do
+for command in demo apply replay sample price margin simulate sweep; do
   check "help $command" 0 "$ballast" "$command" --help
 done
 check no-subcommand 2 "$ballast"
@@ -203,6 +204,50 @@ check margin-pm-no-date 2 "$ballast" margin --venue "$venue" --portfolio "$work/
 expect_text margin-pm-no-date "$work/err" "sub-account 30: portfolio margin of dated positions needs \"as_of\""
 check margin-missing 2 "$ballast" margin --venue "$work/absent.toml" --portfolio "$portfolio"
 check margin-no-portfolio 2 "$ballast" margin --venue "$venue"
+
+# ballast simulate: the default simulation file, a few short paths. The same seed gives the same
+# results.json byte for byte on 1 and 2 threads (threads are in report.html only).
+sim_config="$source_dir/configs/simulate-default.toml"
+check simulate-1 0 "$ballast" simulate --config "$sim_config" --paths 4 --steps 40 --threads 1 --out "$work/sim1"
+expect_text simulate-1 "$work/out" "report: $work/sim1/report.html"
+expect_text simulate-1 "$work/out" "probability of insolvency"
+check simulate-2 0 "$ballast" simulate --config "$sim_config" --paths 4 --steps 40 --threads 2 --out "$work/sim2"
+cmp -s "$work/sim1/results.json" "$work/sim2/results.json" ||
+  { echo "FAIL simulate: results.json differs between 1 and 2 threads"; failures=$((failures + 1)); }
+expect_text simulate-1 "$work/sim1/results.json" '"seed": 1,'
+expect_text simulate-1 "$work/sim1/report.html" "<svg "
+! grep -qE 'https?://' "$work/sim1/report.html" ||
+  { echo "FAIL simulate: report.html refers to the network"; failures=$((failures + 1)); }
+check simulate-seed 0 "$ballast" simulate --config "$sim_config" --paths 4 --steps 40 --seed 2 --out "$work/sim3"
+! cmp -s "$work/sim1/results.json" "$work/sim3/results.json" ||
+  { echo "FAIL simulate: another seed gave the same results"; failures=$((failures + 1)); }
+# Bad input: exit 2 and one line saying what.
+check simulate-missing 2 "$ballast" simulate --config "$work/absent.toml" --out "$work/sim4"
+expect_text simulate-missing "$work/err" "absent.toml: cannot open the simulation configuration"
+check simulate-scenario 2 "$ballast" simulate --config "$sim_config" --scenario nope --out "$work/sim4"
+expect_text simulate-scenario "$work/err" "unknown scenario 'nope'; known: black-thursday-2020"
+check simulate-zero-paths 2 "$ballast" simulate --config "$sim_config" --paths 0 --out "$work/sim4"
+expect_text simulate-zero-paths "$work/err" "paths: must be at least 1, got 0"
+sed -e "s|^venue = .*|venue = \"$venue\"|" -e 's/^accounts = /acounts = /' "$sim_config" >"$work/typo-sim.toml"
+line=$(grep -n '^acounts' "$work/typo-sim.toml" | cut -d: -f1)
+check simulate-typo 2 "$ballast" simulate --config "$work/typo-sim.toml" --out "$work/sim4"
+expect_text simulate-typo "$work/err" "typo-sim.toml:$line: acounts: unknown key"
+expect_text simulate-typo "$work/err" "acounts: unknown key"
+[[ ! -e "$work/sim4" ]] || { echo "FAIL simulate: bad input wrote output"; failures=$((failures + 1)); }
+
+# ballast sweep: two settings on common random numbers, ranked; a bad axis exits 2.
+check sweep 0 "$ballast" sweep --config "$sim_config" --paths 3 --steps 40 --threads 2 --out "$work/sweep" \
+  --grid 'insurance_fund_quote=1000,5000000'
+expect_text sweep "$work/out" "rank  feasible"
+expect_text sweep "$work/out" "report: $work/sweep/report.html"
+expect_text sweep "$work/sweep/results.json" '"insurance_fund_quote": "5000000"'
+expect_text sweep "$work/sweep/report.html" "Sweep: 2 settings"
+check sweep-unknown 2 "$ballast" sweep --config "$sim_config" --paths 3 --grid 'frobs=1,2' --out "$work/sweep2"
+expect_text sweep-unknown "$work/err" "setting frobs=1: --grid frobs: not a knob of the simulation"
+check sweep-malformed 2 "$ballast" sweep --config "$sim_config" --paths 3 --grid 'insurance_fund_quote' --out "$work/sweep2"
+expect_text sweep-malformed "$work/err" "--grid 'insurance_fund_quote': no '='"
+check sweep-no-asset 2 "$ballast" sweep --config "$sim_config" --paths 3 --grid 'asset.DOGE.maint_asset_weight=0.5' --out "$work/sweep2"
+expect_text sweep-no-asset "$work/err" "the venue has no asset DOGE"
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
 
   std::map<const CLI::App*, Runner> runners;
-  for (auto add : {add_demo, add_apply, add_replay, add_sample, add_price, add_margin}) {
+  for (auto add : {add_demo, add_apply, add_replay, add_sample, add_price, add_margin, add_simulate, add_sweep}) {
     Runner runner = add(app);
     runners.emplace(app.get_subcommands({}).back(), std::move(runner));  // the one just added
   }

@@ -1,0 +1,361 @@
+#include "simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+#include <toml++/toml.h>
+
+#include "ballast/margin/venue_config.hpp"
+#include "cli.hpp"
+
+namespace ballast::cli {
+namespace {
+
+using sim::SimulationConfig;
+
+// A number the simulation file or a sweep may set. Integer knobs take whole numbers in
+// [0, max_integer]; the runner checks every value's range (run_simulation's invalid_input).
+struct Knob {
+  const char* name;
+  double max_integer;  // 0: a real number
+  void (*apply)(SimulationConfig&, double);
+};
+
+template <typename T>
+T whole(double value) {
+  return static_cast<T>(value);
+}
+
+constexpr double kU32 = 4294967295.0;
+constexpr double kU53 = 9007199254740992.0;  // integers a double holds exactly
+
+// clang-format off
+const Knob kKnobs[] = {
+    {"paths", kU32, [](SimulationConfig& c, double v) { c.paths = whole<std::uint32_t>(v); }},
+    {"steps", kU32, [](SimulationConfig& c, double v) { c.steps = whole<std::uint32_t>(v); }},
+    {"accounts", kU53, [](SimulationConfig& c, double v) { c.accounts = whole<std::uint64_t>(v); }},
+    {"insurance_fund_quote", 0, [](SimulationConfig& c, double v) { c.insurance_fund_quote = v; }},
+    {"depth.calm_depth_quote", 0, [](SimulationConfig& c, double v) { c.depth.calm_depth_quote = v; }},
+    {"depth.fee", 0, [](SimulationConfig& c, double v) { c.depth.fee = v; }},
+    {"depth.recovery_half_life_s", 0, [](SimulationConfig& c, double v) { c.depth.recovery_half_life_s = v; }},
+    {"traders.leverage_median", 0, [](SimulationConfig& c, double v) { c.agents.traders.leverage_median = v; }},
+    {"traders.leverage_log_std", 0, [](SimulationConfig& c, double v) { c.agents.traders.leverage_log_std = v; }},
+    {"traders.leverage_max", 0, [](SimulationConfig& c, double v) { c.agents.traders.leverage_max = v; }},
+    {"traders.collateral_median_quote", 0, [](SimulationConfig& c, double v) { c.agents.traders.collateral_median_quote = v; }},
+    {"traders.collateral_log_std", 0, [](SimulationConfig& c, double v) { c.agents.traders.collateral_log_std = v; }},
+    {"traders.act_probability", 0, [](SimulationConfig& c, double v) { c.agents.traders.act_probability = v; }},
+    {"traders.fee_rate", 0, [](SimulationConfig& c, double v) { c.agents.traders.fee_rate = v; }},
+    {"traders.margin_call_delay_steps", kU32, [](SimulationConfig& c, double v) { c.agents.traders.margin_call_delay_steps = whole<std::uint32_t>(v); }},
+    {"traders.margin_call_deposit_probability", 0, [](SimulationConfig& c, double v) { c.agents.traders.margin_call_deposit_probability = v; }},
+    {"liquidators.count", kU32, [](SimulationConfig& c, double v) { c.agents.liquidators.count = whole<std::uint32_t>(v); }},
+    {"liquidators.capital_quote", 0, [](SimulationConfig& c, double v) { c.agents.liquidators.capital_quote = v; }},
+    {"liquidators.latency_steps", kU32, [](SimulationConfig& c, double v) { c.agents.liquidators.latency_steps = whole<std::uint32_t>(v); }},
+    {"liquidators.gas_quote", 0, [](SimulationConfig& c, double v) { c.agents.liquidators.gas_quote = v; }},
+    {"liquidators.min_profit_quote", 0, [](SimulationConfig& c, double v) { c.agents.liquidators.min_profit_quote = v; }},
+    {"liquidators.outage_probability", 0, [](SimulationConfig& c, double v) { c.agents.liquidators.outage_probability = v; }},
+    {"arbitrageurs.capital_quote_per_step", 0, [](SimulationConfig& c, double v) { c.agents.arbitrageurs.capital_quote_per_step = v; }},
+    {"arbitrageurs.threshold", 0, [](SimulationConfig& c, double v) { c.agents.arbitrageurs.threshold = v; }},
+    {"lps.count", kU32, [](SimulationConfig& c, double v) { c.agents.lps.count = whole<std::uint32_t>(v); }},
+    {"lps.deposit_quote", 0, [](SimulationConfig& c, double v) { c.agents.lps.deposit_quote = v; }},
+    {"lps.enter_within_steps", kU32, [](SimulationConfig& c, double v) { c.agents.lps.enter_within_steps = whole<std::uint32_t>(v); }},
+    {"lps.drawdown_exit", 0, [](SimulationConfig& c, double v) { c.agents.lps.drawdown_exit = v; }},
+};
+// clang-format on
+
+const Knob* find_knob(std::string_view name) {
+  for (const Knob& knob : kKnobs) {
+    if (name == knob.name) return &knob;
+  }
+  return nullptr;
+}
+
+Error bad_input(std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); }
+
+// The knob's value checked: finite, and for an integer knob whole and within its range.
+Outcome check_knob(const Knob& knob, double value, const std::string& where) {
+  if (!std::isfinite(value)) return bad_input(where + knob.name + ": must be a finite number");
+  if (knob.max_integer > 0 && (value < 0 || value > knob.max_integer || std::floor(value) != value)) {
+    return bad_input(where + knob.name + ": must be a whole number in [0, " + std::to_string(static_cast<std::uint64_t>(knob.max_integer)) + "], got " + std::to_string(value));
+  }
+  return Ok{};
+}
+
+Result<std::string> read_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::not_found, path + ": cannot open the " + what);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Result<toml::table> parse_toml(const std::string& text, const std::string& path) {
+  try {
+    return toml::parse(text, std::string_view(path));
+  } catch (const toml::parse_error& error) {
+    return bad_input(path + ":" + std::to_string(error.source().begin.line) + ": " + std::string(error.description()));
+  }
+}
+
+std::string where(const std::string& path, const toml::node& node) {
+  return path + ":" + std::to_string(node.source().begin.line) + ": ";
+}
+
+// The simulation file's keys into spec; nested tables give dotted knob names.
+Outcome read_keys(const toml::table& table, const std::string& prefix, const std::string& path, SimulationSpec& spec) {
+  for (const auto& [key, node] : table) {
+    const std::string name = prefix + std::string(key.str());
+    if (prefix.empty() && (name == "venue" || name == "scenario" || name == "seed")) continue;
+    if (const toml::table* nested = node.as_table()) {
+      if (Outcome read = read_keys(*nested, name + ".", path, spec); !read) return read;
+      continue;
+    }
+    const Knob* knob = find_knob(name);
+    if (knob == nullptr) return bad_input(where(path, node) + name + ": unknown key");
+    const std::optional<double> value = node.value<double>();
+    if (!value) return bad_input(where(path, node) + name + ": must be a number");
+    if (Outcome checked = check_knob(*knob, *value, where(path, node)); !checked) return checked;
+    spec.knobs.emplace_back(name, *value);
+  }
+  return Ok{};
+}
+
+// venue, scenario and seed from the file's top level, where given.
+Outcome read_run_keys(const toml::table& root, const std::string& path, SimulationSpec& spec) {
+  if (const toml::node* venue = root.get("venue")) {
+    const auto text = venue->value<std::string>();
+    if (!text) return bad_input(where(path, *venue) + "venue: must be a string (a venue file's path)");
+    spec.venue_path = (std::filesystem::path(path).parent_path() / *text).lexically_normal().string();
+  }
+  if (const toml::node* scenario = root.get("scenario")) {
+    const auto text = scenario->value<std::string>();
+    if (!text) return bad_input(where(path, *scenario) + "scenario: must be a string");
+    spec.scenario = *text;
+  }
+  if (const toml::node* seed = root.get("seed")) {
+    const auto value = seed->value<std::int64_t>();
+    if (!value || *value < 0) return bad_input(where(path, *seed) + "seed: must be a non-negative integer");
+    spec.seed = static_cast<std::uint64_t>(*value);
+  }
+  return Ok{};
+}
+
+Outcome read_simulation_file(const std::string& path, SimulationSpec& spec) {
+  auto text = read_file(path, "simulation configuration");
+  if (!text) return text.error();
+  auto parsed = parse_toml(*text, path);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
+  if (root.contains("asset")) {  // a venue file: every knob at its default
+    spec.venue_path = path;
+    spec.venue_text = std::move(*text);
+    return Ok{};
+  }
+  if (Outcome read = read_run_keys(root, path, spec); !read) return read;
+  if (spec.venue_path.empty()) return bad_input(path + ": venue: missing (the venue file, relative to this one)");
+  for (const char* key : {"venue", "scenario", "seed"}) root.erase(key);
+  if (Outcome read = read_keys(root, "", path, spec); !read) return read;
+  auto venue = read_file(spec.venue_path, "venue configuration (" + path + ": venue)");
+  if (!venue) return venue.error();
+  spec.venue_text = std::move(*venue);
+  return Ok{};
+}
+
+// The venue's TOML table at asset.SYMBOL / market.SYMBOL, then down the nested keys.
+Result<toml::table*> venue_table(toml::table& root, const std::vector<std::string>& parts, const std::string& name) {
+  toml::array* list = root[parts[0]].as_array();
+  toml::table* found = nullptr;
+  for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+    toml::table* entry = list->get(i)->as_table();
+    if (entry != nullptr && entry->get("symbol") != nullptr && entry->get("symbol")->value<std::string>() == parts[1]) {
+      found = entry;
+    }
+  }
+  if (found == nullptr) return bad_input("--grid " + name + ": the venue has no " + parts[0] + " " + parts[1]);
+  for (std::size_t i = 2; i + 1 < parts.size(); ++i) {
+    found = (*found)[parts[i]].as_table();
+    if (found == nullptr) return bad_input("--grid " + name + ": the venue's " + parts[1] + " has no table " + parts[i]);
+  }
+  return found;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t at = text.find(separator); at != std::string::npos; at = text.find(separator, start)) {
+    parts.push_back(text.substr(start, at - start));
+    start = at + 1;
+  }
+  parts.push_back(text.substr(start));
+  return parts;
+}
+
+bool is_venue_key(const std::string& name) {
+  return name.rfind("asset.", 0) == 0 || name.rfind("market.", 0) == 0;
+}
+
+// The venue with the setting's venue keys written into its TOML: an integer where the file
+// held one, else the text as a TOML string, which the venue reader reads exactly as a decimal.
+Result<margin::VenueConfig> venue_with(const SimulationSpec& spec, const sim::Setting& setting) {
+  std::vector<const std::pair<std::string, std::string>*> edits;
+  for (const auto& entry : setting) {
+    if (is_venue_key(entry.first)) edits.push_back(&entry);
+  }
+  if (edits.empty()) return margin::parse_venue_config(spec.venue_text, spec.venue_path);
+  auto parsed = parse_toml(spec.venue_text, spec.venue_path);
+  if (!parsed) return parsed.error();
+  toml::table& root = *parsed;
+  for (const auto* edit : edits) {
+    const std::vector<std::string> parts = split(edit->first, '.');
+    if (parts.size() < 3) return bad_input("--grid " + edit->first + ": expected asset.SYMBOL.key or market.SYMBOL.key");
+    auto table = venue_table(root, parts, edit->first);
+    if (!table) return table.error();
+    const toml::node* old = (*table)->get(parts.back());
+    const bool integer = old != nullptr && old->is_integer() && edit->second.find_first_not_of("0123456789") == std::string::npos;
+    if (integer) {
+      (*table)->insert_or_assign(parts.back(), static_cast<std::int64_t>(std::stoll(edit->second)));
+    } else {
+      (*table)->insert_or_assign(parts.back(), edit->second);
+    }
+  }
+  std::ostringstream text;
+  text << root;
+  return margin::parse_venue_config(text.str(), spec.venue_path + " with " + sim::setting_label(setting));
+}
+
+Outcome apply_setting_knobs(const sim::Setting& setting, SimulationConfig& config) {
+  for (const auto& [name, text] : setting) {
+    if (is_venue_key(name)) continue;
+    const Knob* knob = find_knob(name);
+    if (knob == nullptr) {
+      return bad_input("--grid " + name + ": not a knob of the simulation (" + std::to_string(std::size(kKnobs)) +
+                       " knobs, see --help) nor asset.SYMBOL.key / market.SYMBOL.key");
+    }
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0') return bad_input("--grid " + name + ": not a number: " + text);
+    if (Outcome checked = check_knob(*knob, value, "--grid "); !checked) return checked;
+    knob->apply(config, value);
+  }
+  return Ok{};
+}
+
+std::string quote_money(double units, const sim::RunInfo& run) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.2f", units / std::pow(10.0, run.quote_decimals));
+  return std::string(buffer) + " " + run.quote_symbol;
+}
+
+std::string percent(double share) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2f%%", share * 100.0);
+  return buffer;
+}
+
+}  // namespace
+
+std::vector<std::string> knob_names() {
+  std::vector<std::string> names;
+  for (const Knob& knob : kKnobs) names.emplace_back(knob.name);
+  return names;
+}
+
+void add_simulation_options(CLI::App& command, SimulateArgs& args, const std::string& default_out) {
+  args.threads = std::max(1u, std::thread::hardware_concurrency());
+  args.out_dir = default_out;
+  command.add_option("--config", args.config_path,
+                     "simulation file (TOML), e.g. configs/simulate-default.toml, or a venue file")
+      ->required();
+  command.add_option("--scenario", args.scenario, "scenario name (overrides the file), e.g. ftx-2022");
+  command.add_option("--seed", args.seed, "random seed (overrides the file): same seed, same figures");
+  command.add_option("--paths", args.paths, "Monte Carlo paths (overrides the file)");
+  command.add_option("--steps", args.steps, "steps per path; 0: the scenario's length (overrides the file)");
+  command.add_option("--threads", args.threads, "threads over paths; never changes a figure")
+      ->check(CLI::Range(1u, 1024u));
+  command.add_option("--out", args.out_dir, "directory for results.json and report.html");
+}
+
+Result<SimulationSpec> read_simulation_spec(const SimulateArgs& args) {
+  SimulationSpec spec;
+  spec.config_path = args.config_path;
+  spec.scenario = "ftx-2022";
+  if (Outcome read = read_simulation_file(args.config_path, spec); !read) return read.error();
+  if (args.scenario) spec.scenario = *args.scenario;
+  if (args.seed) spec.seed = *args.seed;
+  if (args.paths) spec.knobs.emplace_back("paths", *args.paths);
+  if (args.steps) spec.knobs.emplace_back("steps", *args.steps);
+  return spec;
+}
+
+Result<BuiltSimulation> build_simulation(const SimulationSpec& spec, const sim::Setting& setting) {
+  auto venue = venue_with(spec, setting);
+  if (!venue) return venue.error();
+  auto config = sim::default_simulation_config(*venue, spec.scenario);
+  if (!config) return config.error();
+  config->seed = spec.seed;
+  for (const auto& [name, value] : spec.knobs) find_knob(name)->apply(*config, value);
+  if (Outcome applied = apply_setting_knobs(setting, *config); !applied) return applied.error();
+  if (config->paths == 0) return bad_input("paths: must be at least 1, got 0 (--paths or the file's paths)");
+  const margin::AssetRisk& quote = venue->quote_asset();
+  return BuiltSimulation{std::move(*config), quote.symbol, static_cast<std::uint32_t>(quote.decimals)};
+}
+
+Result<sim::SimulationResults> run_with_progress(const sim::SimulationConfig& config, std::uint32_t threads,
+                                                 const std::string& label) {
+  Progress progress(label, config.paths);
+  auto results = sim::run_simulation(config, threads, [&progress](std::uint64_t done, std::uint64_t) {
+    progress.update(done);
+  });
+  if (results) progress.finish();
+  return results;
+}
+
+sim::RunInfo run_info(const SimulationSpec& spec, const BuiltSimulation& built, const std::string& subcommand,
+                      const std::string& extra_arguments) {
+  sim::RunInfo run;
+  run.config = spec.config_path;
+  run.command = "ballast " + subcommand + " --config " + spec.config_path + " --scenario " + spec.scenario +
+                " --seed " + std::to_string(spec.seed) + " --paths " + std::to_string(built.config.paths) +
+                " --steps " + std::to_string(built.config.steps) + extra_arguments;
+  run.quote_symbol = built.quote_symbol;
+  run.quote_decimals = built.quote_decimals;
+  run.statistics = {.seed = spec.seed, .bootstrap_resamples = 1000, .confidence = 0.95};
+  return run;
+}
+
+void print_summary(std::ostream& out, const sim::SummaryStatistics& s, const sim::RunInfo& run) {
+  const auto money = [&](double units) { return quote_money(units, run); };
+  for (const auto* loss : {&s.bad_debt, &s.insurance_drawdown}) {
+    out << (loss == &s.bad_debt ? "bad debt" : "insurance fund drawdown") << ": mean " << money(loss->mean_units)
+        << ", worst " << money(static_cast<double>(loss->max_units)) << "\n";
+    for (const sim::TailEstimate& t : loss->tails) {
+      out << "  " << t.level * 100 << "%: VaR " << money(static_cast<double>(t.var_units)) << " ["
+          << money(static_cast<double>(t.var_low_units)) << ", " << money(static_cast<double>(t.var_high_units))
+          << "], ES " << money(t.es_units) << " [" << money(t.es_low_units) << ", " << money(t.es_high_units) << "]\n";
+    }
+  }
+  out << "probability of insolvency (socialized or unresolved loss): " << percent(s.insolvent.estimate) << " ["
+      << percent(s.insolvent.low) << ", " << percent(s.insolvent.high) << "]\n"
+      << "probability bad debt exceeds the starting insurance fund (" << money(static_cast<double>(s.insurance_fund_start_units))
+      << "): " << percent(s.fund_exceeded.estimate) << " [" << percent(s.fund_exceeded.low) << ", "
+      << percent(s.fund_exceeded.high) << "]\n"
+      << "liquidations at risk: p95 volume " << money(static_cast<double>(s.liquidations_at_risk.p95)) << ", p99 "
+      << money(static_cast<double>(s.liquidations_at_risk.p99)) << "; liquidations per path p95 "
+      << s.liquidation_count.p95 << "; ADL hits p95 " << s.adl_hits.p95 << "\n"
+      << "(intervals: " << s.confidence * 100 << "%, bootstrap of " << s.bootstrap_resamples
+      << " resamples for VaR/ES, Wilson for probabilities)\n";
+}
+
+Outcome write_outputs(const std::string& dir, const std::string& json, const std::string& html) {
+  std::error_code failed;
+  std::filesystem::create_directories(dir, failed);
+  if (failed) return make_error(ErrorCode::io, dir + ": cannot create the directory: " + failed.message());
+  if (Outcome written = sim::write_text_file(dir + "/results.json", json); !written) return written;
+  return sim::write_text_file(dir + "/report.html", html);
+}
+
+}  // namespace ballast::cli

@@ -1,0 +1,85 @@
+#pragma once
+// What `ballast simulate` and `ballast sweep` share: the simulation file, the options, building
+// the runner's SimulationConfig, running it with a progress bar, and the summary they print.
+//
+// The simulation file (TOML; configs/simulate-default.toml is the built-in default):
+//   venue = "venue-default.toml"   # the venue's risk configuration, relative to this file
+//   scenario = "ftx-2022"          # scenarios.hpp name
+//   seed = 1
+//   paths = 200                    # and any other knob (knob_names()), at the top level or in
+//   [depth]                        # its table: depth.fee is `fee` under [depth]
+//   fee = 0.003
+// A venue file itself (one with [[asset]] tables) is accepted too, with every knob at its default.
+// The command line's --scenario, --seed, --paths and --steps override the file.
+//
+// Sweeps set knobs by name, and venue risk parameters by path: asset.SYMBOL.key and
+// market.SYMBOL.key[.subkey] (e.g. asset.BTC.maint_asset_weight, market.BTC-PERP.rule.initial_rate),
+// written into the venue's TOML and read by the venue reader with all its checks.
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ballast/core/result.hpp"
+#include "ballast/sim/report.hpp"
+#include "ballast/sim/runner.hpp"
+#include "ballast/sim/sweep.hpp"
+
+namespace ballast::cli {
+
+struct SimulateArgs {
+  std::string config_path;
+  std::optional<std::string> scenario;
+  std::optional<std::uint64_t> seed;
+  std::optional<std::uint32_t> paths;
+  std::optional<std::uint32_t> steps;
+  std::uint32_t threads = 1;
+  std::string out_dir;
+};
+
+// --config, --scenario, --seed, --paths, --steps, --threads, --out.
+void add_simulation_options(CLI::App& command, SimulateArgs& args, const std::string& default_out);
+
+// The file and the command line, read and checked, not yet built into a configuration.
+struct SimulationSpec {
+  std::string config_path;
+  std::string venue_path;
+  std::string venue_text;
+  std::string scenario;
+  std::uint64_t seed = 1;
+  std::vector<std::pair<std::string, double>> knobs;  // the file's, then the command line's
+};
+
+Result<SimulationSpec> read_simulation_spec(const SimulateArgs& args);
+
+// The runner's configuration with the setting's values applied over the spec's, and how to
+// print its money.
+struct BuiltSimulation {
+  sim::SimulationConfig config;
+  std::string quote_symbol;
+  std::uint32_t quote_decimals = 0;
+};
+Result<BuiltSimulation> build_simulation(const SimulationSpec& spec, const sim::Setting& setting = {});
+
+// The knobs a file or a sweep may set, "depth.fee" style.
+std::vector<std::string> knob_names();
+
+// Runs every path with a progress bar on a terminal (label before the counts).
+Result<sim::SimulationResults> run_with_progress(const sim::SimulationConfig& config, std::uint32_t threads,
+                                                 const std::string& label);
+
+// The run's description for the report: the command line that reproduces its figures.
+sim::RunInfo run_info(const SimulationSpec& spec, const BuiltSimulation& built, const std::string& subcommand,
+                      const std::string& extra_arguments = "");
+
+// Bad debt, drawdown, insolvency and liquidations at risk, a few lines for people.
+void print_summary(std::ostream& out, const sim::SummaryStatistics& statistics, const sim::RunInfo& run);
+
+// Creates dir and writes results.json and report.html into it.
+Outcome write_outputs(const std::string& dir, const std::string& json, const std::string& html);
+
+}  // namespace ballast::cli
