@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <utility>
 
 #include "ballast/core/assert.hpp"
@@ -132,21 +130,29 @@ void World::begin_step(std::uint32_t step) {
 Status World::submit(EventBody body) {
   now_ns_ += kEventSpacingNs;
   const Event event{EventId{next_id_++}, now_ns_, std::move(body)};
+  // A liquidation's fills read the mark and the target's side before the event.
+  const auto* liquidate = std::get_if<Liquidate>(&event.body);
+  std::optional<std::pair<ballast::Fill, ballast::Fill>> liquidation_fills;
+  if (liquidate != nullptr) liquidation_fills = fills_of(*liquidate);
   const Status status = engine_.apply(event);
   if (status != Status::ok) {
-    if (std::getenv("SIMRUN_DEBUG")) std::fprintf(stderr, "step %u %s -> %s\n", step_, event_kind_name(event.body), std::string(status_name(status)).c_str());
     ++counts_.rejected;
     return status;
   }
   ++counts_.applied;
   if (const auto* fill = std::get_if<ballast::Fill>(&event.body)) {
     mirror_fill(*fill);
-  } else if (const auto* liquidate = std::get_if<Liquidate>(&event.body)) {
+  } else if (liquidate != nullptr) {
     ++counts_.liquidations;
     const auto notional = mul<Money>(Quantity::from_raw(std::abs(liquidate->size.raw())), liquidate->price, Round::down);
     counts_.liquidation_volume_units += notional ? notional->raw() : 0;
     touched_.push_back(liquidate->target);
-    mirror_stale_ = true;
+    if (liquidation_fills) {
+      mirror_fill(liquidation_fills->first);
+      mirror_fill(liquidation_fills->second);
+    } else {
+      mirror_stale_ = true;
+    }
   } else if (std::holds_alternative<ResolveBankruptcy>(event.body)) {
     ++counts_.bankruptcies;
     mirror_stale_ = true;
@@ -155,6 +161,28 @@ Status World::submit(EventBody body) {
     mirror_stale_ = true;  // a holding moved in a way the mirror cannot replay
   }
   return Status::ok;
+}
+
+// The two sides a liquidate event books, as the engine states them (event.hpp, Liquidate): the
+// target closes `size` at the price without fee; the liquidator takes the other side and pays the
+// protocol's share of its discount to the mark, |mark − price| × exposure rounded up, times the
+// share rounded up. nullopt where a figure leaves its range (the mirror is then rebuilt).
+std::optional<std::pair<ballast::Fill, ballast::Fill>> World::fills_of(const Liquidate& e) const {
+  const SubAccount* target = engine_.ledger().find_sub_account(e.target);
+  const market::Position* held = engine_.ledger().position(e.target, e.instrument);
+  const margin::MarketRisk* market = engine_.risk_config()->find_market(e.instrument);
+  const margin::MarketPrice* priced = engine_.prices().book.find_market(e.instrument);
+  if (target == nullptr || held == nullptr || market == nullptr || priced == nullptr) return std::nullopt;
+  const auto closed = market::exposure_of(e.size, market->instrument.contract_size);
+  if (!closed) return std::nullopt;
+  const auto discount =
+      mul<Money>(*closed, Price::from_raw(std::abs(priced->mark.raw() - e.price.raw())), Round::up);
+  const auto fee = discount ? mul<Money>(*discount, engine_.options().liquidation.auction.protocol_share, Round::up)
+                            : std::nullopt;
+  if (!fee) return std::nullopt;
+  const Quantity taken = held->size.raw() > 0 ? e.size : Quantity::from_raw(-e.size.raw());
+  return std::pair{ballast::Fill{target->owner, e.target, e.instrument, Quantity::from_raw(-taken.raw()), e.price, Money{}},
+                   ballast::Fill{e.liquidator, e.liquidator_sub_account, e.instrument, taken, e.price, *fee}};
 }
 
 void World::mirror_fill(const ballast::Fill& fill) {

@@ -26,6 +26,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -162,6 +163,7 @@ class World {
  private:
   void rebuild_mirror();
   void mirror_fill(const ballast::Fill& fill);
+  std::optional<std::pair<ballast::Fill, ballast::Fill>> fills_of(const Liquidate& e) const;
 
   Engine engine_;
   std::uint64_t next_id_ = 1;
