@@ -20,7 +20,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
+#include <utility>
 
 #include "ballast/engine/bankruptcy.hpp"
 #include "ballast/engine/testing/engine_margin_fixture.hpp"
@@ -34,11 +36,24 @@ using namespace engine_testing;  // NOLINT: the fixture's ids, events and helper
 
 constexpr SubAccountId kInsuranceSub{kInsuranceFund.value};
 
-// dYdX v4's Long-Tail liquidity tier (the E1-E3 fixture: IMF 20%, maintenance 0.5 of it = 10%),
-// on the fixture's ids: USDC 1, BTC 2, the perpetual 10 and a dated future 11 that the fixture
-// marks but no test here trades.
-constexpr const char* kDydxVenue = R"(
-name = "dydx-reference"
+}  // namespace
+
+// A charge as gtest prints it when an expectation fails (found by ADL, so in BankruptcyCharge's
+// namespace).
+void PrintTo(const BankruptcyCharge& charge, std::ostream* os) {
+  *os << "{sub-account " << charge.sub_account.value << ", " << charge.amount.raw() << " quote units}";
+}
+
+namespace {
+
+// A venue on the fixture's ids: USDC 1 (the quote), BTC 2 (only an underlying here: no BTC
+// balance is held, so its collateral weights stay at par), the perpetual 10 under test and a
+// dated future 11 that the fixture marks but no test trades, both with `rule`, `tick` and `lot`.
+std::string venue_toml(const std::string& name, const std::string& rule, const std::string& tick,
+                       const std::string& lot) {
+  const std::string market_keys =
+      "underlying = \"BTC\"\ntick = \"" + tick + "\"\nlot = \"" + lot + "\"\nrule = " + rule + "\n";
+  return "name = \"" + name + R"("
 quote = "USDC"
 
 [[asset]]
@@ -50,74 +65,35 @@ decimals = 6
 symbol = "BTC"
 id = 2
 decimals = 8
-init_asset_weight = "0.8"
-maint_asset_weight = "0.9"
-init_liability_weight = "1.2"
-maint_liability_weight = "1.1"
 
 [[market]]
 symbol = "BTC-PERP"
 id = 10
 kind = "perpetual"
-underlying = "BTC"
-tick = "0.1"
-lot = "0.001"
-rule = { kind = "base", initial_rate = "0.2", maintenance_fraction = "0.5" }
 funding = { interval = "8h", clamp = "0.6" }
-
+)" + market_keys + R"(
 [[market]]
 symbol = "BTC-JAN25"
 id = 11
 kind = "future"
-underlying = "BTC"
-tick = "0.1"
-lot = "0.001"
 expiry = "2025-01-01T01:00:00Z"
-rule = { kind = "base", initial_rate = "0.2", maintenance_fraction = "0.5" }
-)";
+)" + market_keys;
+}
+
+// dYdX v4's Long-Tail liquidity tier (the E1-E3 fixture: IMF 20%, maintenance 0.5 of it = 10%).
+std::string dydx_venue() {
+  return venue_toml("dydx-reference", R"({ kind = "base", initial_rate = "0.2", maintenance_fraction = "0.5" })",
+                    "0.1", "0.001");
+}
 
 // Drift v2's E6 market: maintenance margin ratio 10% (initial 20%), sizes to Drift's base
 // precision (1e-9), at $100.
-constexpr const char* kDriftVenue = R"(
-name = "drift-reference"
-quote = "USDC"
+std::string drift_venue() {
+  return venue_toml("drift-reference", R"({ kind = "base", initial_rate = "0.2", maintenance_rate = "0.1" })",
+                    "0.01", "0.000000001");
+}
 
-[[asset]]
-symbol = "USDC"
-id = 1
-decimals = 6
-
-[[asset]]
-symbol = "BTC"
-id = 2
-decimals = 8
-init_asset_weight = "0.8"
-maint_asset_weight = "0.9"
-init_liability_weight = "1.2"
-maint_liability_weight = "1.1"
-
-[[market]]
-symbol = "BTC-PERP"
-id = 10
-kind = "perpetual"
-underlying = "BTC"
-tick = "0.01"
-lot = "0.000000001"
-rule = { kind = "base", initial_rate = "0.2", maintenance_rate = "0.1" }
-funding = { interval = "1h", clamp = "0.1" }
-
-[[market]]
-symbol = "BTC-JAN25"
-id = 11
-kind = "future"
-underlying = "BTC"
-tick = "0.01"
-lot = "0.000000001"
-expiry = "2025-01-01T01:00:00Z"
-rule = { kind = "base", initial_rate = "0.2", maintenance_rate = "0.1" }
-)";
-
-margin::RiskConfig risk_from_toml(const char* toml, const char* source) {
+margin::RiskConfig risk_from_toml(const std::string& toml, const char* source) {
   Result<margin::VenueConfig> venue = margin::parse_venue_config(toml, source);
   EXPECT_TRUE(venue.ok()) << venue.error().message;
   return venue.ok() ? venue->risk : margin::RiskConfig{};
@@ -131,7 +107,7 @@ Amount usdc_text(const char* text) { return Amount::from_raw(money(text).raw());
 // cross sub-account (10,000 USDC) is the liquidator.
 class ReferenceVenueTest : public EngineMarginTest {
  protected:
-  explicit ReferenceVenueTest(const char* toml) : toml_(toml) {}
+  explicit ReferenceVenueTest(std::string toml) : toml_(std::move(toml)) {}
 
   margin::RiskConfig risk() const override { return risk_from_toml(toml_, "reference.toml"); }
   EngineOptions options() const override {
@@ -164,13 +140,31 @@ class ReferenceVenueTest : public EngineMarginTest {
     EXPECT_EQ(found[0].equity, money(equity));
     EXPECT_EQ(found[0].maintenance_requirement, money(requirement));
   }
+  // The band's end: a liquidate of `size` one tick past `edge` is out of the band, at `edge` it
+  // passes.
+  void expect_band_ends_at(const char* size, const char* edge, const char* one_tick_past) {
+    rejected(liquidate(size, one_tick_past), Status::liquidation_price_out_of_band);
+    ok(liquidate(size, edge));
+  }
+  // The largest size the rules let one liquidate at `at` close: one lot more is too large; the
+  // close restores the group's health.
+  void expect_largest_size(const char* size, const char* one_lot_more, const char* at) {
+    rejected(liquidate(one_lot_more, at), Status::liquidation_too_large);
+    ok(liquidate(size, at));
+    EXPECT_TRUE(engine_.liquidatable_groups().empty());
+  }
+  // Alice's whole position went to Bob, who holds `bob_size` now.
+  void expect_taken_over(const char* bob_size) const {
+    EXPECT_EQ(size(kAliceIsolated, kPerp), Quantity{});
+    EXPECT_EQ(size(kBobMain, kPerp), qty(bob_size));
+  }
   void expect_usdc(const char* alice, const char* bob, const char* insurance) const {
     EXPECT_EQ(balance(kAliceIsolated, kUsdc), money(alice).raw());
     EXPECT_EQ(balance(kBobMain, kUsdc), money(bob).raw());
     EXPECT_EQ(balance(kInsuranceSub, kUsdc), money(insurance).raw());
   }
 
-  const char* toml_;
+  std::string toml_;
   LiquidationRules rules_;
 };
 
@@ -184,7 +178,7 @@ class ReferenceVenueTest : public EngineMarginTest {
 
 class DydxReferenceTest : public ReferenceVenueTest {
  protected:
-  DydxReferenceTest() : ReferenceVenueTest(kDydxVenue) {}
+  DydxReferenceTest() : ReferenceVenueTest(dydx_venue()) {}
 
   // dYdX prices one liquidation order for the whole position, so the whole 0.1 BTC must be
   // closable by one event: a position left worth under $5,000 closes whole (the dust rule; the
@@ -198,22 +192,27 @@ class DydxReferenceTest : public ReferenceVenueTest {
     rules.sizing.min_leftover_notional = money("5000");
     return rules;
   }
-  void open_e1_long() { open_isolated("1499", "0.1", "60000", "50000"); }
-  // Short 0.1 with USDC +5,499 in dYdX's terms: 1,499 USDC, sold at $40,000 (1,499 + 4,000).
-  void open_e1_short() { open_isolated("1499", "-0.1", "40000", "50000"); }
+  // The E1 account under `rules`: 0.1 BTC long (`size` "0.1", bought at $60,000) or short
+  // ("-0.1": USDC +5,499 in dYdX's terms, 1,499 USDC sold at $40,000), equity 499.
+  void open_e1(const LiquidationRules& rules, const char* size) {
+    reopen(rules);
+    open_isolated("1499", size, size[0] == '-' ? "40000" : "60000", "50000");
+    expect_liquidatable("499", "500");
+  }
+  // The E1 account liquidated whole to Bob at `edge`, the end of its band.
+  void liquidate_e1_at_band_end(const LiquidationRules& rules, const char* size, const char* edge,
+                                const char* one_tick_past) {
+    open_e1(rules, size);
+    expect_band_ends_at("0.1", edge, one_tick_past);
+    expect_taken_over(size);
+  }
 };
 
 // E1, dYdX liquidations_test.go TestGetFillablePrice (BA 1, SMMR 0.1): ABR = 1 × (1 − 499/500) =
 // 0.002, fillable (5,000 − 0.002 × 0.1 × 500) / 0.1 = $49,999. As a discount from the oracle:
 // ABR × SMMR × MMF = 0.002 × 0.1 × 10% = 0.00002, the auction's bonus here.
 TEST_F(DydxReferenceTest, E1GetFillablePriceLongIsTheLowestAcceptedPrice) {
-  reopen(dydx_rules("0.00002", "0"));
-  open_e1_long();
-  expect_liquidatable("499", "500");
-  rejected(liquidate("0.1", "49998.9"), Status::liquidation_price_out_of_band);  // one tick past
-  ok(liquidate("0.1", "49999"));
-  EXPECT_EQ(size(kAliceIsolated, kPerp), Quantity{});
-  EXPECT_EQ(size(kBobMain, kPerp), qty("0.1"));
+  liquidate_e1_at_band_end(dydx_rules("0.00002", "0"), "0.1", "49999", "49998.9");
   // Alice realizes (49,999 − 60,000) × 0.1 = −1,000.1: 498.9 left (TNC 499 less the 0.1 spread).
   expect_usdc("498.9", "10000", "0");
 }
@@ -221,23 +220,14 @@ TEST_F(DydxReferenceTest, E1GetFillablePriceLongIsTheLowestAcceptedPrice) {
 // E1, TestGetFillablePrice with BA 2, or with SMMR 0.2: ABR 0.004 (or SMMR doubled), $49,998.
 // The engine holds only the product ABR × SMMR × MMF = 0.00004, so both cases are one config.
 TEST_F(DydxReferenceTest, E1GetFillablePriceDoubleAdjustmentOrSpread) {
-  reopen(dydx_rules("0.00004", "0"));
-  open_e1_long();
-  rejected(liquidate("0.1", "49997.9"), Status::liquidation_price_out_of_band);
-  ok(liquidate("0.1", "49998"));
+  liquidate_e1_at_band_end(dydx_rules("0.00004", "0"), "0.1", "49998", "49997.9");
   expect_usdc("498.8", "10000", "0");
 }
 
 // E1, TestGetFillablePrice's short: 0.1 BTC short with USDC +5,499 (TNC 499), $50,001: the
 // highest price the liquidator may sell the account's buy-back at.
 TEST_F(DydxReferenceTest, E1GetFillablePriceShortIsTheHighestAcceptedPrice) {
-  reopen(dydx_rules("0.00002", "0"));
-  open_e1_short();
-  expect_liquidatable("499", "500");
-  rejected(liquidate("0.1", "50001.1"), Status::liquidation_price_out_of_band);
-  ok(liquidate("0.1", "50001"));
-  EXPECT_EQ(size(kAliceIsolated, kPerp), Quantity{});
-  EXPECT_EQ(size(kBobMain, kPerp), qty("-0.1"));
+  liquidate_e1_at_band_end(dydx_rules("0.00002", "0"), "-0.1", "50001", "50001.1");
   // (40,000 − 50,001) × 0.1 = −1,000.1.
   expect_usdc("498.9", "10000", "0");
 }
@@ -259,8 +249,7 @@ TEST_F(DydxReferenceTest, E1NotHealthAwareADeeperAccountKeepsTheSameBand) {
   open_isolated("1450", "0.1", "60000", "50000");
   expect_liquidatable("450", "500");
   rejected(liquidate("0.1", "49950"), Status::liquidation_price_out_of_band);
-  rejected(liquidate("0.1", "49998.9"), Status::liquidation_price_out_of_band);
-  ok(liquidate("0.1", "49999"));
+  expect_band_ends_at("0.1", "49999", "49998.9");
 }
 
 // E2, dYdX liquidations_test.go TestGetBankruptcyPriceInQuoteQuantums: closing the 0.1 long needs
@@ -268,24 +257,32 @@ TEST_F(DydxReferenceTest, E1NotHealthAwareADeeperAccountKeepsTheSameBand) {
 // price where the close leaves zero equity, 50,000 − 499 / 0.1 = 45,010. A 10% bonus (low end
 // $45,000) leaves the bankruptcy bound as the binding one.
 TEST_F(DydxReferenceTest, E2BankruptcyPriceInQuoteQuantumsLong) {
-  reopen(dydx_rules("0.1", "0"));
-  open_e1_long();
-  rejected(liquidate("0.1", "45009.9"), Status::liquidation_price_out_of_band);
-  ok(liquidate("0.1", "45010"));
+  liquidate_e1_at_band_end(dydx_rules("0.1", "0"), "0.1", "45010", "45009.9");
   // 0.1 × 45,010 = 4,501 of proceeds against dYdX's −4,501: Alice ends at exactly zero. Bob
   // bought at 45,010 and pays no fee (protocol share 0).
   expect_usdc("0", "10000", "0");
-  EXPECT_EQ(size(kAliceIsolated, kPerp), Quantity{});
 }
 
 // E2, TestGetBankruptcyPriceInQuoteQuantums's short: buying back 0.1 may cost at most $5,499:
 // $54,990 a BTC (50,000 + 499 / 0.1).
 TEST_F(DydxReferenceTest, E2BankruptcyPriceInQuoteQuantumsShort) {
-  reopen(dydx_rules("0.1", "0"));
-  open_e1_short();
-  rejected(liquidate("0.1", "54990.1"), Status::liquidation_price_out_of_band);
-  ok(liquidate("0.1", "54990"));
+  liquidate_e1_at_band_end(dydx_rules("0.1", "0"), "-0.1", "54990", "54990.1");
   expect_usdc("0", "10000", "0");
+}
+
+// E2's partial close is where the two bounds part. dYdX's quote for closing half, 0.05 BTC, keeps
+// the remainder its share of TNC: 2,500 − 499 × 250 / 500 = 2,250.5, still $45,010 a BTC. The
+// engine's bound is zero equity after the close, 50,000 − 499 / 0.05 = $40,020, so the 10% bonus
+// is what binds: 0.05 at $45,000 is accepted and leaves Alice 249 of equity where dYdX keeps
+// 249.5 (the fund would cover the 0.5).
+TEST_F(DydxReferenceTest, E2PartialCloseIsBoundedByZeroEquityNotTheRemaindersShare) {
+  EXPECT_EQ(liquidation::dydx_bankruptcy_quote(money("-2500"), money("-250"), money("499"), money("500")),
+            money("2250.5"));
+  open_e1(dydx_rules("0.1", "0"), "0.1");
+  expect_band_ends_at("0.05", "45000", "44999.9");
+  // (45,000 − 60,000) × 0.05 = −750; the 0.05 left is worth −500 at the mark: equity 249.
+  expect_usdc("749", "10000", "0");
+  expect_liquidatable("249", "250");
 }
 
 // E3, dYdX liquidations_test.go TestGetLiquidationInsuranceFundDelta: USDC −5,100 (1,900 USDC
@@ -306,8 +303,7 @@ TEST_F(DydxReferenceTest, E3LiquidationInsuranceFundDelta) {
   // Equity 1,900 + 0.1 × (56,100 − 70,000) = 510 against 561: liquidatable.
   expect_liquidatable("510", "561");
   rejected(liquidate("0.1", "56100.1"), Status::liquidation_price_out_of_band);  // above the mark
-  rejected(liquidate("0.1", "55819.4"), Status::liquidation_price_out_of_band);  // past 0.5%
-  ok(liquidate("0.1", "55819.5"));
+  expect_band_ends_at("0.1", "55819.5", "55819.4");  // a 0.5% discount
   // Alice: 1,900 + (55,819.5 − 70,000) × 0.1 = 481.95 = −5,100 + 5,610 − 28.05. Bob pays the
   // fund 100% of his discount (56,100 − 55,819.5) × 0.1 = 28.05.
   expect_usdc("481.95", "9971.95", "28.05");
@@ -325,7 +321,7 @@ TEST_F(DydxReferenceTest, E3LiquidationInsuranceFundDelta) {
 
 class DriftReferenceTest : public ReferenceVenueTest {
  protected:
-  DriftReferenceTest() : ReferenceVenueTest(kDriftVenue) {}
+  DriftReferenceTest() : ReferenceVenueTest(drift_venue()) {}
 
   static LiquidationRules drift_rules(const char* total_fee, const char* insurance_share) {
     LiquidationRules rules;
@@ -336,7 +332,8 @@ class DriftReferenceTest : public ReferenceVenueTest {
     rules.sizing.min_leftover_notional = Money{};  // Drift has no dust close
     return rules;
   }
-  void open_e6() {
+  void open_e6(const LiquidationRules& rules) {
+    reopen(rules);
     open_isolated("140.000003", "5", "120", "100");
     expect_liquidatable("40.000003", "50");
   }
@@ -344,56 +341,43 @@ class DriftReferenceTest : public ReferenceVenueTest {
 
 // E6 with no fee: 10 / (100 × 0.1) = 1.0.
 TEST_F(DriftReferenceTest, E6LiquidationSizeWithoutFee) {
-  reopen(drift_rules("0", "0"));
-  open_e6();
-  rejected(liquidate("1.000000001", "100"), Status::liquidation_too_large);
-  ok(liquidate("1", "100"));
+  open_e6(drift_rules("0", "0"));
+  expect_largest_size("1", "1.000000001", "100");
   // (100 − 120) × 1 = −20. Equity 40.000003 − 0 against 4 × 10 = 40: healthy, by the allowance.
   expect_usdc("120.000003", "10000", "0");
-  EXPECT_TRUE(engine_.liquidatable_groups().empty());
 }
 
 // E6 with a 1% liquidator fee: 10 / (100 × (0.1 − 0.01)) = 1.1111…; rounded up to the lot (1e-9)
 // it is 1.111111112, so the close covers at least the shortage (Drift's test shows 1.1111).
 TEST_F(DriftReferenceTest, E6LiquidationSizeWithLiquidatorFee) {
-  reopen(drift_rules("0.01", "0"));
-  open_e6();
-  rejected(liquidate("1.111111113", "99"), Status::liquidation_too_large);
+  open_e6(drift_rules("0.01", "0"));
   rejected(liquidate("1.111111112", "98.99"), Status::liquidation_price_out_of_band);
-  ok(liquidate("1.111111112", "99"));
+  expect_largest_size("1.111111112", "1.111111113", "99");
   // Alice sells 1.111111112 at 99 for 110.000000088, credited 110.000000 (a fill's value rounds
   // toward +∞), and releases 600 × 1.111111112 / 5 = 133.33333344 of basis, rounded up to
   // 133.333334: realized −23.333334.
   expect_usdc("116.666669", "10000", "0");
-  EXPECT_TRUE(engine_.liquidatable_groups().empty());
 }
 
 // E6 with a 1% liquidator fee and a 1% insurance-fund fee: 10 / (100 × 0.08) = 1.25.
 TEST_F(DriftReferenceTest, E6LiquidationSizeWithInsuranceFundFee) {
-  reopen(drift_rules("0.02", "0.5"));
-  open_e6();
-  rejected(liquidate("1.250000001", "98"), Status::liquidation_too_large);
-  ok(liquidate("1.25", "98"));
+  open_e6(drift_rules("0.02", "0.5"));
+  expect_largest_size("1.25", "1.250000001", "98");
   // Alice: (98 − 120) × 1.25 = −27.5. Bob's discount (100 − 98) × 1.25 = 2.5: half, 1% of the
   // 125 notional, to the fund; he keeps the other 1.25, Drift's 1% liquidator fee.
   expect_usdc("112.500003", "9998.75", "1.25");
-  EXPECT_TRUE(engine_.liquidatable_groups().empty());
 }
 
 // E6's quote-price case (quote at $0.99: 10 / (100 × 0.99 × 0.1) = 1.010101010) is not
 // expressible: a venue's markets settle in its quote asset, which counts at par by definition.
 // The venue reader refuses a market settled in another asset, saying why.
 TEST(DriftReferenceConfig, E6QuotePriceIsNotExpressibleAMarketSettlesInTheQuote) {
-  std::string toml = kDriftVenue;
+  std::string toml = drift_venue();
   toml += R"(
 [[asset]]
 symbol = "USDT"
 id = 3
 decimals = 6
-init_asset_weight = "0.99"
-maint_asset_weight = "0.99"
-init_liability_weight = "1.01"
-maint_liability_weight = "1.01"
 
 [[market]]
 symbol = "BTC-USDT-PERP"
