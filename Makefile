@@ -12,7 +12,7 @@ build: deps
 	@cmake --build --preset release --target ballast
 
 demo: build
-	@build/release/bin/ballast demo --out build/demo
+	@build/release/bin/ballast simulate --config configs/simulate-default.toml --out build/demo
 
 # Every test: the debug build's suites, then the libFuzzer smoke run in the clang build.
 test: deps

@@ -1,5 +1,6 @@
 // results.json: writing it and reading it back (report.hpp).
 
+#include <algorithm>
 #include <fstream>
 
 #include "ballast/sim/report.hpp"
@@ -82,6 +83,33 @@ Outcome read_path(const Json& json, const std::string& where, PathOutcome& out) 
       .outcome();
 }
 
+// Pretty-printed, two spaces an indent, except where that would take a line per number: an
+// array of plain values stays on one line, and each path of a "paths" array is one line. A
+// 200-path run of 1,152 steps is 3.4 MB instead of 5.5 MB and still reads by eye.
+void write_json(const Json& value, std::size_t indent, bool one_line_items, std::string& out) {
+  const bool plain_array = value.is_array() && std::none_of(value.begin(), value.end(), [](const Json& item) {
+    return item.is_structured();
+  });
+  if (!value.is_structured() || value.empty() || plain_array) {
+    out += value.dump();
+    return;
+  }
+  const std::string inner(indent + 2, ' ');
+  out += value.is_object() ? "{\n" : "[\n";
+  std::size_t left = value.size();
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    out += inner;
+    if (value.is_object()) out += Json(it.key()).dump() + ": ";
+    if (one_line_items) {
+      out += it->dump();
+    } else {
+      write_json(*it, indent + 2, value.is_object() && it.key() == "paths", out);
+    }
+    out += --left == 0 ? "\n" : ",\n";
+  }
+  out += std::string(indent, ' ') + (value.is_object() ? "}" : "]");
+}
+
 }  // namespace
 
 Json statistics_json(const SummaryStatistics& s) {
@@ -153,7 +181,11 @@ Json sweep_json(const SweepReport& sweep, const SimulationResults& best, const S
               {"best", results_json(best, best_statistics, run)}};
 }
 
-std::string json_text(const Json& document) { return document.dump(2) + "\n"; }
+std::string json_text(const Json& document) {
+  std::string out;
+  write_json(document, 0, false, out);
+  return out + "\n";
+}
 
 Result<SimulationResults> results_from_json(const Json& document) {
   if (!document.is_object() || !document.contains("reproduce") || !document.contains("paths") ||

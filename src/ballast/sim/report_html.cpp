@@ -131,10 +131,13 @@ class Plot {
              "\" width=\"" + printed("%.1f", std::max(px(x1) - px(x0) - 1.0, 1.0)) + "\" height=\"" +
              printed("%.1f", std::abs(py(0.0) - py(y))) + "\"><title>" + escaped(tip) + "</title></rect>\n";
   }
-  void vline(double x, const std::string& label, const std::string& css_class) {
+  // A vertical marker; labels of several markers go on rows 0, 1, ... so they do not overlap,
+  // and left of the line near the right edge.
+  void vline(double x, const std::string& label, const std::string& css_class, int label_row) {
+    const bool left = px(x) > kWidth - 90;
     body_ += "<line class=\"" + css_class + "\" x1=\"" + printed("%.1f", px(x)) + "\" x2=\"" + printed("%.1f", px(x)) +
              "\" y1=\"" + printed("%.1f", kTop) + "\" y2=\"" + printed("%.1f", kHeight - kBottom) + "\"/>\n" +
-             text(px(x) + 3, kTop + 10, label, "note");
+             text(px(x) + (left ? -3 : 3), kTop + 10 + 12 * label_row, label, left ? "note end" : "note");
   }
   void hline(double y, const std::string& label, const std::string& css_class) {
     body_ += "<line class=\"" + css_class + "\" x1=\"" + printed("%.1f", kLeft) + "\" x2=\"" +
@@ -208,7 +211,8 @@ polygon.band { fill: #3b6ea8; fill-opacity: 0.18; stroke: none; }
 polyline { fill: none; stroke-width: 1.6; } polyline.median { stroke: #1f3f66; }
 polyline.w0 { stroke: #c53030; } polyline.w1 { stroke: #dd6b20; } polyline.w2 { stroke: #b7791f; }
 polyline.w3 { stroke: #6b46c1; } polyline.w4 { stroke: #2c7a7b; }
-line.marker { stroke: #7b341e; stroke-dasharray: 4 3; } line.limit { stroke: #1d2430; stroke-dasharray: 6 3; }
+line.marker { stroke: #7b341e; stroke-dasharray: 4 3; }
+line.limit, polyline.limit { stroke: #1d2430; stroke-dasharray: 6 3; }
 .note-text { color: #5a6475; font-size: 0.92em; }
 )";
 
@@ -283,16 +287,17 @@ std::string loss_histogram(const SimulationResults& results, const SummaryStatis
   std::vector<std::size_t> counts(bins, 0);
   for (const double loss : losses) ++counts[std::min(bins - 1, static_cast<std::size_t>(loss / width))];
   const double most = static_cast<double>(*std::max_element(counts.begin(), counts.end()));
-  Plot plot("Bad debt per path (paths with bad debt)", {0.0, top}, {0.0, most * 1.1}, "bad debt, " + money.symbol(),
+  Plot plot("Bad debt per path (paths with bad debt)", {0.0, top * 1.04}, {0.0, most * 1.1}, "bad debt, " + money.symbol(),
             "paths");
   for (std::size_t b = 0; b < bins; ++b) {
     const double low = width * static_cast<double>(b);
     plot.bar(low, low + width, static_cast<double>(counts[b]), "bar",
              std::to_string(counts[b]) + " paths from " + grouped(low, 2) + " to " + grouped(low + width, 2));
   }
+  int row = 0;
   for (const TailEstimate& t : s.bad_debt.tails) {
     const double es = money.value(t.es_units);
-    if (es > 0) plot.vline(es, printed("ES %g%%", t.level * 100.0), "marker");
+    if (es > 0) plot.vline(es, printed("ES %g%%", t.level * 100.0), "marker", row++);
   }
   return plot.svg() + zero_note;
 }
@@ -385,9 +390,12 @@ std::string sweep_section(const SweepReport& sweep, const Money& money) {
     plot.bar(x - 0.35, x + 0.35, money.value(t.es_units), e.feasible ? "feasible" : "infeasible",
              setting_label(e.setting) + ": " + money.text(t.es_units));
     plot.polyline({{x, money.value(t.es_low_units)}, {x, money.value(t.es_high_units)}}, "median");
-    plot.hline(money.value(static_cast<double>(e.statistics.insurance_fund_start_units)), i == 0 ? "fund" : "", "limit");
+    const double fund = money.value(static_cast<double>(e.statistics.insurance_fund_start_units));
+    plot.polyline({{x - 0.45, fund}, {x + 0.45, fund}}, "limit");
   }
-  return out + plot.svg();
+  return out + plot.svg() +
+         "<p class=\"note-text\">Bars: ES 99% (green within the fund, red beyond it), with its bootstrap interval; "
+         "dashed: the setting's starting insurance fund.</p>\n";
 }
 
 std::string definitions(const SummaryStatistics& s) {

@@ -131,6 +131,17 @@ TEST(ResultsJson, SameBytesWhateverTheThreadCount) {
   EXPECT_EQ(one.back(), '\n');
 }
 
+// Pretty where it helps a reader, one line per path and per array of numbers.
+TEST(ResultsJson, Layout) {
+  const std::string text = results_text(sample_results(1));
+  EXPECT_EQ(text.rfind("{\n  \"format\": \"ballast-simulation-results/1\",\n  \"reproduce\": {\n    \"command\": ", 0), 0u);
+  EXPECT_NE(text.find("\n    {\"path\":2,\"bad_debt_units\":2000000,"), std::string::npos);
+  EXPECT_NE(text.find("\"insurance_fund_units\":[5000000,4200000,3800000]}"), std::string::npos);
+  EXPECT_NE(text.find("\n      \"p50\": [5000000,3800000,3200000],\n"), std::string::npos);
+  EXPECT_EQ(occurrences(text, "{\"path\":"), 6u);
+  EXPECT_EQ(text.substr(text.size() - 9), "]}\n  ]\n}\n");  // the last path, the array, the document
+}
+
 TEST(ResultsJson, RoundTrip) {
   const SimulationResults results = sample_results(1);
   const std::string text = results_text(results);
