@@ -25,7 +25,7 @@ int run_simulate(const SimulateArgs& args) {
   const sim::SimulationConfig& config = built->config;
   std::cout << "simulating " << config.paths << " paths of scenario " << spec->scenario << " on "
             << config.venue_name << " (seed " << config.seed << ", " << config.accounts << " trader accounts, "
-            << args.threads << " threads)\n";
+            << args.threads << " thread(s))\n";
   std::cout.flush();
   auto results = run_with_progress(config, args.threads, "paths");
   if (!results) return report(results.error());
@@ -38,8 +38,7 @@ int run_simulate(const SimulateArgs& args) {
   std::cout << results->paths.size() << " paths x " << results->steps << " steps in " << seconds_since(started)
             << " s\n";
   print_summary(std::cout, statistics, run);
-  std::cout << "report: " << args.out_dir << "/report.html\nresults: " << args.out_dir << "/results.json\n"
-            << "reproduce: " << run.command << "\n";
+  print_where(std::cout, args.out_dir, run);
   return kExitOk;
 }
 

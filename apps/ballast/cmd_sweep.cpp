@@ -91,8 +91,7 @@ int run_sweep(const SweepArgs& args) {
   print_ranking(sweep, run);
   std::cout << "best: " << sim::setting_label(sweep.entries[sweep.best].setting) << "\n";
   print_summary(std::cout, best_statistics, run);
-  std::cout << "report: " << args.run.out_dir << "/report.html\nresults: " << args.run.out_dir << "/results.json\n"
-            << "reproduce: " << run.command << "\n";
+  print_where(std::cout, args.run.out_dir, run);
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "ballast/margin/venue_config.hpp"
+#include "ballast/sim/scenarios.hpp"
 #include "cli.hpp"
 
 namespace ballast::cli {
@@ -304,11 +305,16 @@ Result<BuiltSimulation> build_simulation(const SimulationSpec& spec, const sim::
   return BuiltSimulation{std::move(*config), quote.symbol, static_cast<std::uint32_t>(quote.decimals)};
 }
 
+// Progress counts account-steps (paths x steps x trader accounts), so the line's rate is the
+// simulator's throughput in the unit its benchmarks use.
 Result<sim::SimulationResults> run_with_progress(const sim::SimulationConfig& config, std::uint32_t threads,
                                                  const std::string& label) {
-  Progress progress(label, config.paths);
-  auto results = sim::run_simulation(config, threads, [&progress](std::uint64_t done, std::uint64_t) {
-    progress.update(done);
+  auto scenario = sim::scenario_by_name(config.scenario);
+  const std::uint64_t steps = config.steps != 0 || !scenario ? config.steps : (*scenario)->steps;
+  const std::uint64_t per_path = std::max<std::uint64_t>(steps * config.accounts, 1);
+  Progress progress(label + " (account-steps)", config.paths * per_path);
+  auto results = sim::run_simulation(config, threads, [&progress, per_path](std::uint64_t done, std::uint64_t) {
+    progress.update(done * per_path);
   });
   if (results) progress.finish();
   return results;
@@ -348,6 +354,10 @@ void print_summary(std::ostream& out, const sim::SummaryStatistics& s, const sim
       << s.liquidation_count.p95 << "; ADL hits p95 " << s.adl_hits.p95 << "\n"
       << "(intervals: " << s.confidence * 100 << "%, bootstrap of " << s.bootstrap_resamples
       << " resamples for VaR/ES, Wilson for probabilities)\n";
+}
+
+void print_where(std::ostream& out, const std::string& dir, const sim::RunInfo& run) {
+  out << "report: " << dir << "/report.html\nresults: " << dir << "/results.json\nreproduce: " << run.command << "\n";
 }
 
 Outcome write_outputs(const std::string& dir, const std::string& json, const std::string& html) {

@@ -79,6 +79,9 @@ sim::RunInfo run_info(const SimulationSpec& spec, const BuiltSimulation& built, 
 // Bad debt, drawdown, insolvency and liquidations at risk, a few lines for people.
 void print_summary(std::ostream& out, const sim::SummaryStatistics& statistics, const sim::RunInfo& run);
 
+// Where the report and the results are, and the command line that reproduces them.
+void print_where(std::ostream& out, const std::string& dir, const sim::RunInfo& run);
+
 // Creates dir and writes results.json and report.html into it.
 Outcome write_outputs(const std::string& dir, const std::string& json, const std::string& html);
 
