@@ -100,6 +100,12 @@ int main(int argc, char** argv) {
       {"vault_cancel_withdrawal", {EventId{124}, kTs, VaultCancelWithdrawal{AccountId{16}}}},
       {"vault_withdraw", {EventId{125}, kTs, VaultWithdraw{AccountId{16}, SubAccountId{100}}}},
       {"backstop_takeover", {EventId{126}, kTs, BackstopTakeover{SubAccountId{100}}}},
+      {"accrue_interest", {EventId{127}, kTs, AccrueInterest{AssetId{1}}}},
+      {"borrow", {EventId{128}, kTs, Borrow{AccountId{16}, SubAccountId{100}, AssetId{1}, Amount::from_raw(18'000'000'000)}}},
+      {"liquidate_borrow",
+       {EventId{129}, kTs,
+        LiquidateBorrow{AccountId{17}, SubAccountId{200}, SubAccountId{100}, AssetId{1}, Amount::from_raw(4'000'000'000),
+                        AssetId{2}, Amount::from_raw(47'529'411)}}},
       {"retry_of_setup",
        {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
   };

@@ -10,6 +10,9 @@
 
 namespace ballast {
 
+__extension__ using bytes_i128 = __int128;            // fixed.hpp's int128, without its header
+__extension__ using bytes_u128 = unsigned __int128;
+
 class ByteWriter {
  public:
   void u8(std::uint8_t value) { bytes_.push_back(static_cast<char>(value)); }
@@ -17,6 +20,11 @@ class ByteWriter {
   void u32(std::uint32_t value) { put(value, 4); }
   void u64(std::uint64_t value) { put(value, 8); }
   void i64(std::int64_t value) { put(static_cast<std::uint64_t>(value), 8); }
+  // A 128-bit integer as its high then its low 64 bits.
+  void i128(bytes_i128 value) {
+    u64(static_cast<std::uint64_t>(static_cast<bytes_u128>(value) >> 64));
+    u64(static_cast<std::uint64_t>(value));
+  }
   // A length-prefixed (u32) byte string.
   void text(std::string_view value) {
     u32(static_cast<std::uint32_t>(value.size()));
@@ -59,6 +67,14 @@ class ByteReader {
   std::optional<std::int64_t> i64() {
     const auto value = get(8);
     return value ? std::optional<std::int64_t>(static_cast<std::int64_t>(*value)) : std::nullopt;
+  }
+  std::optional<bytes_i128> i128() {
+    const auto high = get(8);
+    const auto low = high ? get(8) : std::nullopt;
+    if (!low) {
+      return std::nullopt;
+    }
+    return static_cast<bytes_i128>((static_cast<bytes_u128>(*high) << 64) | *low);
   }
   std::optional<std::string_view> text(std::size_t length_max) {
     const auto length = u32();

@@ -94,6 +94,10 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"vault_equity_negative", "the vault's equity is not positive: there is nothing to pay out or buy into"},
     {"backstop_not_reached",
      "the margin group's coverage is above the backstop threshold: liquidators close it, not the vault"},
+    {"pool_missing", "the venue has no lending pool for this asset"},
+    {"supply_cap_exceeded", "total supply of the asset would pass the lending pool's supply cap"},
+    {"borrow_cap_exceeded", "total borrows of the asset would pass the lending pool's borrow cap"},
+    {"insufficient_liquidity", "the lending pool's cash (its deposits less its borrows) is short of the amount"},
 }};
 
 }  // namespace

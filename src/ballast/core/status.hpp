@@ -53,6 +53,7 @@ enum class Status : std::uint8_t {
   to_sub_account_unknown = 20,  // transfer destination
   to_sub_account_foreign = 21,  // transfer destination belongs to another account
   vault_missing = 57,           // the venue has no liquidity vault
+  pool_missing = 65,            // the venue has no lending pool for the asset
   liquidation_self = 48,        // a liquidator may not liquidate its own account's sub-accounts
   position_missing = 49,        // the liquidated sub-account holds no position in the instrument
   // The instrument's own rules.
@@ -93,18 +94,22 @@ enum class Status : std::uint8_t {
   vault_queue_full = 61,         // the vault holds as many withdrawal requests as it allows
   vault_cooldown = 62,           // the request's cooldown has not ended
   vault_equity_negative = 63,    // the vault's equity leaves nothing to pay or to buy into
+  // Lending pools (engine/pools.hpp).
+  insufficient_liquidity = 68,   // the pool's cash (deposits - borrows) is short of the borrow
+  supply_cap_exceeded = 66,      // total supply would pass the pool's supply cap
+  borrow_cap_exceeded = 67,      // total borrows would pass the pool's borrow cap
   // Balances: judged last, on an otherwise valid event.
   insufficient_balance = 25,  // more than the free balance
   balance_overflow = 26,      // a balance or a total would leave the representable range
   insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 65;
+inline constexpr std::uint8_t kStatusCount = 69;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
 // that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
 // the margin codes 29..39, the oracle, funding and expiry codes 40..45 and the portfolio-margin
-// codes 46..47, the liquidation codes 48..54, the waterfall codes 55..56, the vault codes 57..64).
+// codes 46..47, the liquidation codes 48..54, the waterfall codes 55..56, the vault codes 57..64, the lending codes 65..68).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -137,6 +142,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::to_sub_account_unknown,
     Status::to_sub_account_foreign,
     Status::vault_missing,
+    Status::pool_missing,
     Status::liquidation_self,
     Status::position_missing,
     Status::fill_size_off_lot,
@@ -168,6 +174,9 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::vault_queue_full,
     Status::vault_cooldown,
     Status::vault_equity_negative,
+    Status::insufficient_liquidity,
+    Status::supply_cap_exceeded,
+    Status::borrow_cap_exceeded,
     Status::insufficient_balance,
     Status::balance_overflow,
     Status::insufficient_margin,

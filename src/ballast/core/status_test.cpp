@@ -78,10 +78,14 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::vault_cooldown, 62},
     {Status::vault_equity_negative, 63},
     {Status::backstop_not_reached, 64},
+    {Status::pool_missing, 65},
+    {Status::supply_cap_exceeded, 66},
+    {Status::borrow_cap_exceeded, 67},
+    {Status::insufficient_liquidity, 68},
 };
 
 TEST(Status, NumericValuesArePinned) {
-  ASSERT_EQ(static_cast<int>(kStatusCount), 65);
+  ASSERT_EQ(static_cast<int>(kStatusCount), 69);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -170,6 +174,7 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "to_sub_account_unknown",
       "to_sub_account_foreign",
       "vault_missing",
+      "pool_missing",
       "liquidation_self",
       "position_missing",
       "fill_size_off_lot",
@@ -201,6 +206,9 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "vault_queue_full",
       "vault_cooldown",
       "vault_equity_negative",
+      "insufficient_liquidity",
+      "supply_cap_exceeded",
+      "borrow_cap_exceeded",
       "insufficient_balance",
       "balance_overflow",
       "insufficient_margin",

@@ -23,7 +23,8 @@ constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_a
                                       "accrue_funding", "settle_expiry", "liquidate",
                                       "check_health", "resolve_bankruptcy", "vault_deposit",
                                       "vault_request_withdrawal", "vault_cancel_withdrawal",
-                                      "vault_withdraw", "backstop_takeover"};
+                                      "vault_withdraw", "backstop_takeover", "accrue_interest",
+                                      "borrow", "liquidate_borrow"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -66,6 +67,7 @@ void encode_move(ByteWriter& out, const Move& e) {
 }
 void encode_body(ByteWriter& out, const Deposit& e) { encode_move(out, e); }
 void encode_body(ByteWriter& out, const Withdraw& e) { encode_move(out, e); }
+void encode_body(ByteWriter& out, const Borrow& e) { encode_move(out, e); }
 void encode_body(ByteWriter& out, const Transfer& e) {
   out.u64(e.account.value);
   out.u64(e.from.value);
@@ -134,6 +136,16 @@ void encode_body(ByteWriter& out, const VaultWithdraw& e) {
   out.u64(e.sub_account.value);
 }
 void encode_body(ByteWriter& out, const BackstopTakeover& e) { out.u64(e.sub_account.value); }
+void encode_body(ByteWriter& out, const AccrueInterest& e) { out.u32(e.asset.value); }
+void encode_body(ByteWriter& out, const LiquidateBorrow& e) {
+  out.u64(e.liquidator.value);
+  out.u64(e.liquidator_sub_account.value);
+  out.u64(e.target.value);
+  out.u32(e.debt_asset.value);
+  out.i64(e.repay.raw());
+  out.u32(e.collateral_asset.value);
+  out.i64(e.seize.raw());
+}
 
 Error binary_error(std::size_t offset, std::string_view what) {
   return make_error(ErrorCode::invalid_input,
@@ -225,12 +237,14 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
       return e;
     }
     case 4:
-    case 5: {
+    case 5:
+    case 22: {
       const AccountId account{r.u64("account")};
       const SubAccountId sub_account{r.u64("sub_account")};
       const AssetId asset{r.u32("asset")};
       const Amount amount = Amount::from_raw(r.i64("amount"));
       if (kind == 4) return Deposit{account, sub_account, asset, amount};
+      if (kind == 22) return Borrow{account, sub_account, asset, amount};
       return Withdraw{account, sub_account, asset, amount};
     }
     case 6: {
@@ -304,6 +318,18 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
       return VaultWithdraw{account, SubAccountId{r.u64("sub_account")}};
     }
     case 20: return BackstopTakeover{SubAccountId{r.u64("sub_account")}};
+    case 21: return AccrueInterest{AssetId{r.u32("asset")}};
+    case 23: {
+      LiquidateBorrow e;
+      e.liquidator = AccountId{r.u64("liquidator")};
+      e.liquidator_sub_account = SubAccountId{r.u64("liquidator_sub_account")};
+      e.target = SubAccountId{r.u64("target")};
+      e.debt_asset = AssetId{r.u32("debt_asset")};
+      e.repay = Amount::from_raw(r.i64("repay"));
+      e.collateral_asset = AssetId{r.u32("collateral_asset")};
+      e.seize = Amount::from_raw(r.i64("seize"));
+      return e;
+    }
     default: {
       BALLAST_ASSERT(kind == 9);
       Fill e;
@@ -511,13 +537,15 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
       return CreateSubAccount{AccountId{f.unsigned_id("account")},
                               SubAccountId{f.unsigned_id("sub_account")}, f.mode("mode")};
     case 4:
-    case 5: {
+    case 5:
+    case 22: {
       f.allow_only({"id", "ts", "type", "account", "sub_account", "asset", "amount"});
       const AccountId account{f.unsigned_id("account")};
       const SubAccountId sub_account{f.unsigned_id("sub_account")};
       const AssetId asset{f.narrow<std::uint32_t>("asset", f.unsigned_id("asset"))};
       const Amount amount = Amount::from_raw(f.signed_integer("amount"));
       if (kind == 4) return Deposit{account, sub_account, asset, amount};
+      if (kind == 22) return Borrow{account, sub_account, asset, amount};
       return Withdraw{account, sub_account, asset, amount};
     }
     case 6:
@@ -582,6 +610,19 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
     case 20:
       f.allow_only({"id", "ts", "type", "sub_account"});
       return BackstopTakeover{SubAccountId{f.unsigned_id("sub_account")}};
+    case 21:
+      f.allow_only({"id", "ts", "type", "asset"});
+      return AccrueInterest{AssetId{f.narrow<std::uint32_t>("asset", f.unsigned_id("asset"))}};
+    case 23:
+      f.allow_only({"id", "ts", "type", "liquidator", "liquidator_sub_account", "target", "debt_asset", "repay",
+                    "collateral_asset", "seize"});
+      return LiquidateBorrow{AccountId{f.unsigned_id("liquidator")},
+                             SubAccountId{f.unsigned_id("liquidator_sub_account")},
+                             SubAccountId{f.unsigned_id("target")},
+                             AssetId{f.narrow<std::uint32_t>("debt_asset", f.unsigned_id("debt_asset"))},
+                             Amount::from_raw(f.signed_integer("repay")),
+                             AssetId{f.narrow<std::uint32_t>("collateral_asset", f.unsigned_id("collateral_asset"))},
+                             Amount::from_raw(f.signed_integer("seize"))};
     default:
       f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
                     "fee"});
@@ -677,6 +718,16 @@ void body_to_json(json& out, const EventBody& body) {
           out["sub_account"] = e.sub_account.value;
         } else if constexpr (std::is_same_v<T, VaultCancelWithdrawal>) {
           out["account"] = e.account.value;
+        } else if constexpr (std::is_same_v<T, AccrueInterest>) {
+          out["asset"] = e.asset.value;
+        } else if constexpr (std::is_same_v<T, LiquidateBorrow>) {
+          out["liquidator"] = e.liquidator.value;
+          out["liquidator_sub_account"] = e.liquidator_sub_account.value;
+          out["target"] = e.target.value;
+          out["debt_asset"] = e.debt_asset.value;
+          out["repay"] = e.repay.raw();
+          out["collateral_asset"] = e.collateral_asset.value;
+          out["seize"] = e.seize.raw();
         } else if constexpr (std::is_same_v<T, Transfer>) {
           out["account"] = e.account.value;
           out["from"] = e.from.value;

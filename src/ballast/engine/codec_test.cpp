@@ -51,6 +51,10 @@ std::vector<Event> one_of_each() {
       event(19, VaultCancelWithdrawal{AccountId{16}}),
       event(20, VaultWithdraw{AccountId{16}, SubAccountId{100}}),
       event(21, BackstopTakeover{SubAccountId{100}}),
+      event(22, AccrueInterest{AssetId{1}}),
+      event(23, Borrow{AccountId{16}, SubAccountId{100}, AssetId{1}, Amount::from_raw(18'000'000'000)}),
+      event(24, LiquidateBorrow{AccountId{17}, SubAccountId{200}, SubAccountId{100}, AssetId{1},
+                                Amount::from_raw(4'000'000'000), AssetId{2}, Amount::from_raw(47'529'411)}),
   };
 }
 
@@ -109,6 +113,10 @@ std::vector<Event> extremes() {
       event(19, VaultCancelWithdrawal{AccountId{u64_max}}),
       event(20, VaultWithdraw{AccountId{0}, SubAccountId{u64_max}}),
       event(21, BackstopTakeover{SubAccountId{0}}),
+      event(22, AccrueInterest{AssetId{u32_max}}),
+      event(23, Borrow{AccountId{u64_max}, SubAccountId{0}, AssetId{0}, Amount::from_raw(kMin)}),
+      event(24, LiquidateBorrow{AccountId{0}, SubAccountId{u64_max}, SubAccountId{0}, AssetId{u32_max},
+                                Amount::from_raw(kMax), AssetId{0}, Amount::from_raw(kMin)}),
   };
 }
 
@@ -162,7 +170,8 @@ TEST(BinaryCodec, KindNames) {
       "deposit",    "withdraw",        "transfer",       "oracle_price",
       "mark_price", "fill",            "oracle_quotes",  "accrue_funding",
       "settle_expiry", "liquidate",       "check_health",   "resolve_bankruptcy", "vault_deposit", "vault_request_withdrawal",
-      "vault_cancel_withdrawal", "vault_withdraw", "backstop_takeover"};
+      "vault_cancel_withdrawal", "vault_withdraw", "backstop_takeover", "accrue_interest", "borrow",
+      "liquidate_borrow"};
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -204,7 +213,7 @@ TEST(BinaryCodec, PinnedLayout) {
 
 TEST(BinaryCodec, RoundTripEveryKind) {
   // oracle_quotes: 18 + asset 4 + count 1 + 2 × (source 4, price 8, confidence 8, published 8).
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26};
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26, 22, 46, 66};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -240,6 +249,7 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
       break;
     case 4:
     case 5:
+    case 22:
       fields.insert(fields.end(),
                     {{"account", 18}, {"sub_account", 26}, {"asset", 34}, {"amount", 38}});
       break;
@@ -296,6 +306,18 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
     case 19:
       fields.insert(fields.end(), {{"account", 18}, {"sub_account", 26}});
       break;
+    case 21:
+      fields.insert(fields.end(), {{"asset", 18}});
+      break;
+    case 23:
+      fields.insert(fields.end(), {{"liquidator", 18},
+                                   {"liquidator_sub_account", 26},
+                                   {"target", 34},
+                                   {"debt_asset", 42},
+                                   {"repay", 46},
+                                   {"collateral_asset", 54},
+                                   {"seize", 58}});
+      break;
     default:
       fields.insert(fields.end(), {{"account", 18},
                                    {"sub_account", 26},
@@ -335,7 +357,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x15', '\x16', '\xff'}) {
+  for (const char kind : {'\x18', '\x19', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);

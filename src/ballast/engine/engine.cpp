@@ -7,6 +7,7 @@
 
 #include "ballast/engine/backstop.hpp"
 #include "ballast/engine/bankruptcy.hpp"
+#include "ballast/engine/borrow_liquidation.hpp"
 #include "ballast/engine/codec.hpp"
 #include "ballast/engine/engine_parts.hpp"
 #include "ballast/engine/risk_codec.hpp"
@@ -25,12 +26,11 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // in mode portfolio. 5: the liquidation rules after the oracle policy, the open liquidation
 // episodes at the end. 6: the waterfall's rules, each episode's insurance use in its window, and
 // the waterfall state (the withdrawal gate, the loss totals) after the episodes; then a flag and
-// the liquidity vault's state (its parameters included).
-constexpr std::uint32_t kSnapshotVersion = 6;
+// the liquidity vault's state (its parameters included). 7: the lending pools (their parameters,
+// then each one's state) after the vault.
+constexpr std::uint32_t kSnapshotVersion = 7;
 constexpr SubAccountId kVaultSub{kVault.value};
 
-void encode_i128(ByteWriter& out, int128 value);
-std::optional<int128> decode_i128(ByteReader& in);
 // The vault library's rejections as engine statuses (beside portfolio_margin.hpp's for margin).
 using ballast::status_of;
 Status status_of(lending::VaultStatus status) {
@@ -236,7 +236,8 @@ class Validator {
             const PriceState& prices, const std::vector<AssetFeed>& feeds,
             const std::vector<MarketLife>& lives, const VenueTotals& totals,
             const std::map<GroupKey, LiquidationEpisode>& episodes, const WaterfallState& waterfall,
-            const std::optional<lending::LiquidityVault>& vault, const EngineOptions& options, TimestampNs now_ns)
+            const std::optional<lending::LiquidityVault>& vault, const std::vector<PoolState>& pool_states,
+            const EngineOptions& options, TimestampNs now_ns)
       : ledger_(ledger),
         risk_(risk),
         portfolio_(portfolio),
@@ -247,6 +248,7 @@ class Validator {
         episodes_(episodes),
         waterfall_(waterfall),
         vault_(vault),
+        pool_states_(pool_states),
         options_(options),
         now_ns_(now_ns) {}
 
@@ -290,6 +292,13 @@ class Validator {
     if (!portfolio_holds(*ledger_.find_sub_account(e.sub_account), e.asset)) {
       return Status::portfolio_unsupported;
     }
+    if (const AssetPool* pool = user_pool(e.sub_account, e.asset)) {
+      if (const Status s = judge_supply(*pool, totals_.deposit_units[asset_slot(*risk_, e.asset)],
+                                        ledger_.balance(e.sub_account, e.asset), e.amount);
+          s != Status::ok) {
+        return s;
+      }
+    }
     if (!ledger_.deposit_fits(e.sub_account, e.asset, e.amount)) return Status::balance_overflow;
     return Status::ok;
   }
@@ -308,6 +317,39 @@ class Validator {
     }
     if (!ledger_.withdraw_fits(e.sub_account, e.asset, e.amount)) return Status::balance_overflow;
     return margin_after_move(from, e.asset, e.amount, nullptr);
+  }
+  Status operator()(const Borrow& e) const {
+    const Asset* asset = nullptr;
+    if (const Status s = owned_move(e.account, e.sub_account, e.asset, e.amount, asset); s != Status::ok) {
+      return s;
+    }
+    const AssetPool* pool = user_pool(e.sub_account, e.asset);
+    if (pool == nullptr) return Status::pool_missing;
+    if ((asset->flags & kAssetWithdrawals) == 0) return Status::withdrawals_disabled;
+    if (withdrawals_gated_now()) return Status::withdrawals_gated;
+    const SubAccount& from = *ledger_.find_sub_account(e.sub_account);
+    if (!portfolio_holds(from, e.asset)) return Status::portfolio_unsupported;
+    // The borrowed asset's price counts even when the group does not hold it yet.
+    const Trust trust = worse(prices_trust(group_of(from), nullptr),
+                              e.asset == risk_->quote ? Trust{market::OracleValidity::valid} : asset_trust(e.asset));
+    if (const Status s = price_gate(trust, market::OracleAction::withdraw); s != Status::ok) return s;
+    const std::size_t i = asset_slot(*risk_, e.asset);
+    if (const Status s = judge_borrow(*pool, totals_.deposit_units[i], totals_.borrow_units[i],
+                                      ledger_.balance(e.sub_account, e.asset), e.amount);
+        s != Status::ok) {
+      return s;
+    }
+    if (!ledger_.withdraw_fits(e.sub_account, e.asset, e.amount)) return Status::balance_overflow;
+    return margin_after_move(from, e.asset, e.amount, nullptr);
+  }
+  Status operator()(const AccrueInterest& e) const {
+    if (risk_ == nullptr || risk_->find_asset(e.asset) == nullptr) return Status::asset_unknown;
+    const AssetPool* pool = find_pool(options_.pools, e.asset);
+    if (pool == nullptr) return Status::pool_missing;
+    const InterestPlan plan =
+        plan_interest(ledger_, *pool, pool_states_[pool_slot(options_.pools, e.asset)], now_ns_);
+    if (plan.status != Status::ok) return plan.status;
+    return ledger_.postings_fit(plan.postings) ? Status::ok : Status::balance_overflow;
   }
   Status operator()(const Transfer& e) const {
     if (const Status s = amount_shape(e.amount); s != Status::ok) return s;
@@ -403,6 +445,37 @@ class Validator {
     const FillPlan target_plan = plan_fill(ledger_, *risk_, prices_, *market, fills->target);
     if (!target_plan.ok || !ledger_.postings_fit(target_plan.postings)) return Status::balance_overflow;
     return fill_margin(*mine, *market, fills->liquidator, kInsuranceFund);
+  }
+  Status operator()(const LiquidateBorrow& e) const {
+    if (e.liquidator.value < kFirstUserId) return Status::account_id_reserved;
+    if (const Status s = amount_shape(e.repay); s != Status::ok) return s;
+    if (const Status s = amount_shape(e.seize); s != Status::ok) return s;
+    for (const AssetId asset : {e.debt_asset, e.collateral_asset}) {
+      if (risk_ == nullptr || risk_->find_asset(asset) == nullptr || ledger_.find_asset(asset) == nullptr) {
+        return Status::asset_unknown;
+      }
+    }
+    if (!ledger_.has_account(e.liquidator)) return Status::account_unknown;
+    const SubAccount* mine = ledger_.find_sub_account(e.liquidator_sub_account);
+    const SubAccount* target = ledger_.find_sub_account(e.target);
+    if (mine == nullptr || target == nullptr) return Status::sub_account_unknown;
+    if (mine->owner != e.liquidator) return Status::sub_account_foreign;
+    if (target->owner == e.liquidator) return Status::liquidation_self;
+    if (!ledger_.balance(e.target, e.debt_asset).is_negative() || ledger_.balance(e.target, e.collateral_asset).raw() <= 0) {
+      return Status::position_missing;
+    }
+    if (target->mode == MarginMode::portfolio || mine->mode == MarginMode::portfolio) {
+      return Status::portfolio_unsupported;
+    }
+    const std::vector<margin::SubAccountBook> group = group_of(*target);
+    const Trust trust = worse(prices_trust(group, nullptr), prices_trust(group_of(*mine), nullptr));
+    if (const Status s = price_gate(trust, market::OracleAction::liquidate); s != Status::ok) return s;
+    const BorrowLiquidationPlan plan = plan_borrow_liquidation(
+        ledger_, *risk_, prices_, options_.liquidation, episode_of(episodes_, group_key(*target)), group, e, now_ns_);
+    if (plan.status != Status::ok) return plan.status;
+    if (e.repay > ledger_.free_balance(e.liquidator_sub_account, e.debt_asset)) return Status::insufficient_balance;
+    if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
+    return margin_after_postings(*mine, plan.postings);
   }
   Status operator()(const CheckHealth& e) const {
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
@@ -624,6 +697,13 @@ class Validator {
     return liquidation::withdrawals_gated(waterfall_.last_bad_debt_ns, now_ns_, options_.liquidation.withdrawal_gate_ns);
   }
 
+  // The lending pool a user sub-account's balance of `asset` is in; nullptr for an asset without
+  // one, and for the system accounts (they neither pay nor earn interest).
+  const AssetPool* user_pool(SubAccountId sub_account, AssetId asset) const {
+    if (risk_ == nullptr || sub_account.value < kFirstUserId) return nullptr;
+    return find_pool(options_.pools, asset);
+  }
+
   std::vector<margin::SubAccountBook> group_of(const SubAccount& sub_account) const {
     return group_books(ledger_, *risk_, sub_account);
   }
@@ -728,16 +808,23 @@ class Validator {
   Status margin_after_move(const SubAccount& from, AssetId asset, Amount amount,
                            const SubAccount* to) const {
     if (risk_ == nullptr || risk_->find_asset(asset) == nullptr) return Status::ok;
-    std::vector<margin::SubAccountBook> group = group_of(from);
-    if (!margin_checked(group)) return Status::ok;
-    const auto move = [&](SubAccountId id, std::int64_t delta) {
-      for (margin::SubAccountBook& member : group) {
-        if (member.id == id) margin::add_to_balance(member, asset, delta);  // fits: checked above
+    std::vector<Posting> moves{{from.id, asset, Amount::from_raw(-amount.raw())}};
+    if (to != nullptr) moves.push_back({to->id, asset, amount});
+    return margin_after_postings(from, moves);
+  }
+
+  // The initial health of `member`'s group after the postings that touch it (of configured assets;
+  // they fit: checked before) must stay >= 0 (insufficient_margin). Judged after the postings: a
+  // borrow is what makes a plain group margin-checked.
+  Status margin_after_postings(const SubAccount& member, std::span<const Posting> postings) const {
+    std::vector<margin::SubAccountBook> group = group_of(member);
+    for (const Posting& leg : postings) {
+      for (margin::SubAccountBook& book : group) {
+        if (book.id == leg.sub_account) margin::add_to_balance(book, leg.asset, leg.delta.raw());
       }
-    };
-    move(from.id, -amount.raw());
-    if (to != nullptr) move(to->id, amount.raw());
-    if (from.mode == MarginMode::portfolio) {
+    }
+    if (!margin_checked(group)) return Status::ok;
+    if (member.mode == MarginMode::portfolio) {
       const PortfolioOutcome after = portfolio_margin(group.front());
       if (after.status != Status::ok) return after.status;
       return after.figures.initial_health.is_negative() ? Status::insufficient_margin : Status::ok;
@@ -802,6 +889,7 @@ class Validator {
   const std::map<GroupKey, LiquidationEpisode>& episodes_;
   const WaterfallState& waterfall_;
   const std::optional<lending::LiquidityVault>& vault_;
+  const std::vector<PoolState>& pool_states_;
   const EngineOptions& options_;
   TimestampNs now_ns_;
 };
@@ -813,8 +901,8 @@ class Executor {
   Executor(Ledger& ledger, PriceState& prices, std::vector<AssetFeed>& feeds,
            std::vector<MarketLife>& lives, VenueTotals& totals,
            std::map<GroupKey, LiquidationEpisode>& episodes, WaterfallState& waterfall,
-           std::optional<lending::LiquidityVault>& vault, const margin::RiskConfig* risk,
-           const LiquidationRules& rules, TimestampNs now_ns)
+           std::optional<lending::LiquidityVault>& vault, std::vector<PoolState>& pool_states,
+           const margin::RiskConfig* risk, const EngineOptions& options, TimestampNs now_ns)
       : ledger_(ledger),
         prices_(prices),
         feeds_(feeds),
@@ -823,8 +911,10 @@ class Executor {
         episodes_(episodes),
         waterfall_(waterfall),
         vault_(vault),
+        pool_states_(pool_states),
         risk_(risk),
-        rules_(rules),
+        rules_(options.liquidation),
+        pools_(options.pools),
         now_ns_(now_ns) {}
 
   void operator()(const ListAsset& e) { ledger_.list_asset(e.asset, e.symbol, e.decimals, e.flags); }
@@ -842,6 +932,18 @@ class Executor {
     const Amount before = ledger_.balance(e.sub_account, e.asset);
     ledger_.withdraw(e.sub_account, e.asset, e.amount);
     balance_moved(e.sub_account, e.asset, before);
+  }
+  void operator()(const Borrow& e) {
+    const Amount before = ledger_.balance(e.sub_account, e.asset);
+    ledger_.borrow(e.sub_account, e.asset, e.amount);
+    balance_moved(e.sub_account, e.asset, before);
+  }
+  void operator()(const AccrueInterest& e) {
+    const std::size_t slot = pool_slot(pools_, e.asset);
+    const InterestPlan plan = plan_interest(ledger_, pools_[slot], pool_states_[slot], now_ns_);
+    BALLAST_ASSERT(plan.status == Status::ok);
+    post_moves(plan.postings);
+    pool_states_[slot] = plan.next;
   }
   void operator()(const Transfer& e) {
     const Amount from_before = ledger_.balance(e.from, e.asset);
@@ -935,14 +1037,22 @@ class Executor {
   void operator()(const Liquidate& e) {
     const margin::MarketRisk& market = *risk_->find_market(e.instrument);
     const SubAccount& target = *ledger_.find_sub_account(e.target);
-    const GroupKey key = group_key(target);
     const auto fills = liquidation_fills(ledger_, prices_, rules_, market.instrument, e);
     BALLAST_ASSERT(fills.has_value());  // validated
     book_fill(market, fills->target, kFeePool);
     book_fill(market, fills->liquidator, kInsuranceFund);
-    episodes_[key] = after_liquidation(rules_, episode_of(episodes_, key), fills->notional, now_ns_);
-    const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, target));
-    if (after.status == margin::MarginStatus::ok && !after.margin.liquidatable()) episodes_.erase(key);
+    count_liquidation(target, fills->notional);
+  }
+  // The validated plan: the repayment, the seizure and the protocol's share, counted against the
+  // account cap like a position's liquidation.
+  void operator()(const LiquidateBorrow& e) {
+    const SubAccount& target = *ledger_.find_sub_account(e.target);
+    const BorrowLiquidationPlan plan =
+        plan_borrow_liquidation(ledger_, *risk_, prices_, rules_, episode_of(episodes_, group_key(target)),
+                                group_books(ledger_, *risk_, target), e, now_ns_);
+    BALLAST_ASSERT(plan.status == Status::ok);
+    post_moves(plan.postings);
+    count_liquidation(target, plan.repaid_value);
   }
   // Validated: the group is liquidatable with no episode open (start one), or healthy with one
   // open (end it).
@@ -1029,16 +1139,26 @@ class Executor {
 
   // Postings outside a fill (the waterfall's cover, the backstop's balance moves), with the
   // totals of every balance they touch kept in step.
+  // Posts the moves and keeps the totals: each balance they touch counted once, from its value
+  // before (sorted and deduplicated, so an accrual's million postings cost O(n log n)).
   void post_moves(std::span<const Posting> moves) {
     std::vector<std::tuple<SubAccountId, AssetId, Amount>> before;
-    for (const Posting& leg : moves) {
-      const bool seen = std::any_of(before.begin(), before.end(), [&](const auto& b) {
-        return std::get<0>(b) == leg.sub_account && std::get<1>(b) == leg.asset;
-      });
-      if (!seen) before.emplace_back(leg.sub_account, leg.asset, ledger_.balance(leg.sub_account, leg.asset));
-    }
+    before.reserve(moves.size());
+    for (const Posting& leg : moves) before.emplace_back(leg.sub_account, leg.asset, Amount{});
+    std::sort(before.begin(), before.end());
+    before.erase(std::unique(before.begin(), before.end()), before.end());
+    for (auto& [sub_account, asset, amount] : before) amount = ledger_.balance(sub_account, asset);
     ledger_.post(moves);
     for (const auto& [sub_account, asset, amount] : before) balance_moved(sub_account, asset, amount);
+  }
+
+  // A liquidation of `notional` on the target's group: counted in its episode (started now when
+  // none was open), which ends once the group is healthy again.
+  void count_liquidation(const SubAccount& target, Money notional) {
+    const GroupKey key = group_key(target);
+    episodes_[key] = after_liquidation(rules_, episode_of(episodes_, key), notional, now_ns_);
+    const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, target));
+    if (after.status == margin::MarginStatus::ok && !after.margin.liquidatable()) episodes_.erase(key);
   }
 
   void move_quote(SubAccountId from, SubAccountId to, Amount amount) {
@@ -1095,8 +1215,10 @@ class Executor {
   std::map<GroupKey, LiquidationEpisode>& episodes_;
   WaterfallState& waterfall_;
   std::optional<lending::LiquidityVault>& vault_;
+  std::vector<PoolState>& pool_states_;
   const margin::RiskConfig* risk_;
   const LiquidationRules& rules_;
+  const std::vector<AssetPool>& pools_;
   TimestampNs now_ns_;
 };
 
@@ -1183,6 +1305,8 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options, std::optional<Por
     ledger_.create_account(kVault);
     ledger_.create_sub_account(kVaultSub, kVault, MarginMode::cross);
   }
+  BALLAST_ASSERT(validate_pools(options_.pools, risk_).ok());
+  pool_states_.resize(options_.pools.size());
   feeds_.resize(risk_.assets.size());
   lives_.resize(risk_.markets.size());
   for (std::size_t i = 0; i < risk_.markets.size(); ++i) {
@@ -1238,6 +1362,7 @@ Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options,
       return make_error(ErrorCode::invalid_input, "vault: " + valid.error().message);
     }
   }
+  if (Outcome valid = validate_pools(options.pools, risk); !valid) return std::move(valid).error();
   if (!portfolio) return Engine(std::move(risk), options);
   auto venue = PortfolioVenue::make(std::move(*portfolio), risk);
   if (!venue) return std::move(venue).error();
@@ -1266,13 +1391,13 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
   return std::visit(Validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, episodes_,
-                              waterfall_, vault_, options_, event.timestamp_ns),
+                              waterfall_, vault_, pool_states_, options_, event.timestamp_ns),
                     event.body);
 }
 
 void Engine::execute(const EventBody& body) {
-  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, vault_, risk_config(),
-                      options_.liquidation, clock_ns_),
+  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, vault_, pool_states_,
+                      risk_config(), options_, clock_ns_),
              body);
 }
 
@@ -1306,9 +1431,11 @@ std::vector<LiquidatableGroup> Engine::liquidatable_groups() const {
   }
   // collateral_a / requirement_a < collateral_b / requirement_b, requirements > 0: exact in 128 bits.
   std::sort(found.begin(), found.end(), [](const LiquidatableGroup& a, const LiquidatableGroup& b) {
-    const int128 left = static_cast<int128>(a.maintenance_collateral.raw()) * b.maintenance_requirement.raw();
-    const int128 right = static_cast<int128>(b.maintenance_collateral.raw()) * a.maintenance_requirement.raw();
-    return left != right ? left < right : a.key < b.key;
+    const std::int64_t ac = a.maintenance_collateral.raw(), ar = a.maintenance_requirement.raw();
+    const std::int64_t bc = b.maintenance_collateral.raw(), br = b.maintenance_requirement.raw();
+    if (margin::coverage_less(ac, ar, bc, br)) return true;
+    if (margin::coverage_less(bc, br, ac, ar)) return false;
+    return a.key < b.key;
   });
   return found;
 }
@@ -1374,28 +1501,18 @@ std::string Engine::snapshot() const {
   out.u64(losses.bankruptcies);
   out.u64(losses.adl_closes);
   for (const int128 total : {losses.deficit, losses.insurance, losses.adl, losses.socialized, losses.unresolved}) {
-    encode_i128(out, total);
+    out.i128(total);
   }
   out.u8(vault_ ? 1 : 0);
   if (vault_) vault_->encode(out);
+  if (has_risk_) {
+    encode_pools(out, options_.pools);
+    for (const PoolState& state : pool_states_) encode_pool_state(out, state);
+  }
   return out.take();
 }
 
 namespace {
-
-__extension__ using uint128 = unsigned __int128;
-
-void encode_i128(ByteWriter& out, int128 value) {
-  out.u64(static_cast<std::uint64_t>(static_cast<uint128>(value) >> 64));
-  out.u64(static_cast<std::uint64_t>(value));
-}
-
-std::optional<int128> decode_i128(ByteReader& in) {
-  const auto high = in.u64();
-  const auto low = in.u64();
-  if (!high || !low) return std::nullopt;
-  return static_cast<int128>((static_cast<uint128>(*high) << 64) | *low);
-}
 
 void encode_optional_price(ByteWriter& out, const std::optional<Price>& price) {
   out.u8(price ? 1 : 0);
@@ -1415,7 +1532,7 @@ std::optional<std::optional<Price>> decode_optional_price(ByteReader& in) {
 void encode_stable(ByteWriter& out, const market::StablePrice::State& state) {
   out.i64(state.stable.raw());
   for (const Price delay : state.delay_prices) out.i64(delay.raw());
-  encode_i128(out, state.accumulated_price_ns);
+  out.i128(state.accumulated_price_ns);
   out.i64(state.accumulated_ns);
   out.i64(state.interval);
   out.i64(state.last_update_ns);
@@ -1431,7 +1548,7 @@ std::optional<market::StablePrice::State> decode_stable(ByteReader& in) {
     if (!raw) return std::nullopt;
     delay = Price::from_raw(*raw);
   }
-  const auto accumulated_price_ns = decode_i128(in);
+  const auto accumulated_price_ns = in.i128();
   const auto accumulated_ns = in.i64();
   const auto interval = in.i64();
   const auto last_update_ns = in.i64();
@@ -1451,7 +1568,7 @@ void encode_window(ByteWriter& out, const market::WindowAverage::State& state) {
   }
   out.u8(state.from_ns ? 1 : 0);
   if (state.from_ns) out.i64(*state.from_ns);
-  encode_i128(out, state.weighted);
+  out.i128(state.weighted);
 }
 
 std::optional<market::WindowAverage::State> decode_window(ByteReader& in) {
@@ -1471,7 +1588,7 @@ std::optional<market::WindowAverage::State> decode_window(ByteReader& in) {
     if (!from) return std::nullopt;
     state.from_ns = *from;
   }
-  const auto weighted = decode_i128(in);
+  const auto weighted = in.i128();
   if (!weighted) return std::nullopt;
   state.weighted = *weighted;
   return state;
@@ -1669,6 +1786,7 @@ Result<Engine> Engine::restore_feeds(ByteReader& in, Engine engine) {
   if (Outcome restored = engine.restore_episodes(in); !restored) return std::move(restored).error();
   if (Outcome restored = engine.restore_waterfall(in); !restored) return std::move(restored).error();
   if (Outcome restored = engine.restore_vault(in); !restored) return std::move(restored).error();
+  if (Outcome restored = engine.restore_pools(in); !restored) return std::move(restored).error();
   if (!in.at_end()) return snapshot_error("trailing bytes");
   // The venue totals are derived state: counted afresh from the restored ledger and valued at
   // the restored prices, equal to what the original kept event by event.
@@ -1734,7 +1852,7 @@ Outcome Engine::restore_waterfall(ByteReader& in) {
   }
   std::array<int128, 5> totals{};
   for (int128& total : totals) {
-    const auto value = decode_i128(in);
+    const auto value = in.i128();
     if (!value || *value < 0) return snapshot_error("bad loss total");
     total = *value;
   }
@@ -1761,6 +1879,23 @@ Outcome Engine::restore_vault(ByteReader& in) {
   if (vault->clock_ns() > clock_ns_) return snapshot_error("vault's clock after the engine's");
   options_.vault = vault->params();
   vault_ = std::move(*vault);
+  return Ok{};
+}
+
+// Pools are the options' (re-validated against the venue); each state's times are a past event's.
+Outcome Engine::restore_pools(ByteReader& in) {
+  if (!has_risk_) return Ok{};
+  Result<std::vector<AssetPool>> pools = decode_pools(in, risk_);
+  if (!pools) return snapshot_error(pools.error().message);
+  options_.pools = std::move(*pools);
+  pool_states_.clear();
+  for (const AssetPool& pool : options_.pools) {
+    const std::optional<PoolState> state = decode_pool_state(in);
+    if (!state || state->accrued_ns > clock_ns_) {
+      return snapshot_error("bad lending pool state of asset " + std::to_string(pool.asset.value));
+    }
+    pool_states_.push_back(*state);
+  }
   return Ok{};
 }
 

@@ -18,6 +18,7 @@
 #include "ballast/core/status.hpp"
 #include "ballast/engine/event.hpp"
 #include "ballast/engine/liquidation_rules.hpp"
+#include "ballast/engine/pools.hpp"
 #include "ballast/engine/portfolio_margin.hpp"
 #include "ballast/ledger/ledger.hpp"
 #include "ballast/lending/vault.hpp"
@@ -50,6 +51,11 @@ struct EngineOptions {
   // The liquidity vault's parameters when the venue has one (vault events are vault_missing
   // otherwise). Encoded in the snapshot with the vault's state.
   std::optional<lending::VaultParams> vault;
+  // The venue's lending pools, one per asset that has one, sorted by asset (pools.hpp): the
+  // interest its borrowers pay and its suppliers earn, its caps. Encoded in the snapshot with the
+  // pools' state. An asset without one lends nothing (borrow is pool_missing), though trading can
+  // still leave its balances negative, free of interest.
+  std::vector<AssetPool> pools;
 
   friend bool operator==(const EngineOptions&, const EngineOptions&) = default;
 };
@@ -211,6 +217,8 @@ class Engine {
   // The vault's marked equity now: its sub-account's cash and positions at the engine's prices
   // (nullopt without a vault, or when a price it needs is missing).
   std::optional<Money> vault_equity() const;
+  // Each lending pool's state, parallel to options().pools.
+  const std::vector<PoolState>& pool_states() const { return pool_states_; }
   // What a resolve_bankruptcy event for this sub-account would do now, at the engine's clock: the
   // closes, the deficit and each bucket's amounts (its status is the event's answer when the
   // envelope and the sub-account are valid). For the server's log and the simulator, before they
@@ -237,6 +245,7 @@ class Engine {
   Outcome restore_episodes(ByteReader& in);
   Outcome restore_waterfall(ByteReader& in);
   Outcome restore_vault(ByteReader& in);
+  Outcome restore_pools(ByteReader& in);
   void encode_feeds(ByteWriter& out) const;
   // Values every total into prices_.book (after a recount or a restore).
   void refresh_all_totals();
@@ -253,6 +262,7 @@ class Engine {
   std::map<GroupKey, LiquidationEpisode> episodes_;
   WaterfallState waterfall_;
   std::optional<lending::LiquidityVault> vault_;
+  std::vector<PoolState> pool_states_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")
   // from a different event that reuses the id ("id_reused").

@@ -216,11 +216,50 @@ struct BackstopTakeover {
   friend bool operator==(const BackstopTakeover&, const BackstopTakeover&) = default;
 };
 
+// Protocol-initiated at its cadence (each minute, each hour): accrues the asset's lending pool
+// (pools.hpp) from its last accrual to the event's time. Every borrower (negative balance) is
+// charged its interest, every supplier (positive balance) credited its share, the reserves paid to
+// the insurance fund or the treasury; the first accrual of a pool only starts its clock.
+struct AccrueInterest {
+  AssetId asset;
+  friend bool operator==(const AccrueInterest&, const AccrueInterest&) = default;
+};
+
+// A withdrawal that may take the balance below zero: what exceeds the balance is borrowed from
+// the asset's lending pool, which must hold the cash and stay within its borrow cap; the margin
+// group must pass the initial-margin check afterwards, like any withdrawal.
+struct Borrow {
+  AccountId account;
+  SubAccountId sub_account;
+  AssetId asset;
+  Amount amount;
+  friend bool operator==(const Borrow&, const Borrow&) = default;
+};
+
+// A liquidator repays `repay` units of the target's debt in `debt_asset` (a negative balance) from
+// its own sub-account and seizes `seize` units of the target's `collateral_asset` (a positive
+// balance) into it. The target's margin group must be liquidatable; the repayment at most what the
+// liquidation rules allow (the close factor of the debt, whole below the dust limit); the seized
+// value, at the oracle prices, at most the repaid value plus the auction's bonus now, and never
+// more collateral than the target holds. The protocol's share of the bonus goes from the seized
+// collateral to the insurance fund. The liquidator's group must pass the initial-margin check.
+struct LiquidateBorrow {
+  AccountId liquidator;
+  SubAccountId liquidator_sub_account;
+  SubAccountId target;
+  AssetId debt_asset;
+  Amount repay;
+  AssetId collateral_asset;
+  Amount seize;
+  friend bool operator==(const LiquidateBorrow&, const LiquidateBorrow&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
                                Withdraw, Transfer, OraclePrice, MarkPrice, Fill, OracleQuotes,
                                AccrueFunding, SettleExpiry, Liquidate, CheckHealth, ResolveBankruptcy, VaultDeposit,
-                               VaultRequestWithdrawal, VaultCancelWithdrawal, VaultWithdraw, BackstopTakeover>;
+                               VaultRequestWithdrawal, VaultCancelWithdrawal, VaultWithdraw, BackstopTakeover,
+                               AccrueInterest, Borrow, LiquidateBorrow>;
 
 struct Event {
   EventId id;

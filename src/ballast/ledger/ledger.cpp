@@ -132,8 +132,12 @@ void Ledger::deposit(SubAccountId sub_account, AssetId asset, Amount amount) {
 }
 
 void Ledger::withdraw(SubAccountId sub_account, AssetId asset, Amount amount) {
-  BALLAST_ASSERT(amount > Amount{});
   BALLAST_ASSERT(amount <= free_balance(sub_account, asset));
+  borrow(sub_account, asset, amount);
+}
+
+void Ledger::borrow(SubAccountId sub_account, AssetId asset, Amount amount) {
+  BALLAST_ASSERT(amount > Amount{});
   BALLAST_ASSERT(withdraw_fits(sub_account, asset, amount));
   Asset& listed = assets_.at(asset);
   listed.withdrawn = *checked_add(listed.withdrawn, amount);

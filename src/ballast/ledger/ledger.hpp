@@ -128,6 +128,9 @@ class Ledger {
   bool transfer_fits(SubAccountId to, AssetId asset, Amount amount) const;
   void deposit(SubAccountId sub_account, AssetId asset, Amount amount);
   void withdraw(SubAccountId sub_account, AssetId asset, Amount amount);
+  // A withdrawal that may take the balance below zero (the engine's borrow event, after its
+  // lending pool's and margin's checks). withdraw_fits says whether it fits.
+  void borrow(SubAccountId sub_account, AssetId asset, Amount amount);
   void transfer(SubAccountId from, SubAccountId to, AssetId asset, Amount amount);
   // Double-entry postings (fills): whether they sum to zero per listed asset and leave every
   // balance in range, and applying them. No free-balance rule: a balance may go negative (a

@@ -23,8 +23,22 @@ std::optional<int128> checked_sum(int128 a, int128 b) {
   return sum;
 }
 
-// shares × index / 10^18 in the given direction (shares, index >= 0), splitting the index into
-// whole and fractional parts so that no intermediate exceeds shares × 10^18 or shares × whole.
+// ok while `shares` valued at `index` (up: a cap is never exceeded by a rounding) stay within
+// `cap`, `exceeded` above it, overflow when the value leaves 128 bits.
+LendingStatus within_cap(int128 shares, Index index, Amount cap, LendingStatus exceeded) {
+  const auto total = value_of(shares, index.raw, Round::up);
+  if (!total) {
+    return LendingStatus::overflow;
+  }
+  return *total > cap.raw() ? exceeded : LendingStatus::ok;
+}
+
+Error invalid(std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); }
+
+}  // namespace
+
+// Split the index into whole and fractional parts so that no intermediate exceeds
+// shares × 10^18 or shares × whole.
 std::optional<int128> value_of(int128 shares, int128 index, Round round) {
   BALLAST_ASSERT(shares >= 0 && index >= 0);
   const auto whole = checked_mul(shares, index / kIndexScale);
@@ -35,7 +49,7 @@ std::optional<int128> value_of(int128 shares, int128 index, Round round) {
   return checked_sum(*whole, div_round(*part, kIndexScale, round));
 }
 
-// value × fraction / 10^12 (value, fraction >= 0), down, split the same way.
+// Split the same way.
 std::optional<int128> times_ratio_down(int128 value, std::int64_t fraction) {
   BALLAST_ASSERT(value >= 0 && fraction >= 0);
   const auto whole = checked_mul(value / kRatioOne, fraction);
@@ -51,19 +65,6 @@ int128 shares_for(std::int64_t amount, Index index, Round round) {
   return div_round(static_cast<int128>(amount) * kIndexScale, index.raw, round);
 }
 
-// ok while `shares` valued at `index` (up: a cap is never exceeded by a rounding) stay within
-// `cap`, `exceeded` above it, overflow when the value leaves 128 bits.
-LendingStatus within_cap(int128 shares, Index index, Amount cap, LendingStatus exceeded) {
-  const auto total = value_of(shares, index.raw, Round::up);
-  if (!total) {
-    return LendingStatus::overflow;
-  }
-  return *total > cap.raw() ? exceeded : LendingStatus::ok;
-}
-
-Error invalid(std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); }
-
-}  // namespace
 
 const char* lending_status_name(LendingStatus status) noexcept {
   switch (status) {
@@ -125,6 +126,26 @@ int128 exp_minus_one_up(int128 x_raw) {
   return sum + term;
 }
 
+std::optional<int128> grow_index_up(int128 index_raw, Ratio rate, int128 elapsed_ns) {
+  BALLAST_ASSERT(index_raw > 0 && elapsed_ns >= 0 && !rate.is_negative());
+  // x = rate · Δt / year at 10^-18: rate_raw·10^-12 · Δt_ns / (year_s·10^9) · 10^18, up.
+  // rate_raw <= 10^14 and Δt < 2^63, so the product fits 128 bits.
+  int128 x = div_round(static_cast<int128>(rate.raw()) * elapsed_ns, static_cast<int128>(kSecondsPerYear) * 1000,
+                       Round::up);
+  int128 index = index_raw;
+  while (x > 0) {
+    const int128 chunk = x < kIndexScale ? x : kIndexScale;
+    const auto growth = value_of(exp_minus_one_up(chunk), index, Round::up);
+    const auto next = growth ? checked_sum(index, *growth) : std::nullopt;
+    if (!next) {
+      return std::nullopt;
+    }
+    index = *next;
+    x -= chunk;
+  }
+  return index;
+}
+
 Result<Pool> Pool::make(PoolConfig config, TimestampNs start_ns) {
   if (auto valid = validate(config); !valid) {
     return std::move(valid).error();
@@ -162,22 +183,11 @@ LendingStatus Pool::accrue(TimestampNs now_ns) {
     last_accrual_ns_ = now_ns;
     return LendingStatus::ok;
   }
-  // x = rate · Δt / year at 10^-18: rate_raw·10^-12 · Δt_ns / (year_s·10^9) · 10^18, up.
-  // rate_raw <= 10^14 and Δt < 2^63, so the product fits 128 bits.
-  const int128 elapsed = static_cast<int128>(now_ns) - last_accrual_ns_;
-  int128 x = div_round(static_cast<int128>(rate.raw()) * elapsed,
-                       static_cast<int128>(kSecondsPerYear) * 1000, Round::up);
-  int128 borrow = borrow_index_.raw;
-  while (x > 0) {
-    const int128 chunk = x < kIndexScale ? x : kIndexScale;
-    const auto growth = value_of(exp_minus_one_up(chunk), borrow, Round::up);
-    const auto next = growth ? checked_sum(borrow, *growth) : std::nullopt;
-    if (!next) {
-      return LendingStatus::overflow;
-    }
-    borrow = *next;
-    x -= chunk;
+  const auto grown = grow_index_up(borrow_index_.raw, rate, static_cast<int128>(now_ns) - last_accrual_ns_);
+  if (!grown) {
+    return LendingStatus::overflow;
   }
+  const int128 borrow = *grown;
   // What borrowers paid, exactly, in 10^-18 units; what suppliers earn, down; the rest is kept.
   const auto interest = checked_mul(debt_shares_, borrow - borrow_index_.raw);
   if (!interest) {

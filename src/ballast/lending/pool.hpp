@@ -115,6 +115,17 @@ Outcome validate(const PoolConfig& config);
 // 10^-18 of the exact value (exposed for tests and benchmarks).
 int128 exp_minus_one_up(int128 x_raw);
 
+// shares × index / 10^18 in the given direction (shares, index >= 0): a share count's value at an
+// index, or any amount times a 10^-18 factor. nullopt when it leaves 128 bits.
+std::optional<int128> value_of(int128 shares, int128 index, Round round);
+// value × fraction / 10^12, down (value, fraction >= 0): an amount times a Ratio's raw value.
+std::optional<int128> times_ratio_down(int128 value, std::int64_t fraction);
+
+// An index grown at the annual `rate` over `elapsed_ns` (>= 0), continuously compounded as the
+// header says: index × (1 + e^x − 1), up, x applied in steps of at most 1. nullopt when it
+// leaves 128 bits. The pool's borrow index and the engine's per-asset borrow index both grow by it.
+std::optional<int128> grow_index_up(int128 index_raw, Ratio rate, int128 elapsed_ns);
+
 // Reserves moved out of the pool by take_reserves(): the engine credits `amount` to `to`.
 struct ReserveTransfer {
   ReservesDestination to;

@@ -576,8 +576,27 @@ Money MarginFigures::free_collateral() const {
   return health.is_negative() ? Money{} : health;
 }
 
-bool MarginFigures::liquidatable() const {
-  return maintenance_requirement.raw() > 0 && maintenance_health().is_negative();
+bool MarginFigures::liquidatable() const { return maintenance_health().is_negative(); }
+
+namespace {
+
+// -1, 0 or +1: which infinity num / den is (0 for a finite ratio, 0/0 included).
+int infinity_of(std::int64_t num, std::int64_t den) {
+  if (den > 0) return 0;
+  return num > 0 ? 1 : (num < 0 ? -1 : 0);
+}
+
+}  // namespace
+
+bool coverage_less(std::int64_t a_num, std::int64_t a_den, std::int64_t b_num, std::int64_t b_den) {
+  BALLAST_ASSERT(a_den >= 0 && b_den >= 0);
+  const int a_infinity = infinity_of(a_num, a_den);
+  const int b_infinity = infinity_of(b_num, b_den);
+  if (a_infinity != 0 || b_infinity != 0) return a_infinity < b_infinity;
+  // Finite: 0/0 is 0/1. 64 × 64 bits fit 128.
+  const int128 left = static_cast<int128>(a_num) * (b_den > 0 ? b_den : 1);
+  const int128 right = static_cast<int128>(b_num) * (a_den > 0 ? a_den : 1);
+  return left < right;
 }
 
 SettleWeights settle_weights(const RiskConfig& config) {

@@ -196,10 +196,17 @@ struct MarginFigures {
   Money initial_health() const;
   Money maintenance_health() const;
   Money free_collateral() const;  // max(initial health, 0)
-  // A group is liquidatable when its maintenance requirement is positive and its health is
-  // negative (dYdX: MMR > 0 and NC < MMR).
+  // A group is liquidatable when its maintenance health is negative: dYdX's NC < MMR where it
+  // holds positions, and Aave's health factor below 1 where it only borrows (no requirement, but
+  // its weighted borrowings exceed its weighted collateral).
   bool liquidatable() const;
 };
+
+// a_num / a_den < b_num / b_den, exactly, for the orderings of groups by coverage (equity or
+// collateral over the maintenance requirement; dens >= 0). A zero requirement (a group that only
+// borrows) is +infinity for a positive numerator, -infinity for a negative one and 0 for zero, so
+// that the order is total: the most underwater first, whatever their requirements.
+bool coverage_less(std::int64_t a_num, std::int64_t a_den, std::int64_t b_num, std::int64_t b_den);
 
 // The settle asset's base weights a settle_weighted_net market's net counts at: no size tiers
 // and no bank scaling (the settle asset is the quote, whose venue totals the price book does

@@ -18,6 +18,15 @@
 namespace ballast::margin {
 namespace {
 
+// The bound that clears most groups without computing their PnL credit (never negative, so it
+// can only raise collateral): maintenance health is not negative and the group is not bankrupt
+// (equity positive, or zero with no requirement: an empty group). A group that only borrows has no
+// requirement but is judged all the same, its weighted borrowings against its collateral.
+bool cleared_by_bound(auto equity, auto maintenance_collateral, auto negative_pnl, auto maintenance_requirement) {
+  return maintenance_collateral + negative_pnl >= maintenance_requirement &&
+         (equity > 0 || (equity == 0 && maintenance_requirement <= 0));
+}
+
 using detail::uint128;
 
 constexpr std::int64_t kPriceOneRaw = Price::kScale;
@@ -896,14 +905,15 @@ std::optional<MarginBook::MaintenanceFigures> MarginBook::judge_sums(const Group
   if (plain(s)) {
     // A bound first: the PnL credit is never negative, so balances plus negative PnL at or
     // above the requirement (and positive equity) clear the group without the credit.
-    if (s.maintenance_requirement <= 0) return std::nullopt;
-    if (s.equity > 0 && s.maintenance_collateral + s.negative_pnl >= s.maintenance_requirement) return std::nullopt;
+    if (cleared_by_bound(s.equity, s.maintenance_collateral, s.negative_pnl, s.maintenance_requirement)) {
+      return std::nullopt;
+    }
     f = plain_maintenance(s);
   } else {
     f = maintenance_figures(s, nets);
   }
-  const bool owes = f.maintenance_requirement.raw() > 0;
-  if (f.status != MarginStatus::ok || (owes && (f.maintenance_health.raw() < 0 || f.equity.raw() <= 0))) return f;
+  const bool bankrupt = f.equity.raw() < 0 || (f.maintenance_requirement.raw() > 0 && f.equity.raw() == 0);
+  if (f.status != MarginStatus::ok || f.maintenance_health.raw() < 0 || bankrupt) return f;
   return std::nullopt;
 }
 
@@ -1073,8 +1083,7 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
       const bool plain = bad == 0 && !has_net_ &&
                          all_small(equity, initial_collateral, maintenance_collateral, initial_requirement,
                                    maintenance_requirement, positive_pnl, negative_pnl);
-      const bool cleared = maintenance_requirement <= 0 ||
-                           (equity > 0 && maintenance_collateral + negative_pnl >= maintenance_requirement);
+      const bool cleared = cleared_by_bound(equity, maintenance_collateral, negative_pnl, maintenance_requirement);
       if (!(plain && cleared)) {
         if (const std::optional<MaintenanceFigures> figures = judge_sums(sums, nets)) at_risk->push_back({g, *figures});
       }

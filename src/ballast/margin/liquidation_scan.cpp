@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cassert>
+#include <limits>
 #include <thread>
 
 namespace ballast::margin {
@@ -42,11 +43,14 @@ void merge_runs(std::vector<std::vector<LiquidationEntry>>& runs, std::vector<Li
 
 // An estimate of where an entry goes, as an unsigned key in the same order: 0 for unknown
 // figures, then equity / maintenance requirement as a double, its bits flipped so that unsigned
-// order is numeric order (the requirement is positive, so the quotient is never NaN).
+// order is numeric order. A zero requirement (a group that only borrows) is coverage_less()'s
+// infinity of the equity's sign, or 0: never NaN.
 std::uint64_t estimate_key(const LiquidationEntry& e) {
   if (e.status != MarginStatus::ok) return 0;
-  const double ratio =
-      static_cast<double>(e.equity.raw()) / static_cast<double>(e.maintenance_requirement.raw());
+  const double equity = static_cast<double>(e.equity.raw());
+  const double requirement = static_cast<double>(e.maintenance_requirement.raw());
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  const double ratio = requirement > 0 ? equity / requirement : (equity > 0 ? kInfinity : (equity < 0 ? -kInfinity : 0.0));
   const auto bits = std::bit_cast<std::uint64_t>(ratio);
   return (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
 }
@@ -87,7 +91,7 @@ void order(const std::vector<MarginBook::AtRisk>& at_risk, std::vector<Liquidati
 }  // namespace
 
 LiquidationEntry liquidation_entry(GroupIndex group, const MarginBook::MaintenanceFigures& f) {
-  const bool bankrupt = f.maintenance_requirement.raw() > 0 && f.equity.raw() <= 0;
+  const bool bankrupt = f.equity.raw() < 0 || (f.maintenance_requirement.raw() > 0 && f.equity.raw() == 0);
   return {group, f.status, bankrupt, f.equity, f.maintenance_requirement, f.maintenance_health};
 }
 
@@ -96,12 +100,10 @@ bool precedes(const LiquidationEntry& a, const LiquidationEntry& b) {
   const bool b_unknown = b.status != MarginStatus::ok;
   if (a_unknown != b_unknown) return a_unknown;
   if (!a_unknown) {
-    // Listed groups have a positive requirement, so a.equity / a.mmr < b.equity / b.mmr is
-    // a.equity × b.mmr < b.equity × a.mmr; 64 × 64 bits fit 128.
-    assert(a.maintenance_requirement.raw() > 0 && b.maintenance_requirement.raw() > 0);
-    const int128 left = static_cast<int128>(a.equity.raw()) * b.maintenance_requirement.raw();
-    const int128 right = static_cast<int128>(b.equity.raw()) * a.maintenance_requirement.raw();
-    if (left != right) return left < right;
+    const std::int64_t ae = a.equity.raw(), am = a.maintenance_requirement.raw();
+    const std::int64_t be = b.equity.raw(), bm = b.maintenance_requirement.raw();
+    if (coverage_less(ae, am, be, bm)) return true;
+    if (coverage_less(be, bm, ae, am)) return false;
   }
   return a.group < b.group;
 }

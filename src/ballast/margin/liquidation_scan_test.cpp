@@ -55,15 +55,27 @@ bool reference_before(const LiquidationEntry& a, const LiquidationEntry& b) {
   const bool b_unknown = b.status != MarginStatus::ok;
   if (a_unknown != b_unknown) return a_unknown;
   if (!a_unknown) {
-    const int sign = compare_fractions(a.equity.raw(), a.maintenance_requirement.raw(), b.equity.raw(),
-                                       b.maintenance_requirement.raw());
-    if (sign != 0) return sign < 0;
+    // A zero requirement (a group that only borrows) makes the ratio an infinity of the equity's
+    // sign, or 0 for zero equity.
+    const auto infinity = [](const LiquidationEntry& e) {
+      if (e.maintenance_requirement.raw() > 0) return 0;
+      return e.equity.raw() > 0 ? 1 : (e.equity.raw() < 0 ? -1 : 0);
+    };
+    const auto denominator = [](const LiquidationEntry& e) {
+      return e.maintenance_requirement.raw() > 0 ? e.maintenance_requirement.raw() : std::int64_t{1};
+    };
+    if (infinity(a) != 0 || infinity(b) != 0) {
+      if (infinity(a) != infinity(b)) return infinity(a) < infinity(b);
+    } else {
+      const int sign = compare_fractions(a.equity.raw(), denominator(a), b.equity.raw(), denominator(b));
+      if (sign != 0) return sign < 0;
+    }
   }
   return a.group < b.group;
 }
 
-// evaluate() on every group; listed when not ok, or the requirement is positive and health
-// negative or equity not positive.
+// evaluate() on every group; listed when not ok, or health negative, or bankrupt: equity negative,
+// or zero with a positive requirement.
 std::vector<LiquidationEntry> reference(const MarginBook& book) {
   std::vector<LiquidationEntry> out;
   for (GroupIndex g = 0; g < book.group_count(); ++g) {
@@ -76,9 +88,8 @@ std::vector<LiquidationEntry> reference(const MarginBook& book) {
       e.equity = m.equity;
       e.maintenance_requirement = m.maintenance_requirement;
       e.maintenance_health = Money::from_raw(m.maintenance_collateral.raw() - m.maintenance_requirement.raw());
-      const bool owes = m.maintenance_requirement.raw() > 0;
-      e.bankrupt = owes && m.equity.raw() <= 0;
-      if (!owes || (e.maintenance_health.raw() >= 0 && !e.bankrupt)) continue;
+      e.bankrupt = m.equity.raw() < 0 || (m.maintenance_requirement.raw() > 0 && m.equity.raw() == 0);
+      if (e.maintenance_health.raw() >= 0 && !e.bankrupt) continue;
     }
     out.push_back(e);
   }
@@ -125,7 +136,7 @@ TEST(LiquidationScan, HandVenueFiguresAndOrder) {
       sub(14, 4, {usdc("2500")}, {held(kBtcPerp, "2", "40000")}),   // g3: 500 / 1,900
       sub(15, 5, {usdc("1100")}, {held(kBtcPerp, "-1", "-20000")}), // g4: the short gains, healthy
       sub(16, 6, {usdc("500")}, {held(kBtcPerp, "1", "20000")}),    // g5: equity −500, bankrupt
-      sub(17, 7, {usdc("-100")}, {}, MarginMode::isolated),         // g6: a bare debt, no requirement
+      sub(17, 7, {usdc("-100")}, {}, MarginMode::isolated),         // g6: a bare debt, bankrupt
   };
   MarginBook book = MarginBook::build(config, prices, subs).value();
   ASSERT_EQ(book.group_count(), 7U);
@@ -133,10 +144,13 @@ TEST(LiquidationScan, HandVenueFiguresAndOrder) {
   const auto entry = [](GroupIndex g, const char* equity, const char* requirement, const char* health, bool bankrupt) {
     return LiquidationEntry{g, MarginStatus::ok, bankrupt, money(equity), money(requirement), money(health)};
   };
-  // At 20,000 only g5 falls short (g0 stands at health 0: not liquidatable).
+  // At 20,000 only g5 falls short (g0 stands at health 0: not liquidatable), and g6's bare debt
+  // is bad debt: no requirement, equity -100 (minus infinity coverage, so first).
   std::vector<LiquidationEntry> entries;
   scan_liquidatable(book, 2, entries);
-  EXPECT_EQ(entries, std::vector<LiquidationEntry>{entry(5, "500", "1000", "-500", false)}) << describe(entries);
+  EXPECT_EQ(entries, (std::vector<LiquidationEntry>{entry(6, "-100", "0", "-100", true),
+                                                    entry(5, "500", "1000", "-500", false)}))
+      << describe(entries);
 
   std::vector<GroupIndex> buffer(book.group_count());
   ChangedGroups changed{buffer};
@@ -144,9 +158,10 @@ TEST(LiquidationScan, HandVenueFiguresAndOrder) {
   book.on_market_price(0, price("19000"), Money{}, changed);
   set.update(book, changed, 1);
 
-  // −500/950 < 0/950 < 500/1,900 < 500/950 = 500/950 (g1 before g2: the tie goes to the index).
+  // −100/0 < −500/950 < 0/950 < 500/1,900 < 500/950 = 500/950 (g1 before g2: the tie goes to the
+  // index).
   const std::vector<LiquidationEntry> expected{
-      entry(5, "-500", "950", "-1450", true), entry(0, "0", "950", "-950", true),
+      entry(6, "-100", "0", "-100", true), entry(5, "-500", "950", "-1450", true), entry(0, "0", "950", "-950", true),
       entry(3, "500", "1900", "-1400", false), entry(1, "500", "950", "-450", false),
       entry(2, "500", "950", "-450", false)};
   scan_liquidatable(book, 2, entries);
@@ -157,7 +172,7 @@ TEST(LiquidationScan, HandVenueFiguresAndOrder) {
   recompute_and_scan(book, 3, entries);
   EXPECT_EQ(entries, expected) << describe(entries);
   EXPECT_FALSE(set.contains(4));
-  EXPECT_FALSE(set.contains(6));  // health −100, but nothing to liquidate
+  EXPECT_TRUE(set.contains(6));
   const std::vector<SubAccountId> g2{SubAccountId{12}, SubAccountId{13}};
   EXPECT_TRUE(std::ranges::equal(book.sub_accounts(2), g2));
 }

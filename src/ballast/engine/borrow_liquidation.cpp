@@ -1,0 +1,103 @@
+#include "ballast/engine/borrow_liquidation.hpp"
+
+#include <algorithm>
+
+#include "ballast/engine/engine_parts.hpp"
+#include "ballast/liquidation/auction.hpp"
+
+namespace ballast {
+namespace {
+
+constexpr std::int64_t kPriceOne = 1'000'000'000;  // Price raw of 1 quote per unit
+
+// Units of an asset valued at its oracle price, in Money (10^-6 quote), rounded as asked:
+// units × price_raw / 10^(decimals + 3). nullopt beyond Money's range.
+std::optional<Money> value_of_units(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset,
+                                    std::int64_t units, Round round) {
+  const margin::AssetRisk* configured = risk.find_asset(asset);
+  const margin::AssetPrice* price = prices.book.find_asset(asset);
+  const std::int64_t price_raw = asset == risk.quote ? kPriceOne : price->oracle.raw();
+  const int128 scaled = div_round(static_cast<int128>(units) * price_raw,
+                                  pow10_i128(configured->decimals + Price::kDecimals - Money::kDecimals), round);
+  const auto narrowed = narrow_i64(scaled);
+  return narrowed ? std::optional<Money>(Money::from_raw(*narrowed)) : std::nullopt;
+}
+
+// The most of `debt` units one event may repay under the close factor, the full-close stage and
+// the dust rule, before the caps.
+std::int64_t close_allowed(const liquidation::SizingParams& sizing, const margin::MarginFigures& figures,
+                           std::int64_t debt, Money leftover_value_at_factor) {
+  // coverage = collateral / requirement < full_close_below, exact by cross-multiplication. A group
+  // that only borrows has no requirement, so no coverage: the close factor binds it (Aave's 50%).
+  const bool full_close = figures.maintenance_requirement.raw() > 0 &&
+                          static_cast<int128>(figures.maintenance_collateral.raw()) * Ratio::kScale <
+                              static_cast<int128>(sizing.stages.full_close_below.raw()) * figures.maintenance_requirement.raw();
+  if (full_close || leftover_value_at_factor < sizing.min_leftover_notional) return debt;
+  return static_cast<std::int64_t>(div_round(static_cast<int128>(debt) * sizing.close_factor.raw(), Ratio::kScale, Round::up));
+}
+
+BorrowLiquidationPlan rejected(Status status) {
+  BorrowLiquidationPlan plan;
+  plan.status = status;
+  return plan;
+}
+
+}  // namespace
+
+BorrowLiquidationPlan plan_borrow_liquidation(const Ledger& ledger, const margin::RiskConfig& risk,
+                                              const PriceState& prices, const LiquidationRules& rules,
+                                              const std::optional<LiquidationEpisode>& episode,
+                                              const std::vector<margin::SubAccountBook>& group,
+                                              const LiquidateBorrow& e, TimestampNs now_ns) {
+  const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, group);
+  if (const Status s = status_of(outcome.status); s != Status::ok) return rejected(s);
+  const margin::MarginFigures& figures = outcome.margin;
+  if (!figures.liquidatable()) return rejected(Status::account_healthy);
+  if (figures.equity.is_negative()) return rejected(Status::account_bankrupt);
+
+  const std::int64_t debt = -ledger.balance(e.target, e.debt_asset).raw();
+  const std::int64_t held = ledger.balance(e.target, e.collateral_asset).raw();
+  BALLAST_ASSERT(debt > 0 && held > 0);  // the caller's position_missing
+  const std::int64_t at_factor = static_cast<std::int64_t>(
+      div_round(static_cast<int128>(debt) * rules.sizing.close_factor.raw(), Ratio::kScale, Round::up));
+  const auto leftover_value = value_of_units(risk, prices, e.debt_asset, debt - at_factor, Round::down);
+  const auto repaid_value = value_of_units(risk, prices, e.debt_asset, e.repay.raw(), Round::down);
+  const auto seized_value = value_of_units(risk, prices, e.collateral_asset, e.seize.raw(), Round::up);
+  if (!leftover_value || !repaid_value || !seized_value) return rejected(Status::balance_overflow);
+  const Money cap = std::min(rules.event_cap_notional, account_cap_remaining(rules, episode, now_ns));
+  if (e.repay.raw() > close_allowed(rules.sizing, figures, debt, *leftover_value) || *repaid_value > cap ||
+      e.seize.raw() > held) {
+    return rejected(Status::liquidation_too_large);
+  }
+
+  const liquidation::AuctionQuote bonus =
+      liquidation::auction_bonus(rules.auction, episode ? episode->started_ns : now_ns, now_ns);
+  const int128 seize_max = div_round(static_cast<int128>(repaid_value->raw()) * (Ratio::kScale + bonus.bonus.raw()),
+                                     Ratio::kScale, Round::down);
+  if (seized_value->raw() > seize_max) return rejected(Status::liquidation_price_out_of_band);
+
+  // The collateral worth the repayment (up), and the protocol's share of what was seized beyond it.
+  const margin::AssetRisk* collateral = risk.find_asset(e.collateral_asset);
+  const std::int64_t collateral_price =
+      e.collateral_asset == risk.quote ? kPriceOne : prices.book.find_asset(e.collateral_asset)->oracle.raw();
+  const int128 worth_repaid = div_round(
+      static_cast<int128>(repaid_value->raw()) * pow10_i128(collateral->decimals + Price::kDecimals - Money::kDecimals),
+      collateral_price, Round::up);
+  const int128 beyond = std::max<int128>(0, e.seize.raw() - worth_repaid);
+  const auto share = static_cast<std::int64_t>(
+      div_round(beyond * rules.auction.protocol_share.raw(), Ratio::kScale, Round::down));
+
+  BorrowLiquidationPlan plan;
+  plan.repaid_value = *repaid_value;
+  plan.to_insurance = Amount::from_raw(share);
+  plan.postings = {
+      {e.liquidator_sub_account, e.debt_asset, Amount::from_raw(-e.repay.raw())},
+      {e.target, e.debt_asset, e.repay},
+      {e.target, e.collateral_asset, Amount::from_raw(-e.seize.raw())},
+      {e.liquidator_sub_account, e.collateral_asset, Amount::from_raw(e.seize.raw() - share)},
+  };
+  if (share > 0) plan.postings.push_back({SubAccountId{kInsuranceFund.value}, e.collateral_asset, plan.to_insurance});
+  return plan;
+}
+
+}  // namespace ballast
