@@ -417,12 +417,12 @@ class Validator {
     if (market == nullptr) return Status::instrument_unknown;
     const market::Instrument& instrument = market->instrument;
     if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
-    if (!ledger_.has_account(e.liquidator)) return Status::account_unknown;
-    const SubAccount* mine = ledger_.find_sub_account(e.liquidator_sub_account);
-    const SubAccount* target = ledger_.find_sub_account(e.target);
-    if (mine == nullptr || target == nullptr) return Status::sub_account_unknown;
-    if (mine->owner != e.liquidator) return Status::sub_account_foreign;
-    if (target->owner == e.liquidator) return Status::liquidation_self;
+    const SubAccount* mine = nullptr;
+    const SubAccount* target = nullptr;
+    if (const Status s = liquidation_parties(e.liquidator, e.liquidator_sub_account, e.target, mine, target);
+        s != Status::ok) {
+      return s;
+    }
     if (ledger_.position(e.target, e.instrument) == nullptr) return Status::position_missing;
     if (!instrument.size_on_lot(e.size)) return Status::fill_size_off_lot;
     if (!instrument.price_on_tick(e.price)) return Status::fill_price_off_tick;
@@ -455,12 +455,12 @@ class Validator {
         return Status::asset_unknown;
       }
     }
-    if (!ledger_.has_account(e.liquidator)) return Status::account_unknown;
-    const SubAccount* mine = ledger_.find_sub_account(e.liquidator_sub_account);
-    const SubAccount* target = ledger_.find_sub_account(e.target);
-    if (mine == nullptr || target == nullptr) return Status::sub_account_unknown;
-    if (mine->owner != e.liquidator) return Status::sub_account_foreign;
-    if (target->owner == e.liquidator) return Status::liquidation_self;
+    const SubAccount* mine = nullptr;
+    const SubAccount* target = nullptr;
+    if (const Status s = liquidation_parties(e.liquidator, e.liquidator_sub_account, e.target, mine, target);
+        s != Status::ok) {
+      return s;
+    }
     if (!ledger_.balance(e.target, e.debt_asset).is_negative() || ledger_.balance(e.target, e.collateral_asset).raw() <= 0) {
       return Status::position_missing;
     }
@@ -864,6 +864,19 @@ class Validator {
     if (now.status != Status::ok) return now.status;
     return then.figures.initial_health >= now.figures.initial_health ? Status::ok
                                                                      : Status::insufficient_margin;
+  }
+
+  // The liquidator's account and sub-account (its own) and the target (another owner's), shared by
+  // both kinds of liquidation.
+  Status liquidation_parties(AccountId liquidator, SubAccountId mine_id, SubAccountId target_id,
+                             const SubAccount*& mine, const SubAccount*& target) const {
+    if (!ledger_.has_account(liquidator)) return Status::account_unknown;
+    mine = ledger_.find_sub_account(mine_id);
+    target = ledger_.find_sub_account(target_id);
+    if (mine == nullptr || target == nullptr) return Status::sub_account_unknown;
+    if (mine->owner != liquidator) return Status::sub_account_foreign;
+    if (target->owner == liquidator) return Status::liquidation_self;
+    return Status::ok;
   }
 
   // Shared checks of a value movement out of or into a sub-account the actor must own.
