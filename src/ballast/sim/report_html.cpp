@@ -92,17 +92,18 @@ struct Range {
   double high = 1.0;
 };
 
-// The y range of lines (and of `also`), from 0 or below, 5% headroom above, never empty.
+// The y range of lines (and of `also`) with 5% room above and below: fitted to the data, not
+// from 0, so a drawdown of 0.5% of a fund shows as a fall rather than a flat line at the top.
 Range y_range(std::initializer_list<const std::vector<Point>*> lines, double also) {
-  Range r{std::min(0.0, also), also};
+  Range r{also, also};
   for (const std::vector<Point>* line : lines) {
     for (const auto& [x, y] : *line) {
       r.low = std::min(r.low, y);
       r.high = std::max(r.high, y);
     }
   }
-  r.high = r.high > r.low ? r.high + (r.high - r.low) * 0.05 : r.low + 1.0;
-  return r;
+  const double room = r.high > r.low ? (r.high - r.low) * 0.05 : std::max(1.0, std::abs(r.high) * 0.01);
+  return {r.low - room, r.high + room};
 }
 
 // One chart: data coordinates mapped into a fixed plot area, axes with ticks, a title.
@@ -329,11 +330,12 @@ std::string worst_chart(const SimulationResults& results, const std::vector<std:
   if (worst.empty() || results.paths[worst.front()].insurance_fund_units.empty()) return "";
   std::vector<std::vector<Point>> lines;
   double steps = 2.0;
-  Range y{0.0, 1.0};
+  const double start = money.value(static_cast<double>(results.paths[worst.front()].insurance_fund_start_units));
+  Range y{start, start};
   for (const std::size_t index : worst) {
     lines.push_back(series_points(results.paths[index].insurance_fund_units, money));
     steps = std::max(steps, static_cast<double>(lines.back().size()));
-    const Range line = y_range({&lines.back()}, 0.0);
+    const Range line = y_range({&lines.back()}, start);
     y = {std::min(y.low, line.low), std::max(y.high, line.high)};
   }
   Plot plot("Insurance fund over time on the worst paths (by bad debt)", {1.0, steps}, y, "step",
