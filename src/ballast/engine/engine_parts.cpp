@@ -30,7 +30,7 @@ std::int64_t product_up(int128 a, std::int64_t b, std::int64_t c, int k) {
   times(static_cast<u64>(c));
   bool inexact = false;
   for (int left = k; left > 0;) {
-    const int step = left < 19 ? left : 19;
+    const int step = left < 18 ? left : 18;  // 10^18 is the largest power of ten an int64 holds
     const auto divisor = static_cast<u64>(pow10_i64(step));
     u128 remainder = 0;
     for (auto limb = limbs.rbegin(); limb != limbs.rend(); ++limb) {
