@@ -10,30 +10,35 @@ namespace {
 
 constexpr std::int64_t kPriceOne = 1'000'000'000;  // Price raw of 1 quote per unit
 
+// The asset's oracle price (the quote is worth 1).
+std::int64_t oracle_raw(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset) {
+  return asset == risk.quote ? kPriceOne : prices.book.find_asset(asset)->oracle.raw();
+}
+
 // Units of an asset valued at its oracle price, in Money (10^-6 quote), rounded as asked:
 // units × price_raw / 10^(decimals + 3). nullopt beyond Money's range.
 std::optional<Money> value_of_units(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset,
                                     std::int64_t units, Round round) {
   const margin::AssetRisk* configured = risk.find_asset(asset);
-  const margin::AssetPrice* price = prices.book.find_asset(asset);
-  const std::int64_t price_raw = asset == risk.quote ? kPriceOne : price->oracle.raw();
+  const std::int64_t price_raw = oracle_raw(risk, prices, asset);
   const int128 scaled = div_round(static_cast<int128>(units) * price_raw,
                                   pow10_i128(configured->decimals + Price::kDecimals - Money::kDecimals), round);
   const auto narrowed = narrow_i64(scaled);
   return narrowed ? std::optional<Money>(Money::from_raw(*narrowed)) : std::nullopt;
 }
 
-// The most of `debt` units one event may repay under the close factor, the full-close stage and
+// The most of `debt` units one event may repay (at_factor: the close factor's share of it, up) under
+// the close factor, the full-close stage and
 // the dust rule, before the caps.
 std::int64_t close_allowed(const liquidation::SizingParams& sizing, const margin::MarginFigures& figures,
-                           std::int64_t debt, Money leftover_value_at_factor) {
+                           std::int64_t debt, std::int64_t at_factor, Money leftover_value_at_factor) {
   // coverage = collateral / requirement < full_close_below, exact by cross-multiplication. A group
   // that only borrows has no requirement, so no coverage: the close factor binds it (Aave's 50%).
   const bool full_close = figures.maintenance_requirement.raw() > 0 &&
                           static_cast<int128>(figures.maintenance_collateral.raw()) * Ratio::kScale <
                               static_cast<int128>(sizing.stages.full_close_below.raw()) * figures.maintenance_requirement.raw();
   if (full_close || leftover_value_at_factor < sizing.min_leftover_notional) return debt;
-  return static_cast<std::int64_t>(div_round(static_cast<int128>(debt) * sizing.close_factor.raw(), Ratio::kScale, Round::up));
+  return at_factor;
 }
 
 BorrowLiquidationPlan rejected(Status status) {
@@ -65,7 +70,7 @@ BorrowLiquidationPlan plan_borrow_liquidation(const Ledger& ledger, const margin
   const auto seized_value = value_of_units(risk, prices, e.collateral_asset, e.seize.raw(), Round::up);
   if (!leftover_value || !repaid_value || !seized_value) return rejected(Status::balance_overflow);
   const Money cap = std::min(rules.event_cap_notional, account_cap_remaining(rules, episode, now_ns));
-  if (e.repay.raw() > close_allowed(rules.sizing, figures, debt, *leftover_value) || *repaid_value > cap ||
+  if (e.repay.raw() > close_allowed(rules.sizing, figures, debt, at_factor, *leftover_value) || *repaid_value > cap ||
       e.seize.raw() > held) {
     return rejected(Status::liquidation_too_large);
   }
@@ -78,8 +83,7 @@ BorrowLiquidationPlan plan_borrow_liquidation(const Ledger& ledger, const margin
 
   // The collateral worth the repayment (up), and the protocol's share of what was seized beyond it.
   const margin::AssetRisk* collateral = risk.find_asset(e.collateral_asset);
-  const std::int64_t collateral_price =
-      e.collateral_asset == risk.quote ? kPriceOne : prices.book.find_asset(e.collateral_asset)->oracle.raw();
+  const std::int64_t collateral_price = oracle_raw(risk, prices, e.collateral_asset);
   const int128 worth_repaid = div_round(
       static_cast<int128>(repaid_value->raw()) * pow10_i128(collateral->decimals + Price::kDecimals - Money::kDecimals),
       collateral_price, Round::up);
