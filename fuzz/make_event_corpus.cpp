@@ -106,6 +106,12 @@ int main(int argc, char** argv) {
        {EventId{129}, kTs,
         LiquidateBorrow{AccountId{17}, SubAccountId{200}, SubAccountId{100}, AssetId{1}, Amount::from_raw(4'000'000'000),
                         AssetId{2}, Amount::from_raw(47'529'411)}}},
+      {"set_market_depth", {EventId{130}, kTs, SetMarketDepth{InstrumentId{10}, Money::from_raw(2'500'000'000'000)}}},
+      {"emergency_settle", {EventId{131}, kTs, EmergencySettle{InstrumentId{10}}}},
+      {"propose_parameter",
+       {EventId{132}, kTs, ProposeParameter{governance::ProposalId{7}, governance::ParameterKey{1}, 70'000'000'000}}},
+      {"cancel_proposal", {EventId{133}, kTs, CancelProposal{governance::ProposalId{7}}}},
+      {"execute_proposal", {EventId{134}, kTs, ExecuteProposal{governance::ProposalId{8}}}},
       {"retry_of_setup",
        {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
   };

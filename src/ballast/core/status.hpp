@@ -40,6 +40,7 @@ enum class Status : std::uint8_t {
   fee_negative = 32,         // rebates are not fills
   quotes_invalid = 40,       // oracle quotes: none or too many, a source out of range or repeated,
                              // a negative confidence, or published after the event
+  proposal_id_invalid = 71,  // the governance proposal id 0 is reserved
   // Existence and ownership.
   asset_exists = 12,
   symbol_exists = 13,
@@ -54,6 +55,11 @@ enum class Status : std::uint8_t {
   to_sub_account_foreign = 21,  // transfer destination belongs to another account
   vault_missing = 57,           // the venue has no liquidity vault
   pool_missing = 65,            // the venue has no lending pool for the asset
+  breakers_missing = 69,        // the venue runs no circuit breakers
+  governance_missing = 70,      // the venue has no governed parameters
+  proposal_exists = 74,         // this proposal id was used before, whatever became of it
+  proposal_unknown = 73,        // no proposal has this id
+  parameter_unknown = 72,       // no governed parameter has this key
   liquidation_self = 48,        // a liquidator may not liquidate its own account's sub-accounts
   position_missing = 49,        // the liquidated sub-account holds no position in the instrument
   // The instrument's own rules.
@@ -64,6 +70,7 @@ enum class Status : std::uint8_t {
   instrument_not_dated = 42,      // only futures and options expire and settle
   expiry_not_reached = 43,        // settlement before the instrument's expiry
   instrument_settled = 44,        // settled at expiry already
+  emergency_not_allowed = 85,     // the underlying had a valid reading within the emergency outage
   // Permissions.
   deposits_disabled = 22,
   withdrawals_disabled = 23,
@@ -98,18 +105,33 @@ enum class Status : std::uint8_t {
   insufficient_liquidity = 68,   // the pool's cash (deposits - borrows) is short of the borrow
   supply_cap_exceeded = 66,      // total supply would pass the pool's supply cap
   borrow_cap_exceeded = 67,      // total borrows would pass the pool's borrow cap
+  // Governance of risk parameters (governance/governance.hpp, engine/governed.hpp).
+  proposal_executed = 75,         // the proposal was executed already
+  proposal_cancelled = 76,        // the proposal was cancelled
+  proposal_expired = 77,          // not executed within the grace period after its timelock
+  timelock_pending = 78,          // executed before its timelock ended
+  parameter_out_of_bounds = 79,   // the new value is outside the parameter's bounds
+  parameter_unchanged = 80,       // the new value equals the value in force
+  parameter_step_too_large = 81,  // the change is larger than one proposal may make
+  parameter_busy = 82,            // a queued proposal already targets the parameter
+  proposals_full = 83,            // as many proposals queued, or recorded, as the venue allows
+  parameter_conflict = 84,        // the new value would break a rule between parameters
+                                  // (maintenance above initial, say)
+  // Circuit breakers (engine/breakers.hpp).
+  open_interest_cap_exceeded = 86,  // the fill raises open interest above depth x factor
   // Balances: judged last, on an otherwise valid event.
   insufficient_balance = 25,  // more than the free balance
   balance_overflow = 26,      // a balance or a total would leave the representable range
   insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 69;
+inline constexpr std::uint8_t kStatusCount = 87;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
 // that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
 // the margin codes 29..39, the oracle, funding and expiry codes 40..45 and the portfolio-margin
-// codes 46..47, the liquidation codes 48..54, the waterfall codes 55..56, the vault codes 57..64, the lending codes 65..68).
+// codes 46..47, the liquidation codes 48..54, the waterfall codes 55..56, the vault codes 57..64, the lending codes 65..68,
+// the governance and circuit-breaker codes 69..86).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -130,6 +152,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::fill_price_invalid,
     Status::fee_negative,
     Status::quotes_invalid,
+    Status::proposal_id_invalid,
     Status::asset_exists,
     Status::symbol_exists,
     Status::instrument_unknown,
@@ -143,6 +166,11 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::to_sub_account_foreign,
     Status::vault_missing,
     Status::pool_missing,
+    Status::breakers_missing,
+    Status::governance_missing,
+    Status::proposal_exists,
+    Status::proposal_unknown,
+    Status::parameter_unknown,
     Status::liquidation_self,
     Status::position_missing,
     Status::fill_size_off_lot,
@@ -152,6 +180,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::instrument_not_dated,
     Status::expiry_not_reached,
     Status::instrument_settled,
+    Status::emergency_not_allowed,
     Status::deposits_disabled,
     Status::withdrawals_disabled,
     Status::withdrawals_gated,
@@ -177,6 +206,17 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::insufficient_liquidity,
     Status::supply_cap_exceeded,
     Status::borrow_cap_exceeded,
+    Status::proposal_executed,
+    Status::proposal_cancelled,
+    Status::proposal_expired,
+    Status::timelock_pending,
+    Status::parameter_out_of_bounds,
+    Status::parameter_unchanged,
+    Status::parameter_step_too_large,
+    Status::parameter_busy,
+    Status::proposals_full,
+    Status::parameter_conflict,
+    Status::open_interest_cap_exceeded,
     Status::insufficient_balance,
     Status::balance_overflow,
     Status::insufficient_margin,

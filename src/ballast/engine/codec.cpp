@@ -24,7 +24,9 @@ constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_a
                                       "check_health", "resolve_bankruptcy", "vault_deposit",
                                       "vault_request_withdrawal", "vault_cancel_withdrawal",
                                       "vault_withdraw", "backstop_takeover", "accrue_interest",
-                                      "borrow", "liquidate_borrow"};
+                                      "borrow", "liquidate_borrow", "set_market_depth",
+                                      "emergency_settle", "propose_parameter", "cancel_proposal",
+                                      "execute_proposal"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -146,6 +148,19 @@ void encode_body(ByteWriter& out, const LiquidateBorrow& e) {
   out.u32(e.collateral_asset.value);
   out.i64(e.seize.raw());
 }
+
+void encode_body(ByteWriter& out, const SetMarketDepth& e) {
+  out.u32(e.instrument.value);
+  out.i64(e.depth.raw());
+}
+void encode_body(ByteWriter& out, const EmergencySettle& e) { out.u32(e.instrument.value); }
+void encode_body(ByteWriter& out, const ProposeParameter& e) {
+  out.u64(e.proposal.value);
+  out.u32(e.parameter.value);
+  out.i64(e.value);
+}
+void encode_body(ByteWriter& out, const CancelProposal& e) { out.u64(e.proposal.value); }
+void encode_body(ByteWriter& out, const ExecuteProposal& e) { out.u64(e.proposal.value); }
 
 Error binary_error(std::size_t offset, std::string_view what) {
   return make_error(ErrorCode::invalid_input,
@@ -330,6 +345,20 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
       e.seize = Amount::from_raw(r.i64("seize"));
       return e;
     }
+    case 24: {
+      const InstrumentId instrument{r.u32("instrument")};
+      return SetMarketDepth{instrument, Money::from_raw(r.i64("depth"))};
+    }
+    case 25: return EmergencySettle{InstrumentId{r.u32("instrument")}};
+    case 26: {
+      ProposeParameter e;
+      e.proposal = governance::ProposalId{r.u64("proposal")};
+      e.parameter = governance::ParameterKey{r.u32("parameter")};
+      e.value = r.i64("value");
+      return e;
+    }
+    case 27: return CancelProposal{governance::ProposalId{r.u64("proposal")}};
+    case 28: return ExecuteProposal{governance::ProposalId{r.u64("proposal")}};
     default: {
       BALLAST_ASSERT(kind == 9);
       Fill e;
@@ -623,6 +652,25 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
                              Amount::from_raw(f.signed_integer("repay")),
                              AssetId{f.narrow<std::uint32_t>("collateral_asset", f.unsigned_id("collateral_asset"))},
                              Amount::from_raw(f.signed_integer("seize"))};
+    case 24:
+      f.allow_only({"id", "ts", "type", "instrument", "depth"});
+      return SetMarketDepth{InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))},
+                            Money::from_raw(f.signed_integer("depth"))};
+    case 25:
+      f.allow_only({"id", "ts", "type", "instrument"});
+      return EmergencySettle{InstrumentId{f.narrow<std::uint32_t>("instrument", f.unsigned_id("instrument"))}};
+    case 26:
+      f.allow_only({"id", "ts", "type", "proposal", "parameter", "value"});
+      return ProposeParameter{
+          governance::ProposalId{f.unsigned_id("proposal")},
+          governance::ParameterKey{f.narrow<std::uint32_t>("parameter", f.unsigned_id("parameter"))},
+          f.signed_integer("value")};
+    case 27:
+      f.allow_only({"id", "ts", "type", "proposal"});
+      return CancelProposal{governance::ProposalId{f.unsigned_id("proposal")}};
+    case 28:
+      f.allow_only({"id", "ts", "type", "proposal"});
+      return ExecuteProposal{governance::ProposalId{f.unsigned_id("proposal")}};
     default:
       f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
                     "fee"});
@@ -694,8 +742,17 @@ void body_to_json(json& out, const EventBody& body) {
           out["instrument"] = e.instrument.value;
           out["impact_bid"] = e.impact_bid.raw();
           out["impact_ask"] = e.impact_ask.raw();
-        } else if constexpr (std::is_same_v<T, SettleExpiry>) {
+        } else if constexpr (std::is_same_v<T, SettleExpiry> || std::is_same_v<T, EmergencySettle>) {
           out["instrument"] = e.instrument.value;
+        } else if constexpr (std::is_same_v<T, SetMarketDepth>) {
+          out["instrument"] = e.instrument.value;
+          out["depth"] = e.depth.raw();
+        } else if constexpr (std::is_same_v<T, ProposeParameter>) {
+          out["proposal"] = e.proposal.value;
+          out["parameter"] = e.parameter.value;
+          out["value"] = e.value;
+        } else if constexpr (std::is_same_v<T, CancelProposal> || std::is_same_v<T, ExecuteProposal>) {
+          out["proposal"] = e.proposal.value;
         } else if constexpr (std::is_same_v<T, Liquidate>) {
           out["liquidator"] = e.liquidator.value;
           out["liquidator_sub_account"] = e.liquidator_sub_account.value;

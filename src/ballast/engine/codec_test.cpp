@@ -55,6 +55,11 @@ std::vector<Event> one_of_each() {
       event(23, Borrow{AccountId{16}, SubAccountId{100}, AssetId{1}, Amount::from_raw(18'000'000'000)}),
       event(24, LiquidateBorrow{AccountId{17}, SubAccountId{200}, SubAccountId{100}, AssetId{1},
                                 Amount::from_raw(4'000'000'000), AssetId{2}, Amount::from_raw(47'529'411)}),
+      event(25, SetMarketDepth{InstrumentId{10}, Money::from_raw(2'500'000'000'000)}),
+      event(26, EmergencySettle{InstrumentId{10}}),
+      event(27, ProposeParameter{governance::ProposalId{7}, governance::ParameterKey{1}, 70'000'000'000}),
+      event(28, CancelProposal{governance::ProposalId{7}}),
+      event(29, ExecuteProposal{governance::ProposalId{8}}),
   };
 }
 
@@ -117,6 +122,11 @@ std::vector<Event> extremes() {
       event(23, Borrow{AccountId{u64_max}, SubAccountId{0}, AssetId{0}, Amount::from_raw(kMin)}),
       event(24, LiquidateBorrow{AccountId{0}, SubAccountId{u64_max}, SubAccountId{0}, AssetId{u32_max},
                                 Amount::from_raw(kMax), AssetId{0}, Amount::from_raw(kMin)}),
+      event(25, SetMarketDepth{InstrumentId{u32_max}, Money::from_raw(kMin)}),
+      event(26, EmergencySettle{InstrumentId{0}}),
+      event(27, ProposeParameter{governance::ProposalId{0}, governance::ParameterKey{u32_max}, kMin}),
+      event(28, CancelProposal{governance::ProposalId{u64_max}}),
+      event(29, ExecuteProposal{governance::ProposalId{0}}),
   };
 }
 
@@ -171,7 +181,9 @@ TEST(BinaryCodec, KindNames) {
       "mark_price", "fill",            "oracle_quotes",  "accrue_funding",
       "settle_expiry", "liquidate",       "check_health",   "resolve_bankruptcy", "vault_deposit", "vault_request_withdrawal",
       "vault_cancel_withdrawal", "vault_withdraw", "backstop_takeover", "accrue_interest", "borrow",
-      "liquidate_borrow"};
+      "liquidate_borrow", "set_market_depth", "emergency_settle", "propose_parameter", "cancel_proposal",
+      "execute_proposal"};
+  ASSERT_EQ(expected.size(), std::variant_size_v<EventBody>);
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -213,7 +225,7 @@ TEST(BinaryCodec, PinnedLayout) {
 
 TEST(BinaryCodec, RoundTripEveryKind) {
   // oracle_quotes: 18 + asset 4 + count 1 + 2 × (source 4, price 8, confidence 8, published 8).
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26, 22, 46, 66};
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26, 22, 46, 66, 30, 22, 38, 26, 26};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -318,6 +330,19 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
                                    {"collateral_asset", 54},
                                    {"seize", 58}});
       break;
+    case 24:
+      fields.insert(fields.end(), {{"instrument", 18}, {"depth", 22}});
+      break;
+    case 25:
+      fields.insert(fields.end(), {{"instrument", 18}});
+      break;
+    case 26:
+      fields.insert(fields.end(), {{"proposal", 18}, {"parameter", 26}, {"value", 30}});
+      break;
+    case 27:
+    case 28:
+      fields.insert(fields.end(), {{"proposal", 18}});
+      break;
     default:
       fields.insert(fields.end(), {{"account", 18},
                                    {"sub_account", 26},
@@ -357,7 +382,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x18', '\x19', '\xff'}) {
+  for (const char kind : {'\x1d', '\x1e', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);

@@ -28,7 +28,7 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // the waterfall state (the withdrawal gate, the loss totals) after the episodes; then a flag and
 // the liquidity vault's state (its parameters included). 7: the lending pools (their parameters,
 // then each one's state) after the vault.
-constexpr std::uint32_t kSnapshotVersion = 7;
+constexpr std::uint32_t kSnapshotVersion = 8;
 constexpr SubAccountId kVaultSub{kVault.value};
 
 // The vault library's rejections as engine statuses (beside portfolio_margin.hpp's for margin).
@@ -229,6 +229,27 @@ Trust worse(Trust a, Trust b) {
   return std::min(*a, *b);
 }
 
+// Who a fill in fill_margin is: a trader (its fee to the fee pool, open interest capped) or a
+// liquidator taking a position over (the protocol's share of its discount to the insurance fund).
+enum class FillSide : std::uint8_t { trader, liquidator };
+
+// The emergency settlement's closes: every holder's position in the market, at the settlement
+// price (an option at its intrinsic value there), without fee, in holder id order.
+std::vector<Fill> emergency_closes(const Ledger& ledger, const margin::MarketRisk& market, Price settlement) {
+  const market::Instrument& instrument = market.instrument;
+  const Price close_price = instrument.kind == market::InstrumentKind::option
+                                ? market::option_intrinsic(instrument, settlement)
+                                : settlement;
+  std::vector<Fill> closes;
+  for (const SubAccount* holder : ledger.sub_accounts_in_order()) {
+    const market::Position* position = ledger.position(holder->id, instrument.id);
+    if (position == nullptr || position->size.is_zero()) continue;
+    closes.push_back(Fill{holder->owner, holder->id, instrument.id, Quantity::from_raw(-position->size.raw()),
+                          close_price, Money{}});
+  }
+  return closes;
+}
+
 // The checks for one event kind, each written in Status precedence order.
 class Validator {
  public:
@@ -237,6 +258,7 @@ class Validator {
             const std::vector<MarketLife>& lives, const VenueTotals& totals,
             const std::map<GroupKey, LiquidationEpisode>& episodes, const WaterfallState& waterfall,
             const std::optional<lending::LiquidityVault>& vault, const std::vector<PoolState>& pool_states,
+            const BreakerState& breakers, const GovernedParameters* governed, const margin::RiskConfig& governed_risk,
             const EngineOptions& options, TimestampNs now_ns)
       : ledger_(ledger),
         risk_(risk),
@@ -249,6 +271,9 @@ class Validator {
         waterfall_(waterfall),
         vault_(vault),
         pool_states_(pool_states),
+        breakers_(breakers),
+        governed_(governed),
+        governed_risk_(governed_risk),
         options_(options),
         now_ns_(now_ns) {}
 
@@ -404,9 +429,10 @@ class Validator {
     if (!instrument.size_on_lot(e.size)) return Status::fill_size_off_lot;
     if (!instrument.price_on_tick(e.price)) return Status::fill_price_off_tick;
     if (instrument.is_expired(now_ns_)) return Status::instrument_expired;
+    if (lives_[market_slot(*risk_, e.instrument)].settled_at) return Status::instrument_settled;
     const bool portfolio = sub_account->mode == MarginMode::portfolio;
     if (portfolio && !portfolio_->trades(instrument)) return Status::portfolio_unsupported;
-    return fill_margin(*sub_account, *market, e);
+    return fill_margin(*sub_account, *market, e, FillSide::trader);
   }
   Status operator()(const Liquidate& e) const {
     if (e.liquidator.value < kFirstUserId) return Status::account_id_reserved;
@@ -444,7 +470,7 @@ class Validator {
     if (!fills) return Status::balance_overflow;
     const FillPlan target_plan = plan_fill(ledger_, *risk_, prices_, *market, fills->target);
     if (!target_plan.ok || !ledger_.postings_fit(target_plan.postings)) return Status::balance_overflow;
-    return fill_margin(*mine, *market, fills->liquidator, kInsuranceFund);
+    return fill_margin(*mine, *market, fills->liquidator, FillSide::liquidator);
   }
   Status operator()(const LiquidateBorrow& e) const {
     if (e.liquidator.value < kFirstUserId) return Status::account_id_reserved;
@@ -585,7 +611,9 @@ class Validator {
   // event's own shape and ownership (a liquidation's side for the liquidator goes through them
   // as a fill does).
   Status fill_margin(const SubAccount& sub_account, const margin::MarketRisk& market, const Fill& e,
-                     AccountId fee_to = kFeePool) const {
+                     FillSide side) const {
+    // A liquidator pays the protocol's share of its discount to the insurance fund.
+    const AccountId fee_to = side == FillSide::trader ? kFeePool : kInsuranceFund;
     const market::Instrument& instrument = market.instrument;
     const bool spot = instrument.kind == market::InstrumentKind::spot;
     const bool portfolio = sub_account.mode == MarginMode::portfolio;
@@ -606,6 +634,10 @@ class Validator {
       if (after < 0) return Status::insufficient_balance;  // selling what is not held
     }
     if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
+    // A liquidation moves open interest between accounts: only a trader's fill is capped.
+    if (side == FillSide::trader) {
+      if (const Status s = open_interest_gate(market, e, plan); s != Status::ok) return s;
+    }
     if (portfolio) return portfolio_fill(group.front(), e);
     std::optional<margin::PriceBook> scratch;
     const margin::PreTrade check = margin::pre_trade_check(
@@ -624,6 +656,43 @@ class Validator {
     }
     if (risk_ == nullptr || risk_->find_asset(e.asset) == nullptr) return Status::asset_unknown;
     return Status::ok;
+  }
+  Status operator()(const SetMarketDepth& e) const {
+    if (e.depth.is_negative()) return Status::amount_negative;
+    if (find_market(e.instrument) == nullptr) return Status::instrument_unknown;
+    return options_.breakers ? Status::ok : Status::breakers_missing;
+  }
+  Status operator()(const EmergencySettle& e) const {
+    const margin::MarketRisk* market = find_market(e.instrument);
+    if (market == nullptr) return Status::instrument_unknown;
+    if (!options_.breakers) return Status::breakers_missing;
+    if (lives_[market_slot(*risk_, e.instrument)].settled_at) return Status::instrument_settled;
+    const std::size_t asset = asset_slot(*risk_, market->instrument.underlying);
+    if (now_ns_ - breakers_.assets[asset].last_valid_ns < options_.breakers->emergency_outage_ns) {
+      return Status::emergency_not_allowed;
+    }
+    const std::optional<Price> price = feeds_[asset].reference;
+    if (!price) return Status::price_missing;
+    for (const Fill& close : emergency_closes(ledger_, *market, *price)) {
+      const FillPlan plan = plan_fill(ledger_, *risk_, prices_, *market, close, kFeePool);
+      if (!plan.ok || !ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
+    }
+    return Status::ok;
+  }
+  Status operator()(const ProposeParameter& e) const {
+    if (e.proposal.value == 0) return Status::proposal_id_invalid;
+    if (governed_ == nullptr) return Status::governance_missing;
+    return governed_->check_propose(e.proposal, e.parameter, e.value, governed_risk_, options_, now_ns_);
+  }
+  Status operator()(const CancelProposal& e) const {
+    if (e.proposal.value == 0) return Status::proposal_id_invalid;
+    if (governed_ == nullptr) return Status::governance_missing;
+    return governed_->check_cancel(e.proposal, now_ns_);
+  }
+  Status operator()(const ExecuteProposal& e) const {
+    if (e.proposal.value == 0) return Status::proposal_id_invalid;
+    if (governed_ == nullptr) return Status::governance_missing;
+    return governed_->check_execute(e.proposal, governed_risk_, options_, now_ns_);
   }
   Status operator()(const AccrueFunding& e) const {
     if (e.impact_bid.is_negative() || e.impact_ask.is_negative()) return Status::price_invalid;
@@ -680,15 +749,30 @@ class Validator {
     if (!plan.has_position || !std::holds_alternative<margin::OiRampRule>(market.rule)) {
       return prices_.book;
     }
-    const market::Position* held = ledger_.position(e.sub_account, e.instrument);
-    const std::int64_t before = held != nullptr ? held->size.raw() : 0;
-    const int128 long_size = totals_.long_size[market_slot(*risk_, e.instrument)] -
-                             positive_part(before) + positive_part(plan.position.size.raw());
     scratch = prices_.book;
     margin::MarketPrice* price = find_price(scratch->markets, e.instrument);
     BALLAST_ASSERT(price != nullptr);  // the price gate passed: the mark is set
-    price->open_interest = open_interest_of(long_size, market.instrument, price->mark);
+    price->open_interest = open_interest_of(long_size_after(e, plan), market.instrument, price->mark);
     return *scratch;
+  }
+
+  // The market's long size (users') after the fill: the venue totals with the fill's position
+  // in place of the sub-account's position now.
+  int128 long_size_after(const Fill& e, const FillPlan& plan) const {
+    const market::Position* held = ledger_.position(e.sub_account, e.instrument);
+    const std::int64_t before = held != nullptr ? held->size.raw() : 0;
+    return totals_.long_size[market_slot(*risk_, e.instrument)] - positive_part(before) +
+           positive_part(plan.position.size.raw());
+  }
+
+  // The circuit breakers' cap on open interest against the market's depth (breakers.hpp).
+  Status open_interest_gate(const margin::MarketRisk& market, const Fill& e, const FillPlan& plan) const {
+    if (!options_.breakers || !plan.has_position) return Status::ok;
+    const std::size_t slot = market_slot(*risk_, e.instrument);
+    const Price mark = prices_.book.find_market(e.instrument)->mark;  // the price gate passed
+    return judge_open_interest(*options_.breakers, breakers_.depth[slot],
+                               open_interest_of(totals_.long_size[slot], market.instrument, mark),
+                               open_interest_of(long_size_after(e, plan), market.instrument, mark));
   }
 
   // Nobody leaves ahead of a loss that is still being shared out: value leaving the venue (a
@@ -903,6 +987,9 @@ class Validator {
   const WaterfallState& waterfall_;
   const std::optional<lending::LiquidityVault>& vault_;
   const std::vector<PoolState>& pool_states_;
+  const BreakerState& breakers_;
+  const GovernedParameters* governed_;
+  const margin::RiskConfig& governed_risk_;
   const EngineOptions& options_;
   TimestampNs now_ns_;
 };
@@ -915,7 +1002,8 @@ class Executor {
            std::vector<MarketLife>& lives, VenueTotals& totals,
            std::map<GroupKey, LiquidationEpisode>& episodes, WaterfallState& waterfall,
            std::optional<lending::LiquidityVault>& vault, std::vector<PoolState>& pool_states,
-           const margin::RiskConfig* risk, const EngineOptions& options, TimestampNs now_ns)
+           BreakerState& breakers, GovernedParameters* governed, margin::RiskConfig& governed_risk,
+           const margin::RiskConfig* risk, EngineOptions& options, TimestampNs now_ns)
       : ledger_(ledger),
         prices_(prices),
         feeds_(feeds),
@@ -925,6 +1013,9 @@ class Executor {
         waterfall_(waterfall),
         vault_(vault),
         pool_states_(pool_states),
+        breakers_(breakers),
+        governed_(governed),
+        governed_config_{governed_risk, options},
         risk_(risk),
         rules_(options.liquidation),
         pools_(options.pools),
@@ -974,6 +1065,7 @@ class Executor {
     prices_.set_asset(e.asset, e.price, e.stable_price, now_ns_);
     keeper().refresh_asset(i);
     record_settlement_sample(e.asset, e.price);
+    observe_valid_reading(i, e.price);
   }
   // Aggregation under the asset's OracleConfig. A non-positive reading leaves the last price in
   // place, judged non_positive (nothing runs on it); any other reading becomes the price, with
@@ -999,6 +1091,7 @@ class Executor {
       }
       stable = feed.stable->stable_price();
       record_settlement_sample(e.asset, reading.price);
+      observe_valid_reading(i, reading.price);
     }
     prices_.set_asset(e.asset, reading.price, stable, reading.newest_published_ns);
     keeper().refresh_asset(i);
@@ -1034,6 +1127,25 @@ class Executor {
     }
     life.settled_at = price;
   }
+  void operator()(const SetMarketDepth& e) { breakers_.depth[market_slot(*risk_, e.instrument)] = e.depth; }
+  void operator()(const EmergencySettle& e) {
+    const std::size_t i = market_slot(*risk_, e.instrument);
+    const margin::MarketRisk& market = risk_->markets[i];
+    const Price price = *feeds_[asset_slot(*risk_, market.instrument.underlying)].reference;  // validated
+    for (const Fill& close : emergency_closes(ledger_, market, price)) book_fill(market, close, kFeePool);
+    lives_[i].settled_at = price;
+  }
+  void operator()(const ProposeParameter& e) { governed_->propose(e.proposal, e.parameter, e.value, now_ns_); }
+  void operator()(const CancelProposal& e) { governed_->cancel(e.proposal, now_ns_); }
+  void operator()(const ExecuteProposal& e) {
+    governed_->execute(e.proposal, governed_config_, now_ns_);
+    rules_changed_ = true;
+  }
+
+  // True when the event changed the governed rules or a volatility regime: the engine derives the
+  // rules in force again (breakers.hpp).
+  bool rules_changed() const { return rules_changed_; }
+
   void operator()(const MarkPrice& e) {
     prices_.set_mark(e.instrument, e.mark, now_ns_);
     keeper().refresh_market(market_slot(*risk_, e.instrument));
@@ -1214,6 +1326,12 @@ class Executor {
       }
     }
   }
+  // A valid reading steps the asset's volatility regime and restarts its outage clock.
+  void observe_valid_reading(std::size_t asset, Price price) {
+    const EngineOptions& options = governed_config_.options;
+    if (!options.breakers) return;
+    rules_changed_ = ballast::observe_valid_reading(*options.breakers, breakers_, asset, price, now_ns_) || rules_changed_;
+  }
   // A balance changed (its new value read from the ledger); nothing to keep without a venue.
   void balance_moved(SubAccountId sub_account, AssetId asset, Amount before) {
     if (risk_ == nullptr) return;
@@ -1229,6 +1347,10 @@ class Executor {
   WaterfallState& waterfall_;
   std::optional<lending::LiquidityVault>& vault_;
   std::vector<PoolState>& pool_states_;
+  BreakerState& breakers_;
+  GovernedParameters* governed_;
+  GovernedConfig governed_config_;
+  bool rules_changed_ = false;
   const margin::RiskConfig* risk_;
   const LiquidationRules& rules_;
   const std::vector<AssetPool>& pools_;
@@ -1320,6 +1442,16 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options, std::optional<Por
   }
   BALLAST_ASSERT(validate_pools(options_.pools, risk_).ok());
   pool_states_.resize(options_.pools.size());
+  governed_risk_ = risk_;
+  if (options_.breakers) {
+    BALLAST_ASSERT(ballast::validate(*options_.breakers).ok());
+    breakers_ = initial_breaker_state(*options_.breakers, risk_);
+  }
+  if (options_.governance) {
+    Result<GovernedParameters> governed = GovernedParameters::make(*options_.governance, risk_, options_);
+    BALLAST_ASSERT(governed.ok());
+    governed_ = std::move(*governed);
+  }
   feeds_.resize(risk_.assets.size());
   lives_.resize(risk_.markets.size());
   for (std::size_t i = 0; i < risk_.markets.size(); ++i) {
@@ -1376,6 +1508,14 @@ Result<Engine> Engine::make(margin::RiskConfig risk, EngineOptions options,
     }
   }
   if (Outcome valid = validate_pools(options.pools, risk); !valid) return std::move(valid).error();
+  if (options.breakers) {
+    if (Outcome valid = ballast::validate(*options.breakers); !valid) return std::move(valid).error();
+  }
+  if (options.governance) {
+    if (Result<GovernedParameters> governed = GovernedParameters::make(*options.governance, risk, options); !governed) {
+      return std::move(governed).error();
+    }
+  }
   if (!portfolio) return Engine(std::move(risk), options);
   auto venue = PortfolioVenue::make(std::move(*portfolio), risk);
   if (!venue) return std::move(venue).error();
@@ -1404,14 +1544,20 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
   return std::visit(Validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, episodes_,
-                              waterfall_, vault_, pool_states_, options_, event.timestamp_ns),
+                              waterfall_, vault_, pool_states_, breakers_, governed_ ? &*governed_ : nullptr,
+                              governed_risk_, options_, event.timestamp_ns),
                     event.body);
 }
 
 void Engine::execute(const EventBody& body) {
-  std::visit(Executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, vault_, pool_states_,
-                      risk_config(), options_, clock_ns_),
-             body);
+  Executor executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, vault_, pool_states_, breakers_,
+                    governed_ ? &*governed_ : nullptr, governed_risk_, risk_config(), options_, clock_ns_);
+  std::visit(executor, body);
+  if (executor.rules_changed()) derive_rules();
+}
+
+void Engine::derive_rules() {
+  derive_rules_in_force(options_.breakers ? &*options_.breakers : nullptr, breakers_, governed_risk_, risk_);
 }
 
 std::optional<Money> Engine::vault_equity() const {
@@ -1476,7 +1622,7 @@ std::string Engine::snapshot() const {
   ledger_.encode(out);
   out.u8(has_risk_ ? 1 : 0);
   if (has_risk_) {
-    encode_risk_config(out, risk_);
+    encode_risk_config(out, governed_risk_);
     encode_oracle_policy(out, options_.oracle_policy);
     encode_liquidation_rules(out, options_.liquidation);
     out.u8(portfolio_ ? 1 : 0);
@@ -1521,8 +1667,46 @@ std::string Engine::snapshot() const {
   if (has_risk_) {
     encode_pools(out, options_.pools);
     for (const PoolState& state : pool_states_) encode_pool_state(out, state);
+    encode_controls(out);
   }
   return out.take();
+}
+
+void Engine::encode_controls(ByteWriter& out) const {
+  out.u8(options_.breakers ? 1 : 0);
+  if (options_.breakers) {
+    encode_breaker_options(out, *options_.breakers);
+    encode_breaker_state(out, breakers_);
+  }
+  out.u8(governed_ ? 1 : 0);
+  if (governed_) governed_->encode(out);
+}
+
+// After the configuration, the liquidation rules and the pools: governance reads them to check
+// that every governed value in force is the configuration's.
+Outcome Engine::restore_controls(ByteReader& in) {
+  if (!has_risk_) return Ok{};
+  const auto has_breakers = in.u8();
+  if (!has_breakers || *has_breakers > 1) return snapshot_error("bad circuit-breaker flag");
+  if (*has_breakers == 1) {
+    Result<BreakerOptions> options = decode_breaker_options(in);
+    if (!options) return snapshot_error(options.error().message);
+    options_.breakers = *options;
+    Result<BreakerState> state = decode_breaker_state(in, risk_);
+    if (!state) return snapshot_error(state.error().message);
+    breakers_ = std::move(*state);
+  }
+  const auto has_governance = in.u8();
+  if (!has_governance || *has_governance > 1) return snapshot_error("bad governance flag");
+  if (*has_governance == 1) {
+    Result<GovernedParameters> governed = GovernedParameters::decode(in, governed_risk_, options_);
+    if (!governed) return snapshot_error(governed.error().message);
+    if (governed->governor().clock_ns() > clock_ns_) return snapshot_error("governance clock after the engine's");
+    options_.governance = governed->options();
+    governed_ = std::move(*governed);
+  }
+  derive_rules();
+  return Ok{};
 }
 
 namespace {
@@ -1669,6 +1853,7 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
     auto risk = decode_risk_config(in);
     if (!risk) return snapshot_error(risk.error().message);
     engine.risk_ = std::move(*risk);
+    engine.governed_risk_ = engine.risk_;  // the breakers' multipliers are applied once restored
     auto policy = decode_oracle_policy(in);
     if (!policy) return snapshot_error(policy.error().message);
     engine.options_.oracle_policy = *policy;
@@ -1800,6 +1985,7 @@ Result<Engine> Engine::restore_feeds(ByteReader& in, Engine engine) {
   if (Outcome restored = engine.restore_waterfall(in); !restored) return std::move(restored).error();
   if (Outcome restored = engine.restore_vault(in); !restored) return std::move(restored).error();
   if (Outcome restored = engine.restore_pools(in); !restored) return std::move(restored).error();
+  if (Outcome restored = engine.restore_controls(in); !restored) return std::move(restored).error();
   if (!in.at_end()) return snapshot_error("trailing bytes");
   // The venue totals are derived state: counted afresh from the restored ledger and valued at
   // the restored prices, equal to what the original kept event by event.

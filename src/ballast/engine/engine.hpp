@@ -16,7 +16,9 @@
 #include "ballast/core/hash.hpp"
 #include "ballast/core/result.hpp"
 #include "ballast/core/status.hpp"
+#include "ballast/engine/breakers.hpp"
 #include "ballast/engine/event.hpp"
+#include "ballast/engine/governed.hpp"
 #include "ballast/engine/liquidation_rules.hpp"
 #include "ballast/engine/pools.hpp"
 #include "ballast/engine/portfolio_margin.hpp"
@@ -56,6 +58,13 @@ struct EngineOptions {
   // pools' state. An asset without one lends nothing (borrow is pool_missing), though trading can
   // still leave its balances negative, free of interest.
   std::vector<AssetPool> pools;
+  // Circuit breakers (breakers.hpp): volatility regimes that raise margin rates, open-interest
+  // caps against depth, the emergency settlement rule. None by default. Encoded in the snapshot
+  // with their state.
+  std::optional<BreakerOptions> breakers;
+  // The risk parameters governance may change, with their bounds and steps (governed.hpp). None
+  // by default: the parameters are fixed. Encoded in the snapshot as the governor's state.
+  std::optional<GovernanceOptions> governance;
 
   friend bool operator==(const EngineOptions&, const EngineOptions&) = default;
 };
@@ -168,8 +177,8 @@ class Engine {
   // No risk configuration: assets, accounts and transfers only; every fill is instrument_unknown.
   Engine() = default;
   // A venue with these risk parameters (asserted valid: check them with make() or
-  // RiskConfig::validate() first). Changing them at run time is a later issue (governance
-  // events); for now they are fixed here and carried by the snapshot.
+  // RiskConfig::validate() first). Governance events change the ones options.governance names;
+  // circuit breakers scale the margin rates in force (risk_config()) from them.
   // With a portfolio venue (made against this same risk configuration), sub-accounts in mode
   // portfolio are margined by its scenario model; without one that mode is
   // portfolio_unsupported.
@@ -182,8 +191,16 @@ class Engine {
   Status apply(const Event& event);
 
   const Ledger& ledger() const { return ledger_; }
-  // The venue's risk parameters; nullptr for an engine built without them.
+  // The risk parameters in force: the governed ones with the circuit breakers' margin multipliers
+  // applied (breakers.hpp); nullptr for an engine built without them.
   const margin::RiskConfig* risk_config() const { return has_risk_ ? &risk_ : nullptr; }
+  // The risk parameters as configured and changed by governance, before the breakers' multipliers.
+  const margin::RiskConfig& governed_risk_config() const { return governed_risk_; }
+  // The circuit breakers' state (empty without breakers).
+  const BreakerState& breakers() const { return breakers_; }
+  // The governor: pending proposals and each parameter's history (value_at, history); nullptr on
+  // a venue without governed parameters.
+  const governance::Governor* governor() const { return governed_ ? &governed_->governor() : nullptr; }
   const EngineOptions& options() const { return options_; }
   // The portfolio-margin venue; nullptr when the venue offers no portfolio margin.
   const PortfolioVenue* portfolio() const { return portfolio_ ? &*portfolio_ : nullptr; }
@@ -246,13 +263,18 @@ class Engine {
   Outcome restore_waterfall(ByteReader& in);
   Outcome restore_vault(ByteReader& in);
   Outcome restore_pools(ByteReader& in);
+  Outcome restore_controls(ByteReader& in);
+  void encode_controls(ByteWriter& out) const;
+  // risk_ from governed_risk_ and the breakers' regimes.
+  void derive_rules();
   void encode_feeds(ByteWriter& out) const;
   // Values every total into prices_.book (after a recount or a restore).
   void refresh_all_totals();
 
   Ledger ledger_;
   bool has_risk_ = false;
-  margin::RiskConfig risk_;
+  margin::RiskConfig risk_;           // in force: what every margin decision reads
+  margin::RiskConfig governed_risk_;  // before the breakers' multipliers; what governance changes
   EngineOptions options_;
   std::optional<PortfolioVenue> portfolio_;
   PriceState prices_;
@@ -263,6 +285,8 @@ class Engine {
   WaterfallState waterfall_;
   std::optional<lending::LiquidityVault> vault_;
   std::vector<PoolState> pool_states_;
+  BreakerState breakers_;
+  std::optional<GovernedParameters> governed_;
   TimestampNs clock_ns_ = 0;
   // Idempotency id -> fingerprint of the event it was applied with, to tell a retry ("exists")
   // from a different event that reuses the id ("id_reused").

@@ -183,9 +183,9 @@ TEST_F(EngineBankruptcyTest, SnapshotAndReplayCarryTheGateAndTheTotals) {
   EXPECT_EQ(restored->waterfall(), engine_.waterfall());
   // A snapshot whose loss totals do not add up is refused, naming why.
   std::string corrupt = engine_.snapshot();
-  // The last bytes are the vault flag (none here) and the lending pools' count (u32, none); before
-  // them, unresolved's last byte.
-  corrupt[corrupt.size() - 6] = static_cast<char>(corrupt[corrupt.size() - 6] + 1);
+  // The last bytes are the vault flag (none here), the lending pools' count (u32, none) and the
+  // breaker and governance flags (none); before them, unresolved's last byte.
+  corrupt[corrupt.size() - 8] = static_cast<char>(corrupt[corrupt.size() - 8] + 1);
   Result<Engine> refused = Engine::restore(corrupt);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("loss totals do not add up"), std::string::npos);

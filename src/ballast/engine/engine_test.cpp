@@ -366,7 +366,7 @@ TEST_F(EngineTest, BalanceOverflowOnDeposit) {
 std::string snapshot_with_borrows() {
   ByteWriter out;
   out.u32(0x54534c42);  // "BLST"
-  out.u32(7);
+  out.u32(8);
   out.i64(kT0);
   out.u64(0);  // idempotency table
   out.u32(1);  // assets
@@ -533,7 +533,26 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "pool_missing",
                                               "supply_cap_exceeded",
                                               "borrow_cap_exceeded",
-                                              "insufficient_liquidity"};
+                                              "insufficient_liquidity",
+                                              // In engine_controls_test.cpp:
+                                              "breakers_missing",
+                                              "governance_missing",
+                                              "proposal_id_invalid",
+                                              "parameter_unknown",
+                                              "proposal_unknown",
+                                              "proposal_exists",
+                                              "proposal_executed",
+                                              "proposal_cancelled",
+                                              "proposal_expired",
+                                              "timelock_pending",
+                                              "parameter_out_of_bounds",
+                                              "parameter_unchanged",
+                                              "parameter_step_too_large",
+                                              "parameter_busy",
+                                              "proposals_full",
+                                              "parameter_conflict",
+                                              "emergency_not_allowed",
+                                              "open_interest_cap_exceeded"};
   for (std::uint8_t value = 1; value < kStatusCount; ++value) {
     EXPECT_TRUE(covered.contains(status_name(*status_from_value(value))))
         << status_name(*status_from_value(value));
@@ -713,7 +732,7 @@ TEST(EngineDeterminism, PinnedStateHash) {
   Engine engine;
   for (const Event& e : clean_sequence()) ASSERT_EQ(engine.apply(e), Status::ok);
   EXPECT_EQ(to_hex(engine.state_hash()),
-            "f5aae25858d7dd3d313d49c37737964a0cc6298e3efba81b6e6792ae6b42a6b8");
+            "bf210470796d7894d1e7fe429f5c41aef4a2ca324b66486ed228c77620fb2412");
 }
 
 TEST(EngineDeterminism, EmptyEngine) {

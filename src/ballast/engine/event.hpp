@@ -11,6 +11,7 @@
 
 #include "ballast/core/fixed.hpp"
 #include "ballast/core/ids.hpp"
+#include "ballast/governance/governance.hpp"
 #include "ballast/lending/vault.hpp"
 #include "ballast/ledger/ledger.hpp"
 #include "ballast/market/oracle.hpp"
@@ -254,12 +255,52 @@ struct LiquidateBorrow {
   friend bool operator==(const LiquidateBorrow&, const LiquidateBorrow&) = default;
 };
 
+// Protocol-initiated from the venue's depth feed (circuit breakers, breakers.hpp): the market's
+// depth in quote money (>= 0), against which open interest is capped at depth × the breakers'
+// oi_depth_factor. A venue without breakers answers breakers_missing.
+struct SetMarketDepth {
+  InstrumentId instrument;
+  Money depth;
+  friend bool operator==(const SetMarketDepth&, const SetMarketDepth&) = default;
+};
+
+// Protocol-initiated under the breakers' pre-declared rule: once the market's underlying has had
+// no valid oracle reading for the breakers' emergency_outage_ns, every position is closed at the
+// last valid reading against the clearing account, and the market is settled for good.
+struct EmergencySettle {
+  InstrumentId instrument;
+  friend bool operator==(const EmergencySettle&, const EmergencySettle&) = default;
+};
+
+// Governance (governed.hpp): queues `value` (raw at the parameter's kind) for the governed
+// parameter `parameter`, executable after the timelock. The proposal id is the governance
+// process's own (0 is reserved).
+struct ProposeParameter {
+  governance::ProposalId proposal;
+  governance::ParameterKey parameter;
+  std::int64_t value = 0;
+  friend bool operator==(const ProposeParameter&, const ProposeParameter&) = default;
+};
+
+struct CancelProposal {
+  governance::ProposalId proposal;
+  friend bool operator==(const CancelProposal&, const CancelProposal&) = default;
+};
+
+// At or after the proposal's timelock, within its grace period: the new value is in force from
+// this event on.
+struct ExecuteProposal {
+  governance::ProposalId proposal;
+  friend bool operator==(const ExecuteProposal&, const ExecuteProposal&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
                                Withdraw, Transfer, OraclePrice, MarkPrice, Fill, OracleQuotes,
                                AccrueFunding, SettleExpiry, Liquidate, CheckHealth, ResolveBankruptcy, VaultDeposit,
                                VaultRequestWithdrawal, VaultCancelWithdrawal, VaultWithdraw, BackstopTakeover,
-                               AccrueInterest, Borrow, LiquidateBorrow>;
+                               AccrueInterest, Borrow, LiquidateBorrow, SetMarketDepth, EmergencySettle,
+                               ProposeParameter, CancelProposal, ExecuteProposal>;
 
 struct Event {
   EventId id;

@@ -51,6 +51,8 @@ struct VolatilityParams {
   std::array<Ratio, kRegimeLevels> multipliers = {Ratio::from_raw(1'000'000'000'000), Ratio::from_raw(1'250'000'000'000),
                                                   Ratio::from_raw(1'500'000'000'000), Ratio::from_raw(2'000'000'000'000)};
   std::int64_t calm_period_ns = 3'600'000'000'000;  // > 0
+
+  friend bool operator==(const VolatilityParams&, const VolatilityParams&) = default;
 };
 
 enum class BreakerStatus : std::uint8_t {
