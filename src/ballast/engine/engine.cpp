@@ -27,7 +27,10 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // episodes at the end. 6: the waterfall's rules, each episode's insurance use in its window, and
 // the waterfall state (the withdrawal gate, the loss totals) after the episodes; then a flag and
 // the liquidity vault's state (its parameters included). 7: the lending pools (their parameters,
-// then each one's state) after the vault.
+// then each one's state) after the vault. 8: the governed risk configuration in place of the
+// one in force (the breakers' multipliers are derived on restore), the liquidation rules' dYdX
+// fields (bankruptcy adjustment, spread to maintenance, target fee), then after the pools a flag
+// with the circuit breakers' options and state, and a flag with the governor's state.
 constexpr std::uint32_t kSnapshotVersion = 8;
 constexpr SubAccountId kVaultSub{kVault.value};
 
@@ -127,9 +130,28 @@ struct LiquidationFills {
   Money notional;  // the closed exposure at the mark (rounded up)
 };
 
+// dYdX's liquidation fee on the target (LiquidationRules::target_fee_rate): the fund's delta on the
+// proceeds |closed × price|, with the surplus over bankruptcy the group's equity after the close
+// (the price band keeps it >= 0, so the fee never creates bad debt). nullopt on overflow.
+std::optional<Money> target_fee(const LiquidationRules& rules, Quantity closed_signed, Price price, Price mark,
+                                Money equity_before) {
+  if (rules.target_fee_rate.is_zero()) return Money{};
+  const auto proceeds = mul<Money>(Quantity::from_raw(magnitude(closed_signed.raw())), price, Round::down);
+  const auto pnl = mul<Money>(closed_signed, Price::from_raw(price.raw() - mark.raw()), Round::down);
+  const auto after = pnl ? checked_add(equity_before, *pnl) : std::nullopt;
+  const auto bankruptcy_quote = proceeds && after ? checked_sub(*proceeds, *after) : std::nullopt;
+  const auto delta = bankruptcy_quote ? liquidation::dydx_insurance_fund_delta(*proceeds, *bankruptcy_quote,
+                                                                               rules.target_fee_rate)
+                                      : std::nullopt;
+  if (!delta) return std::nullopt;
+  return std::max(*delta, Money{});
+}
+
+// The two sides of a liquidate event; `equity_before` is the target group's equity at the mark
+// (read only for the target's fee).
 std::optional<LiquidationFills> liquidation_fills(const Ledger& ledger, const PriceState& prices,
                                                   const LiquidationRules& rules, const market::Instrument& instrument,
-                                                  const Liquidate& e) {
+                                                  const Liquidate& e, Money equity_before) {
   const SubAccount& target = *ledger.find_sub_account(e.target);
   const bool is_long = ledger.position(e.target, e.instrument)->size.raw() > 0;
   const auto closed = market::exposure_of(e.size, instrument.contract_size);
@@ -138,10 +160,12 @@ std::optional<LiquidationFills> liquidation_fills(const Ledger& ledger, const Pr
   const auto notional = mul<Money>(*closed, mark, Round::up);
   const auto discount = mul<Money>(*closed, Price::from_raw(magnitude(mark.raw() - e.price.raw())), Round::up);
   const auto protocol_fee = discount ? mul<Money>(*discount, rules.auction.protocol_share, Round::up) : std::nullopt;
-  if (!notional || !protocol_fee) return std::nullopt;
+  const auto fee = target_fee(rules, is_long ? *closed : Quantity::from_raw(-closed->raw()), e.price, mark,
+                              equity_before);
+  if (!notional || !protocol_fee || !fee) return std::nullopt;
   const Quantity taken = is_long ? e.size : Quantity::from_raw(-e.size.raw());
   return LiquidationFills{
-      Fill{target.owner, e.target, e.instrument, Quantity::from_raw(-taken.raw()), e.price, Money{}},
+      Fill{target.owner, e.target, e.instrument, Quantity::from_raw(-taken.raw()), e.price, *fee},
       Fill{e.liquidator, e.liquidator_sub_account, e.instrument, taken, e.price, *protocol_fee}, *notional};
 }
 
@@ -183,16 +207,57 @@ std::optional<Quantity> allowed_close(const LiquidationRules& rules, const margi
   return Quantity::from_raw(std::min(magnitude(exposure.raw()), whole_lots));
 }
 
+// Where a close of `closed_signed` (exposure; > 0 closes a long) may be priced, and what its
+// discount costs per unit of the underlying (the sizing's cost): the auction's bonus from the
+// mark, or with spread_to_maintenance > 0 dYdX's fillable price, whose discount per unit is
+// ABR × SMMR × the requirement a unit releases; both never past the bankruptcy price.
+struct ClosePricing {
+  liquidation::BandOutcome band;
+  Price cost;
+};
+
+std::optional<ClosePricing> close_pricing(const LiquidationRules& rules, const margin::GroupMargin& figures,
+                                          Quantity closed_signed, Price mark, Price release, Ratio bonus) {
+  const Price bankruptcy = liquidation::bankruptcy_price(figures.equity, closed_signed, mark);
+  const bool dydx = rules.spread_to_maintenance.raw() > 0 && figures.maintenance_requirement.raw() > 0;
+  liquidation::BandOutcome band =
+      liquidation::liquidation_price_band(closed_signed, mark, dydx ? Ratio{} : bonus, bankruptcy);
+  if (!dydx) {
+    const auto cost = mul<Price>(mark, bonus, Round::up);
+    return cost ? std::optional<ClosePricing>(ClosePricing{band, *cost}) : std::nullopt;
+  }
+  if (band.status != liquidation::BandStatus::ok && band.status != liquidation::BandStatus::empty) {
+    return ClosePricing{band, Price{}};
+  }
+  const auto position_net = mul<Money>(closed_signed, mark, Round::down);
+  const auto position_maintenance =
+      mul<Money>(Quantity::from_raw(magnitude(closed_signed.raw())), release, Round::up);
+  const auto fillable = position_net && position_maintenance
+                            ? liquidation::dydx_fillable_price({*position_net, *position_maintenance,
+                                                                figures.maintenance_collateral,
+                                                                figures.maintenance_requirement, closed_signed,
+                                                                rules.bankruptcy_adjustment,
+                                                                rules.spread_to_maintenance})
+                            : std::nullopt;
+  if (!fillable) return std::nullopt;
+  const bool is_long = closed_signed.raw() > 0;
+  band.band = is_long ? liquidation::PriceBand{std::max(*fillable, bankruptcy), mark}
+                      : liquidation::PriceBand{mark, std::min(*fillable, bankruptcy)};
+  band.status = band.band.low <= band.band.high ? liquidation::BandStatus::ok : liquidation::BandStatus::empty;
+  return ClosePricing{band, Price::from_raw(magnitude(mark.raw() - fillable->raw()))};
+}
+
 // The target's side of a liquidate event: ok, or the first liquidation rule it breaks in Status
 // precedence order (the liquidator's own margin is the fill check's). `group` is the target's
-// margin group.
+// margin group; `equity` receives its equity at the mark once it has been evaluated.
 Status judge_liquidation(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
                          const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
                          const std::vector<margin::SubAccountBook>& group, const market::Instrument& instrument,
-                         const Liquidate& e, TimestampNs now_ns) {
+                         const Liquidate& e, TimestampNs now_ns, Money& equity) {
   const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, group);
   if (const Status s = status_of(outcome.status); s != Status::ok) return s;
   const margin::GroupMargin& figures = outcome.margin;
+  equity = figures.equity;
   if (!figures.liquidatable()) return Status::account_healthy;
   const Quantity held = ledger.position(e.target, e.instrument)->size;
   const auto exposure = market::exposure_of(held, instrument.contract_size);
@@ -203,19 +268,16 @@ Status judge_liquidation(const Ledger& ledger, const margin::RiskConfig& risk, c
   const Price mark = prices.book.find_market(e.instrument)->mark;
   const liquidation::AuctionQuote bonus =
       liquidation::auction_bonus(rules.auction, episode ? episode->started_ns : now_ns, now_ns);
-  const liquidation::BandOutcome band = liquidation::liquidation_price_band(
-      closed_signed, mark, bonus.bonus, liquidation::bankruptcy_price(figures.equity, closed_signed, mark));
-  if (band.status == liquidation::BandStatus::empty) return Status::account_bankrupt;
-  if (band.status != liquidation::BandStatus::ok) return Status::balance_overflow;
-  const auto cost = mul<Price>(mark, bonus.bonus, Round::up);
-  const auto allowed =
-      cost ? allowed_close(rules, figures, *exposure, *lot, mark,
-                           release_per_unit(figures, e.target, e.instrument, *exposure), *cost,
-                           account_cap_remaining(rules, episode, now_ns))
-           : std::nullopt;
+  const Price release = release_per_unit(figures, e.target, e.instrument, *exposure);
+  const auto pricing = close_pricing(rules, figures, closed_signed, mark, release, bonus.bonus);
+  if (!pricing) return Status::balance_overflow;
+  if (pricing->band.status == liquidation::BandStatus::empty) return Status::account_bankrupt;
+  if (pricing->band.status != liquidation::BandStatus::ok) return Status::balance_overflow;
+  const auto allowed = allowed_close(rules, figures, *exposure, *lot, mark, release, pricing->cost,
+                                     account_cap_remaining(rules, episode, now_ns));
   if (!allowed) return Status::balance_overflow;
   if (e.size.raw() > magnitude(held.raw()) || closed->raw() > allowed->raw()) return Status::liquidation_too_large;
-  if (!liquidation::price_in_band(band.band, e.price)) return Status::liquidation_price_out_of_band;
+  if (!liquidation::price_in_band(pricing->band.band, e.price)) return Status::liquidation_price_out_of_band;
   return Status::ok;
 }
 
@@ -461,14 +523,16 @@ class Validator {
     if (const Status s = price_gate(prices_trust(group, market), market::OracleAction::liquidate); s != Status::ok) {
       return s;
     }
+    Money equity;
     if (const Status s = judge_liquidation(ledger_, *risk_, prices_, options_.liquidation,
-                                           episode_of(episodes_, group_key(*target)), group, instrument, e, now_ns_);
+                                           episode_of(episodes_, group_key(*target)), group, instrument, e, now_ns_,
+                                           equity);
         s != Status::ok) {
       return s;
     }
-    const auto fills = liquidation_fills(ledger_, prices_, options_.liquidation, instrument, e);
+    const auto fills = liquidation_fills(ledger_, prices_, options_.liquidation, instrument, e, equity);
     if (!fills) return Status::balance_overflow;
-    const FillPlan target_plan = plan_fill(ledger_, *risk_, prices_, *market, fills->target);
+    const FillPlan target_plan = plan_fill(ledger_, *risk_, prices_, *market, fills->target, kInsuranceFund);
     if (!target_plan.ok || !ledger_.postings_fit(target_plan.postings)) return Status::balance_overflow;
     return fill_margin(*mine, *market, fills->liquidator, FillSide::liquidator);
   }
@@ -1162,9 +1226,11 @@ class Executor {
   void operator()(const Liquidate& e) {
     const margin::MarketRisk& market = *risk_->find_market(e.instrument);
     const SubAccount& target = *ledger_.find_sub_account(e.target);
-    const auto fills = liquidation_fills(ledger_, prices_, rules_, market.instrument, e);
+    // The group's equity matters only to the target's fee: evaluated only when there is one.
+    const Money equity = rules_.target_fee_rate.is_zero() ? Money{} : group_equity(target);
+    const auto fills = liquidation_fills(ledger_, prices_, rules_, market.instrument, e, equity);
     BALLAST_ASSERT(fills.has_value());  // validated
-    book_fill(market, fills->target, kFeePool);
+    book_fill(market, fills->target, kInsuranceFund);
     book_fill(market, fills->liquidator, kInsuranceFund);
     count_liquidation(target, fills->notional);
   }
@@ -1277,6 +1343,11 @@ class Executor {
     for (const auto& [sub_account, asset, amount] : before) balance_moved(sub_account, asset, amount);
   }
 
+  Money group_equity(const SubAccount& member) const {
+    const margin::MarginOutcome outcome = margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, member));
+    BALLAST_ASSERT(outcome.status == margin::MarginStatus::ok);  // validated on the same state
+    return outcome.margin.equity;
+  }
   // A liquidation of `notional` on the target's group: counted in its episode (started now when
   // none was open), which ends once the group is healthy again.
   void count_liquidation(const SubAccount& target, Money notional) {

@@ -13,10 +13,11 @@
 //   - one event closes at most what restores maintenance health plus buffer_ratio × requirement
 //     (plus a 3 micro-unit rounding allowance), per unit closed freeing the requirement it
 //     carried less the bonus it costs.
-// dYdX's bankruptcy adjustment and spread-to-maintenance ratio have no rule field: the engine's
-// discount is the auction's, the same for every account, while dYdX's fillable price moves with
-// the account's TNC/TMMR. E1 is reproduced by calibrating the bonus to the fixture's account, and
-// E1NotHealthAware shows where that stops holding.
+// dYdX's own pricing is a rule setting too: with bankruptcy_adjustment and spread_to_maintenance
+// set, a close may go down to dYdX's health-aware fillable price instead of the auction's discount,
+// and target_fee_rate charges the liquidated account dYdX's insurance-fund fee. The E1 and E3
+// cases are reproduced both ways: by calibrating the auction to the fixture's account (which
+// E1NotHealthAware shows stops holding for a deeper account) and exactly, with dYdX's rules.
 
 #include <gtest/gtest.h>
 
@@ -250,6 +251,74 @@ TEST_F(DydxReferenceTest, E1NotHealthAwareADeeperAccountKeepsTheSameBand) {
   expect_liquidatable("450", "500");
   rejected(liquidate("0.1", "49950"), Status::liquidation_price_out_of_band);
   expect_band_ends_at("0.1", "49999", "49998.9");
+}
+
+// The same E1 cases under dYdX's own rules (DydxExact): the fillable price is computed from the
+// account, not calibrated to it.
+class DydxExactTest : public DydxReferenceTest {
+ protected:
+  // No auction discount and no liquidator share: dYdX's fillable price bounds the close, and
+  // `max_fee` of the proceeds (capped by the surplus over bankruptcy) is the target's fee.
+  static LiquidationRules dydx_exact(const char* bankruptcy_adjustment, const char* spread_to_maintenance,
+                                     const char* max_fee = "0") {
+    LiquidationRules rules = dydx_rules("0", "0");
+    rules.bankruptcy_adjustment = ratio(bankruptcy_adjustment);
+    rules.spread_to_maintenance = ratio(spread_to_maintenance);
+    rules.target_fee_rate = ratio(max_fee);
+    return rules;
+  }
+};
+
+// E1, TestGetFillablePrice: BA 1, SMMR 0.1, TNC 499 / TMMR 500: $49,999; BA 2 and SMMR 0.2, now
+// two settings, both $49,998; the short at $50,001.
+TEST_F(DydxExactTest, E1FillablePriceFromTheAccountsHealth) {
+  liquidate_e1_at_band_end(dydx_exact("1", "0.1"), "0.1", "49999", "49998.9");
+  expect_usdc("498.9", "10000", "0");
+  liquidate_e1_at_band_end(dydx_exact("2", "0.1"), "0.1", "49998", "49997.9");
+  liquidate_e1_at_band_end(dydx_exact("1", "0.2"), "0.1", "49998", "49997.9");
+  liquidate_e1_at_band_end(dydx_exact("1", "0.1"), "-0.1", "50001", "50001.1");
+  expect_usdc("498.9", "10000", "0");
+}
+
+// E1 with dYdX's mainnet SMMR 1.5 (research/defi-engines.md E1 [D]): (5,000 − 0.002 × 1.5 × 500)
+// / 0.1 = $49,985.
+TEST_F(DydxExactTest, E1MainnetSpreadToMaintenance) {
+  liquidate_e1_at_band_end(dydx_exact("1", "1.5"), "0.1", "49985", "49984.9");
+}
+
+// Health-aware: at TNC 450 ABR is 1 × (1 − 450/500) = 0.1 and the fillable price
+// (5,000 − 0.1 × 0.1 × 500) / 0.1 = $49,950, which dydx_fillable_price gives too (the calibrated
+// auction of E1NotHealthAware stops at $49,999 for this account).
+TEST_F(DydxExactTest, E1DeeperAccountGetsADeeperFillablePrice) {
+  reopen(dydx_exact("1", "0.1"));
+  open_isolated("1450", "0.1", "60000", "50000");
+  expect_liquidatable("450", "500");
+  expect_band_ends_at("0.1", "49950", "49949.9");
+}
+
+// E3, TestGetLiquidationInsuranceFundDelta exactly: USDC −5,100 (1,900 USDC with 0.1 BTC bought at
+// $70,000), sold at $56,100 (the mark here: a Ballast close is priced against the mark), max fee
+// 0.5%: the liquidated account pays min(0.5% × 5,610, 5,610 − 5,100) = $28.05 to the fund; the
+// liquidator pays the full $56,100 and no share.
+TEST_F(DydxExactTest, E3InsuranceFundFeeIsChargedToTheLiquidatedAccount) {
+  reopen(dydx_exact("1", "1.5", "0.005"));
+  open_isolated("1900", "0.1", "70000", "50000");
+  set_prices("56100");
+  expect_liquidatable("510", "561");
+  ok(liquidate("0.1", "56100"));
+  expect_taken_over("0.1");
+  // Alice: 1,900 + (56,100 − 70,000) × 0.1 − 28.05 = 481.95, i.e. −5,100 + 5,610 − 28.05.
+  expect_usdc("481.95", "10000", "28.05");
+}
+
+// The fee never takes more than the surplus over bankruptcy: with a 20% max fee (1,122 of 5,610)
+// the fund takes the whole 510 and Alice is left at exactly zero.
+TEST_F(DydxExactTest, E3FeeIsCappedByTheSurplus) {
+  reopen(dydx_exact("1", "1.5", "0.2"));
+  open_isolated("1900", "0.1", "70000", "50000");
+  set_prices("56100");
+  ok(liquidate("0.1", "56100"));
+  expect_usdc("0", "10000", "510");
 }
 
 // E2, dYdX liquidations_test.go TestGetBankruptcyPriceInQuoteQuantums: closing the 0.1 long needs

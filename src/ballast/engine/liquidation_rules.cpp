@@ -37,6 +37,9 @@ void for_each_field(Rules& rules, Visit&& visit) {
   visit("after_insurance", rules.after_insurance);
   visit("adl_ranking", rules.adl_ranking);
   visit("withdrawal_gate_ns", rules.withdrawal_gate_ns);
+  visit("bankruptcy_adjustment", rules.bankruptcy_adjustment);
+  visit("spread_to_maintenance", rules.spread_to_maintenance);
+  visit("target_fee_rate", rules.target_fee_rate);
 }
 
 // The field's raw value in the walk: an integer, a fixed-point raw, or an enum's number.
@@ -100,6 +103,11 @@ Outcome LiquidationRules::validate() const {
     return rules_error("adl_ranking", "must be pnl_leverage (0) or hedge_aware (1)");
   }
   if (withdrawal_gate_ns < 0) return rules_error("withdrawal_gate_ns", "must be >= 0");
+  if (bankruptcy_adjustment.is_negative()) return rules_error("bankruptcy_adjustment", "must be >= 0");
+  if (spread_to_maintenance.is_negative()) return rules_error("spread_to_maintenance", "must be >= 0");
+  if (target_fee_rate.is_negative() || target_fee_rate >= margin::kRatioOne) {
+    return rules_error("target_fee_rate", "must be in [0, 1)");
+  }
   return Ok{};
 }
 

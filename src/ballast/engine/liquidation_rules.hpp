@@ -62,6 +62,17 @@ struct LiquidationRules {
   // the protocol takes 10% of the discount a liquidator takes (Aave's liquidation protocol fee).
   liquidation::AuctionParams auction{Ratio::from_raw(10'000'000'000), Ratio::from_raw(50'000'000'000),
                                      600'000'000'000, Ratio::from_raw(100'000'000'000)};
+  // dYdX's health-aware fillable price in place of the auction's discount, when
+  // spread_to_maintenance > 0: a close of a position may go as far from the mark as
+  // ABR × SMMR × the maintenance requirement it releases, ABR = clamp(BA × (1 − NC/MMR), 0, 1)
+  // (liquidation/sizing.hpp dydx_fillable_price), so the discount grows as the account sinks.
+  // Both >= 0; dYdX's genesis has BA 1 and SMMR 1.5. 0 by default: the auction prices closes.
+  Ratio bankruptcy_adjustment;
+  Ratio spread_to_maintenance;
+  // dYdX's liquidation fee: the liquidated account pays min(rate × |proceeds|, its group's equity
+  // after the close) to the insurance fund (dydx_insurance_fund_delta with the surplus over
+  // bankruptcy), in [0, 1). 0 by default: only the liquidator's protocol share goes to the fund.
+  Ratio target_fee_rate;
   // Notional one account may have liquidated per window, and one event may close (dYdX's sample
   // genesis: $100k per subaccount per block; our window is time, not blocks).
   Money account_cap_notional = Money::from_raw(10'000'000'000'000);  // 10M quote
