@@ -131,10 +131,11 @@ void print_outcomes(std::ostream& out, const std::uint64_t (&counts)[kStatusCoun
   std::uint64_t rejected = 0;
   for (std::uint8_t i = 1; i < kStatusCount; ++i) rejected += counts[i];
   out << "events: " << counts[0] << " applied, " << rejected << " rejected\n";
-  for (std::uint8_t i = 1; i < kStatusCount; ++i) {
-    if (counts[i] != 0) {
-      out << "  " << std::left << std::setw(24) << status_name(static_cast<Status>(i)) << counts[i]
-          << "\n";
+  // The longest status name (liquidation_price_out_of_band) is 29 characters: a column of 31.
+  for (const Status status : kStatusPrecedence) {
+    const auto i = static_cast<std::uint8_t>(status);
+    if (status != Status::ok && counts[i] != 0) {
+      out << "  " << std::left << std::setw(31) << status_name(status) << counts[i] << "\n";
     }
   }
 }

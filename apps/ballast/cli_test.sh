@@ -75,8 +75,8 @@ margin_events="$source_dir/configs/sample-margin-events.jsonl"
 venue="$source_dir/configs/venue-default.toml"
 check apply-margin-memory 0 "$ballast" apply "$margin_events" --venue "$venue"
 margin_hash=$(state_hash "$work/out")
-expect_text apply-margin-memory "$work/out" "insufficient_margin     2"
-expect_text apply-margin-memory "$work/out" "oracle_untrusted        1"
+expect_text apply-margin-memory "$work/out" "insufficient_margin            2"
+expect_text apply-margin-memory "$work/out" "oracle_untrusted               1"
 expect_text apply-margin-memory "$work/out" "events: 25 applied, 3 rejected"
 check apply-margin-db 0 "$ballast" apply "$margin_events" --venue "$venue" --db "$work/margin.db" --batch 5
 [[ "$(state_hash "$work/out")" == "$margin_hash" && -n "$margin_hash" ]] ||

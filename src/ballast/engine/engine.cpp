@@ -582,11 +582,11 @@ class Validator {
     return outcome.margin.liquidatable() != open ? Status::ok : Status::health_unchanged;
   }
   Status operator()(const ResolveBankruptcy& e) const {
+    if (risk_ != nullptr && ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
     if (sub_account == nullptr || sub_account->id.value < kFirstUserId) return Status::sub_account_unknown;
     if (sub_account->mode == MarginMode::portfolio) return Status::portfolio_unsupported;
     if (risk_ == nullptr) return Status::account_solvent;  // no margin rules: no bad debt
-    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     if (const Status s = price_gate(prices_trust(group_of(*sub_account), nullptr), market::OracleAction::resolve_bankruptcy);
         s != Status::ok) {
       return s;
@@ -598,7 +598,7 @@ class Validator {
   }
   Status operator()(const VaultDeposit& e) const {
     if (const Status s = amount_shape(e.amount); s != Status::ok) return s;
-    if (!vault_) return Status::vault_missing;
+    if (!vault_) return vault_missing_after(e.account, &e.sub_account);
     const Asset* asset = nullptr;
     if (const Status s = owned_move(e.account, e.sub_account, risk_->quote, e.amount, asset); s != Status::ok) {
       return s;
@@ -621,24 +621,24 @@ class Validator {
   Status operator()(const VaultRequestWithdrawal& e) const {
     if (e.shares.is_negative()) return Status::amount_negative;
     if (e.shares.is_zero()) return Status::amount_zero;
-    if (!vault_) return Status::vault_missing;
+    if (!vault_) return vault_missing_after(e.account, nullptr);
     if (!ledger_.has_account(e.account)) return Status::account_unknown;
     lending::LiquidityVault trial = *vault_;
     return status_of(trial.request_withdrawal(e.account, e.shares, now_ns_));
   }
   Status operator()(const VaultCancelWithdrawal& e) const {
-    if (!vault_) return Status::vault_missing;
+    if (!vault_) return vault_missing_after(e.account, nullptr);
     if (!ledger_.has_account(e.account)) return Status::account_unknown;
     lending::LiquidityVault trial = *vault_;
     return status_of(trial.cancel_withdrawal(e.account, now_ns_));
   }
   Status operator()(const VaultWithdraw& e) const {
-    if (!vault_) return Status::vault_missing;
+    if (!vault_) return vault_missing_after(e.account, &e.sub_account);
+    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     if (!ledger_.has_account(e.account)) return Status::account_unknown;
     const SubAccount* to = ledger_.find_sub_account(e.sub_account);
     if (to == nullptr) return Status::sub_account_unknown;
     if (to->owner != e.account) return Status::sub_account_foreign;
-    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     if (withdrawals_gated_now()) return Status::withdrawals_gated;
     const SubAccount& vault_sub = *ledger_.find_sub_account(kVaultSub);
     if (const Status s = margin_prices(vault_sub); s != Status::ok) return s;
@@ -656,11 +656,11 @@ class Validator {
     return margin_after_move(vault_sub, risk_->quote, paid, nullptr);
   }
   Status operator()(const BackstopTakeover& e) const {
+    if (vault_ && ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
     if (sub_account == nullptr || sub_account->id.value < kFirstUserId) return Status::sub_account_unknown;
     if (!vault_) return Status::vault_missing;
     if (sub_account->mode == MarginMode::portfolio) return Status::portfolio_unsupported;
-    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     if (const Status s = price_gate(prices_trust(group_of(*sub_account), nullptr), market::OracleAction::liquidate);
         s != Status::ok) {
       return s;
@@ -1028,6 +1028,19 @@ class Validator {
   }
 
   // Shared checks of a value movement out of or into a sub-account the actor must own.
+  // Without a vault its events are vault_missing once their parties are known and belong together:
+  // existence and ownership come first in precedence. (There is no quote asset to look for: a
+  // venue without a vault may have no risk configuration.)
+  Status vault_missing_after(AccountId account, const SubAccountId* sub_account_id) const {
+    if (!ledger_.has_account(account)) return Status::account_unknown;
+    if (sub_account_id != nullptr) {
+      const SubAccount* sub_account = ledger_.find_sub_account(*sub_account_id);
+      if (sub_account == nullptr) return Status::sub_account_unknown;
+      if (sub_account->owner != account) return Status::sub_account_foreign;
+    }
+    return Status::vault_missing;
+  }
+
   Status owned_move(AccountId account, SubAccountId sub_account_id, AssetId asset_id,
                     Amount amount, const Asset*& asset) const {
     if (const Status s = amount_shape(amount); s != Status::ok) return s;

@@ -89,6 +89,13 @@ TEST_F(EngineVaultTest, AVenueWithoutAVaultSaysSo) {
   rejected(VaultDeposit{kAlice, kAliceMain, Amount::from_raw(usdc(1'000))}, Status::vault_missing);
   rejected(VaultWithdraw{kAlice, kAliceMain}, Status::vault_missing);
   rejected(BackstopTakeover{kAliceMain}, Status::vault_missing);
+  // Existence and ownership come before vault_missing in precedence.
+  rejected(VaultDeposit{AccountId{99}, kAliceMain, Amount::from_raw(usdc(1'000))}, Status::account_unknown);
+  rejected(VaultDeposit{kAlice, SubAccountId{999}, Amount::from_raw(usdc(1'000))}, Status::sub_account_unknown);
+  rejected(VaultWithdraw{kAlice, kBobMain}, Status::sub_account_foreign);
+  rejected(VaultRequestWithdrawal{AccountId{99}, lending::VaultShares::from_raw(1)}, Status::account_unknown);
+  rejected(VaultCancelWithdrawal{AccountId{99}}, Status::account_unknown);
+  rejected(BackstopTakeover{SubAccountId{999}}, Status::sub_account_unknown);
 }
 
 TEST_F(EngineVaultTest, TheBackstopTakesOverADeepGroupAndKeepsItsEquityForTheLps) {
