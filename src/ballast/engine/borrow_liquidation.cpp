@@ -27,17 +27,36 @@ std::optional<Money> value_of_units(const margin::RiskConfig& risk, const PriceS
   return narrowed ? std::optional<Money>(Money::from_raw(*narrowed)) : std::nullopt;
 }
 
-// The most of `debt` units one event may repay (at_factor: the close factor's share of it, up) under
-// the close factor, the full-close stage and
-// the dust rule, before the caps.
-std::int64_t close_allowed(const liquidation::SizingParams& sizing, const margin::MarginFigures& figures,
+// Whether the group is in the full-close stage: its coverage below full_close_below. Coverage is
+// maintenance collateral / requirement for a group with positions (dYdX's NC/MMR), and Aave's
+// health factor, weighted collateral / weighted debt, for a group that only borrows (no
+// requirement): Aave v3 lets a liquidator repay all of a debt once HF <= 0.95. Exact, by
+// cross-multiplication.
+bool full_close_stage(const liquidation::SizingParams& sizing, const margin::GroupMargin& figures) {
+  int128 covered = figures.maintenance_collateral.raw();
+  int128 required = figures.maintenance_requirement.raw();
+  if (required == 0) {
+    covered = 0;
+    for (const margin::SubAccountMargin& member : figures.sub_accounts) {
+      for (const margin::BalanceMargin& balance : member.balances) {
+        const std::int64_t weighted = balance.maintenance_collateral.raw();
+        if (weighted > 0) {
+          covered += weighted;
+        } else {
+          required -= weighted;  // a borrow's weighted value is negative
+        }
+      }
+    }
+    if (required == 0) return false;  // no debt: nothing to close
+  }
+  return covered * Ratio::kScale < static_cast<int128>(sizing.stages.full_close_below.raw()) * required;
+}
+
+// The most of `debt` units one event may repay (at_factor: the close factor's share of it, up)
+// under the close factor, the full-close stage and the dust rule, before the caps.
+std::int64_t close_allowed(const liquidation::SizingParams& sizing, const margin::GroupMargin& figures,
                            std::int64_t debt, std::int64_t at_factor, Money leftover_value_at_factor) {
-  // coverage = collateral / requirement < full_close_below, exact by cross-multiplication. A group
-  // that only borrows has no requirement, so no coverage: the close factor binds it (Aave's 50%).
-  const bool full_close = figures.maintenance_requirement.raw() > 0 &&
-                          static_cast<int128>(figures.maintenance_collateral.raw()) * Ratio::kScale <
-                              static_cast<int128>(sizing.stages.full_close_below.raw()) * figures.maintenance_requirement.raw();
-  if (full_close || leftover_value_at_factor < sizing.min_leftover_notional) return debt;
+  if (full_close_stage(sizing, figures) || leftover_value_at_factor < sizing.min_leftover_notional) return debt;
   return at_factor;
 }
 
@@ -56,7 +75,7 @@ BorrowLiquidationPlan plan_borrow_liquidation(const Ledger& ledger, const margin
                                               const LiquidateBorrow& e, TimestampNs now_ns) {
   const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, group);
   if (const Status s = status_of(outcome.status); s != Status::ok) return rejected(s);
-  const margin::MarginFigures& figures = outcome.margin;
+  const margin::GroupMargin& figures = outcome.margin;
   if (!figures.liquidatable()) return rejected(Status::account_healthy);
   if (figures.equity.is_negative()) return rejected(Status::account_bankrupt);
 

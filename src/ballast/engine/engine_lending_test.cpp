@@ -151,6 +151,28 @@ TEST_F(EngineLendingTest, LiquidateBorrowSeizesCollateralAtTheAuctionBonus) {
   expect_replay_and_restore_match();
 }
 
+// Aave v3's full close: below a health factor of 0.95 the whole debt may be repaid at once. At 8,400
+// the group's weighted collateral 1 BTC x 8,400 x 0.9 = 7,560 against its 8,000 of debt is HF
+// 0.945: all 8,000 USDC may go in one event (at 8,500, HF 0.956, only the 50% close factor).
+// The seizure is at most 8,000 x 1.01 / 8,400 = 0.961904761... BTC, 96,190,476 units down.
+TEST_F(EngineLendingTest, BelowHealthFactorPoint95TheWholeDebtMayBeRepaid) {
+  borrow_to_optimum();
+  set_prices("8400");
+  const LiquidateBorrow whole{kBob, kBobMain, kAliceMain, kUsdc, Amount::from_raw(usdc(8'000)), kBtc,
+                              Amount::from_raw(96'190'476)};
+  LiquidateBorrow take = whole;
+  take.repay = Amount::from_raw(usdc(8'000) + 1);
+  rejected(take, Status::liquidation_too_large);
+  take = whole;
+  take.seize = Amount::from_raw(96'190'477);
+  rejected(take, Status::liquidation_price_out_of_band);
+  ok(whole);
+  EXPECT_EQ(balance(kAliceMain, kUsdc), 0);
+  EXPECT_EQ(balance(kAliceMain, kBtc), 100'000'000 - 96'190'476);
+  EXPECT_TRUE(engine_.liquidatable_groups().empty());
+  expect_replay_and_restore_match();
+}
+
 // A snapshot carries the pools' parameters: a venue restored from it judges the next borrow the same.
 TEST_F(EngineCappedLendingTest, SnapshotCarriesThePools) {
   borrow_to_optimum();
