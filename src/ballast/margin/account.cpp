@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -563,13 +564,23 @@ const MarketPrice* PriceBook::find_market(InstrumentId id) const {
   return find_sorted(markets, id, &MarketPrice::instrument);
 }
 
-Money MarginFigures::initial_health() const {
-  return Money::from_raw(initial_collateral.raw() - initial_requirement.raw());
+namespace {
+
+// collateral − requirement, saturating at Money's range: a deeply negative collateral less a large
+// requirement leaves int64, and what callers read there is the sign (liquidatable) or the floor
+// at zero (free collateral), which saturation keeps.
+Money health_of(Money collateral, Money requirement) {
+  const int128 health = static_cast<int128>(collateral.raw()) - requirement.raw();
+  const int128 clamped = std::clamp<int128>(health, std::numeric_limits<std::int64_t>::min(),
+                                           std::numeric_limits<std::int64_t>::max());
+  return Money::from_raw(static_cast<std::int64_t>(clamped));
 }
 
-Money MarginFigures::maintenance_health() const {
-  return Money::from_raw(maintenance_collateral.raw() - maintenance_requirement.raw());
-}
+}  // namespace
+
+Money MarginFigures::initial_health() const { return health_of(initial_collateral, initial_requirement); }
+
+Money MarginFigures::maintenance_health() const { return health_of(maintenance_collateral, maintenance_requirement); }
 
 Money MarginFigures::free_collateral() const {
   const Money health = initial_health();

@@ -9,6 +9,8 @@
 #include "ballast/margin/testing/venue_fixtures.hpp"
 
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <rapidcheck/gtest.h>
 
 #include <string>
@@ -558,6 +560,19 @@ RC_GTEST_PROP(AccountProperties, RequirementNeverBelowExact, ()) {
   const int128 required_scaled = static_cast<int128>(out.margin.initial_requirement.raw()) * 10 *
                                  1'000'000'000'000;
   RC_ASSERT(required_scaled >= exact_scaled);
+}
+
+// Health saturates at Money's range instead of wrapping: the most negative collateral less any
+// requirement is still the most negative health, so the group reads liquidatable.
+TEST(MarginFigures, HealthSaturatesAtTheRange) {
+  MarginFigures m;
+  m.maintenance_collateral = Money::from_raw(std::numeric_limits<std::int64_t>::min() + 5);
+  m.maintenance_requirement = money("100");
+  EXPECT_EQ(m.maintenance_health().raw(), std::numeric_limits<std::int64_t>::min());
+  EXPECT_TRUE(m.liquidatable());
+  m.initial_collateral = Money::from_raw(std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(m.initial_health().raw(), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(m.free_collateral().raw(), std::numeric_limits<std::int64_t>::max());
 }
 
 }  // namespace
