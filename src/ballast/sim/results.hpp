@@ -31,6 +31,10 @@ struct PathOutcome {
   std::uint64_t events_applied = 0;                // events the engine accepted on this path
   std::uint64_t events_rejected = 0;               // events it answered with a rejection
   std::vector<std::int64_t> insurance_fund_units;  // the fund's balance after each step
+
+  // Every field: utilization_max compares as a double, exact because every thread computes it
+  // with the same operations in the same order.
+  friend bool operator==(const PathOutcome&, const PathOutcome&) = default;
 };
 
 // The whole run: what produced it (so results.json says how to reproduce itself) and every path,

@@ -446,18 +446,8 @@ Result<SimulationResults> run_simulation(const SimulationConfig& config, std::ui
 }
 
 bool same_figures(const SimulationResults& a, const SimulationResults& b) {
-  const auto same_path = [](const PathOutcome& x, const PathOutcome& y) {
-    return x.path == y.path && x.bad_debt_units == y.bad_debt_units && x.insurance_paid_units == y.insurance_paid_units &&
-           x.adl_units == y.adl_units && x.socialized_units == y.socialized_units &&
-           x.unresolved_units == y.unresolved_units && x.insurance_fund_start_units == y.insurance_fund_start_units &&
-           x.insurance_drawdown_units == y.insurance_drawdown_units && x.liquidations == y.liquidations &&
-           x.bankruptcies == y.bankruptcies && x.adl_hits == y.adl_hits &&
-           x.liquidation_volume_units == y.liquidation_volume_units && x.utilization_max == y.utilization_max &&
-           x.events_applied == y.events_applied && x.events_rejected == y.events_rejected &&
-           x.insurance_fund_units == y.insurance_fund_units;
-  };
   return a.venue == b.venue && a.scenario == b.scenario && a.seed == b.seed && a.steps == b.steps &&
-         a.accounts == b.accounts && std::equal(a.paths.begin(), a.paths.end(), b.paths.begin(), b.paths.end(), same_path);
+         a.accounts == b.accounts && a.paths == b.paths;
 }
 
 }  // namespace ballast::sim
