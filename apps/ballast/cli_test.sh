@@ -242,6 +242,14 @@ expect_text sweep "$work/out" "rank  feasible"
 expect_text sweep "$work/out" "report: $work/sweep/report.html"
 expect_text sweep "$work/sweep/results.json" '"insurance_fund_quote": "5000000"'
 expect_text sweep "$work/sweep/report.html" "Sweep: 2 settings"
+# The attacker is a knob too: on the Mango-style pump it runs; on a scenario without its asset the
+# setting is refused.
+check sweep-attacker 0 "$ballast" sweep --config "$sim_config" --scenario mango-2022 --paths 2 --steps 40 \
+  --threads 2 --out "$work/sweep3" --grid 'attacker.enabled=0,1'
+expect_text sweep-attacker "$work/sweep3/results.json" '"attacker.enabled": "1"'
+check sweep-attacker-asset 2 "$ballast" sweep --config "$sim_config" --scenario ftx-2022 --paths 2 --steps 40 \
+  --out "$work/sweep4" --grid 'attacker.enabled=1'
+expect_text sweep-attacker-asset "$work/err" "attacker asset TAIL is not traded by the scenario"
 check sweep-unknown 2 "$ballast" sweep --config "$sim_config" --paths 3 --grid 'frobs=1,2' --out "$work/sweep2"
 expect_text sweep-unknown "$work/err" "setting frobs=1: --grid frobs: not a knob of the simulation"
 check sweep-malformed 2 "$ballast" sweep --config "$sim_config" --paths 3 --grid 'insurance_fund_quote' --out "$work/sweep2"

@@ -32,6 +32,11 @@ T whole(double value) {
   return static_cast<T>(value);
 }
 
+sim::AttackerParams& attacker_of(SimulationConfig& config) {
+  if (!config.agents.attacker) config.agents.attacker.emplace();
+  return *config.agents.attacker;
+}
+
 constexpr double kU32 = 4294967295.0;
 constexpr double kU53 = 9007199254740992.0;  // integers a double holds exactly
 
@@ -65,6 +70,12 @@ const Knob kKnobs[] = {
     {"lps.deposit_quote", 0, [](SimulationConfig& c, double v) { c.agents.lps.deposit_quote = v; }},
     {"lps.enter_within_steps", kU32, [](SimulationConfig& c, double v) { c.agents.lps.enter_within_steps = whole<std::uint32_t>(v); }},
     {"lps.drawdown_exit", 0, [](SimulationConfig& c, double v) { c.agents.lps.drawdown_exit = v; }},
+    // The attacker (an oracle pump on the asset named by AttackerParams, TAIL by default): 1 turns
+    // it on, 0 off; its other knobs turn it on too.
+    {"attacker.enabled", 1, [](SimulationConfig& c, double v) { if (v == 0) c.agents.attacker.reset(); else attacker_of(c); }},
+    {"attacker.deposit_quote", 0, [](SimulationConfig& c, double v) { attacker_of(c).deposit_quote = v; }},
+    {"attacker.notional_quote", 0, [](SimulationConfig& c, double v) { attacker_of(c).notional_quote = v; }},
+    {"attacker.open_step", kU32, [](SimulationConfig& c, double v) { attacker_of(c).open_step = whole<std::uint32_t>(v); }},
 };
 // clang-format on
 
