@@ -7,40 +7,16 @@
 #include <string>
 
 #include "ballast/engine/risk_codec.hpp"
+#include "ballast/margin/testing/venue_fixtures.hpp"
 
 namespace ballast {
 namespace {
 
 const std::string kConfigs = BALLAST_CONFIGS_DIR;
 
-// A small venue (margin/venue_config_test.cpp's) for the engine tables to refer to.
-constexpr const char* kVenue = R"(name = "test"
-quote = "USDC"
-
-[[asset]]
-symbol = "USDC"
-id = 1
-decimals = 6
-
-[[asset]]
-symbol = "BTC"
-id = 2
-decimals = 8
-init_asset_weight = 0.3
-maint_asset_weight = "0.9"
-init_liability_weight = 1.1
-maint_liability_weight = "1.05"
-
-[[market]]
-symbol = "BTC-PERP"
-id = 10
-kind = "perpetual"
-underlying = "BTC"
-tick = "0.1"
-lot = "0.001"
-rule = { kind = "base", initial_rate = "0.05", maintenance_rate = "0.03" }
-funding = { interval = "1h", clamp = "0.01" }
-)";
+// The Mango v4 test venue (quote USDC id 1, BASE id 4 at 6 decimals, PERP id 9 with a base rule
+// of 0.2 / 0.1) for the engine tables to refer to.
+const std::string kVenue = margin::testing::kMangoVenueToml;
 
 // Every engine table with every key, none at its default; numbers written as strings, integers,
 // floats and exponents, as a venue file may.
@@ -80,7 +56,7 @@ virtual_assets = "0.000003"
 max_pending_withdrawals = 64
 
 [[pool]]
-asset = "BTC"
+asset = "BASE"
 borrow_cap = "1000.5"
 [pool.curve]
 kind = "points"
@@ -127,9 +103,9 @@ max = "0.8"
 max_step = "0.1"
 
 [[governance.parameter]]
-name = "BTC-PERP.maintenance_rate"
-min = "0.01"
-max = "0.05"
+name = "PERP.maintenance_rate"
+min = "0.05"
+max = "0.15"
 max_step = "0.01"
 max_relative_step = "0.5"
 
@@ -146,7 +122,7 @@ max = "5"
 max_relative_step = "0.25"
 )";
 
-const std::string kFull = std::string(kVenue) + kOptions;
+const std::string kFull = kVenue + kOptions;
 
 Ratio ratio(std::string_view text) { return *Ratio::parse(text, Round::down); }
 Money money(std::string_view text) { return *Money::parse(text, Round::down); }
@@ -216,9 +192,9 @@ EngineOptions expected_full_options() {
   usdc.reserve_factor = ratio("0.1");
   usdc.reserves_to = lending::ReservesDestination::treasury;
   usdc.supply_cap = Amount::from_raw(50'000'000'000'000);  // 50M USDC at 6 decimals
-  lending::PoolConfig btc{*lending::RateCurve::make(points, ratio("0.001"))};
-  btc.borrow_cap = Amount::from_raw(100'050'000'000);  // 1000.5 BTC at 8 decimals
-  o.pools = {AssetPool{AssetId{1}, usdc}, AssetPool{AssetId{2}, btc}};  // sorted by asset
+  lending::PoolConfig base{*lending::RateCurve::make(points, ratio("0.001"))};
+  base.borrow_cap = Amount::from_raw(1'000'500'000);  // 1000.5 BASE at 6 decimals
+  o.pools = {AssetPool{AssetId{1}, usdc}, AssetPool{AssetId{4}, base}};  // sorted by asset
 
   BreakerOptions b;
   b.oi_depth_factor = ratio("3");
@@ -239,7 +215,7 @@ EngineOptions expected_full_options() {
   g.params = {86'400 * kSecondNs, 7 * 86'400 * kSecondNs, 8, 1000};
   g.parameters = {
       {"liquidation.close_factor", ratio("0.2").raw(), ratio("0.8").raw(), ratio("0.1").raw(), std::nullopt},
-      {"BTC-PERP.maintenance_rate", ratio("0.01").raw(), ratio("0.05").raw(), ratio("0.01").raw(), ratio("0.5")},
+      {"PERP.maintenance_rate", ratio("0.05").raw(), ratio("0.15").raw(), ratio("0.01").raw(), ratio("0.5")},
       {"liquidation.withdrawal_gate_ns", 60 * kSecondNs, 600 * kSecondNs, 60 * kSecondNs, std::nullopt},
       {"breakers.oi_depth_factor", ratio("1").raw(), ratio("5").raw(), std::nullopt, ratio("0.25")},
   };
@@ -270,7 +246,7 @@ TEST(OptionsConfig, FullFileReadsEveryFieldExactly) {
   EXPECT_EQ(got.governance->parameters, want.governance->parameters);
   EXPECT_EQ(got, want);
   // The venue's own tables read as before, and the engine takes both.
-  EXPECT_EQ(file->venue.risk.markets.size(), 1u);
+  EXPECT_EQ(file->venue.risk.markets.size(), 2u);
   const Result<Engine> engine = Engine::make(file->venue.risk, file->options);
   ASSERT_TRUE(engine.ok()) << engine.error().message;
   EXPECT_EQ(engine->options(), want);
@@ -353,8 +329,8 @@ TEST(OptionsConfig, VaultAndPoolErrorsNameTheLineAndKey) {
   // Without a base vault, max_pending_withdrawals has no usable default: the table's line.
   const std::string no_pending = replaced(kFull, "max_pending_withdrawals = 64\n", "");
   EXPECT_EQ(error_of(no_pending), at_line_of(no_pending, "[vault]") + "vault: max_pending_withdrawals must be at least 1");
-  expect_error("asset = \"BTC\"\nborrow_cap", "asset = \"DOGE\"\nborrow_cap", "pool: asset: no asset \"DOGE\" is listed");
-  expect_error("asset = \"USDC\"\nreserve_factor", "asset = \"BTC\"\nreserve_factor", "pool: asset: another pool lends BTC");
+  expect_error("asset = \"BASE\"\nborrow_cap", "asset = \"DOGE\"\nborrow_cap", "pool: asset: no asset \"DOGE\" is listed");
+  expect_error("asset = \"USDC\"\nreserve_factor", "asset = \"BASE\"\nreserve_factor", "pool: asset: another pool lends BASE");
   expect_error("reserve_factor = \"0.1\"", "reserve_factor = \"1.5\"",
                "pool USDC: reserve factor 1.5 outside [0, 1]");
   expect_error("supply_cap = \"50000000\"", "supply_cap = \"50000000.0000001\"",
@@ -362,11 +338,11 @@ TEST(OptionsConfig, VaultAndPoolErrorsNameTheLineAndKey) {
   expect_error("reserves_to = \"treasury\"", "reserves_to = \"dao\"",
                "pool USDC: reserves_to: must be insurance_fund or treasury, got \"dao\"");
   expect_error("{ utilization = 1, rate = \"0.75\" }", "{ utilization = 1, rate = \"0.03\" }",
-               "pool BTC: curve.points[2]: rate must not decrease");
+               "pool BASE: curve.points[2]: rate must not decrease");
   expect_error("{ utilization = 1, rate = \"0.75\" }", "{ utilization = 1, rate = \"0.75\", slope = 1 }",
-               "pool BTC: curve.points[2].slope: unknown key");
+               "pool BASE: curve.points[2].slope: unknown key");
   expect_error("kind = \"points\"", "kind = \"jump\"",
-               "pool BTC: curve.kind: must be points, aave_two_slope, drift_multi_stage or mango_two_kink, got \"jump\"");
+               "pool BASE: curve.kind: must be points, aave_two_slope, drift_multi_stage or mango_two_kink, got \"jump\"");
   expect_error("adaptive = { target_utilization = \"0.7\", adjustment = \"0.004\" }",
                "adaptive = { target_utilization = \"1.5\", adjustment = \"0.004\" }",
                "pool USDC: adaptive: target utilization 1.5 outside (0, 1)");
@@ -386,9 +362,9 @@ TEST(OptionsConfig, BreakerErrorsNameTheLineAndKey) {
 }
 
 TEST(OptionsConfig, GovernanceErrorsNameTheLineAndKey) {
-  expect_error("name = \"BTC-PERP.maintenance_rate\"", "name = \"BTC-PERP.tick\"",
-               "governance.parameter.name: \"BTC-PERP.tick\" names no governable parameter of this venue");
-  expect_error("name = \"BTC-PERP.maintenance_rate\"", "name = \"liquidation.close_factor\"  # again",
+  expect_error("name = \"PERP.maintenance_rate\"", "name = \"PERP.tick\"",
+               "governance.parameter.name: \"PERP.tick\" names no governable parameter of this venue");
+  expect_error("name = \"PERP.maintenance_rate\"", "name = \"liquidation.close_factor\"  # again",
                "governance.parameter.name: another parameter has this name");
   expect_error("min = \"0.2\"", "min = \"0.5\"",
                "governance parameter liquidation.close_factor: min: the value in force, 0.4, is outside [0.5, 0.8]");
