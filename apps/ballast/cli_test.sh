@@ -109,6 +109,27 @@ check replay-margin-after 0 "$ballast" replay --db "$work/margin.db" --from-gene
 [[ "$(state_hash "$work/out")" == "$margin_hash" ]] ||
   { echo "FAIL replay-margin-after: a refused --venue changed the log"; failures=$((failures + 1)); }
 check apply-bad-venue 2 "$ballast" apply "$margin_events" --venue "$work/absent.toml"
+# The venue file's engine tables (engine/options_config.hpp) build the engine too, and go into a
+# new log's genesis with the risk configuration: replay from genesis rebuilds the same state, and
+# the same risk configuration without them is another venue.
+{ cat "$venue"; printf '\n[engine]\nprice_max_age = "2m"\n\n[vault]\ncooldown = "1h"\nmax_pending_withdrawals = 8\n'; } \
+  >"$work/options-venue.toml"
+check apply-options-db 0 "$ballast" apply "$margin_events" --venue "$work/options-venue.toml" --db "$work/options.db"
+expect_text apply-options-db "$work/out" "genesis: 5 assets, 11 markets, price max age 120000000000 ns"
+options_hash=$(state_hash "$work/out")
+check replay-options-genesis 0 "$ballast" replay --db "$work/options.db" --from-genesis
+expect_text replay-options-genesis "$work/out" "price max age 120000000000 ns"
+[[ "$(state_hash "$work/out")" == "$options_hash" && -n "$options_hash" ]] ||
+  { echo "FAIL replay-options-genesis: hash differs from apply"; failures=$((failures + 1)); }
+check apply-options-other-venue 2 "$ballast" apply "$margin_events" --venue "$venue" --db "$work/options.db"
+expect_text apply-options-other-venue "$work/err" "(5 assets, 11 markets, price max age 60000000000 ns"
+expect_text apply-options-other-venue "$work/err" "does not match the log's genesis (5 assets, 11 markets, price max age 120000000000 ns"
+# A bad engine table: exit 2, one line naming file:line and the key.
+sed 's/^close_factor = "0.5"$/close_factor = "1.5"/' "$venue" >"$work/bad-options-venue.toml"
+options_line=$(grep -n '^close_factor = "1.5"' "$work/bad-options-venue.toml" | cut -d: -f1)
+check apply-bad-options 2 "$ballast" apply "$margin_events" --venue "$work/bad-options-venue.toml"
+expect_text apply-bad-options "$work/err" "bad-options-venue.toml:$options_line: liquidation.close_factor: must be in (0, 1]"
+[[ $(wc -l <"$work/err") -eq 1 ]] || { echo "FAIL apply-bad-options: not one line"; failures=$((failures + 1)); }
 
 check demo 0 "$ballast" demo --out "$work/demo" --events 2000 --accounts 50
 expect_text demo "$work/out" "replay from genesis"
@@ -202,6 +223,8 @@ expect_text margin-pm-no-model "$work/err" "portfolio-pm-example.json: sub-accou
 sed 's/"as_of": "2026-01-26T08:00:00Z",//' "$pm_portfolio" >"$work/pm-no-date.json"
 check margin-pm-no-date 2 "$ballast" margin --venue "$venue" --portfolio "$work/pm-no-date.json" --portfolio-model "$pm_model"
 expect_text margin-pm-no-date "$work/err" "sub-account 30: portfolio margin of dated positions needs \"as_of\""
+check margin-bad-options 2 "$ballast" margin --venue "$work/bad-options-venue.toml" --portfolio "$portfolio"
+expect_text margin-bad-options "$work/err" "bad-options-venue.toml:$options_line: liquidation.close_factor: must be in (0, 1]"
 check margin-missing 2 "$ballast" margin --venue "$work/absent.toml" --portfolio "$portfolio"
 check margin-no-portfolio 2 "$ballast" margin --venue "$venue"
 
@@ -233,7 +256,17 @@ line=$(grep -n '^acounts' "$work/typo-sim.toml" | cut -d: -f1)
 check simulate-typo 2 "$ballast" simulate --config "$work/typo-sim.toml" --out "$work/sim4"
 expect_text simulate-typo "$work/err" "typo-sim.toml:$line: acounts: unknown key"
 expect_text simulate-typo "$work/err" "acounts: unknown key"
+check simulate-bad-options 2 "$ballast" simulate --config "$work/bad-options-venue.toml" --paths 2 --steps 10 --out "$work/sim4"
+expect_text simulate-bad-options "$work/err" "bad-options-venue.toml:$options_line: liquidation.close_factor: must be in (0, 1]"
 [[ ! -e "$work/sim4" ]] || { echo "FAIL simulate: bad input wrote output"; failures=$((failures + 1)); }
+# A venue file's engine tables reach the simulated engine: a 1 ns price age leaves every price
+# stale for its trades (the default run trades), so the runs differ.
+check simulate-options-base 0 "$ballast" simulate --config "$venue" --paths 2 --steps 20 --out "$work/sim5"
+{ cat "$venue"; printf '\n[engine]\nprice_max_age = 1\n'; } >"$work/stale-venue.toml"
+check simulate-options 0 "$ballast" simulate --config "$work/stale-venue.toml" --paths 2 --steps 20 --out "$work/sim6"
+figures() { grep -vE '"(command|config)":' "$1"; }  # results.json less the file names
+! cmp -s <(figures "$work/sim5/results.json") <(figures "$work/sim6/results.json") ||
+  { echo "FAIL simulate-options: the venue's [engine] table changed nothing"; failures=$((failures + 1)); }
 
 # ballast sweep: two settings on common random numbers, ranked; a bad axis exits 2.
 check sweep 0 "$ballast" sweep --config "$sim_config" --paths 3 --steps 40 --threads 2 --out "$work/sweep" \

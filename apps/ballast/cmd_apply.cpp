@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ballast/engine/codec.hpp"
-#include "ballast/margin/venue_config.hpp"
+#include "ballast/engine/options_config.hpp"
 #include "ballast/store/genesis.hpp"
 #include "feed.hpp"
 
@@ -46,9 +46,10 @@ int run_apply(const ApplyArgs& args) {
   if (!events) return report(events.error());
   FeedOptions feed = args.feed;
   if (!args.venue_path.empty()) {
-    auto venue = margin::load_venue_config(args.venue_path);
+    auto venue = load_venue_file(args.venue_path);
     if (!venue) return report(venue.error());
-    feed.risk = std::move(venue->risk);
+    feed.risk = std::move(venue->venue.risk);
+    feed.engine_options = std::move(venue->options);
     feed.venue_path = args.venue_path;
   }
   auto feeder = Feeder::open(feed);
@@ -75,15 +76,17 @@ Runner add_apply(CLI::App& app) {
       "apply", "Apply a JSON Lines file of events (in memory, or appended to --db) and print "
                "outcomes, balances and the state hash. The whole file is checked first: a "
                "malformed line applies nothing and exits 2. With --venue the engine judges "
-               "prices and fills under that risk configuration; a new log records it as its "
-               "genesis, an existing log must have been created with the same one.");
+               "prices and fills under that risk configuration and the engine options the file "
+               "sets; a new log records both as its genesis, an existing log must have been "
+               "created with the same.");
   command->add_option("events", args->events_path, "JSON Lines file, one event per line")
       ->required();
   command->add_option("--db", args->feed.db_path,
                       "SQLite event log to append to (created if missing; resumes if present, "
                       "on the venue its genesis records)");
   command->add_option("--venue", args->venue_path,
-                      "venue risk configuration (TOML, e.g. configs/venue-default.toml) for an "
+                      "venue file (TOML, e.g. configs/venue-default.toml: risk configuration "
+                      "and engine options) for an "
                       "in-memory run or a new log; with an existing log, omit it or give the "
                       "log's own (a different one exits 2)");
   command->add_option("--batch", args->feed.batch_size_max, "records per group commit")

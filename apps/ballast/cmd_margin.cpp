@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/engine/options_config.hpp"
 #include "ballast/engine/portfolio_margin.hpp"
 #include "ballast/margin/venue_config.hpp"
 #include "ballast/portfolio/pm_config.hpp"
@@ -313,8 +314,10 @@ Result<Evaluated> evaluate_portfolio_group(const VenueConfig& venue, const Portf
 }
 
 int run_margin(const MarginArgs& args) {
-  Result<VenueConfig> venue = margin::load_venue_config(args.venue_path);
-  if (!venue) return report(venue.error());
+  // The whole venue file, its engine tables checked too: a venue file is valid or not as a whole.
+  Result<VenueFile> file = load_venue_file(args.venue_path);
+  if (!file) return report(file.error());
+  const VenueConfig* venue = &file->venue;
   Result<Portfolio> portfolio = margin::load_portfolio(args.portfolio_path, *venue);
   if (!portfolio) return report(portfolio.error());
   const std::vector<Group> groups = groups_of(*portfolio);

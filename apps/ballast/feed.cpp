@@ -11,7 +11,7 @@ Result<std::unique_ptr<Feeder>> Feeder::open(const FeedOptions& options) {
   std::unique_ptr<Feeder> feeder(new Feeder());
   std::string genesis;  // the empty genesis: Engine()
   if (options.risk) {
-    auto built = Engine::make(*options.risk);
+    auto built = Engine::make(*options.risk, options.engine_options);
     if (!built) {
       return make_error(ErrorCode::invalid_input,
                         options.venue_path + ": " + built.error().message);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "ballast/engine/engine.hpp"
 #include "ballast/margin/account.hpp"
 #include "ballast/store/journal.hpp"
 #include "cli.hpp"
@@ -19,11 +20,13 @@ struct FeedOptions {
   bool replace_db = false;
   std::size_t batch_size_max = 1024;
   Seq snapshot_every = 50'000;
-  // The venue's risk configuration (`--venue`): the engine is built with it, and a new log
-  // records it as its genesis. An existing log must have this genesis (else invalid_input naming
-  // both). Without one, in memory is `Engine()`, and a log runs on its own genesis (a new log
-  // gets the empty one).
+  // The venue's risk configuration (`--venue`) and the engine options its file sets: the engine
+  // is built with both, and a new log records them as its genesis. An existing log must have
+  // this genesis (else invalid_input naming both). Without a risk configuration, in memory is
+  // `Engine()` (engine_options unused), and a log runs on its own genesis (a new log gets the
+  // empty one).
   std::optional<margin::RiskConfig> risk;
+  EngineOptions engine_options;
   std::string venue_path;  // what errors call the venue
 };
 

@@ -10,6 +10,7 @@
 #include <thread>
 #include <toml++/toml.h>
 
+#include "ballast/engine/options_config.hpp"
 #include "ballast/margin/venue_config.hpp"
 #include "ballast/sim/scenarios.hpp"
 #include "cli.hpp"
@@ -210,14 +211,20 @@ bool is_venue_key(const std::string& name) {
   return name.rfind("asset.", 0) == 0 || name.rfind("market.", 0) == 0;
 }
 
+// A venue file's text and what errors call it.
+struct VenueText {
+  std::string text;
+  std::string source;
+};
+
 // The venue with the setting's venue keys written into its TOML: an integer where the file
 // held one, else the text as a TOML string, which the venue reader reads exactly as a decimal.
-Result<margin::VenueConfig> venue_with(const SimulationSpec& spec, const sim::Setting& setting) {
+Result<VenueText> venue_text_with(const SimulationSpec& spec, const sim::Setting& setting) {
   std::vector<const std::pair<std::string, std::string>*> edits;
   for (const auto& entry : setting) {
     if (is_venue_key(entry.first)) edits.push_back(&entry);
   }
-  if (edits.empty()) return margin::parse_venue_config(spec.venue_text, spec.venue_path);
+  if (edits.empty()) return VenueText{spec.venue_text, spec.venue_path};
   auto parsed = parse_toml(spec.venue_text, spec.venue_path);
   if (!parsed) return parsed.error();
   toml::table& root = *parsed;
@@ -236,7 +243,7 @@ Result<margin::VenueConfig> venue_with(const SimulationSpec& spec, const sim::Se
   }
   std::ostringstream text;
   text << root;
-  return margin::parse_venue_config(text.str(), spec.venue_path + " with " + sim::setting_label(setting));
+  return VenueText{text.str(), spec.venue_path + " with " + sim::setting_label(setting)};
 }
 
 Outcome apply_setting_knobs(const sim::Setting& setting, SimulationConfig& config) {
@@ -304,10 +311,17 @@ Result<SimulationSpec> read_simulation_spec(const SimulateArgs& args) {
 }
 
 Result<BuiltSimulation> build_simulation(const SimulationSpec& spec, const sim::Setting& setting) {
-  auto venue = venue_with(spec, setting);
+  auto text = venue_text_with(spec, setting);
+  if (!text) return text.error();
+  auto venue = margin::parse_venue_config(text->text, text->source);
   if (!venue) return venue.error();
   auto config = sim::default_simulation_config(*venue, spec.scenario);
   if (!config) return config.error();
+  // The venue file's engine tables over the simulator's own options (its price age outlives the
+  // oracle's heartbeat, its venue has a vault): what the file omits keeps the simulator's.
+  auto options = parse_engine_options(text->text, venue->risk, text->source, config->options);
+  if (!options) return options.error();
+  config->options = std::move(*options);
   config->seed = spec.seed;
   for (const auto& [name, value] : spec.knobs) find_knob(name)->apply(*config, value);
   if (Outcome applied = apply_setting_knobs(setting, *config); !applied) return applied.error();

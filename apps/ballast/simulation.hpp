@@ -10,6 +10,9 @@
 //   [depth]                        # its table: depth.fee is `fee` under [depth]
 //   fee = 0.003
 // A venue file itself (one with [[asset]] tables) is accepted too, with every knob at its default.
+// The venue file's engine tables (engine/options_config.hpp: [engine], [liquidation], [vault],
+// [[pool]], [breakers], ...) set the engine's options; what they omit keeps the simulator's
+// (sim::default_simulation_config: a price age past the oracle's heartbeat, a liquidity vault).
 // The command line's --scenario, --seed, --paths and --steps override the file.
 //
 // Sweeps set knobs by name, and venue risk parameters by path: asset.SYMBOL.key and

@@ -14,34 +14,11 @@
 #include <utility>
 #include <variant>
 
+#include "ballast/margin/toml_read.hpp"
 #include "ballast/market/position.hpp"
 
 namespace ballast::margin {
 namespace {
-
-// Inside the readers a failure is thrown as this and caught at the reader's entry point, so the
-// many nested lookups need no error plumbing; nothing escapes the public functions.
-struct ConfigError {
-  std::string message;
-};
-
-[[noreturn]] void fail(std::string message) { throw ConfigError{std::move(message)}; }
-
-// An error is one line: control characters from the input (a quoted key may hold a newline, and
-// toml++ quotes what it saw) are written as escapes.
-Error input_error(const std::string& message) {
-  std::string line;
-  for (const char c : message) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      line += c == '\n' ? std::string("\\n") : std::string("\\x") + kHex[byte >> 4] + kHex[byte & 0xF];
-    } else {
-      line.push_back(c);
-    }
-  }
-  return make_error(ErrorCode::invalid_input, std::move(line));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Small parsers shared by both formats.
@@ -104,6 +81,28 @@ bool expect_char(std::string_view text, std::size_t& at, char wanted) {
   return true;
 }
 
+}  // namespace
+
+namespace toml_read {
+
+[[noreturn]] void fail(std::string message) { throw ConfigError{std::move(message)}; }
+
+// An error is one line: control characters from the input (a quoted key may hold a newline, and
+// toml++ quotes what it saw) are written as escapes.
+Error input_error(const std::string& message) {
+  std::string line;
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      line += c == '\n' ? std::string("\\n") : std::string("\\x") + kHex[byte >> 4] + kHex[byte & 0xF];
+    } else {
+      line.push_back(c);
+    }
+  }
+  return make_error(ErrorCode::invalid_input, std::move(line));
+}
+
 // Decimal text of a TOML or JSON number as written ("1_000.5", "5e-2", "-3"): underscores
 // dropped and the exponent applied by moving the point, so parse_decimal sees plain digits.
 std::optional<std::string> plain_decimal(std::string_view written) {
@@ -160,9 +159,6 @@ std::variant<std::int64_t, std::string> exact_decimal(std::string_view text, int
   return *down;
 }
 
-// ---------------------------------------------------------------------------------------------
-// TOML: the venue file.
-
 const char* toml_type_name(const toml::node& node) {
   switch (node.type()) {
     case toml::node_type::string: return "a string";
@@ -179,314 +175,272 @@ const char* toml_type_name(const toml::node& node) {
   return "nothing";
 }
 
-class TomlFile {
- public:
-  TomlFile(std::string_view text, std::string source) : source_(std::move(source)) {
-    std::size_t start = 0;
-    while (start <= text.size()) {
-      const std::size_t end = text.find('\n', start);
-      lines_.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-      if (end == std::string_view::npos) break;
-      start = end + 1;
+TomlFile::TomlFile(std::string_view text, std::string source) : source_(std::move(source)) {
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = text.find('\n', start);
+    lines_.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+}
+
+// toml++ counts columns in code points, so they are walked as such.
+std::string_view TomlFile::number_text(const toml::source_region& region) const {
+  if (region.begin.line == 0 || region.begin.line > lines_.size()) return {};
+  const std::string_view line = lines_[region.begin.line - 1];
+  std::size_t byte = 0;
+  for (std::uint32_t column = 1; column < region.begin.column && byte < line.size(); ++byte) {
+    const auto c = static_cast<unsigned char>(line[byte]);
+    if ((c & 0xC0) != 0x80) {
+      // The start of a code point: count it once its continuation bytes are passed.
+      std::size_t next = byte + 1;
+      while (next < line.size() && (static_cast<unsigned char>(line[next]) & 0xC0) == 0x80) ++next;
+      byte = next - 1;
+      ++column;
     }
   }
-
-  const std::string& source() const { return source_; }
-
-  std::string where(const toml::source_region& region) const {
-    return source_ + ":" + std::to_string(region.begin.line) + ": ";
+  std::size_t end = byte;
+  while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) != 0 ||
+                               line[end] == '.' || line[end] == '_' || line[end] == '+' ||
+                               line[end] == '-')) {
+    ++end;
   }
+  return line.substr(byte, end - byte);
+}
 
-  // The text the file holds for a value: from its first column, as far as a number reaches.
-  // toml++ counts columns in code points, so they are walked as such.
-  std::string_view number_text(const toml::source_region& region) const {
-    if (region.begin.line == 0 || region.begin.line > lines_.size()) return {};
-    const std::string_view line = lines_[region.begin.line - 1];
-    std::size_t byte = 0;
-    for (std::uint32_t column = 1; column < region.begin.column && byte < line.size(); ++byte) {
-      const auto c = static_cast<unsigned char>(line[byte]);
-      if ((c & 0xC0) != 0x80) {
-        // The start of a code point: count it once its continuation bytes are passed.
-        std::size_t next = byte + 1;
-        while (next < line.size() && (static_cast<unsigned char>(line[next]) & 0xC0) == 0x80) ++next;
-        byte = next - 1;
-        ++column;
-      }
+void Scope::fail_at(const toml::source_region& region, std::string_view key, const std::string& what) const {
+  std::string message = file_.where(region);
+  if (!context_.empty()) message += context_ + ": ";
+  if (!key.empty()) message += prefix_ + std::string(key) + ": ";
+  fail(message + what);
+}
+
+std::string Scope::string(std::string_view key, std::optional<std::string> fallback) {
+  const toml::node* node = fallback ? find(key) : &require(key);
+  if (node == nullptr) return *fallback;
+  if (!node->is_string()) fail_at(node->source(), key, std::string("must be a string, got ") + toml_type_name(*node));
+  return node->value<std::string>().value_or("");
+}
+
+std::int64_t Scope::integer(std::string_view key, std::int64_t min, std::int64_t max,
+                            std::optional<std::int64_t> fallback) {
+  const toml::node* node = fallback ? find(key) : &require(key);
+  if (node == nullptr) return *fallback;
+  if (!node->is_integer()) fail_at(node->source(), key, std::string("must be an integer, got ") + toml_type_name(*node));
+  const std::int64_t value = node->value<std::int64_t>().value_or(0);
+  if (value < min || value > max) {
+    fail_at(node->source(), key, "must be in [" + std::to_string(min) + ", " + std::to_string(max) +
+                                     "], got " + std::to_string(value));
+  }
+  return value;
+}
+
+bool Scope::boolean(std::string_view key, bool fallback) {
+  const toml::node* node = find(key);
+  if (node == nullptr) return fallback;
+  if (!node->is_boolean()) fail_at(node->source(), key, std::string("must be true or false, got ") + toml_type_name(*node));
+  return node->value<bool>().value_or(false);
+}
+
+std::string Scope::decimal_text(const toml::node& node, std::string_view key) const {
+  if (const auto* s = node.as_string()) return s->get();
+  if (const auto* i = node.as_integer()) return std::to_string(i->get());
+  if (const auto* f = node.as_floating_point()) return float_text(*f, key);
+  fail_at(node.source(), key,
+          std::string("must be a decimal (a string such as \"0.05\" or a number), got ") + toml_type_name(node));
+}
+
+std::int64_t Scope::raw_decimal(const toml::node& node, std::string_view key, int decimals) const {
+  auto raw = exact_decimal(decimal_text(node, key), decimals);
+  if (const auto* message = std::get_if<std::string>(&raw)) fail_at(node.source(), key, *message);
+  return std::get<std::int64_t>(raw);
+}
+
+std::int64_t Scope::duration(std::string_view key, std::optional<std::int64_t> fallback) {
+  const toml::node* node = fallback ? find(key) : &require(key);
+  if (node == nullptr) return *fallback;
+  if (const auto* i = node->as_integer()) {
+    if (i->get() < 0) fail_at(node->source(), key, "must be at least 0, got " + std::to_string(i->get()));
+    return i->get();
+  }
+  if (const auto* s = node->as_string()) {
+    if (const auto ns = parse_duration_ns(s->get())) return *ns;
+    fail_at(node->source(), key, "not a duration (a count and a unit: ns, us, ms, s, m, h, d): \"" + s->get() + "\"");
+  }
+  fail_at(node->source(), key, std::string("must be a duration such as \"8h\" or integer nanoseconds, got ") +
+                                   toml_type_name(*node));
+}
+
+std::int64_t Scope::instant(std::string_view key) {
+  const toml::node& node = require(key);
+  if (const auto* i = node.as_integer()) {
+    if (i->get() <= 0) fail_at(node.source(), key, "must be after the epoch, got " + std::to_string(i->get()));
+    return i->get();
+  }
+  if (const auto* s = node.as_string()) {
+    if (const auto ns = parse_rfc3339(s->get())) return *ns;
+    fail_at(node.source(), key, "not an RFC 3339 time with an offset (\"2025-06-27T08:00:00Z\"): \"" + s->get() + "\"");
+  }
+  if (const auto* dt = node.as_date_time()) {
+    const toml::date_time& v = dt->get();
+    if (!v.offset) fail_at(node.source(), key, "needs an offset (Z or +hh:mm): a local time is ambiguous");
+    const auto ns = epoch_ns(v.date.year, v.date.month, v.date.day, v.time.hour, v.time.minute, v.time.second,
+                             v.time.nanosecond, v.offset->minutes);
+    if (ns) return *ns;
+    fail_at(node.source(), key, "out of range (1970 to 2262)");
+  }
+  fail_at(node.source(), key, std::string("must be a time (RFC 3339) or integer nanoseconds, got ") +
+                                  toml_type_name(node));
+}
+
+const toml::table* Scope::subtable(std::string_view key, bool required) {
+  const toml::node* node = required ? &require(key) : find(key);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) fail_at(node->source(), key, std::string("must be a table, got ") + toml_type_name(*node));
+  return node->as_table();
+}
+
+std::vector<const toml::table*> Scope::tables(std::string_view key, bool required) {
+  const toml::node* node = required ? &require(key) : find(key);
+  std::vector<const toml::table*> out;
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) fail_at(node->source(), key, std::string("must be an array of tables, got ") + toml_type_name(*node));
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& item = *array->get(i);
+    if (!item.is_table()) {
+      fail_at(item.source(), std::string(key) + "[" + std::to_string(i) + "]",
+              std::string("must be a table, got ") + toml_type_name(item));
     }
-    std::size_t end = byte;
-    while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) != 0 ||
-                                 line[end] == '.' || line[end] == '_' || line[end] == '+' ||
-                                 line[end] == '-')) {
-      ++end;
-    }
-    return line.substr(byte, end - byte);
+    out.push_back(item.as_table());
   }
+  return out;
+}
 
- private:
-  std::string source_;
-  std::vector<std::string_view> lines_;
-};
-
-// One TOML table being read: remembers which keys were read, so the rest are reported as
-// unknown; names errors "file:line: <context>: <prefix><key>: <what>".
-class Scope {
- public:
-  Scope(const TomlFile& file, const toml::table& table, std::string context, std::string prefix = "")
-      : file_(file), table_(table), context_(std::move(context)), prefix_(std::move(prefix)) {}
-
-  const toml::table& table() const { return table_; }
-  const std::string& context() const { return context_; }
-
-  [[noreturn]] void fail_at(const toml::source_region& region, std::string_view key,
-                            const std::string& what) const {
-    std::string message = file_.where(region);
-    if (!context_.empty()) message += context_ + ": ";
-    if (!key.empty()) message += prefix_ + std::string(key) + ": ";
-    fail(message + what);
-  }
-  [[noreturn]] void fail_key(std::string_view key, const std::string& what) const {
-    const toml::node* node = table_.get(key);
-    fail_at(node != nullptr ? node->source() : table_.source(), key, what);
-  }
-
-  const toml::node* find(std::string_view key) {
-    used_.emplace(key);
-    return table_.get(key);
-  }
-  const toml::node& require(std::string_view key) {
-    const toml::node* node = find(key);
-    if (node == nullptr) fail_at(table_.source(), key, "is missing");
-    return *node;
-  }
-  bool has(std::string_view key) const { return table_.contains(key); }
-
-  std::string string(std::string_view key, std::optional<std::string> fallback = std::nullopt) {
-    const toml::node* node = fallback ? find(key) : &require(key);
-    if (node == nullptr) return *fallback;
-    if (!node->is_string()) fail_at(node->source(), key, std::string("must be a string, got ") + toml_type_name(*node));
-    return node->value<std::string>().value_or("");
-  }
-
-  std::int64_t integer(std::string_view key, std::int64_t min, std::int64_t max,
-                       std::optional<std::int64_t> fallback = std::nullopt) {
-    const toml::node* node = fallback ? find(key) : &require(key);
-    if (node == nullptr) return *fallback;
-    if (!node->is_integer()) fail_at(node->source(), key, std::string("must be an integer, got ") + toml_type_name(*node));
-    const std::int64_t value = node->value<std::int64_t>().value_or(0);
-    if (value < min || value > max) {
-      fail_at(node->source(), key, "must be in [" + std::to_string(min) + ", " + std::to_string(max) +
-                                       "], got " + std::to_string(value));
-    }
-    return value;
-  }
-
-  bool boolean(std::string_view key, bool fallback) {
-    const toml::node* node = find(key);
-    if (node == nullptr) return fallback;
-    if (!node->is_boolean()) fail_at(node->source(), key, std::string("must be true or false, got ") + toml_type_name(*node));
-    return node->value<bool>().value_or(false);
-  }
-
-  // A decimal at F's scale, exactly (a string, an integer or a float, read from its text).
-  template <typename F>
-  F decimal(std::string_view key) {
-    return F::from_raw(raw_decimal(require(key), key, F::kDecimals));
-  }
-  template <typename F>
-  F decimal(std::string_view key, F fallback) {
-    const toml::node* node = find(key);
-    return node == nullptr ? fallback : F::from_raw(raw_decimal(*node, key, F::kDecimals));
-  }
-
-  std::int64_t raw_decimal(const toml::node& node, std::string_view key, int decimals) const {
-    std::string text;
-    if (const auto* s = node.as_string()) {
-      text = s->get();
-    } else if (const auto* i = node.as_integer()) {
-      text = std::to_string(i->get());
-    } else if (const auto* f = node.as_floating_point()) {
-      text = float_text(*f, key);
-    } else {
-      fail_at(node.source(), key,
-              std::string("must be a decimal (a string such as \"0.05\" or a number), got ") +
-                  toml_type_name(node));
-    }
-    auto raw = exact_decimal(text, decimals);
-    if (const auto* message = std::get_if<std::string>(&raw)) fail_at(node.source(), key, *message);
-    return std::get<std::int64_t>(raw);
-  }
-
-  // A duration: "8h", "250ms", ... or an integer count of nanoseconds; ≥ 0.
-  std::int64_t duration(std::string_view key, std::optional<std::int64_t> fallback = std::nullopt) {
-    const toml::node* node = fallback ? find(key) : &require(key);
-    if (node == nullptr) return *fallback;
-    if (const auto* i = node->as_integer()) {
-      if (i->get() < 0) fail_at(node->source(), key, "must be at least 0, got " + std::to_string(i->get()));
-      return i->get();
-    }
-    if (const auto* s = node->as_string()) {
-      if (const auto ns = parse_duration_ns(s->get())) return *ns;
-      fail_at(node->source(), key, "not a duration (a count and a unit: ns, us, ms, s, m, h, d): \"" + s->get() + "\"");
-    }
-    fail_at(node->source(), key, std::string("must be a duration such as \"8h\" or integer nanoseconds, got ") +
-                                     toml_type_name(*node));
-  }
-
-  // An instant: a TOML offset date-time, an RFC 3339 string or integer nanoseconds since the epoch.
-  TimestampNs instant(std::string_view key) {
-    const toml::node& node = require(key);
-    if (const auto* i = node.as_integer()) {
-      if (i->get() <= 0) fail_at(node.source(), key, "must be after the epoch, got " + std::to_string(i->get()));
-      return i->get();
-    }
-    if (const auto* s = node.as_string()) {
-      if (const auto ns = parse_rfc3339(s->get())) return *ns;
-      fail_at(node.source(), key, "not an RFC 3339 time with an offset (\"2025-06-27T08:00:00Z\"): \"" + s->get() + "\"");
-    }
-    if (const auto* dt = node.as_date_time()) {
-      const toml::date_time& v = dt->get();
-      if (!v.offset) fail_at(node.source(), key, "needs an offset (Z or +hh:mm): a local time is ambiguous");
-      const auto ns = epoch_ns(v.date.year, v.date.month, v.date.day, v.time.hour, v.time.minute,
-                               v.time.second, v.time.nanosecond, v.offset->minutes);
-      if (ns) return *ns;
-      fail_at(node.source(), key, "out of range (1970 to 2262)");
-    }
-    fail_at(node.source(), key, std::string("must be a time (RFC 3339) or integer nanoseconds, got ") +
-                                    toml_type_name(node));
-  }
-
-  const toml::table* subtable(std::string_view key, bool required) {
-    const toml::node* node = required ? &require(key) : find(key);
-    if (node == nullptr) return nullptr;
-    if (!node->is_table()) fail_at(node->source(), key, std::string("must be a table, got ") + toml_type_name(*node));
-    return node->as_table();
-  }
-
-  // An array of tables (`[[x]]` or `x = [{...}, ...]`).
-  std::vector<const toml::table*> tables(std::string_view key, bool required) {
-    const toml::node* node = required ? &require(key) : find(key);
-    std::vector<const toml::table*> out;
-    if (node == nullptr) return out;
-    const toml::array* array = node->as_array();
-    if (array == nullptr) fail_at(node->source(), key, std::string("must be an array of tables, got ") + toml_type_name(*node));
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      const toml::node& item = *array->get(i);
-      if (!item.is_table()) {
-        fail_at(item.source(), std::string(key) + "[" + std::to_string(i) + "]",
-                std::string("must be a table, got ") + toml_type_name(item));
-      }
-      out.push_back(item.as_table());
-    }
-    return out;
-  }
-
-  // Every key not read is a mistake (a typo must not pass silently).
-  void finish() const {
-    for (const auto& [key, node] : table_) {
-      if (used_.count(std::string(key.str())) == 0) {
-        fail_at(key.source().begin.line != 0 ? key.source() : node.source(), key.str(), "unknown key");
-      }
+void Scope::finish() const {
+  for (const auto& [key, node] : table_) {
+    if (used_.count(std::string(key.str())) == 0) {
+      fail_at(key.source().begin.line != 0 ? key.source() : node.source(), key.str(), "unknown key");
     }
   }
+}
 
-  // Turns a library validation message into one naming the line of the key it is about. The
-  // message's first "field: " (maybe under a "<rule name>: " label) is looked up in this table;
-  // else the first word of the message that is one of the table's keys; else the table's line.
-  [[noreturn]] void fail_validation(std::string message, bool strip_label) const {
-    if (strip_label) {
-      const std::size_t colon = message.find(": ");
-      if (colon != std::string::npos) message.erase(0, colon + 2);
-    }
+void Scope::fail_validation(std::string message, bool strip_label) const {
+  if (strip_label) {
     const std::size_t colon = message.find(": ");
-    if (colon != std::string::npos) {
-      const std::string path = message.substr(0, colon);
-      if (const toml::node* node = lookup(path)) {
-        fail_at(node->source(), path, message.substr(colon + 2));
-      }
-    }
-    // The earliest word of the message that names a key ("tick must be positive").
-    std::size_t best = std::string::npos;
-    const toml::node* best_node = nullptr;
-    for (const auto& [key, node] : table_) {
-      // A key in seconds ("max_dt_s") is named in nanoseconds by the library ("max_dt_ns").
-      const std::string written(key.str());
-      const std::string in_ns = written.ends_with("_s") ? written.substr(0, written.size() - 1) + "ns"
-                                                        : written + "_ns";
-      for (const std::string& name : {written, in_ns}) {
-        std::size_t at = 0;
-        while ((at = message.find(name, at)) != std::string::npos) {
-          const bool starts = at == 0 || !(std::isalnum(static_cast<unsigned char>(message[at - 1])) != 0 ||
-                                          message[at - 1] == '_');
-          const std::size_t end = at + name.size();
-          const bool ends = end >= message.size() ||
-                            !(std::isalnum(static_cast<unsigned char>(message[end])) != 0 || message[end] == '_');
-          if (starts && ends) break;
-          at = end;
-        }
-        if (at != std::string::npos && at < best) {
-          best = at;
-          best_node = &node;
-        }
-      }
-    }
-    std::string text = file_.where(best_node != nullptr ? best_node->source() : table_.source());
-    if (!context_.empty()) text += context_ + ": ";
-    fail(text + (prefix_.empty() ? "" : prefix_.substr(0, prefix_.size() - 1) + ": ") + message);
+    if (colon != std::string::npos) message.erase(0, colon + 2);
   }
-
- private:
-  // "tiers[2].initial_rate" within this table.
-  const toml::node* lookup(const std::string& path) const {
-    const toml::node* node = &table_;
-    std::size_t at = 0;
-    while (at < path.size() && node != nullptr) {
-      std::size_t end = path.find_first_of(".[", at);
-      if (end == std::string::npos) end = path.size();
-      if (end > at) {
-        const toml::table* table = node->as_table();
-        node = table == nullptr ? nullptr : table->get(std::string_view(path).substr(at, end - at));
-      }
-      if (node != nullptr && end < path.size() && path[end] == '[') {
-        const std::size_t close = path.find(']', end);
-        if (close == std::string::npos) return nullptr;
-        std::size_t index = 0;
-        const auto [p, error] = std::from_chars(path.data() + end + 1, path.data() + close, index);
-        if (error != std::errc() || p != path.data() + close) return nullptr;
-        const toml::array* array = node->as_array();
-        node = array == nullptr ? nullptr : array->get(index);
-        end = close + 1;
-      }
-      at = end < path.size() && path[end] == '.' ? end + 1 : end;
+  const std::size_t colon = message.find(": ");
+  if (colon != std::string::npos) {
+    const std::string path = message.substr(0, colon);
+    // A field in nanoseconds ("auction_duration_ns") may be written as a duration
+    // ("auction_duration") or in seconds ("max_dt_s"): named as the file names it.
+    std::vector<std::string> keys{path};
+    if (path.ends_with("_ns")) {
+      const std::string stem = path.substr(0, path.size() - 3);
+      keys.insert(keys.end(), {stem, stem + "_s"});
     }
-    return node;
-  }
-
-  std::string float_text(const toml::value<double>& value, std::string_view key) const {
-    const double number = value.get();
-    if (!std::isfinite(number)) fail_at(value.source(), key, "must be finite");
-    // The written text, checked against the parsed double so a misplaced column cannot pass.
-    const std::string_view written = file_.number_text(value.source());
-    if (const auto plain = plain_decimal(written)) {
-      std::string cleaned;
-      for (char c : written) {
-        if (c != '_') cleaned.push_back(c);
-      }
-      char* end = nullptr;
-      const double reread = std::strtod(cleaned.c_str(), &end);
-      if (end == cleaned.c_str() + cleaned.size() && reread == number) return std::string(written);
+    for (const std::string& key : keys) {
+      if (const toml::node* node = lookup(key)) fail_at(node->source(), key, message.substr(colon + 2));
     }
-    // Fallback (not expected): the shortest text that reads back to the same double.
-    char buffer[64];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
-    return std::string(buffer, result.ptr);
   }
+  // The earliest word of the message that names a key ("tick must be positive").
+  std::size_t best = std::string::npos;
+  const toml::node* best_node = nullptr;
+  for (const auto& [key, node] : table_) {
+    // A key in seconds ("max_dt_s") is named in nanoseconds by the library ("max_dt_ns").
+    const std::string written(key.str());
+    const std::string in_ns = written.ends_with("_s") ? written.substr(0, written.size() - 1) + "ns"
+                                                      : written + "_ns";
+    // Some libraries write a field in words ("reserve factor" for reserve_factor).
+    std::string in_words = written;
+    std::replace(in_words.begin(), in_words.end(), '_', ' ');
+    for (const std::string& name : {written, in_ns, in_words}) {
+      std::size_t at = 0;
+      while ((at = message.find(name, at)) != std::string::npos) {
+        const bool starts = at == 0 || !(std::isalnum(static_cast<unsigned char>(message[at - 1])) != 0 ||
+                                        message[at - 1] == '_');
+        const std::size_t end = at + name.size();
+        const bool ends = end >= message.size() ||
+                          !(std::isalnum(static_cast<unsigned char>(message[end])) != 0 || message[end] == '_');
+        if (starts && ends) break;
+        at = end;
+      }
+      if (at != std::string::npos && at < best) {
+        best = at;
+        best_node = &node;
+      }
+    }
+  }
+  std::string text = file_.where(best_node != nullptr ? best_node->source() : table_.source());
+  if (!context_.empty()) text += context_ + ": ";
+  fail(text + (prefix_.empty() ? "" : prefix_.substr(0, prefix_.size() - 1) + ": ") + message);
+}
 
-  const TomlFile& file_;
-  const toml::table& table_;
-  std::string context_;
-  std::string prefix_;
-  std::set<std::string> used_;
-};
+// "tiers[2].initial_rate" within this table.
+const toml::node* Scope::lookup(const std::string& path) const {
+  const toml::node* node = &table_;
+  std::size_t at = 0;
+  while (at < path.size() && node != nullptr) {
+    std::size_t end = path.find_first_of(".[", at);
+    if (end == std::string::npos) end = path.size();
+    if (end > at) {
+      const toml::table* table = node->as_table();
+      node = table == nullptr ? nullptr : table->get(std::string_view(path).substr(at, end - at));
+    }
+    if (node != nullptr && end < path.size() && path[end] == '[') {
+      const std::size_t close = path.find(']', end);
+      if (close == std::string::npos) return nullptr;
+      std::size_t index = 0;
+      const auto [p, error] = std::from_chars(path.data() + end + 1, path.data() + close, index);
+      if (error != std::errc() || p != path.data() + close) return nullptr;
+      const toml::array* array = node->as_array();
+      node = array == nullptr ? nullptr : array->get(index);
+      end = close + 1;
+    }
+    at = end < path.size() && path[end] == '.' ? end + 1 : end;
+  }
+  return node;
+}
+
+std::string Scope::float_text(const toml::value<double>& value, std::string_view key) const {
+  const double number = value.get();
+  if (!std::isfinite(number)) fail_at(value.source(), key, "must be finite");
+  // The written text, checked against the parsed double so a misplaced column cannot pass.
+  const std::string_view written = file_.number_text(value.source());
+  if (const auto plain = plain_decimal(written)) {
+    std::string cleaned;
+    for (char c : written) {
+      if (c != '_') cleaned.push_back(c);
+    }
+    char* end = nullptr;
+    const double reread = std::strtod(cleaned.c_str(), &end);
+    if (end == cleaned.c_str() + cleaned.size() && reread == number) return std::string(written);
+  }
+  // Fallback (not expected): the shortest text that reads back to the same double.
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, number);
+  return std::string(buffer, result.ptr);
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::not_found, path + ": cannot read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return make_error(ErrorCode::io, path + ": read failed");
+  return text.str();
+}
+
+}  // namespace toml_read
+
+namespace {
+
+using namespace toml_read;
+
+// ---------------------------------------------------------------------------------------------
+// TOML: the venue file.
 
 constexpr std::int64_t kMaxId = UINT32_MAX;
 
@@ -817,7 +771,9 @@ MarketRead read_market(const TomlFile& file, const toml::table& table, const Nam
   return out;
 }
 
-VenueConfig read_venue(const TomlFile& file, const toml::table& root) {
+}  // namespace
+
+VenueConfig toml_read::read_venue(const TomlFile& file, const toml::table& root) {
   Scope top(file, root, "");
   VenueConfig venue;
   venue.source = file.source();
@@ -841,6 +797,7 @@ VenueConfig read_venue(const TomlFile& file, const toml::table& root) {
     names.markets.emplace(in.symbol, in.id);
     names.market_ids.emplace(in.id.value, in.symbol);
   }
+  for (const std::string_view key : kEngineTables) top.find(key);  // engine/options_config.hpp's
   top.finish();
   std::sort(venue.risk.assets.begin(), venue.risk.assets.end(),
             [](const AssetRisk& a, const AssetRisk& b) { return a.id < b.id; });
@@ -856,14 +813,7 @@ VenueConfig read_venue(const TomlFile& file, const toml::table& root) {
   return venue;
 }
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorCode::not_found, path + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return make_error(ErrorCode::io, path + ": read failed");
-  return text.str();
-}
+namespace {
 
 // ---------------------------------------------------------------------------------------------
 // JSON: the portfolio.
@@ -1279,20 +1229,7 @@ const MarketRisk* VenueConfig::find_market(std::string_view symbol) const {
 }
 
 Result<VenueConfig> parse_venue_config(std::string_view toml_text, std::string_view source_name) {
-  const std::string source(source_name);
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, std::string_view(source));
-  } catch (const toml::parse_error& error) {
-    return input_error(source + ":" + std::to_string(error.source().begin.line) + ": " +
-                       std::string(error.description()));
-  }
-  try {
-    const TomlFile file(toml_text, source);
-    return read_venue(file, root);
-  } catch (const ConfigError& error) {
-    return input_error(error.message);
-  }
+  return read_toml(toml_text, source_name, read_venue);
 }
 
 Result<VenueConfig> load_venue_config(const std::string& path) {

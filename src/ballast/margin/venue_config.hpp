@@ -8,7 +8,9 @@
 //   venue.toml:42: market BTC-PERP: rule.initial_rate: must be in [0, 1], got 1.5
 //   portfolio.json: sub_accounts[2].positions.ETH-PERP.size: not a decimal: "1,5"
 // Unknown keys are errors (a misspelt key never passes silently), and nothing is half-loaded: a
-// reader returns a whole, validated configuration or an error.
+// reader returns a whole, validated configuration or an error. The engine's tables of a venue
+// file ([engine], [oracle_policy], [liquidation], [vault], [[pool]], [breakers], [governance])
+// are engine/options_config.hpp's to read: this reader passes over them.
 //
 // Decimals are read exactly (docs/ARCHITECTURE.md, "Venue configuration"): a TOML string
 // ("0.05"), integer or float is read from the text the file holds, never through a double, and a
