@@ -185,6 +185,9 @@ LiquidationRules read_liquidation(const TomlFile& file, const toml::table& table
   rules.after_insurance = word(scope, "after_insurance", kAbsorbers, rules.after_insurance);
   rules.adl_ranking = word(scope, "adl_ranking", kRankings, rules.adl_ranking);
   rules.withdrawal_gate_ns = scope.duration("withdrawal_gate", rules.withdrawal_gate_ns);
+  rules.bankruptcy_adjustment = scope.decimal<Ratio>("bankruptcy_adjustment", rules.bankruptcy_adjustment);
+  rules.spread_to_maintenance = scope.decimal<Ratio>("spread_to_maintenance", rules.spread_to_maintenance);
+  rules.target_fee_rate = scope.decimal<Ratio>("target_fee_rate", rules.target_fee_rate);
   scope.finish();
   if (Outcome checked = rules.validate(); !checked) fail_rule(scope, checked.error().message, "liquidation.");
   return rules;

@@ -47,6 +47,9 @@ insurance_keep_minimum = "1"
 after_insurance = "market_holders"
 adl_ranking = "hedge_aware"
 withdrawal_gate = 120000000000
+bankruptcy_adjustment = "1"
+spread_to_maintenance = "1.5"
+target_fee_rate = "0.015"
 
 [vault]
 cooldown = "1h"
@@ -181,6 +184,9 @@ EngineOptions expected_full_options() {
   l.after_insurance = LossAbsorber::market_holders;
   l.adl_ranking = liquidation::AdlRanking::hedge_aware;
   l.withdrawal_gate_ns = 120 * kSecondNs;
+  l.bankruptcy_adjustment = ratio("1");
+  l.spread_to_maintenance = ratio("1.5");
+  l.target_fee_rate = ratio("0.015");
 
   o.vault = lending::VaultParams{3600 * kSecondNs, money("100"), lending::VaultShares::from_raw(2'000),
                                  Money::from_raw(3), 64};
