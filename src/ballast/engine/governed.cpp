@@ -30,7 +30,7 @@ constexpr std::array<FieldName, 4> kAssetFields{{
     {"maint_liability_weight", ParameterField::maint_liability_weight},
 }};
 
-constexpr std::array<FieldName, 7> kVenueFields{{
+constexpr std::array<FieldName, 10> kVenueFields{{
     {"liquidation.close_factor", ParameterField::close_factor},
     {"liquidation.buffer_ratio", ParameterField::buffer_ratio},
     {"liquidation.min_bonus", ParameterField::min_bonus},
@@ -38,6 +38,9 @@ constexpr std::array<FieldName, 7> kVenueFields{{
     {"liquidation.protocol_share", ParameterField::protocol_share},
     {"liquidation.withdrawal_gate_ns", ParameterField::withdrawal_gate_ns},
     {"breakers.oi_depth_factor", ParameterField::oi_depth_factor},
+    {"liquidation.bankruptcy_adjustment", ParameterField::bankruptcy_adjustment},
+    {"liquidation.spread_to_maintenance", ParameterField::spread_to_maintenance},
+    {"liquidation.target_fee_rate", ParameterField::target_fee_rate},
 }};
 
 ParameterKind kind_of(ParameterField field) {
@@ -91,6 +94,9 @@ bool visit_field(const ParameterBinding& binding, Risk& risk, Options& options, 
     case ParameterField::max_bonus: f(rules.auction.max_bonus); return true;
     case ParameterField::protocol_share: f(rules.auction.protocol_share); return true;
     case ParameterField::withdrawal_gate_ns: f(rules.withdrawal_gate_ns); return true;
+    case ParameterField::bankruptcy_adjustment: f(rules.bankruptcy_adjustment); return true;
+    case ParameterField::spread_to_maintenance: f(rules.spread_to_maintenance); return true;
+    case ParameterField::target_fee_rate: f(rules.target_fee_rate); return true;
     case ParameterField::oi_depth_factor:
       if (!options.breakers) return false;
       f(options.breakers->oi_depth_factor);

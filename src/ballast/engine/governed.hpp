@@ -13,7 +13,8 @@
 //   asset   init_asset_weight, maint_asset_weight, init_liability_weight, maint_liability_weight
 //           (ratio)
 //   liquidation.close_factor, liquidation.buffer_ratio, liquidation.min_bonus,
-//           liquidation.max_bonus, liquidation.protocol_share (ratio),
+//           liquidation.max_bonus, liquidation.protocol_share, liquidation.bankruptcy_adjustment,
+//           liquidation.spread_to_maintenance, liquidation.target_fee_rate (ratio),
 //           liquidation.withdrawal_gate_ns (duration)
 //   breakers.oi_depth_factor (ratio; a venue with circuit breakers)
 // A parameter's key is its position in the list plus one.
@@ -71,6 +72,9 @@ enum class ParameterField : std::uint8_t {
   protocol_share,
   withdrawal_gate_ns,
   oi_depth_factor,
+  bankruptcy_adjustment,
+  spread_to_maintenance,
+  target_fee_rate,
 };
 
 struct ParameterBinding {
