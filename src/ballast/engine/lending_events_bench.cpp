@@ -264,13 +264,20 @@ EventDriver bankrupt_venue(std::uint32_t others) {
   });
 }
 
+// The event `act` makes on each target in turn, on the venue `build` makes beside state.range(0)
+// other sub-accounts (built once per size).
+void on_targets(benchmark::State& state, const std::string& name, EventDriver (*build)(std::uint32_t),
+                EventBody (*act)(SubAccountId)) {
+  const auto others = static_cast<std::uint32_t>(state.range(0));
+  const EventDriver& prepared = built_once(name + " " + std::to_string(others), [&] { return build(others); });
+  cycle(state, prepared, kTargets, [act](std::uint32_t step) { return act(target_sub(step)); });
+}
+
 // Peer: the same event at 1k other sub-accounts (flat in N if it touches only the groups involved);
 // limit: 5 us, the bound on a liquidation event.
 void BM_Ballast_ApplyResolveBankruptcy(benchmark::State& state) {
-  const auto others = static_cast<std::uint32_t>(state.range(0));
-  const EventDriver& prepared =
-      built_once("bankrupt " + std::to_string(others), [others] { return bankrupt_venue(others); });
-  cycle(state, prepared, kTargets, [](std::uint32_t step) { return ResolveBankruptcy{target_sub(step)}; });
+  on_targets(state, "bankrupt", bankrupt_venue,
+             [](SubAccountId target) -> EventBody { return ResolveBankruptcy{target}; });
 }
 BENCHMARK(BM_Ballast_ApplyResolveBankruptcy)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
 
@@ -290,10 +297,8 @@ EventDriver backstop_venue(std::uint32_t others) {
 
 // Peer and limit as resolve_bankruptcy's.
 void BM_Ballast_ApplyBackstopTakeover(benchmark::State& state) {
-  const auto others = static_cast<std::uint32_t>(state.range(0));
-  const EventDriver& prepared =
-      built_once("backstop " + std::to_string(others), [others] { return backstop_venue(others); });
-  cycle(state, prepared, kTargets, [](std::uint32_t step) { return BackstopTakeover{target_sub(step)}; });
+  on_targets(state, "backstop", backstop_venue,
+             [](SubAccountId target) -> EventBody { return BackstopTakeover{target}; });
 }
 BENCHMARK(BM_Ballast_ApplyBackstopTakeover)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
 
