@@ -289,7 +289,7 @@ RC_GTEST_PROP(EngineLendingProperty, LendingConservesValuePaysInterestExactlyAnd
   Tally tally;
   accrue(run, kUsdc, tally);
   accrue(run, kBtc, tally);
-  const auto steps = pick(80, 250);
+  const auto steps = pick(150, 400);
   for (int step = 0; step < steps; ++step) {
     const auto who = pick<std::uint32_t>(0, kTraders);
     switch (pick(0, 10)) {
