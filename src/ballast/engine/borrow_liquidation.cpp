@@ -120,6 +120,13 @@ BorrowLiquidationPlan plan_borrow_liquidation(const Ledger& ledger, const margin
       {e.liquidator_sub_account, e.collateral_asset, Amount::from_raw(e.seize.raw() - share)},
   };
   if (share > 0) plan.postings.push_back({SubAccountId{kInsuranceFund.value}, e.collateral_asset, plan.to_insurance});
+  // The bonus comes out of the target's equity: like a position's band at the bankruptcy price, it
+  // stops where that equity does, so that a liquidation never creates bad debt.
+  std::vector<margin::SubAccountBook> after = group;
+  detail::apply_postings(after, plan.postings);
+  const margin::MarginOutcome left = margin::evaluate(risk, prices.book, after);
+  if (const Status s = status_of(left.status); s != Status::ok) return rejected(s);
+  if (left.margin.equity.is_negative()) return rejected(Status::liquidation_price_out_of_band);
   return plan;
 }
 

@@ -13,7 +13,8 @@
 //     the event cap and what the account cap leaves in its window (liquidation_too_large);
 //   - the target holds the collateral seized (liquidation_too_large otherwise);
 //   - the seized collateral's value at its oracle price is at most the repayment's value times
-//     (1 + the auction's bonus now) (liquidation_price_out_of_band);
+//     (1 + the auction's bonus now), and leaves the target's group with equity >= 0 (the bonus
+//     comes out of that equity: a liquidation creates no bad debt) (liquidation_price_out_of_band);
 //   - the liquidator has the repayment in its free balance (insufficient_balance) and its own group
 //     passes the initial-margin check afterwards (insufficient_margin).
 // The protocol's share of the bonus (the auction's protocol_share of the collateral seized beyond

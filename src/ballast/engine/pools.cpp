@@ -44,6 +44,24 @@ std::optional<int128> credit_suppliers(const std::vector<std::pair<SubAccountId,
   return earned;
 }
 
+// ⌈rise × 10^18 / index⌉ (rise >= 0, index > 0) by long division in two steps of 10^9, each
+// remainder below the index: rise × 10^18 itself leaves 128 bits once rise passes 170 × 10^18,
+// which an index grown tenfold reaches over an interval that grows debt 17-fold (a pool at 100%
+// for a year at 300%). nullopt only past an index grown 10^11-fold.
+std::optional<int128> growth_up(int128 rise, int128 index) {
+  constexpr int128 kStep = 1'000'000'000;
+  int128 quotient = rise / index;
+  int128 rest = rise % index;
+  for (int step = 0; step < 2; ++step) {
+    if (__builtin_mul_overflow(rest, kStep, &rest) || __builtin_mul_overflow(quotient, kStep, &quotient)) {
+      return std::nullopt;
+    }
+    quotient += rest / index;
+    rest %= index;
+  }
+  return quotient + (rest > 0 ? 1 : 0);
+}
+
 void encode_ratio(ByteWriter& out, Ratio value) { out.i64(value.raw()); }
 
 std::optional<Ratio> decode_ratio(ByteReader& in) {
@@ -179,15 +197,13 @@ InterestPlan plan_interest(const Ledger& ledger, const AssetPool& pool, const Po
   if (state.accrued_ns == 0) return plan;
   const auto index = lending::grow_index_up(state.borrow_index, plan.next.borrow_rate,
                                             static_cast<int128>(now_ns) - state.accrued_ns);
-  int128 scaled_rise = 0;
-  const bool rose = index && !__builtin_mul_overflow(*index - state.borrow_index, lending::kIndexScale, &scaled_rise);
-  if (!rose) {
+  const auto growth = index ? growth_up(*index - state.borrow_index, state.borrow_index) : std::nullopt;
+  if (!growth) {
     plan.status = Status::balance_overflow;
     return plan;
   }
   plan.next.borrow_index = *index;
-  const int128 growth = div_round(scaled_rise, state.borrow_index, Round::up);
-  const auto paid = charge_borrowers(borrowers, growth, pool.asset, plan.postings);
+  const auto paid = charge_borrowers(borrowers, *growth, pool.asset, plan.postings);
   const auto pot = paid ? lending::times_ratio_down(*paid, Ratio::kScale - config.reserve_factor.raw()) : std::nullopt;
   const auto earned = pot ? credit_suppliers(suppliers, supplied, *pot, pool.asset, plan.postings) : std::nullopt;
   if (!earned || *paid - *earned > INT64_MAX) {
