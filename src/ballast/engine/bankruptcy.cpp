@@ -128,7 +128,7 @@ struct PlanBuilder {
     std::vector<const SubAccount*> holders;
     for (const SubAccount* holder : holders_of(instrument.id)) {
       if (holder->mode == MarginMode::portfolio) continue;  // scenario-margined: not ranked by equity
-      const Quantity size = ledger.position(holder->id, instrument.id)->size;
+      const Quantity size = position_of(*holder, instrument.id)->size;
       if ((size.raw() > 0) == group_long) continue;
       const OtherGroup& group = others.of(*holder);
       if (group.outcome.status != margin::MarginStatus::ok) continue;  // no figures: not eligible
@@ -204,7 +204,7 @@ struct PlanBuilder {
     for (const InstrumentId id : markets) {
       const market::Instrument& instrument = risk.find_market(id)->instrument;
       for (const SubAccount* holder : holders_of(id)) {
-        const Quantity size = ledger.position(holder->id, id)->size;
+        const Quantity size = position_of(*holder, id)->size;
         const auto exposure = market::exposure_of(Quantity::from_raw(magnitude(size.raw())), instrument.contract_size);
         const auto notional = exposure ? mul<Money>(*exposure, mark_of(id), Round::up) : std::nullopt;
         weight[holder->id] += notional ? notional->raw() : 0;

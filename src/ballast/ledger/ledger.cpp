@@ -191,13 +191,16 @@ void Ledger::post(std::span<const Posting> postings) {
   }
 }
 
+const market::Position* position_of(const SubAccount& sub_account, InstrumentId instrument) {
+  const auto at = std::lower_bound(sub_account.positions.begin(), sub_account.positions.end(), instrument,
+                                   [](const PositionEntry& entry, InstrumentId id) { return entry.instrument < id; });
+  return at != sub_account.positions.end() && at->instrument == instrument ? &at->position : nullptr;
+}
+
 const market::Position* Ledger::position(SubAccountId sub_account, InstrumentId instrument) const {
   const SubAccount* found = find_sub_account(sub_account);
   BALLAST_ASSERT(found != nullptr);
-  for (const PositionEntry& entry : found->positions) {
-    if (entry.instrument == instrument) return &entry.position;
-  }
-  return nullptr;
+  return position_of(*found, instrument);
 }
 
 void Ledger::set_position(SubAccountId sub_account, InstrumentId instrument,

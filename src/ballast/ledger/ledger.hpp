@@ -78,6 +78,10 @@ struct SubAccount {
   std::vector<PositionEntry> positions;  // sorted by instrument id, no flat (size 0) entries
 };
 
+// The sub-account's position in the instrument; nullptr when it holds none (positions are
+// sorted by instrument: a binary search, no lookup of the sub-account).
+const market::Position* position_of(const SubAccount& sub_account, InstrumentId instrument);
+
 // One leg of a double-entry movement: `delta` added to a sub-account's balance of `asset`. The
 // legs of one post() sum to zero per asset, so value only moves.
 struct Posting {

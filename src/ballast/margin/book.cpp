@@ -999,15 +999,6 @@ void store_halves(int128& destination, int128 value) {
   std::memcpy(reinterpret_cast<char*>(&destination) + sizeof low, &high, sizeof high);
 }
 
-// stream_tail() in cache.
-template <typename Record>
-void store_tail(Record& destination, const Record& value) {
-  destination.bad = value.bad;
-  destination.stamp = value.stamp;
-  destination.options = value.options;
-  destination.status = value.status;
-}
-
 // Orders a thread's streamed stores before what it does next (its part of the join).
 void stream_fence() {
 #if defined(__SSE2__)
@@ -1094,9 +1085,6 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     // The whole record: no tick can report the group again in this epoch (each starts a new one).
     // The sums go from the scalars, never through a GroupSums on the stack (copying its 16-byte
     // fields loads what 8-byte adds just wrote: store forwarding fails, on every group).
-    GroupSums tail;
-    tail.bad = bad;
-    tail.stamp = epoch_;
     GroupSums& record = groups_[g];
     const auto put = [streamed](int128& destination, int128 value) {
       streamed ? stream(destination, value) : store_halves(destination, value);
@@ -1108,7 +1096,17 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     put(record.maintenance_requirement, maintenance_requirement);
     put(record.positive_pnl, positive_pnl);
     put(record.negative_pnl, negative_pnl);
-    streamed ? stream_tail(record, tail) : store_tail(record, tail);
+    if (streamed) {
+      GroupSums tail;
+      tail.bad = bad;
+      tail.stamp = epoch_;
+      stream_tail(record, tail);
+    } else {  // field by field: a GroupSums on the stack is 128 bytes to clear first
+      record.bad = bad;
+      record.stamp = epoch_;
+      record.options = 0;
+      record.status = MarginStatus::ok;
+    }
     if (has_net_) nets_[g] = nets;
     // Judged from the sums still at hand, not read back (liquidation_scan.hpp). Most groups are
     // plain and cleared by judge_sums()'s bound; that much is decided on the scalars, without
@@ -1119,7 +1117,9 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
                                    maintenance_requirement, positive_pnl, negative_pnl);
       const bool cleared = cleared_by_bound(equity, maintenance_collateral, negative_pnl, maintenance_requirement);
       if (!(plain && cleared)) {
-        GroupSums sums = tail;
+        GroupSums sums;
+        sums.bad = bad;
+        sums.stamp = epoch_;
         sums.equity = equity;
         sums.initial_collateral = initial_collateral;
         sums.maintenance_collateral = maintenance_collateral;
