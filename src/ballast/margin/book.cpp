@@ -1694,6 +1694,19 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
   return true;
 }
 
+namespace {
+
+// Inserts `slot` into a sub-account's slot list, which stays ordered by key (its market or
+// asset index; the list holds none with the same key).
+template <typename Key>
+void insert_ordered(std::vector<std::uint32_t>& list, std::uint32_t slot, Key key) {
+  list.insert(std::upper_bound(list.begin(), list.end(), slot,
+                               [&key](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); }),
+              slot);
+}
+
+}  // namespace
+
 // A new slot at the tail (exposure, basis and amount 0: it contributes nothing yet), in its
 // market's or asset's list (the largest index: the list stays ascending) and in its
 // sub-account's (by market or asset index).
@@ -1704,9 +1717,7 @@ std::uint32_t MarginBook::open_position_slot(std::uint32_t sub, std::uint32_t ma
   position_state_.emplace_back();
   position_sub_.push_back(sub);
   market_slots_[market].push_back(p);
-  const auto at = std::lower_bound(info.positions.begin(), info.positions.end(), market,
-                                   [&](std::uint32_t x, std::uint32_t m) { return positions_[x].market < m; });
-  info.positions.insert(at, p);
+  insert_ordered(info.positions, p, [this](std::uint32_t x) { return positions_[x].market; });
   return p;
 }
 
@@ -1718,9 +1729,7 @@ std::uint32_t MarginBook::open_balance_slot(std::uint32_t sub, std::uint32_t ass
       BalanceSlot{0, 0, 0, 0, info.group, static_cast<std::uint16_t>(asset), static_cast<std::uint8_t>(counts ? 1 : 0), 1});
   balance_sub_.push_back(sub);
   asset_slots_[asset].push_back(b);
-  const auto at = std::lower_bound(info.balances.begin(), info.balances.end(), asset,
-                                   [&](std::uint32_t x, std::uint32_t a) { return balances_[x].asset < a; });
-  info.balances.insert(at, b);
+  insert_ordered(info.balances, b, [this](std::uint32_t x) { return balances_[x].asset; });
   return b;
 }
 
