@@ -227,10 +227,10 @@ const std::vector<SubAccountId>& Ledger::sub_accounts_of(AccountId owner) const 
   return found->second;
 }
 
-std::span<const SubAccountId> Ledger::holders_of(InstrumentId instrument) const {
+const std::set<SubAccountId>& Ledger::holders_of(InstrumentId instrument) const {
+  static const std::set<SubAccountId> kNone;
   const auto found = holders_.find(instrument);
-  if (found == holders_.end()) return {};
-  return found->second;
+  return found == holders_.end() ? kNone : found->second;
 }
 
 std::optional<std::span<const SubAccountId>> Ledger::changes_since(std::uint64_t from) const {
@@ -248,12 +248,11 @@ void Ledger::note_change(SubAccountId id) {
 
 // The sub-account starts (holds) or stops holding a position in the instrument.
 void Ledger::note_holding(SubAccountId id, InstrumentId instrument, bool holds) {
-  std::vector<SubAccountId>& list = holders_[instrument];
-  const auto at = std::lower_bound(list.begin(), list.end(), id);
+  std::set<SubAccountId>& holders = holders_[instrument];
   if (holds) {
-    list.insert(at, id);
+    holders.insert(id);
   } else {
-    list.erase(at);
+    holders.erase(id);
   }
 }
 
@@ -450,7 +449,7 @@ Result<Ledger> Ledger::decode_sub_accounts(ByteReader& in, Ledger ledger) {
                            Money::from_raw(*realized), market::FundingIndex::from_raw(*funding)}});
     }
     ledger.accounts_.at(sub_account.owner).push_back(previous);  // ids arrive in order
-    for (const PositionEntry& held : sub_account.positions) ledger.holders_[held.instrument].push_back(previous);
+    for (const PositionEntry& held : sub_account.positions) ledger.holders_[held.instrument].insert(previous);
     ledger.sub_accounts_.emplace(previous, std::move(sub_account));
   }
   if (!ledger.conserves_value()) {

@@ -488,7 +488,10 @@ TEST(LedgerPostings, MoveValueOnlyAndMayBorrow) {
                                                         {clearing, AssetId{99}, amount(-1)}}));
 }
 
-std::vector<SubAccountId> ids(std::span<const SubAccountId> span) { return {span.begin(), span.end()}; }
+template <typename Range>
+std::vector<SubAccountId> ids(const Range& range) {
+  return {range.begin(), range.end()};
+}
 
 TEST(LedgerPositions, HoldersOfAnInstrumentById) {
   Ledger ledger = sample_ledger();
