@@ -165,8 +165,8 @@ void World::follow_ledger() {
   std::sort(changed_.begin(), changed_.end());
   changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
   for (const SubAccountId id : changed_) {
-    if (!mirrored(id)) continue;
     const SubAccount& sub = *ledger.find_sub_account(id);
+    if (!mirrored(sub)) continue;
     if (!mirror_->set_holdings(id, sub.balances, sub.positions)) {
       mirror_stale_ = true;
       return;
@@ -174,8 +174,8 @@ void World::follow_ledger() {
   }
 }
 
-bool World::mirrored(SubAccountId id) const {
-  return id.value >= kFirstUserId && engine_.ledger().find_sub_account(id)->mode != MarginMode::portfolio;
+bool World::mirrored(const SubAccount& sub) {
+  return sub.id.value >= kFirstUserId && sub.mode != MarginMode::portfolio;
 }
 
 // The mirror reads the sub-accounts as the engine's margin calculator does: balances in assets
@@ -184,7 +184,7 @@ void World::rebuild_mirror() {
   const margin::RiskConfig& risk = *engine_.risk_config();
   std::vector<margin::SubAccountBook> books;
   for (const SubAccount* sub : engine_.ledger().sub_accounts_in_order()) {
-    if (!mirrored(sub->id)) continue;
+    if (!mirrored(*sub)) continue;
     margin::SubAccountBook book{sub->id, sub->owner, sub->mode, {}, sub->positions};
     for (const Balance& balance : sub->balances) {
       if (risk.find_asset(balance.asset) != nullptr) book.balances.push_back(balance);

@@ -163,9 +163,9 @@ class World {
  private:
   void rebuild_mirror();
   void follow_ledger();
-  // Whether the mirror holds this (existing) sub-account: users' sub-accounts but portfolio
-  // ones (their liquidation is not wired).
-  bool mirrored(SubAccountId id) const;
+  // Whether the mirror holds this sub-account: users' sub-accounts but portfolio ones (their
+  // liquidation is not wired).
+  static bool mirrored(const SubAccount& sub);
 
   Engine engine_;
   std::uint64_t next_id_ = 1;
