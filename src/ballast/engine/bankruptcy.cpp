@@ -101,24 +101,17 @@ struct PlanBuilder {
   OtherGroups others;
   BankruptcyPlan plan;
   std::map<SubAccountId, int128> adl_weight;  // notional each counterparty closed (Money raw)
-  // The user sub-accounts outside the group, by id (listed once: the ledger sorts on request),
-  // and the markets the group held.
-  std::vector<const SubAccount*> others_in_order;
-  std::vector<InstrumentId> markets;
+  std::vector<InstrumentId> markets;  // the markets the group held
 
   Price mark_of(InstrumentId instrument) const { return prices.book.find_market(instrument)->mark; }
 
-  void list_others() {
-    for (const SubAccount* sub_account : ledger.sub_accounts_in_order()) {
-      if (sub_account->id.value >= kFirstUserId && group_key(*sub_account) != key) others_in_order.push_back(sub_account);
-    }
-  }
-
-  // The user sub-accounts outside the group holding `instrument`, by id.
+  // The user sub-accounts outside the group holding `instrument`, by id (the ledger's index of
+  // holders: O(holders), not O(sub-accounts)).
   std::vector<const SubAccount*> holders_of(InstrumentId instrument) const {
     std::vector<const SubAccount*> holders;
-    for (const SubAccount* sub_account : others_in_order) {
-      if (ledger.position(sub_account->id, instrument) != nullptr) holders.push_back(sub_account);
+    for (const SubAccountId id : ledger.holders_of(instrument)) {
+      const SubAccount* sub_account = ledger.find_sub_account(id);
+      if (id.value >= kFirstUserId && group_key(*sub_account) != key) holders.push_back(sub_account);
     }
     return holders;
   }
@@ -135,7 +128,7 @@ struct PlanBuilder {
     std::vector<const SubAccount*> holders;
     for (const SubAccount* holder : holders_of(instrument.id)) {
       if (holder->mode == MarginMode::portfolio) continue;  // scenario-margined: not ranked by equity
-      const Quantity size = ledger.position(holder->id, instrument.id)->size;
+      const Quantity size = position_of(*holder, instrument.id)->size;
       if ((size.raw() > 0) == group_long) continue;
       const OtherGroup& group = others.of(*holder);
       if (group.outcome.status != margin::MarginStatus::ok) continue;  // no figures: not eligible
@@ -211,7 +204,7 @@ struct PlanBuilder {
     for (const InstrumentId id : markets) {
       const market::Instrument& instrument = risk.find_market(id)->instrument;
       for (const SubAccount* holder : holders_of(id)) {
-        const Quantity size = ledger.position(holder->id, id)->size;
+        const Quantity size = position_of(*holder, id)->size;
         const auto exposure = market::exposure_of(Quantity::from_raw(magnitude(size.raw())), instrument.contract_size);
         const auto notional = exposure ? mul<Money>(*exposure, mark_of(id), Round::up) : std::nullopt;
         weight[holder->id] += notional ? notional->raw() : 0;
@@ -285,7 +278,7 @@ BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const margin::RiskConfig& r
                                const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
                                const SubAccount& sub_account, TimestampNs now_ns) {
   PlanBuilder builder{ledger, risk, prices, rules, sub_account, group_key(sub_account),
-                      OtherGroups(ledger, risk, prices), {}, {}, {}, {}};
+                      OtherGroups(ledger, risk, prices), {}, {}, {}};
   BankruptcyPlan& plan = builder.plan;
   const std::vector<margin::SubAccountBook> before = group_books(ledger, risk, sub_account);
   const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, before);
@@ -297,7 +290,6 @@ BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const margin::RiskConfig& r
     plan.status = Status::account_solvent;
     return std::move(plan);
   }
-  builder.list_others();
   std::vector<margin::SubAccountBook> after = before;
   if (!builder.close_positions(before) || !builder.book_closes(after)) {
     plan.status = Status::balance_overflow;

@@ -581,6 +581,9 @@ class Validator {
     const bool open = episodes_.contains(group_key(*sub_account));
     return outcome.margin.liquidatable() != open ? Status::ok : Status::health_unchanged;
   }
+  // Where a valid resolve_bankruptcy leaves its plan for the execution that follows on the same
+  // state (Engine::apply): a plan walks every ADL candidate's group, so it is made once.
+  std::optional<BankruptcyPlan>* planned = nullptr;
   Status operator()(const ResolveBankruptcy& e) const {
     if (risk_ != nullptr && ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
@@ -591,10 +594,12 @@ class Validator {
         s != Status::ok) {
       return s;
     }
-    const BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, options_.liquidation,
-                                                episode_of(episodes_, group_key(*sub_account)), *sub_account, now_ns_);
+    BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, options_.liquidation,
+                                          episode_of(episodes_, group_key(*sub_account)), *sub_account, now_ns_);
     if (plan.status != Status::ok) return plan.status;
-    return ledger_.postings_fit(plan.postings) ? Status::ok : Status::balance_overflow;
+    if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
+    if (planned != nullptr) *planned = std::move(plan);
+    return Status::ok;
   }
   Status operator()(const VaultDeposit& e) const {
     if (const Status s = amount_shape(e.amount); s != Status::ok) return s;
@@ -1264,6 +1269,8 @@ class Executor {
     const GroupKey key = group_key(*ledger_.find_sub_account(e.sub_account));
     if (episodes_.erase(key) == 0) episodes_.emplace(key, LiquidationEpisode{now_ns_, now_ns_, Money{}, Money{}});
   }
+  // The plan the validation of this event left (Validator::planned), when it left one.
+  std::optional<BankruptcyPlan>* planned = nullptr;
   // The validated plan: the closes as fills, then the cover, then the waterfall's books. The
   // episode counts the fund's payment against the per-account cap (and stays open until a
   // check_health finds the group healthy, so the count outlives this event within its window).
@@ -1271,7 +1278,9 @@ class Executor {
     const SubAccount& sub_account = *ledger_.find_sub_account(e.sub_account);
     const GroupKey key = group_key(sub_account);
     const std::optional<LiquidationEpisode> episode = episode_of(episodes_, key);
-    const BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, rules_, episode, sub_account, now_ns_);
+    const BankruptcyPlan plan = planned != nullptr && *planned
+                                    ? std::move(**planned)
+                                    : plan_bankruptcy(ledger_, *risk_, prices_, rules_, episode, sub_account, now_ns_);
     BALLAST_ASSERT(plan.status == Status::ok);
     for (const Fill& close : plan.closes) book_fill(*risk_->find_market(close.instrument), close, kFeePool);
     post_moves(std::span<const Posting>(plan.postings).subspan(plan.cover_from));
@@ -1610,32 +1619,35 @@ Status Engine::apply(const Event& event) {
   scratch_.clear();
   encode_event_into(event, scratch_);
   const std::uint64_t fingerprint = fingerprint64(scratch_.bytes());
-  const Status status = validate(event, fingerprint);
+  std::optional<BankruptcyPlan> planned;
+  const Status status = validate(event, fingerprint, &planned);
   if (status != Status::ok) {
     return status;
   }
   clock_ns_ = event.timestamp_ns;  // execution reads the event's time as "now"
-  execute(event.body);
+  execute(event.body, &planned);
   applied_.emplace(event.id, fingerprint);
   return Status::ok;
 }
 
-Status Engine::validate(const Event& event, std::uint64_t fingerprint) const {
+Status Engine::validate(const Event& event, std::uint64_t fingerprint, std::optional<BankruptcyPlan>* planned) const {
   if (event.id.value == 0) return Status::id_zero;
   if (event.timestamp_ns <= 0) return Status::timestamp_invalid;
   if (const auto seen = applied_.find(event.id); seen != applied_.end()) {
     return seen->second == fingerprint ? Status::exists : Status::id_reused;
   }
   if (event.timestamp_ns < clock_ns_) return Status::timestamp_regressed;
-  return std::visit(Validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, episodes_,
-                              waterfall_, vault_, pool_states_, breakers_, governed_ ? &*governed_ : nullptr,
-                              governed_risk_, options_, event.timestamp_ns),
-                    event.body);
+  Validator validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, episodes_, waterfall_,
+                      vault_, pool_states_, breakers_, governed_ ? &*governed_ : nullptr, governed_risk_, options_,
+                      event.timestamp_ns);
+  validator.planned = planned;
+  return std::visit(validator, event.body);
 }
 
-void Engine::execute(const EventBody& body) {
+void Engine::execute(const EventBody& body, std::optional<BankruptcyPlan>* planned) {
   Executor executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, vault_, pool_states_, breakers_,
                     governed_ ? &*governed_ : nullptr, governed_risk_, risk_config(), options_, clock_ns_);
+  executor.planned = planned;
   std::visit(executor, body);
   if (executor.rules_changed()) derive_rules();
 }

@@ -250,8 +250,9 @@ class Engine {
   static Result<Engine> restore(std::string_view snapshot);
 
  private:
-  Status validate(const Event& event, std::uint64_t fingerprint) const;
-  void execute(const EventBody& body);
+  // `planned`: where a valid resolve_bankruptcy's plan is kept for its execution.
+  Status validate(const Event& event, std::uint64_t fingerprint, std::optional<BankruptcyPlan>* planned) const;
+  void execute(const EventBody& body, std::optional<BankruptcyPlan>* planned);
 
   static Result<Engine> restore_idempotency(ByteReader& in, Engine engine);
   static Result<Engine> restore_risk(ByteReader& in, Engine engine);

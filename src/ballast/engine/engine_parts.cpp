@@ -171,7 +171,8 @@ margin::SubAccountBook book_of(const SubAccount& sub_account, const margin::Risk
 std::vector<margin::SubAccountBook> group_books(const Ledger& ledger, const margin::RiskConfig& risk,
                                                 const SubAccount& sub_account) {
   std::vector<margin::SubAccountBook> group;
-  if (sub_account.mode != MarginMode::cross) {
+  // A cross sub-account that is its owner's only one (most are) stands alone too: no lookup.
+  if (sub_account.mode != MarginMode::cross || ledger.sub_accounts_of(sub_account.owner).size() == 1) {
     group.push_back(book_of(sub_account, risk));
     return group;
   }

@@ -8,6 +8,9 @@ namespace {
 constexpr std::size_t kAssetCountMax = 1u << 16;
 constexpr std::size_t kBalancesPerSubAccountMax = 1u << 16;
 constexpr std::size_t kPositionsPerSubAccountMax = 1u << 16;
+// The change feed's length (ledger.hpp: at least half of it is kept): a simulator step changes
+// a few hundred sub-accounts, and 64 KiB per ledger copy is small beside the ledger itself.
+constexpr std::size_t kFeedLengthMax = 1u << 13;
 
 bool fits_sum(Amount a, Amount b) { return checked_add(a, b).has_value(); }
 
@@ -104,6 +107,7 @@ void Ledger::create_sub_account(SubAccountId id, AccountId owner, MarginMode mod
   BALLAST_ASSERT(inserted);
   auto& list = account->second;
   list.insert(std::upper_bound(list.begin(), list.end(), id), id);
+  note_change(id);
 }
 
 bool Ledger::deposit_fits(SubAccountId sub_account, AssetId asset, Amount amount) const {
@@ -187,13 +191,16 @@ void Ledger::post(std::span<const Posting> postings) {
   }
 }
 
+const market::Position* position_of(const SubAccount& sub_account, InstrumentId instrument) {
+  const auto at = std::lower_bound(sub_account.positions.begin(), sub_account.positions.end(), instrument,
+                                   [](const PositionEntry& entry, InstrumentId id) { return entry.instrument < id; });
+  return at != sub_account.positions.end() && at->instrument == instrument ? &at->position : nullptr;
+}
+
 const market::Position* Ledger::position(SubAccountId sub_account, InstrumentId instrument) const {
   const SubAccount* found = find_sub_account(sub_account);
   BALLAST_ASSERT(found != nullptr);
-  for (const PositionEntry& entry : found->positions) {
-    if (entry.instrument == instrument) return &entry.position;
-  }
-  return nullptr;
+  return position_of(*found, instrument);
 }
 
 void Ledger::set_position(SubAccountId sub_account, InstrumentId instrument,
@@ -210,12 +217,43 @@ void Ledger::set_position(SubAccountId sub_account, InstrumentId instrument,
   } else {
     positions.insert(at, PositionEntry{instrument, position});
   }
+  if (found != !position.size.is_zero()) note_holding(sub_account, instrument, !position.size.is_zero());
+  note_change(sub_account);
 }
 
 const std::vector<SubAccountId>& Ledger::sub_accounts_of(AccountId owner) const {
   const auto found = accounts_.find(owner);
   BALLAST_ASSERT(found != accounts_.end());
   return found->second;
+}
+
+const std::set<SubAccountId>& Ledger::holders_of(InstrumentId instrument) const {
+  static const std::set<SubAccountId> kNone;
+  const auto found = holders_.find(instrument);
+  return found == holders_.end() ? kNone : found->second;
+}
+
+std::optional<std::span<const SubAccountId>> Ledger::changes_since(std::uint64_t from) const {
+  if (from < feed_base_ || from > change_count()) return std::nullopt;
+  return std::span<const SubAccountId>(feed_).subspan(static_cast<std::size_t>(from - feed_base_));
+}
+
+void Ledger::note_change(SubAccountId id) {
+  if (feed_.size() == kFeedLengthMax) {  // the oldest half goes: readers that far behind start over
+    feed_base_ += kFeedLengthMax / 2;
+    feed_.erase(feed_.begin(), feed_.begin() + kFeedLengthMax / 2);
+  }
+  feed_.push_back(id);
+}
+
+// The sub-account starts (holds) or stops holding a position in the instrument.
+void Ledger::note_holding(SubAccountId id, InstrumentId instrument, bool holds) {
+  std::set<SubAccountId>& holders = holders_[instrument];
+  if (holds) {
+    holders.insert(id);
+  } else {
+    holders.erase(id);
+  }
 }
 
 SubAccount& Ledger::sub_account_mut(SubAccountId id) {
@@ -225,6 +263,7 @@ SubAccount& Ledger::sub_account_mut(SubAccountId id) {
 }
 
 void Ledger::add_to_balance(SubAccount& sub_account, AssetId asset, Amount delta) {
+  note_change(sub_account.id);
   auto& balances = sub_account.balances;
   const auto position = std::lower_bound(
       balances.begin(), balances.end(), asset,
@@ -410,6 +449,7 @@ Result<Ledger> Ledger::decode_sub_accounts(ByteReader& in, Ledger ledger) {
                            Money::from_raw(*realized), market::FundingIndex::from_raw(*funding)}});
     }
     ledger.accounts_.at(sub_account.owner).push_back(previous);  // ids arrive in order
+    for (const PositionEntry& held : sub_account.positions) ledger.holders_[held.instrument].insert(previous);
     ledger.sub_accounts_.emplace(previous, std::move(sub_account));
   }
   if (!ledger.conserves_value()) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,6 +79,10 @@ struct SubAccount {
   std::vector<PositionEntry> positions;  // sorted by instrument id, no flat (size 0) entries
 };
 
+// The sub-account's position in the instrument; nullptr when it holds none (positions are
+// sorted by instrument: a binary search, no lookup of the sub-account).
+const market::Position* position_of(const SubAccount& sub_account, InstrumentId instrument);
+
 // One leg of a double-entry movement: `delta` added to a sub-account's balance of `asset`. The
 // legs of one post() sum to zero per asset, so value only moves.
 struct Posting {
@@ -144,6 +149,22 @@ class Ledger {
                     const market::Position& position);
   // The owner's sub-accounts, by id.
   const std::vector<SubAccountId>& sub_accounts_of(AccountId owner) const;
+  // The sub-accounts holding a position (size != 0) in the instrument, by id: what ADL and loss
+  // socialization walk at a bankruptcy, in O(holders) rather than over every sub-account. A
+  // position opened or closed costs O(log holders) (a settlement closes a million in turn).
+  const std::set<SubAccountId>& holders_of(InstrumentId instrument) const;
+
+  // The change feed: one entry per mutation of a sub-account (its creation, a balance, a
+  // position), naming it, in order, repeats kept. A view kept beside the ledger (the
+  // simulator's margin mirror) re-reads only the sub-accounts named since it last looked,
+  // instead of the whole ledger. The feed keeps at least the latest 4,096 changes and at most
+  // 8,192 (bounded memory on a live venue): changes_since() answers nullopt to a reader that
+  // fell further behind, which must then re-read everything. Not part of the state (neither
+  // encoded nor hashed); a copy of the ledger carries it.
+  std::uint64_t change_count() const { return feed_base_ + feed_.size(); }
+  // The sub-accounts changed by mutations [from, change_count()), or nullopt when the feed no
+  // longer holds them all (or `from` is past change_count()).
+  std::optional<std::span<const SubAccountId>> changes_since(std::uint64_t from) const;
 
   // Canonical iteration: assets by id, sub-accounts by id.
   const std::map<AssetId, Asset>& assets() const { return assets_; }
@@ -163,10 +184,16 @@ class Ledger {
   static Result<Ledger> decode_sub_accounts(ByteReader& in, Ledger ledger);
   SubAccount& sub_account_mut(SubAccountId id);
   void add_to_balance(SubAccount& sub_account, AssetId asset, Amount delta);
+  void note_change(SubAccountId id);
+  void note_holding(SubAccountId id, InstrumentId instrument, bool holds);
 
   std::map<AssetId, Asset> assets_;  // few, and ordered for canonical output
   std::unordered_map<AccountId, std::vector<SubAccountId>> accounts_;
   std::unordered_map<SubAccountId, SubAccount> sub_accounts_;
+  std::map<InstrumentId, std::set<SubAccountId>> holders_;  // derived from the positions
+  // The change feed: entry i is change number feed_base_ + i.
+  std::vector<SubAccountId> feed_;
+  std::uint64_t feed_base_ = 0;
 };
 
 }  // namespace ballast

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -485,6 +486,79 @@ TEST(LedgerPostings, MoveValueOnlyAndMayBorrow) {
                                                         {clearing, kUsdc, amount(-1)}}));
   EXPECT_FALSE(ledger.postings_fit(std::vector<Posting>{{kBobMain, AssetId{99}, amount(1)},
                                                         {clearing, AssetId{99}, amount(-1)}}));
+}
+
+template <typename Range>
+std::vector<SubAccountId> ids(const Range& range) {
+  return {range.begin(), range.end()};
+}
+
+TEST(LedgerPositions, HoldersOfAnInstrumentById) {
+  Ledger ledger = sample_ledger();
+  const InstrumentId perp{10};
+  EXPECT_TRUE(ledger.holders_of(perp).empty());
+  ledger.set_position(kBobMain, perp, long_position(-1'000));
+  ledger.set_position(kAliceHedge, perp, long_position(3'000));
+  ledger.set_position(kAliceMain, perp, long_position(2'000));
+  ledger.set_position(kAliceMain, InstrumentId{11}, long_position(2'000));
+  ledger.set_position(kAliceMain, perp, long_position(4'000));  // still one entry
+  EXPECT_EQ(ids(ledger.holders_of(perp)), (std::vector<SubAccountId>{kAliceMain, kAliceHedge, kBobMain}));
+  ledger.set_position(kAliceHedge, perp, market::Position{});  // flat: no longer a holder
+  ledger.set_position(kBobMain, InstrumentId{12}, market::Position{});  // never held: nothing
+  EXPECT_EQ(ids(ledger.holders_of(perp)), (std::vector<SubAccountId>{kAliceMain, kBobMain}));
+  EXPECT_EQ(ids(ledger.holders_of(InstrumentId{11})), (std::vector<SubAccountId>{kAliceMain}));
+  EXPECT_TRUE(ledger.holders_of(InstrumentId{12}).empty());
+  // A snapshot carries positions, not the index: decoding builds it again.
+  const std::string bytes = encode(ledger);
+  ByteReader in(bytes);
+  const auto decoded = Ledger::decode(in);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(ids(decoded->holders_of(perp)), (std::vector<SubAccountId>{kAliceMain, kBobMain}));
+  EXPECT_EQ(ids(decoded->holders_of(InstrumentId{11})), (std::vector<SubAccountId>{kAliceMain}));
+}
+
+// One entry per mutation of a sub-account, in order: a transfer names both sides, postings each
+// (sub-account, asset) they net to (fee pool 2, clearing 4, Bob 200: the order they are booked in).
+TEST(LedgerChangeFeed, NamesEverySubAccountChangeInOrder) {
+  Ledger ledger = sample_ledger();
+  // The four system sub-accounts, then sample_ledger's 3 creations, 3 deposits, a withdrawal
+  // and two transfers.
+  EXPECT_EQ(ledger.change_count(), 4u + 3u + 3u + 1u + 2u * 2u);
+  const std::uint64_t from = ledger.change_count();
+  ledger.deposit(kBobMain, kUsdc, amount(1'000));
+  ledger.transfer(kAliceMain, kAliceHedge, kUsdc, amount(5));
+  ledger.set_position(kAliceHedge, InstrumentId{10}, long_position(1'000));
+  const SubAccountId fees{kFeePool.value};
+  const SubAccountId clearing{kClearing.value};
+  ledger.post(std::vector<Posting>{{kBobMain, kUsdc, amount(-700)}, {clearing, kUsdc, amount(500)}, {fees, kUsdc, amount(200)}});
+  ledger.create_sub_account(SubAccountId{201}, kBob, MarginMode::isolated);
+  EXPECT_EQ(ledger.change_count(), from + 8);
+  const auto changed = ledger.changes_since(from);
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ(ids(*changed), (std::vector<SubAccountId>{kBobMain, kAliceMain, kAliceHedge, kAliceHedge, fees, clearing,
+                                                      kBobMain, SubAccountId{201}}));
+  EXPECT_EQ(ids(*ledger.changes_since(from + 6)), (std::vector<SubAccountId>{kBobMain, SubAccountId{201}}));
+  EXPECT_TRUE(ledger.changes_since(ledger.change_count())->empty());
+  EXPECT_FALSE(ledger.changes_since(ledger.change_count() + 1).has_value());
+  // A copy carries the feed: a view copied with its ledger follows the copy from where it was.
+  const Ledger copy = ledger;
+  EXPECT_EQ(copy.change_count(), ledger.change_count());
+  EXPECT_EQ(ids(*copy.changes_since(from + 6)), ids(*ledger.changes_since(from + 6)));
+}
+
+// The feed keeps at least the latest 4,096 changes; a reader further behind gets nullopt and
+// must re-read the whole ledger.
+TEST(LedgerChangeFeed, AReaderFarBehindIsToldSo) {
+  Ledger ledger = sample_ledger();
+  const std::uint64_t from = ledger.change_count();
+  for (int i = 0; i < 20'000; ++i) ledger.deposit(i % 2 == 0 ? kAliceMain : kBobMain, kUsdc, amount(1));
+  EXPECT_EQ(ledger.change_count(), from + 20'000);
+  EXPECT_FALSE(ledger.changes_since(from).has_value());
+  const auto recent = ledger.changes_since(ledger.change_count() - 4'096);
+  ASSERT_TRUE(recent.has_value());
+  ASSERT_EQ(recent->size(), 4'096u);
+  EXPECT_EQ(recent->front(), kAliceMain);  // change from + 15,904: an even deposit
+  EXPECT_EQ(recent->back(), kBobMain);
 }
 
 }  // namespace

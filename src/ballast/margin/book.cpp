@@ -409,9 +409,14 @@ void MarginBook::set_narrow(MarketTick& tick) const {
   tick.notional_divisor = book_detail::Divisor::of(kScale / g);
   tick.narrow_exposure =
       std::min<std::uint64_t>(tick.notional_multiplier == 0 ? ~0ULL : kBound / tick.notional_multiplier, tick.linear_bound);
-  // Requirements: every rate and deduction the pieces use, and the latency rate.
+  // Requirements: every rate and deduction the pieces use. The latency add-on divides on its
+  // own (div_1e12): its rate comes from a volatility and a square root, so it has twelve
+  // significant digits, and folded in here it would shrink every other bound to nothing.
+  if (tick.latency_rate < 0 || tick.latency_rate >= static_cast<std::int64_t>(kScale)) {
+    tick.narrow_exposure = 0;
+    return;
+  }
   uint128 common = kScale;
-  common = gcd128(common, static_cast<std::uint64_t>(tick.latency_rate));
   for (std::uint32_t t = 0; t < piece_count_; ++t) {
     const Piece& piece = tick.pieces[t];
     if (piece.lower == INT64_MAX) continue;
@@ -429,8 +434,7 @@ void MarginBook::set_narrow(MarketTick& tick) const {
   if (r == kScale) r /= 2;
   tick.requirement_divisor = book_detail::Divisor::of(kScale / r);
   const auto rate = static_cast<std::int64_t>(r);
-  tick.latency_multiplier = tick.latency_rate / rate;
-  std::int64_t largest = std::max<std::int64_t>(1, tick.latency_multiplier);
+  std::int64_t largest = 1;
   for (std::uint32_t t = 0; t < piece_count_; ++t) {
     const Piece& piece = tick.pieces[t];
     MarketTick::NarrowPiece& narrow = tick.narrow[t];
@@ -779,7 +783,10 @@ void replace(Sums& sums, Slot& slot, const Contribution& next) {
   // A negative exact figure (never, for a valid tier rule): the 128-bit kernel decides.
   bad |= (initial_exact | maintenance_exact) < 0;
   const book_detail::Divisor& divisor = tick.requirement_divisor;
-  const std::uint64_t latency = divisor.ceiling(static_cast<std::uint64_t>(notional * tick.latency_multiplier));
+  // notional < 2^62 and latency_rate < 10^12: inside div_1e12's range, the quotient below 2^62.
+  const book_detail::Quotient latency_exact =
+      book_detail::div_1e12(static_cast<uint128>(notional) * static_cast<std::uint64_t>(tick.latency_rate));
+  const std::uint64_t latency = latency_exact.quotient + (latency_exact.inexact ? 1 : 0);
   out.initial_requirement =
       static_cast<std::int64_t>(divisor.ceiling(static_cast<std::uint64_t>(initial_exact)) + latency);
   out.maintenance_requirement =
@@ -977,6 +984,21 @@ void prefetch_ahead(const T* first, const T* last) {
   }
 }
 
+// Group sums up to this size are stored plainly: they stay in cache from one recompute to the
+// next (a simulator's 10,000 groups take 1.3 MB), where streaming them would send every line
+// to memory and the next recompute's reads and the scan's would fetch them back.
+constexpr std::size_t kCachedSumsBytes = std::size_t{4} << 20;
+
+// A sum stored as its two 64-bit halves: the recompute adds them with add and adc, often on
+// the stack, and a 16-byte load of what two 8-byte stores just wrote would wait for them (store
+// forwarding fails), as stream() says.
+void store_halves(int128& destination, int128 value) {
+  const auto low = static_cast<std::uint64_t>(value);
+  const auto high = static_cast<std::uint64_t>(static_cast<detail::uint128>(value) >> 64);
+  std::memcpy(reinterpret_cast<char*>(&destination), &low, sizeof low);
+  std::memcpy(reinterpret_cast<char*>(&destination) + sizeof low, &high, sizeof high);
+}
+
 // Orders a thread's streamed stores before what it does next (its part of the join).
 void stream_fence() {
 #if defined(__SSE2__)
@@ -993,6 +1015,7 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
   const MarketTick* const markets = markets_.data();
   const AssetTick* const assets = assets_.data();
   const std::uint32_t pieces = kPieces != 0 ? kPieces : piece_count_;
+  const bool streamed = groups_.size() * sizeof(GroupSums) > kCachedSumsBytes;
   for (GroupIndex g = first; g < last; ++g) {
     if (holds_options(g)) {
       evaluate_group(g);
@@ -1003,8 +1026,10 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     const std::uint32_t end = group_position_begin_[g + 1];
     prefetch_ahead(positions + begin, positions + end);
     prefetch_ahead(balances + group_balance_begin_[g], balances + group_balance_begin_[g + 1]);
-    // The 64-bit kernel into 64-bit sums; any slot it does not cover, or a sum leaving 64 bits,
-    // and the group is summed again through slot_contribution() in 128 bits.
+    // The linear kernels (the 64-bit one, else the 128-bit one: a tick whose rates have many
+    // digits, such as an OI ramp's or a latency add-on's, leaves most slots to it) into 64-bit
+    // sums; any slot neither covers, or a sum leaving 64 bits, and the group is summed again
+    // through slot_contribution() in 128 bits. Both kernels give slot_contribution()'s figures.
     std::int64_t positive = 0;
     std::int64_t negative = 0;
     std::int64_t initial = 0;
@@ -1012,8 +1037,10 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     bool slow = false;
     for (std::uint32_t p = begin; p < end; ++p) {
       const PositionSlot& s = positions[p];
+      const MarketTick& tick = markets[s.market];
       PositionContribution c;
-      slow |= (s.flags != 0) | !narrow_contribution(markets[s.market], s.exposure, s.charged_basis, pieces, c);
+      slow |= (s.flags != 0) || !(narrow_contribution(tick, s.exposure, s.charged_basis, pieces, c) ||
+                                  wide_contribution(tick, s.exposure, s.charged_basis, c));
       slow |= __builtin_add_overflow(positive, c.upnl > 0 ? c.upnl : 0, &positive);
       slow |= __builtin_add_overflow(negative, c.upnl > 0 ? 0 : c.upnl, &negative);
       slow |= __builtin_add_overflow(initial, c.initial_requirement, &initial);
@@ -1056,25 +1083,30 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
       bad += c.ok ? 0 : 1;
     }
     // The whole record: no tick can report the group again in this epoch (each starts a new one).
-    GroupSums sums;
-    sums.equity = equity;
-    sums.initial_collateral = initial_collateral;
-    sums.maintenance_collateral = maintenance_collateral;
-    sums.initial_requirement = initial_requirement;
-    sums.maintenance_requirement = maintenance_requirement;
-    sums.positive_pnl = positive_pnl;
-    sums.negative_pnl = negative_pnl;
-    sums.bad = bad;
-    sums.stamp = epoch_;
+    // The sums go from the scalars, never through a GroupSums on the stack (copying its 16-byte
+    // fields loads what 8-byte adds just wrote: store forwarding fails, on every group).
     GroupSums& record = groups_[g];
-    stream(record.equity, equity);
-    stream(record.initial_collateral, initial_collateral);
-    stream(record.maintenance_collateral, maintenance_collateral);
-    stream(record.initial_requirement, initial_requirement);
-    stream(record.maintenance_requirement, maintenance_requirement);
-    stream(record.positive_pnl, positive_pnl);
-    stream(record.negative_pnl, negative_pnl);
-    stream_tail(record, sums);
+    const auto put = [streamed](int128& destination, int128 value) {
+      streamed ? stream(destination, value) : store_halves(destination, value);
+    };
+    put(record.equity, equity);
+    put(record.initial_collateral, initial_collateral);
+    put(record.maintenance_collateral, maintenance_collateral);
+    put(record.initial_requirement, initial_requirement);
+    put(record.maintenance_requirement, maintenance_requirement);
+    put(record.positive_pnl, positive_pnl);
+    put(record.negative_pnl, negative_pnl);
+    if (streamed) {
+      GroupSums tail;
+      tail.bad = bad;
+      tail.stamp = epoch_;
+      stream_tail(record, tail);
+    } else {  // field by field: a GroupSums on the stack is 128 bytes to clear first
+      record.bad = bad;
+      record.stamp = epoch_;
+      record.options = 0;
+      record.status = MarginStatus::ok;
+    }
     if (has_net_) nets_[g] = nets;
     // Judged from the sums still at hand, not read back (liquidation_scan.hpp). Most groups are
     // plain and cleared by judge_sums()'s bound; that much is decided on the scalars, without
@@ -1085,6 +1117,16 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
                                    maintenance_requirement, positive_pnl, negative_pnl);
       const bool cleared = cleared_by_bound(equity, maintenance_collateral, negative_pnl, maintenance_requirement);
       if (!(plain && cleared)) {
+        GroupSums sums;
+        sums.bad = bad;
+        sums.stamp = epoch_;
+        sums.equity = equity;
+        sums.initial_collateral = initial_collateral;
+        sums.maintenance_collateral = maintenance_collateral;
+        sums.initial_requirement = initial_requirement;
+        sums.maintenance_requirement = maintenance_requirement;
+        sums.positive_pnl = positive_pnl;
+        sums.negative_pnl = negative_pnl;
         if (const std::optional<MaintenanceFigures> figures = judge_sums(sums, nets)) at_risk->push_back({g, *figures});
       }
     }
@@ -1613,19 +1655,8 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
   const std::uint32_t options_before = sums.options;
   const bool fast = options_before == 0;
   if (config_.markets[plan.market].instrument.kind != market::InstrumentKind::spot) {
-    std::uint32_t p = 0;
-    if (plan.position_slot >= 0) {
-      p = static_cast<std::uint32_t>(plan.position_slot);
-    } else {
-      p = static_cast<std::uint32_t>(positions_.size());
-      positions_.push_back(PositionSlot{0, 0, g, static_cast<std::uint16_t>(plan.market), market_flags(plan.market), 0});
-      position_state_.emplace_back();
-      position_sub_.push_back(plan.sub);
-      market_slots_[plan.market].push_back(p);  // the largest index: the list stays ascending
-      const auto at = std::lower_bound(sub.positions.begin(), sub.positions.end(), plan.market,
-                                       [&](std::uint32_t x, std::uint32_t market) { return positions_[x].market < market; });
-      sub.positions.insert(at, p);
-    }
+    const std::uint32_t p = plan.position_slot >= 0 ? static_cast<std::uint32_t>(plan.position_slot)
+                                                    : open_position_slot(plan.sub, plan.market);
     PositionSlot& s = positions_[p];
     if (plan.option) {
       const bool was_open = !position_state_[p].size.is_zero();
@@ -1645,20 +1676,8 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
   }
   for (int i = 0; i < plan.balance_count; ++i) {
     const FillPlan::BalanceChange& change = plan.balances[i];
-    std::uint32_t b = 0;
-    if (change.slot >= 0) {
-      b = static_cast<std::uint32_t>(change.slot);
-    } else {
-      b = static_cast<std::uint32_t>(balances_.size());
-      const bool counts = sub.mode == MarginMode::isolated || !config_.assets[change.asset].collateral.isolated_only;
-      balances_.push_back(BalanceSlot{0, 0, 0, 0, g, static_cast<std::uint16_t>(change.asset),
-                                      static_cast<std::uint8_t>(counts ? 1 : 0), 1});
-      balance_sub_.push_back(plan.sub);
-      asset_slots_[change.asset].push_back(b);
-      const auto at = std::lower_bound(sub.balances.begin(), sub.balances.end(), change.asset,
-                                       [&](std::uint32_t x, std::uint32_t asset) { return balances_[x].asset < asset; });
-      sub.balances.insert(at, b);
-    }
+    const std::uint32_t b = change.slot >= 0 ? static_cast<std::uint32_t>(change.slot)
+                                             : open_balance_slot(plan.sub, change.asset);
     BalanceSlot& s = balances_[b];
     if (fast) {
       replace(sums, s, change.after);
@@ -1673,6 +1692,97 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
     refresh_group(g);  // the last option closed: the slots' caches are stale
   }
   return true;
+}
+
+namespace {
+
+// Inserts `slot` into a sub-account's slot list, which stays ordered by key (its market or
+// asset index; the list holds none with the same key).
+template <typename Key>
+void insert_ordered(std::vector<std::uint32_t>& list, std::uint32_t slot, Key key) {
+  list.insert(std::upper_bound(list.begin(), list.end(), slot,
+                               [&key](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); }),
+              slot);
+}
+
+}  // namespace
+
+// A new slot at the tail (exposure, basis and amount 0: it contributes nothing yet), in its
+// market's or asset's list (the largest index: the list stays ascending) and in its
+// sub-account's (by market or asset index).
+std::uint32_t MarginBook::open_position_slot(std::uint32_t sub, std::uint32_t market) {
+  SubAccountInfo& info = subs_[sub];
+  const auto p = static_cast<std::uint32_t>(positions_.size());
+  positions_.push_back(PositionSlot{0, 0, info.group, static_cast<std::uint16_t>(market), market_flags(market), 0});
+  position_state_.emplace_back();
+  position_sub_.push_back(sub);
+  market_slots_[market].push_back(p);
+  insert_ordered(info.positions, p, [this](std::uint32_t x) { return positions_[x].market; });
+  return p;
+}
+
+std::uint32_t MarginBook::open_balance_slot(std::uint32_t sub, std::uint32_t asset) {
+  SubAccountInfo& info = subs_[sub];
+  const auto b = static_cast<std::uint32_t>(balances_.size());
+  const bool counts = info.mode == MarginMode::isolated || !config_.assets[asset].collateral.isolated_only;
+  balances_.push_back(
+      BalanceSlot{0, 0, 0, 0, info.group, static_cast<std::uint16_t>(asset), static_cast<std::uint8_t>(counts ? 1 : 0), 1});
+  balance_sub_.push_back(sub);
+  asset_slots_[asset].push_back(b);
+  insert_ordered(info.balances, b, [this](std::uint32_t x) { return balances_[x].asset; });
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Holdings
+
+bool MarginBook::set_holdings(SubAccountId sub_account, std::span<const Balance> balances,
+                              std::span<const HeldPosition> positions) {
+  const auto it = std::lower_bound(sub_index_.begin(), sub_index_.end(), std::make_pair(sub_account, 0U));
+  if (it == sub_index_.end() || it->first != sub_account) return false;
+  for (const HeldPosition& held : positions) {
+    if (!market_index(held.instrument)) return false;
+  }
+  const std::uint32_t sub = it->second;
+  // Every slot the sub-account has is set: to its amount or position here, else to nothing.
+  for (const std::uint32_t b : subs_[sub].balances) balances_[b].amount = 0;
+  for (const std::uint32_t p : subs_[sub].positions) set_position_slot(p, market::Position{});
+  for (const Balance& balance : balances) {
+    const auto a = asset_index(balance.asset);
+    if (!a) continue;  // an asset the configuration does not list counts for nothing here
+    std::int64_t slot = -1;
+    balance_amount(sub, *a, &slot);
+    const std::uint32_t b = slot >= 0 ? static_cast<std::uint32_t>(slot) : open_balance_slot(sub, *a);
+    balances_[b].amount = balance.amount.raw();
+  }
+  for (const HeldPosition& held : positions) {
+    const std::uint32_t m = *market_index(held.instrument);
+    const std::span<const std::uint32_t> slots = subs_[sub].positions;
+    const auto found = std::find_if(slots.begin(), slots.end(), [&](std::uint32_t x) { return positions_[x].market == m; });
+    set_position_slot(found != slots.end() ? *found : open_position_slot(sub, m), held.position);
+  }
+  // The group's option count from its slots, then its sums (or evaluate()) from scratch.
+  const GroupIndex g = subs_[sub].group;
+  std::uint32_t options = 0;
+  for (std::uint32_t i = group_sub_begin_[g]; i < group_sub_begin_[g + 1]; ++i) {
+    for (const std::uint32_t p : subs_[group_subs_[i]].positions) {
+      options += (positions_[p].flags & kOptionSlot) != 0 && !position_state_[p].size.is_zero() ? 1U : 0U;
+    }
+  }
+  groups_[g].options = options;
+  mark_options(g);
+  refresh_group(g);
+  return true;
+}
+
+// The slot's inputs from a position, as build() sets them.
+void MarginBook::set_position_slot(std::uint32_t p, const market::Position& position) {
+  PositionSlot& slot = positions_[p];
+  const auto exposure = market::exposure_of(position.size, config_.markets[slot.market].instrument.contract_size);
+  slot.exposure = exposure ? exposure->raw() : 0;
+  slot.flags = static_cast<std::uint8_t>(market_flags(slot.market) | (exposure ? 0 : kExposureOverflow));
+  set_charged_basis(slot, position);
+  position_state_[p] = position;
 }
 
 }  // namespace ballast::margin

@@ -236,6 +236,15 @@ class MarginBook {
   // instrument or a value out of range. A new sub-account slot goes to the tail.
   bool apply_fill(const market::Fill& fill);
 
+  // Sets one sub-account's holdings to these, whatever the book held for it before, and
+  // recomputes its group: for a view that follows a ledger through changes that are not fills
+  // (a deposit, a withdrawal, a bankruptcy's closes and cover, a takeover). Balances in assets
+  // the configuration does not list are left out. False, changing nothing, for an unknown
+  // sub-account or a position in an unlisted market. Afterwards the group's figures are
+  // build()'s for these holdings (slots of what it no longer holds stay, at zero).
+  bool set_holdings(SubAccountId sub_account, std::span<const Balance> balances,
+                    std::span<const HeldPosition> positions);
+
   // The group's sub-accounts as evaluate() takes them, rebuilt from the columns.
   std::vector<SubAccountBook> group_books(GroupIndex group) const;
 
@@ -329,11 +338,10 @@ class MarginBook {
     // notional_multiplier / notional_divisor⌉ (mark and 10^12 over their gcd), each requirement
     // ⌈(notional × a − b) / requirement_divisor⌉ (rates, deductions and 10^12 over theirs), for
     // |exposure| < narrow_exposure (≤ linear_bound) and notional < narrow_notional (every
-    // product below 2^62).
+    // product below 2^62); the latency add-on ⌈notional × latency_rate / 10^12⌉ by div_1e12.
     std::uint64_t notional_multiplier = 0;
     std::uint64_t narrow_exposure = 0;
     std::int64_t narrow_notional = 0;
-    std::int64_t latency_multiplier = 0;
     book_detail::Divisor notional_divisor;
     book_detail::Divisor requirement_divisor;
     struct NarrowPiece {
@@ -464,6 +472,10 @@ class MarginBook {
   void set_asset_tick(std::uint32_t asset);
   void set_narrow_balance(std::uint32_t asset);
   FillPlan plan_fill(const market::Fill& fill) const;
+  // A new slot of a sub-account (index into subs_) at the tail; returns its index.
+  std::uint32_t open_position_slot(std::uint32_t sub, std::uint32_t market);
+  std::uint32_t open_balance_slot(std::uint32_t sub, std::uint32_t asset);
+  void set_position_slot(std::uint32_t slot, const market::Position& position);
   BookFigures figures(const GroupSums& sums, const NetTotals& nets) const;
   // The group's settle_weighted_net sums: nets_[group], or an all-zero stand-in when no market
   // counts that way (nothing then writes it).

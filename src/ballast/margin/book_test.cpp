@@ -210,46 +210,52 @@ struct Group {
   std::vector<SubAccountBook> subs;
 };
 
+// A sub-account with a random quote balance, sometimes other balances (some borrowed), and
+// positions in random markets (options in about one sub-account in seven).
+SubAccountBook random_sub(Rng& rng, const Venue& v, SubAccountId id, AccountId owner, MarginMode mode) {
+  SubAccountBook sub{id, owner, mode, {}, {}};
+  std::map<std::uint32_t, std::int64_t> balances;
+  balances[0] = random_amount(rng, v, 0, 1'000'000) * (rng.chance(10) ? -1 : 1);
+  for (std::uint32_t a = 1; a < v.config.assets.size(); ++a) {
+    if (rng.chance(35)) balances[a] = random_amount(rng, v, a, 300'000) * (rng.chance(30) ? -1 : 1);
+  }
+  for (const auto& [a, amount] : balances) {
+    if (amount != 0) sub.balances.push_back(Balance{v.config.assets[a].id, Amount::from_raw(amount)});
+  }
+  const bool options = rng.chance(15);
+  for (std::size_t m = 0; m < v.config.markets.size(); ++m) {
+    const market::Instrument& in = v.config.markets[m].instrument;
+    if (in.kind == market::InstrumentKind::spot) continue;
+    const bool option = in.kind == market::InstrumentKind::option;
+    if (option ? !(options && rng.chance(60)) : !rng.chance(45)) continue;
+    const std::int64_t size = random_size(rng, v, v.prices, m, option ? 50'000 : 400'000);
+    const auto exposure = market::exposure_of(Quantity::from_raw(size), in.contract_size)->raw();
+    const std::int64_t entry = mark_of(v, v.prices, m) / 1000 * rng.range(900, 1100);
+    const std::int64_t basis = static_cast<std::int64_t>(static_cast<int128>(exposure) * entry / 1'000'000'000'000);
+    // A snapshot near the market's index (funding owed either way, odd units so that the
+    // payment rounds); futures and options get one too, and must owe nothing for it.
+    const market::FundingIndex snapshot = market::FundingIndex::from_raw(
+        v.prices.markets[m].funding_index.raw() + mark_of(v, v.prices, m) / 100'000 * rng.range(-300, 300) + rng.range(0, 9));
+    sub.positions.push_back(
+        HeldPosition{in.id, market::Position{Quantity::from_raw(size), Money::from_raw(basis), {}, snapshot}});
+  }
+  return sub;
+}
+
 // Owners with one to three cross sub-accounts and sometimes an isolated one.
 std::vector<Group> random_groups(Rng& rng, const Venue& v, int owners) {
   std::vector<Group> groups;
   std::uint64_t next_sub = 100;
-  const auto random_sub = [&](AccountId owner, MarginMode mode) {
-    SubAccountBook sub{SubAccountId{next_sub++}, owner, mode, {}, {}};
-    std::map<std::uint32_t, std::int64_t> balances;
-    balances[0] = random_amount(rng, v, 0, 1'000'000) * (rng.chance(10) ? -1 : 1);
-    for (std::uint32_t a = 1; a < v.config.assets.size(); ++a) {
-      if (rng.chance(35)) balances[a] = random_amount(rng, v, a, 300'000) * (rng.chance(30) ? -1 : 1);
-    }
-    for (const auto& [a, amount] : balances) {
-      if (amount != 0) sub.balances.push_back(Balance{v.config.assets[a].id, Amount::from_raw(amount)});
-    }
-    const bool options = rng.chance(15);
-    for (std::size_t m = 0; m < v.config.markets.size(); ++m) {
-      const market::Instrument& in = v.config.markets[m].instrument;
-      if (in.kind == market::InstrumentKind::spot) continue;
-      const bool option = in.kind == market::InstrumentKind::option;
-      if (option ? !(options && rng.chance(60)) : !rng.chance(45)) continue;
-      const std::int64_t size = random_size(rng, v, v.prices, m, option ? 50'000 : 400'000);
-      const auto exposure = market::exposure_of(Quantity::from_raw(size), in.contract_size)->raw();
-      const std::int64_t entry = mark_of(v, v.prices, m) / 1000 * rng.range(900, 1100);
-      const std::int64_t basis = static_cast<std::int64_t>(static_cast<int128>(exposure) * entry / 1'000'000'000'000);
-      // A snapshot near the market's index (funding owed either way, odd units so that the
-      // payment rounds); futures and options get one too, and must owe nothing for it.
-      const market::FundingIndex snapshot = market::FundingIndex::from_raw(
-          v.prices.markets[m].funding_index.raw() + mark_of(v, v.prices, m) / 100'000 * rng.range(-300, 300) + rng.range(0, 9));
-      sub.positions.push_back(
-          HeldPosition{in.id, market::Position{Quantity::from_raw(size), Money::from_raw(basis), {}, snapshot}});
-    }
-    return sub;
+  const auto draw = [&](AccountId owner, MarginMode mode) {
+    return random_sub(rng, v, SubAccountId{next_sub++}, owner, mode);
   };
   for (int o = 0; o < owners; ++o) {
     const AccountId owner{static_cast<std::uint64_t>(1000 + o)};
     Group cross;
     const auto count = rng.range(1, 3);
-    for (std::int64_t i = 0; i < count; ++i) cross.subs.push_back(random_sub(owner, MarginMode::cross));
+    for (std::int64_t i = 0; i < count; ++i) cross.subs.push_back(draw(owner, MarginMode::cross));
     groups.push_back(std::move(cross));
-    if (rng.chance(40)) groups.push_back(Group{{random_sub(owner, MarginMode::isolated)}});
+    if (rng.chance(40)) groups.push_back(Group{{draw(owner, MarginMode::isolated)}});
   }
   return groups;
 }
@@ -694,6 +700,73 @@ TEST(MarginBook, GroupsAndTickReports) {
   EXPECT_FALSE(all.overflowed);
   EXPECT_EQ(all.groups().size(), 2U);
   EXPECT_EQ(book.on_asset_price(*book.asset_index(kUsdc), AssetPrice{kUsdc, price("2"), price("2"), {}, {}}, all), 0U);
+}
+
+// set_holdings(), as a view following a ledger calls it: a random sub-account's holdings
+// replaced by new random ones (assets and markets it did not hold among them, options too) or
+// by nothing. After each, every group's figures equal evaluate()'s on the book's own columns,
+// which show exactly the new holdings; and after a full recompute (the new slots sit at the
+// tail) they still do, at any thread count.
+TEST(MarginBook, SetHoldingsLikeABuild) {
+  int options = 0;
+  int emptied = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Rng rng(seed);  // the differential's seeds: valid venues
+    const Venue v = random_venue(rng);
+    const std::vector<SubAccountBook> subs = flatten(random_groups(rng, v, 8));
+    MarginBook book = MarginBook::build(v.config, v.prices, subs).value();
+    for (int step = 0; step < 30; ++step) {
+      const SubAccountBook& sub = subs[static_cast<std::size_t>(rng.range(0, static_cast<std::int64_t>(subs.size()) - 1))];
+      const bool empty = rng.chance(15);
+      const SubAccountBook next =
+          empty ? SubAccountBook{sub.id, sub.owner, sub.mode, {}, {}} : random_sub(rng, v, sub.id, sub.owner, sub.mode);
+      emptied += empty ? 1 : 0;
+      ASSERT_TRUE(book.set_holdings(sub.id, next.balances, next.positions)) << "seed " << seed << " step " << step;
+      for (const SubAccountBook& shown : book.group_books(*book.group_of(sub.id))) {
+        if (shown.id != sub.id) continue;
+        ASSERT_EQ(shown.balances.size(), next.balances.size()) << "seed " << seed << " step " << step;
+        for (std::size_t i = 0; i < shown.balances.size(); ++i) {
+          EXPECT_EQ(shown.balances[i].asset, next.balances[i].asset);
+          EXPECT_EQ(shown.balances[i].amount, next.balances[i].amount);
+        }
+        EXPECT_EQ(shown.positions, next.positions) << "seed " << seed << " step " << step;
+        for (const HeldPosition& held : shown.positions) {
+          options += v.config.find_market(held.instrument)->instrument.kind == market::InstrumentKind::option ? 1 : 0;
+        }
+      }
+      check_all(book, v.config, v.prices, "set_holdings", step);
+      if (HasFatalFailure()) return;
+    }
+    for (const unsigned threads : {1U, 2U}) {
+      book.full_recompute(threads);
+      check_all(book, v.config, v.prices, "recomputed", static_cast<int>(threads));
+      if (HasFatalFailure()) return;
+    }
+  }
+  EXPECT_GT(options, 20);  // the option path (evaluate() on the group) was taken
+  EXPECT_GT(emptied, 50);
+}
+
+// An unknown sub-account or a position in a market the configuration does not list: false, and
+// the book unchanged. A balance in an unlisted asset counts for nothing, as build()'s callers
+// leave it out.
+TEST(MarginBook, SetHoldingsRefusesWhatTheBookCannotHold) {
+  Rng rng(5);
+  const Venue v = random_venue(rng);
+  const InstrumentId perp = v.config.markets[0].instrument.id;
+  const std::vector<Balance> cash = {Balance{kUsdc, Amount::from_raw(5'000'000'000)}};
+  const std::vector<SubAccountBook> subs = {
+      {SubAccountId{1}, AccountId{7}, MarginMode::cross, cash, {held(perp, "1", "0")}}};
+  MarginBook book = MarginBook::build(v.config, v.prices, subs).value();
+  const BookFigures before = book.group_margin(0);
+  EXPECT_FALSE(book.set_holdings(SubAccountId{2}, cash, {}));
+  EXPECT_FALSE(book.set_holdings(SubAccountId{1}, {}, std::vector<HeldPosition>{held(InstrumentId{999}, "1", "0")}));
+  EXPECT_TRUE(same(book.group_margin(0), before));
+  EXPECT_EQ(book.position_slot_count(), 1U);
+  const std::vector<Balance> with_unlisted = {cash[0], Balance{AssetId{99}, Amount::from_raw(7)}};
+  ASSERT_TRUE(book.set_holdings(SubAccountId{1}, with_unlisted, subs[0].positions));
+  EXPECT_TRUE(same(book.group_margin(0), before));
+  EXPECT_EQ(book.group_books(0)[0].balances.size(), 1U);
 }
 
 }  // namespace

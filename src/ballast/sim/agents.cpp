@@ -130,74 +130,61 @@ void World::begin_step(std::uint32_t step) {
 Status World::submit(EventBody body) {
   now_ns_ += kEventSpacingNs;
   const Event event{EventId{next_id_++}, now_ns_, std::move(body)};
-  // A liquidation's fills read the mark and the target's side before the event.
-  const auto* liquidate = std::get_if<Liquidate>(&event.body);
-  std::optional<std::pair<ballast::Fill, ballast::Fill>> liquidation_fills;
-  if (liquidate != nullptr) liquidation_fills = fills_of(*liquidate);
   const Status status = engine_.apply(event);
   if (status != Status::ok) {
     ++counts_.rejected;
     return status;
   }
   ++counts_.applied;
-  if (const auto* fill = std::get_if<ballast::Fill>(&event.body)) {
-    mirror_fill(*fill);
-  } else if (liquidate != nullptr) {
+  if (const auto* liquidate = std::get_if<Liquidate>(&event.body)) {
     ++counts_.liquidations;
     const auto notional = mul<Money>(Quantity::from_raw(std::abs(liquidate->size.raw())), liquidate->price, Round::down);
     counts_.liquidation_volume_units += notional ? notional->raw() : 0;
     touched_.push_back(liquidate->target);
-    if (liquidation_fills) {
-      mirror_fill(liquidation_fills->first);
-      mirror_fill(liquidation_fills->second);
-    } else {
-      mirror_stale_ = true;
-    }
   } else if (std::holds_alternative<ResolveBankruptcy>(event.body)) {
     ++counts_.bankruptcies;
-    mirror_stale_ = true;
-  } else if (!std::holds_alternative<OraclePrice>(event.body) && !std::holds_alternative<MarkPrice>(event.body) &&
-             !std::holds_alternative<CheckHealth>(event.body)) {
-    mirror_stale_ = true;  // a holding moved in a way the mirror cannot replay
   }
+  follow_ledger();
   return Status::ok;
 }
 
-// The two sides a liquidate event books, as the engine states them (event.hpp, Liquidate): the
-// target closes `size` at the price without fee; the liquidator takes the other side and pays the
-// protocol's share of its discount to the mark, |mark − price| × exposure rounded up, times the
-// share rounded up. nullopt where a figure leaves its range (the mirror is then rebuilt).
-std::optional<std::pair<ballast::Fill, ballast::Fill>> World::fills_of(const Liquidate& e) const {
-  const SubAccount* target = engine_.ledger().find_sub_account(e.target);
-  const market::Position* held = engine_.ledger().position(e.target, e.instrument);
-  const margin::MarketRisk* market = engine_.risk_config()->find_market(e.instrument);
-  const margin::MarketPrice* priced = engine_.prices().book.find_market(e.instrument);
-  if (target == nullptr || held == nullptr || market == nullptr || priced == nullptr) return std::nullopt;
-  const auto closed = market::exposure_of(e.size, market->instrument.contract_size);
-  if (!closed) return std::nullopt;
-  const auto discount =
-      mul<Money>(*closed, Price::from_raw(std::abs(priced->mark.raw() - e.price.raw())), Round::up);
-  const auto fee = discount ? mul<Money>(*discount, engine_.options().liquidation.auction.protocol_share, Round::up)
-                            : std::nullopt;
-  if (!fee) return std::nullopt;
-  const Quantity taken = held->size.raw() > 0 ? e.size : Quantity::from_raw(-e.size.raw());
-  return std::pair{ballast::Fill{target->owner, e.target, e.instrument, Quantity::from_raw(-taken.raw()), e.price, Money{}},
-                   ballast::Fill{e.liquidator, e.liquidator_sub_account, e.instrument, taken, e.price, *fee}};
-}
-
-void World::mirror_fill(const ballast::Fill& fill) {
+// The mirror takes the holdings of every sub-account the ledger changed since it last looked
+// (its change feed), each once: O(what the event touched), where a rebuild reads every
+// sub-account. A feed that no longer reaches back that far, or a sub-account the mirror does
+// not hold, and it is rebuilt before the next scan.
+void World::follow_ledger() {
+  const Ledger& ledger = engine_.ledger();
+  const auto changed = ledger.changes_since(followed_);
+  followed_ = ledger.change_count();
   if (mirror_stale_ || !mirror_) return;
-  const market::Fill replay{fill.account, fill.sub_account, fill.instrument, fill.size, fill.price, fill.fee};
-  if (!mirror_->apply_fill(replay)) mirror_stale_ = true;  // a sub-account the mirror has not seen
+  if (!changed) {
+    mirror_stale_ = true;
+    return;
+  }
+  changed_.assign(changed->begin(), changed->end());
+  std::sort(changed_.begin(), changed_.end());
+  changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
+  for (const SubAccountId id : changed_) {
+    const SubAccount& sub = *ledger.find_sub_account(id);
+    if (!mirrored(sub)) continue;
+    if (!mirror_->set_holdings(id, sub.balances, sub.positions)) {
+      mirror_stale_ = true;
+      return;
+    }
+  }
 }
 
-// The mirror holds every user sub-account but portfolio ones (their liquidation is not wired),
-// as the engine's margin calculator reads them: balances in assets the risk configuration lists.
+bool World::mirrored(const SubAccount& sub) {
+  return sub.id.value >= kFirstUserId && sub.mode != MarginMode::portfolio;
+}
+
+// The mirror reads the sub-accounts as the engine's margin calculator does: balances in assets
+// the risk configuration lists.
 void World::rebuild_mirror() {
   const margin::RiskConfig& risk = *engine_.risk_config();
   std::vector<margin::SubAccountBook> books;
   for (const SubAccount* sub : engine_.ledger().sub_accounts_in_order()) {
-    if (sub->id.value < kFirstUserId || sub->mode == MarginMode::portfolio) continue;
+    if (!mirrored(*sub)) continue;
     margin::SubAccountBook book{sub->id, sub->owner, sub->mode, {}, sub->positions};
     for (const Balance& balance : sub->balances) {
       if (risk.find_asset(balance.asset) != nullptr) book.balances.push_back(balance);

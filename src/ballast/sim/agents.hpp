@@ -162,8 +162,10 @@ class World {
 
  private:
   void rebuild_mirror();
-  void mirror_fill(const ballast::Fill& fill);
-  std::optional<std::pair<ballast::Fill, ballast::Fill>> fills_of(const Liquidate& e) const;
+  void follow_ledger();
+  // Whether the mirror holds this sub-account: users' sub-accounts but portfolio ones (their
+  // liquidation is not wired).
+  static bool mirrored(const SubAccount& sub);
 
   Engine engine_;
   std::uint64_t next_id_ = 1;
@@ -176,6 +178,8 @@ class World {
   WorldCounts counts_;
   std::optional<margin::MarginBook> mirror_;
   bool mirror_stale_ = true;
+  std::uint64_t followed_ = 0;  // the ledger's change count the mirror has taken in
+  std::vector<SubAccountId> changed_;  // follow_ledger()'s scratch
   std::vector<margin::LiquidationEntry> entries_;
   std::vector<AtRiskGroup> at_risk_;
   std::map<SubAccountId, std::uint32_t> listed_since_;

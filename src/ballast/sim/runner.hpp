@@ -15,9 +15,10 @@
 //      threshold when the venue has a vault, resolve_bankruptcy on the bankrupt.
 //   4. Agents act (agents.hpp), by events only: liquidators, traders (sparse: only those with
 //      something to do), LPs, attackers.
-// Accepted fills and liquidations are replayed into the mirror (MarginBook::apply_fill); any
-// other accepted change to a user's holdings (a deposit, a bankruptcy, a takeover) marks it
-// stale, and it is rebuilt from the ledger before the next scan.
+// After every accepted event the mirror takes in the holdings of the sub-accounts the ledger's
+// change feed names (MarginBook::set_holdings): fills, liquidations, deposits, bankruptcies and
+// takeovers alike, at the cost of what the event touched. It is rebuilt from the whole ledger
+// only when the feed no longer reaches back to its last look or names a sub-account it lacks.
 //
 // Determinism (DESIGN principle 2): a path's events are a function of (seed, scenario, path) and
 // the configuration: prices and oracle noise from the path's PathKey, each agent's draws from
