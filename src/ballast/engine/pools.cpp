@@ -176,14 +176,14 @@ InterestPlan plan_interest(const Ledger& ledger, const AssetPool& pool, const Po
   std::vector<std::pair<SubAccountId, std::int64_t>> suppliers;
   int128 supplied = 0;
   int128 borrowed = 0;
-  for (const SubAccount* sub_account : ledger.sub_accounts_in_order()) {
-    if (sub_account->id.value < kFirstUserId) continue;
-    const std::int64_t held = ledger.balance(sub_account->id, pool.asset).raw();
+  for (const SubAccountId holder : ledger.balance_holders_of(pool.asset)) {
+    if (holder.value < kFirstUserId) continue;
+    const std::int64_t held = ledger.balance(holder, pool.asset).raw();
     if (held > 0) {
-      suppliers.emplace_back(sub_account->id, held);
+      suppliers.emplace_back(holder, held);
       supplied += held;
     } else if (held < 0) {
-      borrowers.emplace_back(sub_account->id, detail::magnitude(held));
+      borrowers.emplace_back(holder, detail::magnitude(held));
       borrowed += detail::magnitude(held);
     }
   }

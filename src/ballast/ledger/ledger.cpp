@@ -233,6 +233,12 @@ const std::set<SubAccountId>& Ledger::holders_of(InstrumentId instrument) const 
   return found == holders_.end() ? kNone : found->second;
 }
 
+const std::set<SubAccountId>& Ledger::balance_holders_of(AssetId asset) const {
+  static const std::set<SubAccountId> kNone;
+  const auto found = balance_holders_.find(asset);
+  return found == balance_holders_.end() ? kNone : found->second;
+}
+
 std::optional<std::span<const SubAccountId>> Ledger::changes_since(std::uint64_t from) const {
   if (from < feed_base_ || from > change_count()) return std::nullopt;
   return std::span<const SubAccountId>(feed_).subspan(static_cast<std::size_t>(from - feed_base_));
@@ -271,12 +277,14 @@ void Ledger::add_to_balance(SubAccount& sub_account, AssetId asset, Amount delta
   if (position == balances.end() || position->asset != asset) {
     BALLAST_ASSERT(!delta.is_zero());
     balances.insert(position, Balance{asset, delta});
+    balance_holders_[asset].insert(sub_account.id);
     return;
   }
   const auto sum = checked_add(position->amount, delta);
   BALLAST_ASSERT(sum.has_value());
   if (sum->is_zero()) {
     balances.erase(position);  // zero entries are dropped: one canonical form per state
+    balance_holders_[asset].erase(sub_account.id);
   } else {
     position->amount = *sum;
   }
@@ -450,6 +458,7 @@ Result<Ledger> Ledger::decode_sub_accounts(ByteReader& in, Ledger ledger) {
     }
     ledger.accounts_.at(sub_account.owner).push_back(previous);  // ids arrive in order
     for (const PositionEntry& held : sub_account.positions) ledger.holders_[held.instrument].insert(previous);
+    for (const Balance& held : sub_account.balances) ledger.balance_holders_[held.asset].insert(previous);
     ledger.sub_accounts_.emplace(previous, std::move(sub_account));
   }
   if (!ledger.conserves_value()) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -515,6 +516,37 @@ TEST(LedgerPositions, HoldersOfAnInstrumentById) {
   ASSERT_TRUE(decoded.ok()) << decoded.error().message;
   EXPECT_EQ(ids(decoded->holders_of(perp)), (std::vector<SubAccountId>{kAliceMain, kBobMain}));
   EXPECT_EQ(ids(decoded->holders_of(InstrumentId{11})), (std::vector<SubAccountId>{kAliceMain}));
+}
+
+// The index of balance holders is what the balances say, whatever moved them, and decoding builds
+// it again.
+std::vector<SubAccountId> holders_by_scan(const Ledger& ledger, AssetId asset) {
+  std::vector<SubAccountId> found;
+  for (const SubAccount* sub_account : ledger.sub_accounts_in_order()) {
+    if (!ledger.balance(sub_account->id, asset).is_zero()) found.push_back(sub_account->id);
+  }
+  return found;
+}
+
+TEST(LedgerBalances, HoldersOfAnAssetById) {
+  Ledger ledger = sample_ledger();
+  ASSERT_FALSE(holders_by_scan(ledger, kUsdc).empty());
+  EXPECT_EQ(ids(ledger.balance_holders_of(kUsdc)), holders_by_scan(ledger, kUsdc));
+  const std::vector<SubAccountId> before = holders_by_scan(ledger, kUsdc);
+  const auto funded = std::find_if(before.begin(), before.end(),
+                                   [&](SubAccountId id) { return ledger.balance(id, kUsdc).raw() > 0; });
+  ASSERT_NE(funded, before.end());
+  ledger.withdraw(*funded, kUsdc, ledger.balance(*funded, kUsdc));  // emptied: no longer a holder
+  EXPECT_FALSE(ledger.balance_holders_of(kUsdc).contains(*funded));
+  const SubAccountId clearing{kClearing.value};
+  ledger.post(std::vector<Posting>{{kAliceHedge, kUsdc, amount(-5)}, {clearing, kUsdc, amount(5)}});
+  EXPECT_EQ(ids(ledger.balance_holders_of(kUsdc)), holders_by_scan(ledger, kUsdc));
+  EXPECT_TRUE(ledger.balance_holders_of(AssetId{99}).empty());
+  const std::string bytes = encode(ledger);
+  ByteReader in(bytes);
+  const auto decoded = Ledger::decode(in);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(ids(decoded->balance_holders_of(kUsdc)), holders_by_scan(ledger, kUsdc));
 }
 
 // One entry per mutation of a sub-account, in order: a transfer names both sides, postings each
