@@ -159,13 +159,26 @@ void Ledger::transfer(SubAccountId from, SubAccountId to, AssetId asset, Amount 
 
 namespace {
 
-// The postings' net change per (sub-account, asset), summed exactly.
-std::map<std::pair<SubAccountId, AssetId>, int128> net_of(std::span<const Posting> postings) {
-  std::map<std::pair<SubAccountId, AssetId>, int128> net;
+// The postings' net change per (sub-account, asset), summed exactly, in key order. A sorted
+// vector rather than a map: an accrual posts a million legs, and a node per key cost more than
+// the sort.
+std::vector<std::pair<std::pair<SubAccountId, AssetId>, int128>> net_of(std::span<const Posting> postings) {
+  std::vector<std::pair<std::pair<SubAccountId, AssetId>, int128>> legs;
+  legs.reserve(postings.size());
   for (const Posting& posting : postings) {
-    net[{posting.sub_account, posting.asset}] += posting.delta.raw();
+    legs.push_back({{posting.sub_account, posting.asset}, posting.delta.raw()});
   }
-  return net;
+  std::sort(legs.begin(), legs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    if (kept > 0 && legs[kept - 1].first == legs[i].first) {
+      legs[kept - 1].second += legs[i].second;
+    } else {
+      legs[kept++] = legs[i];
+    }
+  }
+  legs.resize(kept);
+  return legs;
 }
 
 }  // namespace
