@@ -83,6 +83,21 @@ TEST_F(EngineVaultTest, VaultEventsAreRefusedWithAClearStatus) {
   ok(VaultDeposit{kAlice, kAliceMain, Amount::from_raw(usdc(2'500))});
 }
 
+// The vault holds at most two withdrawal requests (max_pending_withdrawals): a third LP waits
+// until one is claimed or cancelled.
+TEST_F(EngineVaultTest, TheWithdrawalQueueIsBounded) {
+  add_carol(1'000);
+  ok(VaultDeposit{kAlice, kAliceMain, Amount::from_raw(usdc(1'000))});
+  ok(VaultDeposit{kBob, kBobMain, Amount::from_raw(usdc(1'000))});
+  ok(VaultDeposit{kCarol, kCarolMain, Amount::from_raw(usdc(1'000))});
+  ok(VaultRequestWithdrawal{kAlice, shares(100)});
+  ok(VaultRequestWithdrawal{kBob, shares(100)});
+  rejected(VaultRequestWithdrawal{kCarol, shares(100)}, Status::vault_queue_full);
+  ok(VaultCancelWithdrawal{kAlice});
+  ok(VaultRequestWithdrawal{kCarol, shares(100)});
+  expect_replay_and_restore_match();
+}
+
 TEST_F(EngineVaultTest, AVenueWithoutAVaultSaysSo) {
   with_vault_ = false;
   SetUp();
