@@ -302,6 +302,25 @@ TEST(EngineControlsConfig, UnknownParametersAndBadBreakersAreRefused) {
   EXPECT_NE(made.error().message.find("BTC-PERP.maintenance_rate"), std::string::npos) << made.error().message;
 }
 
+// The liquidation rules travel whole in the snapshot, the sizing's rounding allowance and dYdX's
+// fields included: a restored engine sizes and prices closes as the original did.
+TEST(EngineControlsConfig, LiquidationRulesSurviveTheSnapshot) {
+  EngineOptions options;
+  options.liquidation.sizing.rounding_allowance = Money::from_raw(7);
+  options.liquidation.bankruptcy_adjustment = ratio("1");
+  options.liquidation.spread_to_maintenance = ratio("1.5");
+  options.liquidation.target_fee_rate = ratio("0.005");
+  Result<Engine> made = Engine::make(venue(), options);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  Result<Engine> restored = Engine::restore(made->snapshot());
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  EXPECT_EQ(restored->options().liquidation, options.liquidation);
+  options.liquidation.sizing.rounding_allowance = Money::from_raw(-1);
+  made = Engine::make(venue(), options);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.error().message, "liquidation.rounding_allowance: must be >= 0");
+}
+
 // A venue without either: their events are refused as such.
 TEST_F(EngineMarginTest, ControlEventsNeedTheirConfiguration) {
   rejected(SetMarketDepth{kPerp, money("1")}, Status::breakers_missing);

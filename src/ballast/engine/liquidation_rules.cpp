@@ -40,6 +40,7 @@ void for_each_field(Rules& rules, Visit&& visit) {
   visit("bankruptcy_adjustment", rules.bankruptcy_adjustment);
   visit("spread_to_maintenance", rules.spread_to_maintenance);
   visit("target_fee_rate", rules.target_fee_rate);
+  visit("rounding_allowance", s.rounding_allowance);
 }
 
 // The field's raw value in the walk: an integer, a fixed-point raw, or an enum's number.
@@ -81,6 +82,7 @@ Outcome LiquidationRules::validate() const {
     return rules_error("backstop_below", "must be in [0, full_close_below]");
   }
   if (s.min_leftover_notional.is_negative()) return rules_error("min_leftover_notional", "must be >= 0");
+  if (s.rounding_allowance.is_negative()) return rules_error("rounding_allowance", "must be >= 0");
   if (buffer_ratio.is_negative()) return rules_error("buffer_ratio", "must be >= 0");
   switch (liquidation::validate(auction)) {
     case liquidation::AuctionStatus::ok: break;

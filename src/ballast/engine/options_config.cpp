@@ -188,6 +188,7 @@ LiquidationRules read_liquidation(const TomlFile& file, const toml::table& table
   rules.bankruptcy_adjustment = scope.decimal<Ratio>("bankruptcy_adjustment", rules.bankruptcy_adjustment);
   rules.spread_to_maintenance = scope.decimal<Ratio>("spread_to_maintenance", rules.spread_to_maintenance);
   rules.target_fee_rate = scope.decimal<Ratio>("target_fee_rate", rules.target_fee_rate);
+  s.rounding_allowance = scope.decimal<Money>("rounding_allowance", s.rounding_allowance);
   scope.finish();
   if (Outcome checked = rules.validate(); !checked) fail_rule(scope, checked.error().message, "liquidation.");
   return rules;

@@ -50,6 +50,7 @@ withdrawal_gate = 120000000000
 bankruptcy_adjustment = "1"
 spread_to_maintenance = "1.5"
 target_fee_rate = "0.015"
+rounding_allowance = "0.000005"
 
 [vault]
 cooldown = "1h"
@@ -187,6 +188,7 @@ EngineOptions expected_full_options() {
   l.bankruptcy_adjustment = ratio("1");
   l.spread_to_maintenance = ratio("1.5");
   l.target_fee_rate = ratio("0.015");
+  l.sizing.rounding_allowance = Money::from_raw(5);
 
   o.vault = lending::VaultParams{3600 * kSecondNs, money("100"), lending::VaultShares::from_raw(2'000),
                                  Money::from_raw(3), 64};
