@@ -104,16 +104,14 @@ SettlementPlan plan_settlement(const Ledger& ledger, const margin::RiskConfig& r
                                const market::Instrument& instrument, Price price) {
   SettlementPlan plan;
   const std::uint8_t decimals = risk.find_asset(risk.quote)->decimals;
-  for (const SubAccount* holder : ledger.sub_accounts_in_order()) {
-    const market::Position* position = ledger.position(holder->id, instrument.id);
-    if (position == nullptr) continue;
-    const auto settled = market::settle_at_expiry(*position, instrument, price);
+  for (const SubAccountId holder : ledger.holders_of(instrument.id)) {
+    const auto settled = market::settle_at_expiry(*ledger.position(holder, instrument.id), instrument, price);
     const auto units =
         settled ? to_units(settled->cash_flow, decimals, Round::down) : std::nullopt;
-    if (!add_pair(plan.postings, holder->id, SubAccountId{kClearing.value}, risk.quote, units)) {
+    if (!add_pair(plan.postings, holder, SubAccountId{kClearing.value}, risk.quote, units)) {
       return plan;
     }
-    plan.holders.push_back(holder->id);
+    plan.holders.push_back(holder);
   }
   plan.ok = true;
   return plan;
@@ -303,11 +301,10 @@ std::vector<Fill> emergency_closes(const Ledger& ledger, const margin::MarketRis
                                 ? market::option_intrinsic(instrument, settlement)
                                 : settlement;
   std::vector<Fill> closes;
-  for (const SubAccount* holder : ledger.sub_accounts_in_order()) {
-    const market::Position* position = ledger.position(holder->id, instrument.id);
-    if (position == nullptr || position->size.is_zero()) continue;
-    closes.push_back(Fill{holder->owner, holder->id, instrument.id, Quantity::from_raw(-position->size.raw()),
-                          close_price, Money{}});
+  for (const SubAccountId holder : ledger.holders_of(instrument.id)) {
+    const Quantity size = ledger.position(holder, instrument.id)->size;
+    closes.push_back(Fill{ledger.find_sub_account(holder)->owner, holder, instrument.id,
+                          Quantity::from_raw(-size.raw()), close_price, Money{}});
   }
   return closes;
 }
@@ -1032,7 +1029,6 @@ class Validator {
     return Status::ok;
   }
 
-  // Shared checks of a value movement out of or into a sub-account the actor must own.
   // Without a vault its events are vault_missing once their parties are known and belong together:
   // existence and ownership come first in precedence. (There is no quote asset to look for: a
   // venue without a vault may have no risk configuration.)
@@ -1046,6 +1042,7 @@ class Validator {
     return Status::vault_missing;
   }
 
+  // Shared checks of a value movement out of or into a sub-account the actor must own.
   Status owned_move(AccountId account, SubAccountId sub_account_id, AssetId asset_id,
                     Amount amount, const Asset*& asset) const {
     if (const Status s = amount_shape(amount); s != Status::ok) return s;
@@ -1350,9 +1347,8 @@ class Executor {
     }
   }
 
-  // Postings outside a fill (the waterfall's cover, the backstop's balance moves), with the
-  // totals of every balance they touch kept in step.
-  // Posts the moves and keeps the totals: each balance they touch counted once, from its value
+  // Postings outside a fill (the waterfall's cover, the backstop's balance moves, an accrual),
+  // with the totals of every balance they touch kept in step: each counted once, from its value
   // before (sorted and deduplicated, so an accrual's million postings cost O(n log n)).
   void post_moves(std::span<const Posting> moves) {
     std::vector<std::tuple<SubAccountId, AssetId, Amount>> before;
