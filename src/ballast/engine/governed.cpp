@@ -156,6 +156,13 @@ Result<std::vector<ParameterBinding>> bind_all(const std::vector<governance::Par
 
 }  // namespace
 
+Result<ParameterValue> governed_parameter(std::string_view name, const margin::RiskConfig& risk,
+                                          const EngineOptions& options) {
+  Result<ParameterBinding> binding = bind_name(name, risk, options);
+  if (!binding) return std::move(binding).error();
+  return ParameterValue{kind_of(binding->field), *read_field(*binding, risk, options)};
+}
+
 Status status_of(governance::GovernanceStatus status) {
   using G = governance::GovernanceStatus;
   switch (status) {

@@ -129,6 +129,15 @@ class GovernedParameters {
   std::vector<ParameterBinding> bindings_;  // key k at index k - 1
 };
 
+// What a governed parameter's name binds to on this venue: its kind and the value in force. An
+// invalid_input error naming it when it binds to nothing (what GovernedParameters::make says too).
+struct ParameterValue {
+  governance::ParameterKind kind = governance::ParameterKind::ratio;
+  std::int64_t value = 0;
+};
+Result<ParameterValue> governed_parameter(std::string_view name, const margin::RiskConfig& risk,
+                                          const EngineOptions& options);
+
 // The engine's answer for a governor's.
 Status status_of(governance::GovernanceStatus status);
 

@@ -382,21 +382,6 @@ BreakerOptions read_breakers(const TomlFile& file, const toml::table& table, Bre
 // ---------------------------------------------------------------------------------------------
 // [governance]
 
-// A governed parameter's kind and value in force, found by binding its name alone:
-// GovernedParameters is the one place that knows which names bind to which fields.
-struct Binding {
-  governance::ParameterKind kind;
-  std::int64_t current;
-};
-
-Result<Binding> bind_parameter(const std::string& name, const margin::RiskConfig& risk, const EngineOptions& options) {
-  const GovernanceOptions alone{{}, {GovernedParameter{name, 0, std::numeric_limits<std::int64_t>::max(), 0, {}}}};
-  Result<GovernedParameters> bound = GovernedParameters::make(alone, risk, options);
-  if (!bound) return std::move(bound).error();
-  const governance::ParameterKey key{1};
-  return Binding{bound->governor().specs().front().kind, *bound->governor().value(key)};
-}
-
 // A value in the parameter's unit: a duration, or a decimal at its kind's places.
 std::int64_t parameter_value(Scope& scope, std::string_view key, governance::ParameterKind kind) {
   if (kind == governance::ParameterKind::duration_ns) return scope.duration(key);
@@ -423,7 +408,7 @@ GovernedParameter read_parameter(const TomlFile& file, const toml::table& table,
                                  const std::vector<GovernedParameter>& earlier) {
   Scope first(file, table, "", "governance.parameter.");
   const std::string name = first.string("name");
-  Result<Binding> binding = bind_parameter(name, risk, options);
+  Result<ParameterValue> binding = governed_parameter(name, risk, options);
   if (!binding) {
     std::string message = binding.error().message;
     if (const std::size_t label = message.find(": \""); label != std::string::npos) message.erase(0, label + 2);
@@ -443,9 +428,9 @@ GovernedParameter read_parameter(const TomlFile& file, const toml::table& table,
   scope.finish();
   check_spec(scope, {governance::ParameterKey{static_cast<std::uint32_t>(index + 1)}, name, kind, out.min, out.max,
                      out.max_step, out.max_relative_step});
-  if (binding->current < out.min || binding->current > out.max) {
-    scope.fail_key(binding->current < out.min ? "min" : "max",
-                   "the value in force, " + governance::format_value(kind, binding->current) + ", is outside [" +
+  if (binding->value < out.min || binding->value > out.max) {
+    scope.fail_key(binding->value < out.min ? "min" : "max",
+                   "the value in force, " + governance::format_value(kind, binding->value) + ", is outside [" +
                        governance::format_value(kind, out.min) + ", " + governance::format_value(kind, out.max) + "]");
   }
   return out;
