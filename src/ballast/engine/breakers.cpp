@@ -57,6 +57,25 @@ std::optional<double> decode_double(ByteReader& in) {
   return bits ? std::optional<double>(std::bit_cast<double>(*bits)) : std::nullopt;
 }
 
+// The multiplier in force for a market on this underlying: its asset's level's, 1 for the quote.
+Ratio margin_multiplier(const BreakerOptions& options, const BreakerState& state, const margin::RiskConfig& risk,
+                        AssetId underlying) {
+  if (underlying == risk.quote) return margin::kRatioOne;
+  const std::optional<std::size_t> slot = detail::asset_index(risk, underlying);
+  if (!slot) return margin::kRatioOne;
+  return options.volatility.multipliers[state.assets[*slot].monitor.level];
+}
+
+// The market's rules with every rate × multiplier, rounded up, capped at 1.
+margin::MarketRisk scaled_market(const margin::MarketRisk& governed, Ratio multiplier) {
+  margin::MarketRisk scaled = governed;
+  if (multiplier == margin::kRatioOne) return scaled;
+  scaled.rule = scaled_rule(governed.rule, multiplier);
+  scaled.option_rule.initial = scaled_option_rate(governed.option_rule.initial, multiplier);
+  scaled.option_rule.maintenance = scaled_option_rate(governed.option_rule.maintenance, multiplier);
+  return scaled;
+}
+
 Error breaker_decode_error(std::string_view what) {
   return make_error(ErrorCode::corrupt, "breakers: " + std::string(what));
 }
@@ -89,23 +108,6 @@ bool observe_valid_reading(const BreakerOptions& options, BreakerState& state, s
   if (monitor.observe(price, now_ns).status != liquidation::BreakerStatus::ok) return false;
   breaker.monitor = monitor.state();
   return monitor.level() != before;
-}
-
-Ratio margin_multiplier(const BreakerOptions& options, const BreakerState& state, const margin::RiskConfig& risk,
-                        AssetId underlying) {
-  if (underlying == risk.quote) return margin::kRatioOne;
-  const std::optional<std::size_t> slot = detail::asset_index(risk, underlying);
-  if (!slot) return margin::kRatioOne;
-  return options.volatility.multipliers[state.assets[*slot].monitor.level];
-}
-
-margin::MarketRisk scaled_market(const margin::MarketRisk& governed, Ratio multiplier) {
-  margin::MarketRisk scaled = governed;
-  if (multiplier == margin::kRatioOne) return scaled;
-  scaled.rule = scaled_rule(governed.rule, multiplier);
-  scaled.option_rule.initial = scaled_option_rate(governed.option_rule.initial, multiplier);
-  scaled.option_rule.maintenance = scaled_option_rate(governed.option_rule.maintenance, multiplier);
-  return scaled;
 }
 
 void derive_rules_in_force(const BreakerOptions* options, const BreakerState& state,

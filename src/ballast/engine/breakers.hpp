@@ -84,15 +84,8 @@ BreakerState initial_breaker_state(const BreakerOptions& options, const margin::
 bool observe_valid_reading(const BreakerOptions& options, BreakerState& state, std::size_t asset, Price price,
                            TimestampNs now_ns);
 
-// The margin multiplier in force for a market on this underlying: its asset's level's, 1 for the
-// quote asset or without breakers.
-Ratio margin_multiplier(const BreakerOptions& options, const BreakerState& state, const margin::RiskConfig& risk,
-                        AssetId underlying);
-
-// The market's rules with every rate × multiplier, rounded up, capped at 1 (the header's regime).
-margin::MarketRisk scaled_market(const margin::MarketRisk& governed, Ratio multiplier);
-
-// The rules in force: `governed` with each market scaled by its underlying's multiplier.
+// The rules in force: `governed` with each market's rates × its underlying's regime multiplier,
+// rounded up, capped at 1 (the header's regime); `governed` itself without breakers.
 void derive_rules_in_force(const BreakerOptions* options, const BreakerState& state,
                            const margin::RiskConfig& governed, margin::RiskConfig& in_force);
 
