@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <thread>
@@ -296,6 +298,8 @@ Result<MarginBook> MarginBook::build(const RiskConfig& config, const PriceBook& 
   if (book.has_net_) book.nets_.resize(group_count);
   book.option_groups_.assign((group_count + 63) / 64, 0);
   for (GroupIndex g = 0; g < group_count; ++g) book.mark_options(g);
+  book.screens_.resize(group_count);
+  book.tail_groups_.assign((group_count + 63) / 64, 0);
   book.full_recompute(1);
   return book;
 }
@@ -359,6 +363,7 @@ void MarginBook::set_market_tick(std::uint32_t m) {
   } else {
     tick.kind = RuleKind::general;
   }
+  tick.tier_mask = tick.kind == RuleKind::tier ? ~std::uint64_t{0} : 0;
   switch (tick.kind) {
     case RuleKind::fixed:
     case RuleKind::size:
@@ -929,6 +934,9 @@ std::optional<MarginBook::MaintenanceFigures> MarginBook::judge_sums(const Group
 
 namespace {
 
+// |x| of a two's-complement 64-bit value (no overflow at the least one).
+std::uint64_t magnitude(std::uint64_t x) { return static_cast<std::int64_t>(x) < 0 ? 0 - x : x; }
+
 // A group's sums as a recompute accumulates them (in registers), stored once per group.
 struct Accumulator : GroupTotals {
   std::int32_t bad = 0;
@@ -964,6 +972,19 @@ void stream_tail(Record& destination, const Record& value) {
   _mm_stream_si128(reinterpret_cast<__m128i*>(to), _mm_load_si128(reinterpret_cast<const __m128i*>(from)));
 #else
   std::memcpy(to, from, 16);
+#endif
+}
+
+// A group's screen note past the cache too (four notes fill a line).
+template <typename Note>
+void stream_note(Note& destination, const Note& value) {
+#if defined(__SSE2__)
+  static_assert(sizeof(Note) == 16 && alignof(Note) == 16, "one aligned 16-byte store");
+  __m128i bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  _mm_stream_si128(reinterpret_cast<__m128i*>(&destination), bits);
+#else
+  destination = value;
 #endif
 }
 
@@ -1009,7 +1030,8 @@ void stream_fence() {
 }  // namespace
 
 template <std::uint32_t kPieces>
-void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk) {
+void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk,
+                                  const ScreenPass* pass, std::size_t& skipped) {
   const PositionSlot* const positions = positions_.data();
   BalanceSlot* const balances = balances_.data();
   const MarketTick* const markets = markets_.data();
@@ -1017,9 +1039,20 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
   const std::uint32_t pieces = kPieces != 0 ? kPieces : piece_count_;
   const bool streamed = groups_.size() * sizeof(GroupSums) > kCachedSumsBytes;
   for (GroupIndex g = first; g < last; ++g) {
+    // An exact recompute never reads the notes, only writes them (past the cache when the
+    // book is large); a screened one reads each, and a plain store then finds it in cache.
+    Screen& screen = screens_[g];
+    const auto note_down = [&screen, pass, streamed](const Screen& note) {
+      pass == nullptr && streamed ? stream_note(screen, note) : static_cast<void>(screen = note);
+    };
     if (holds_options(g)) {
       evaluate_group(g);
+      note_down(Screen{-1.0F, generation_, 0, 0});
       if (at_risk != nullptr) judge(g, *at_risk);
+      continue;
+    }
+    if (pass != nullptr && !holds_tail(g) && pass->skips(screen)) {
+      ++skipped;
       continue;
     }
     const std::uint32_t begin = group_position_begin_[g];
@@ -1035,12 +1068,21 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
     std::int64_t initial = 0;
     std::int64_t maintenance = 0;
     bool slow = false;
+    // The screen's sensitivity (make_screen).
+    uint128 gross = 0;
+    std::uint64_t tier_notional = 0;
+    std::uint32_t mask = 0;
     for (std::uint32_t p = begin; p < end; ++p) {
       const PositionSlot& s = positions[p];
       const MarketTick& tick = markets[s.market];
       PositionContribution c;
       slow |= (s.flags != 0) || !(narrow_contribution(tick, s.exposure, s.charged_basis, pieces, c) ||
                                   wide_contribution(tick, s.exposure, s.charged_basis, c));
+      // The value (upnl + basis), which the kernels bound below 2^62 when they succeed.
+      const std::uint64_t notional = magnitude(static_cast<std::uint64_t>(c.upnl) + static_cast<std::uint64_t>(s.charged_basis));
+      gross += notional + magnitude(static_cast<std::uint64_t>(c.maintenance_requirement));
+      tier_notional += notional & tick.tier_mask;
+      mask |= std::uint32_t{1} << (s.market % 32);
       slow |= __builtin_add_overflow(positive, c.upnl > 0 ? c.upnl : 0, &positive);
       slow |= __builtin_add_overflow(negative, c.upnl > 0 ? 0 : c.upnl, &negative);
       slow |= __builtin_add_overflow(initial, c.initial_requirement, &initial);
@@ -1081,6 +1123,11 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
       initial_collateral += c.initial_collateral;
       maintenance_collateral += c.maintenance_collateral;
       bad += c.ok ? 0 : 1;
+      // The quote's price is fixed: its balances never move the figures.
+      if (slot.asset != quote_) {
+        gross += uint128{magnitude(static_cast<std::uint64_t>(c.value))} +
+                 magnitude(static_cast<std::uint64_t>(c.maintenance_collateral));
+      }
     }
     // The whole record: no tick can report the group again in this epoch (each starts a new one).
     // The sums go from the scalars, never through a GroupSums on the stack (copying its 16-byte
@@ -1108,6 +1155,13 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
       record.status = MarginStatus::ok;
     }
     if (has_net_) nets_[g] = nets;
+    const bool screenable = !slow && bad == 0 && !has_net_ && !holds_tail(g) &&
+                            all_small(equity, maintenance_collateral, maintenance_requirement, negative_pnl);
+    const Screen note =
+        screenable ? make_screen(equity, maintenance_collateral, negative_pnl, maintenance_requirement, gross, tier_notional,
+                                 end - begin + group_balance_begin_[g + 1] - group_balance_begin_[g], mask)
+                   : Screen{-1.0F, generation_, 0, 0};
+    note_down(note);
     // Judged from the sums still at hand, not read back (liquidation_scan.hpp). Most groups are
     // plain and cleared by judge_sums()'s bound; that much is decided on the scalars, without
     // a branch per sum.
@@ -1135,7 +1189,94 @@ void MarginBook::recompute_groups(GroupIndex first, GroupIndex last, std::vector
 
 void MarginBook::full_recompute(unsigned threads) { recompute(threads, nullptr); }
 
-Outcome MarginBook::reprice(const PriceBook& prices, unsigned threads, std::vector<AtRisk>& at_risk) {
+// ---------------------------------------------------------------------------------------------
+// Screening
+
+namespace {
+
+// Each figure a slot adds is rounded once at each end of a move (its value, its requirement and
+// latency add-on, a weighted balance), the PnL credit once per group: this much per slot and
+// group covers them all, in Money units.
+constexpr std::int64_t kRoundingAllowance = 8;
+// Relative slack on the doubles of the bound (each sum of n terms errs by under n · 2^-53).
+constexpr double kBoundSlack = 0x1p-30;
+
+// |now / then − 1|, rounded up; any move from zero is infinite.
+double relative_move(std::int64_t then, std::int64_t now) {
+  if (then == now) return 0.0;
+  if (then == 0) return std::numeric_limits<double>::infinity();
+  return std::abs(static_cast<double>(now) / static_cast<double>(then) - 1.0) * (1.0 + kBoundSlack);
+}
+
+}  // namespace
+
+bool MarginBook::ScreenPass::skips(const Screen& screen) const {
+  const std::uint32_t slot = screen.generation % kScreenGenerations;
+  return screen.generation != 0 && generation[slot] == screen.generation &&
+         (funding_moved[slot] & screen.market_mask) == 0 && static_cast<double>(screen.safe_fraction) > move[slot];
+}
+
+MarginBook::ScreenPass MarginBook::screen_pass() const {
+  ScreenPass pass;
+  for (std::uint32_t back = 0; back < kScreenGenerations && back < generation_; ++back) {
+    const std::uint32_t generation = generation_ - back;
+    const std::uint32_t slot = generation % kScreenGenerations;
+    const PriceBook& then = screen_prices_[slot];
+    double move = 0.0;
+    std::uint32_t funding = 0;
+    for (std::size_t m = 0; m < prices_.markets.size(); ++m) {
+      move = std::max(move, relative_move(then.markets[m].mark.raw(), prices_.markets[m].mark.raw()));
+      if (then.markets[m].funding_index != prices_.markets[m].funding_index) funding |= std::uint32_t{1} << (m % 32);
+    }
+    for (std::size_t a = 0; a < prices_.assets.size(); ++a) {
+      move = std::max({move, relative_move(then.assets[a].oracle.raw(), prices_.assets[a].oracle.raw()),
+                       relative_move(then.assets[a].stable.raw(), prices_.assets[a].stable.raw())});
+    }
+    pass.generation[slot] = generation;
+    pass.move[slot] = move;
+    pass.funding_moved[slot] = funding;
+  }
+  return pass;
+}
+
+void MarginBook::note_generation() {
+  if (++generation_ == 0) {  // after 2^32 recomputes: no note may alias a new generation
+    for (Screen& screen : screens_) screen.generation = 0;
+    generation_ = 1;
+  }
+  screen_prices_[generation_ % kScreenGenerations] = prices_;
+}
+
+// Moves of at most `move` (relative) in every price change the maintenance health and the equity
+// by at most move · gross plus the rounding allowance: a position's value by move · notional,
+// its requirement by move · max(requirement, slope · notional) (linear in the notional, or a
+// tier's piecewise-linear curve, at rates that depend on its size alone; the OI ramp moves the
+// initial rate only), the PnL credit no more than the PnL (a weight ≤ 1 and a cap), a balance's
+// value and weighted value in proportion (maintenance weights depend on the amount alone). The
+// health bound is the judge's own (the credit left out), so a group whose bound stays positive
+// after such a move cannot be listed.
+MarginBook::Screen MarginBook::make_screen(int128 equity, int128 maintenance_collateral, int128 negative_pnl,
+                                           int128 maintenance_requirement, uint128 gross, std::uint64_t tier_notional,
+                                           std::uint32_t slots, std::uint32_t mask) const {
+  const int128 health_floor = maintenance_collateral + negative_pnl - maintenance_requirement;
+  const int128 margin = std::min(health_floor, equity) - kRoundingAllowance * (int128{slots} + 1);
+  if (margin <= 0) return Screen{-1.0F, generation_, mask, 0};
+  // max(requirement, slope · notional) ≤ requirement + slope · notional, with the book's
+  // steepest tier slope for every tier slot.
+  const double sensitivity =
+      (static_cast<double>(gross) + tier_slope_ * static_cast<double>(tier_notional)) * (1.0 + kBoundSlack) + 1.0;
+  // Rounded down well past float's precision (2^-24), so the float never exceeds the bound.
+  const double safe = static_cast<double>(margin) / sensitivity * (1.0 - 0x1p-20);
+  return Screen{static_cast<float>(std::min(safe, 1e30)), generation_, mask, 0};
+}
+
+void MarginBook::make_current(GroupIndex group) {
+  if (stale(group)) --stale_count_;
+  screens_[group].generation = 0;  // its holdings moved: no note until the next recompute
+}
+
+Outcome MarginBook::reprice(const PriceBook& prices, unsigned threads, std::vector<AtRisk>& at_risk,
+                            Screening screening) {
   const auto invalid = [](std::string message) { return make_error(ErrorCode::invalid_input, std::move(message)); };
   // Every price found and checked before any is stored: a rejection changes nothing.
   std::vector<const MarketPrice*> markets(config_.markets.size());
@@ -1158,7 +1299,12 @@ Outcome MarginBook::reprice(const PriceBook& prices, unsigned threads, std::vect
   for (std::size_t a = 0; a < assets.size(); ++a) {
     if (assets[a] != nullptr) prices_.assets[static_cast<std::size_t>(assets_[a].price_entry)] = *assets[a];
   }
-  recompute(threads, &at_risk);
+  if (screening == Screening::screened) {
+    const ScreenPass pass = screen_pass();
+    recompute(threads, &at_risk, &pass);
+  } else {
+    recompute(threads, &at_risk);
+  }
   return Ok{};
 }
 
@@ -1190,9 +1336,19 @@ std::vector<MarginBook::GroupIndex> MarginBook::chunk_bounds(unsigned threads) c
   return bounds;
 }
 
-void MarginBook::recompute(unsigned threads, std::vector<AtRisk>* at_risk) {
-  for (std::uint32_t m = 0; m < markets_.size(); ++m) set_market_tick(m);
+void MarginBook::recompute(unsigned threads, std::vector<AtRisk>* at_risk, const ScreenPass* pass) {
+  tier_slope_ = 0.0;
+  for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+    set_market_tick(m);
+    const MarketTick& tick = markets_[m];
+    if (tick.kind != RuleKind::tier) continue;
+    for (std::uint32_t t = 0; t < piece_count_; ++t) {
+      if (tick.pieces[t].lower == INT64_MAX) continue;
+      tier_slope_ = std::max(tier_slope_, static_cast<double>(tick.pieces[t].maintenance_rate + tick.latency_rate) / 1e12);
+    }
+  }
   for (std::uint32_t a = 0; a < assets_.size(); ++a) set_asset_tick(a);
+  note_generation();
   threads = std::max(threads, 1U);
   const std::vector<GroupIndex> bounds = chunk_bounds(threads);
   const std::size_t chunks = bounds.size() - 1;
@@ -1204,21 +1360,24 @@ void MarginBook::recompute(unsigned threads, std::vector<AtRisk>* at_risk) {
   std::vector<std::vector<AtRisk>> lists(threads);
   std::vector<ChunkRun> runs(chunks);
   std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> skipped{0};
   const auto work = [&](unsigned t) {
     std::vector<AtRisk> list;
+    std::size_t skips = 0;
     for (std::size_t c = next.fetch_add(1, std::memory_order_relaxed); c < chunks;
          c = next.fetch_add(1, std::memory_order_relaxed)) {
       const std::size_t begin = list.size();
       std::vector<AtRisk>* const out = at_risk != nullptr ? &list : nullptr;
       switch (piece_count_) {  // the usual counts: fixed rates alone, or tiers of two or three
-        case 1: recompute_groups<1>(bounds[c], bounds[c + 1], out); break;
-        case 2: recompute_groups<2>(bounds[c], bounds[c + 1], out); break;
-        case 3: recompute_groups<3>(bounds[c], bounds[c + 1], out); break;
-        default: recompute_groups<0>(bounds[c], bounds[c + 1], out); break;
+        case 1: recompute_groups<1>(bounds[c], bounds[c + 1], out, pass, skips); break;
+        case 2: recompute_groups<2>(bounds[c], bounds[c + 1], out, pass, skips); break;
+        case 3: recompute_groups<3>(bounds[c], bounds[c + 1], out, pass, skips); break;
+        default: recompute_groups<0>(bounds[c], bounds[c + 1], out, pass, skips); break;
       }
       runs[c] = {t, begin, list.size()};
     }
     stream_fence();
+    skipped.fetch_add(skips, std::memory_order_relaxed);
     lists[t] = std::move(list);
   };
   std::vector<std::thread> workers;
@@ -1226,6 +1385,7 @@ void MarginBook::recompute(unsigned threads, std::vector<AtRisk>* at_risk) {
   for (unsigned t = 1; t < threads; ++t) workers.emplace_back(work, t);
   work(0);
   for (std::thread& worker : workers) worker.join();
+  stale_count_ = skipped.load(std::memory_order_relaxed);  // every other group was recomputed
   // Slots opened after the layout: exact sums, so adding them last changes nothing.
   for (auto p = laid_out_positions_; p < positions_.size(); ++p) {
     const GroupIndex g = positions_[p].group;
@@ -1287,6 +1447,7 @@ MarginBook::MaintenanceFigures MarginBook::plain_maintenance(const GroupSums& s)
 }
 
 MarginBook::MaintenanceFigures MarginBook::maintenance_figures(GroupIndex group) const {
+  BALLAST_DASSERT(!stale(group));
   return maintenance_figures(groups_[group], nets_of(group));
 }
 
@@ -1304,6 +1465,9 @@ MarginBook::MaintenanceFigures MarginBook::maintenance_figures(const GroupSums& 
 }
 
 std::optional<MarginBook::MaintenanceFigures> MarginBook::at_risk(GroupIndex group) const {
+  // A stale group was cleared by the screen at the book's prices, which nothing has moved since
+  // (a tick needs every group current).
+  if (stale(group)) return std::nullopt;
   return judge_sums(groups_[group], nets_of(group));
 }
 
@@ -1386,7 +1550,10 @@ BookFigures MarginBook::figures(const GroupSums& sums, const NetTotals& nets) co
   return out;
 }
 
-BookFigures MarginBook::group_margin(GroupIndex group) const { return figures(groups_[group], nets_of(group)); }
+BookFigures MarginBook::group_margin(GroupIndex group) const {
+  BALLAST_DASSERT(!stale(group));
+  return figures(groups_[group], nets_of(group));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Ticks
@@ -1409,6 +1576,7 @@ bool MarginBook::report(GroupIndex group, ChangedGroups& changed) {
 }
 
 std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_interest, ChangedGroups& changed) {
+  BALLAST_ASSERT(stale_count_ == 0);  // a tick applies deltas to current sums: catch_up() first
   BALLAST_ASSERT(m < markets_.size() && !mark.is_negative());
   const MarketTick before = markets_[m];
   prices_.markets[m].mark = mark;
@@ -1443,6 +1611,7 @@ std::size_t MarginBook::on_market_price(std::uint32_t m, Price mark, Money open_
 }
 
 std::size_t MarginBook::on_market_funding(std::uint32_t m, market::FundingIndex index, ChangedGroups& changed) {
+  BALLAST_ASSERT(stale_count_ == 0);  // a tick applies deltas to current sums: catch_up() first
   BALLAST_ASSERT(m < markets_.size());
   prices_.markets[m].funding_index = index;
   if (config_.markets[m].instrument.kind != market::InstrumentKind::perpetual) return 0;
@@ -1469,6 +1638,7 @@ std::size_t MarginBook::on_market_funding(std::uint32_t m, market::FundingIndex 
 }
 
 std::size_t MarginBook::on_asset_price(std::uint32_t a, const AssetPrice& price, ChangedGroups& changed) {
+  BALLAST_ASSERT(stale_count_ == 0);  // a tick applies deltas to current sums: catch_up() first
   BALLAST_ASSERT(a < assets_.size());
   if (a == quote_) return 0;
   AssetPrice& entry = prices_.assets[static_cast<std::size_t>(assets_[a].price_entry)];
@@ -1598,6 +1768,7 @@ MarginBook::FillPlan MarginBook::plan_fill(const market::Fill& fill) const {
 PreTrade MarginBook::pre_trade(GroupIndex group, const market::Fill& fill) const {
   PreTrade out;
   if (group >= groups_.size()) return out;
+  BALLAST_ASSERT(!stale(group));
   const GroupSums& sums = groups_[group];
   const auto m = market_index(fill.instrument);
   const bool option = m && config_.markets[*m].instrument.kind == market::InstrumentKind::option;
@@ -1651,6 +1822,8 @@ bool MarginBook::apply_fill(const market::Fill& fill) {
   if (!plan.ok) return false;
   SubAccountInfo& sub = subs_[plan.sub];
   const GroupIndex g = sub.group;
+  BALLAST_ASSERT(!stale(g));
+  screens_[g].generation = 0;  // its holdings move: its note no longer holds (and it is current)
   GroupSums& sums = groups_[g];
   const std::uint32_t options_before = sums.options;
   const bool fast = options_before == 0;
@@ -1717,6 +1890,7 @@ std::uint32_t MarginBook::open_position_slot(std::uint32_t sub, std::uint32_t ma
   position_state_.emplace_back();
   position_sub_.push_back(sub);
   market_slots_[market].push_back(p);
+  tail_groups_[info.group / 64] |= std::uint64_t{1} << (info.group % 64);
   insert_ordered(info.positions, p, [this](std::uint32_t x) { return positions_[x].market; });
   return p;
 }
@@ -1729,6 +1903,7 @@ std::uint32_t MarginBook::open_balance_slot(std::uint32_t sub, std::uint32_t ass
       BalanceSlot{0, 0, 0, 0, info.group, static_cast<std::uint16_t>(asset), static_cast<std::uint8_t>(counts ? 1 : 0), 1});
   balance_sub_.push_back(sub);
   asset_slots_[asset].push_back(b);
+  tail_groups_[info.group / 64] |= std::uint64_t{1} << (info.group % 64);
   insert_ordered(info.balances, b, [this](std::uint32_t x) { return balances_[x].asset; });
   return b;
 }
@@ -1772,6 +1947,7 @@ bool MarginBook::set_holdings(SubAccountId sub_account, std::span<const Balance>
   groups_[g].options = options;
   mark_options(g);
   refresh_group(g);
+  make_current(g);
   return true;
 }
 

@@ -210,7 +210,32 @@ class MarginBook {
   // `prices` names every market and every asset but the quote, as build() requires, in any
   // order; a funding index must be the book's (funding moves through on_market_funding()).
   // invalid_input, changing nothing, otherwise.
-  Outcome reprice(const PriceBook& prices, unsigned threads, std::vector<AtRisk>& at_risk);
+  //
+  // Screening::screened lists exactly the same groups but recomputes only those its screen
+  // cannot clear. Every exact recompute notes per group a safe fraction: how far every price
+  // may move, relative to this recompute's prices, before the group could be at risk (the lower
+  // bound of its maintenance health and its equity, less a rounding allowance, over its gross
+  // sensitivity: each position's notional plus the steepest requirement slope of its market
+  // times it, each non-quote balance's value plus its weighted value). A group is skipped when
+  // the largest relative move of any mark, oracle or stable price since the recompute its note
+  // refers to (one of the last kScreenGenerations) stays below its safe fraction, and no funding
+  // index of a market it holds moved. A skipped group's sums are stale: group_margin(),
+  // at_risk(g), maintenance_figures(g), pre_trade() and apply_fill() assert it is not, and the
+  // ticks assert no group is; set_holdings() and any exact recompute make it current again,
+  // catch_up() all of them. Why: after a crash most groups are far from liquidation, and the
+  // screen reads 24 bytes of each where the recompute reads ~350 (liquidation_scan.hpp).
+  enum class Screening : std::uint8_t { exact, screened };
+  Outcome reprice(const PriceBook& prices, unsigned threads, std::vector<AtRisk>& at_risk,
+                  Screening screening = Screening::exact);
+  // Groups skipped by the last screened recompute and not made current since.
+  std::size_t stale_count() const { return stale_count_; }
+  bool stale(GroupIndex group) const {
+    const std::uint32_t noted = screens_[group].generation;
+    return noted != 0 && noted != generation_;
+  }
+  // Every stale group's sums made current (a full recompute).
+  void catch_up(unsigned threads) { full_recompute(threads); }
+  static constexpr std::uint32_t kScreenGenerations = 64;
 
   // One market's mark (and open interest) moved: recomputes its position slots only and applies
   // the exact deltas to their groups. Returns the number of slots recomputed.
@@ -329,6 +354,9 @@ class MarginBook {
     // The linear kernel (linear_contribution) applies below this |exposure|: every exposure for
     // fixed and tier rules, up to fixed_limit for √size rules, none for the rest.
     std::uint64_t linear_bound = 0;
+    // All ones for a tier rule, whose requirement's slope may exceed requirement / notional
+    // (make_screen); a fixed or √size rule's is that quotient.
+    std::uint64_t tier_mask = 0;
     RuleKind kind = RuleKind::fixed;
     std::uint32_t underlying = 0;  // asset index
     // Fixed rules and √size rules below the limit: one piece at the tick's rates; tier rules:
@@ -432,11 +460,38 @@ class MarginBook {
   std::uint8_t market_flags(std::uint32_t market) const;  // kOptionSlot or kNetSlot or 0
   template <typename Sums>
   void compute_balance(std::uint32_t slot, Sums& sums);
+  // A group's screen note (reprice()'s Screening): 16 bytes, apart from the sums, so that the
+  // screen reads no more and writes nothing for a group it skips. A group is stale when its note
+  // refers to an older recompute than the last (stale()): every recompute notes each group it
+  // computes, and set_holdings() and apply_fill() clear the note (generation 0).
+  struct alignas(16) Screen {
+    float safe_fraction = -1.0F;  // < 0: never skipped
+    std::uint32_t generation = 0;  // the recompute whose prices it is relative to; 0: none
+    std::uint32_t market_mask = 0;  // bit m % 32 of each market it holds (funding moves)
+    std::uint32_t reserved = 0;
+  };
+  // What a screened recompute compares each note with, per generation slot.
+  struct ScreenPass {
+    std::array<std::uint32_t, kScreenGenerations> generation{};
+    std::array<double, kScreenGenerations> move{};  // largest relative price move since it
+    std::array<std::uint32_t, kScreenGenerations> funding_moved{};  // market bits
+    bool skips(const Screen& screen) const;
+  };
+  ScreenPass screen_pass() const;  // against the current prices
+  void note_generation();          // a new generation at the current prices
+  // The group's screen from an exact plain recompute's figures and its sensitivity: `gross`,
+  // plus `tier_notional` at the steepest tier slope.
+  Screen make_screen(int128 equity, int128 maintenance_collateral, int128 negative_pnl,
+                     int128 maintenance_requirement, detail::uint128 gross, std::uint64_t tier_notional,
+                     std::uint32_t slots, std::uint32_t mask) const;
+  void make_current(GroupIndex group);  // set_holdings(): the group's note and staleness
+
   // Appends the at_risk() groups to `at_risk` when it is not null. kPieces: piece_count_ when
-  // it is known at compile time (a loop per slot fewer), else 0.
+  // it is known at compile time (a loop per slot fewer), else 0. `pass`: skip what it clears.
   template <std::uint32_t kPieces>
-  void recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk);
-  void recompute(unsigned threads, std::vector<AtRisk>* at_risk);  // both full_recompute()s
+  void recompute_groups(GroupIndex first, GroupIndex last, std::vector<AtRisk>* at_risk, const ScreenPass* pass,
+                        std::size_t& skipped);
+  void recompute(unsigned threads, std::vector<AtRisk>* at_risk, const ScreenPass* pass = nullptr);
   // The recompute's chunks: contiguous group ranges of about equal slot counts, ascending.
   std::vector<GroupIndex> chunk_bounds(unsigned threads) const;
   // Where a chunk's at-risk groups lie: [begin, end) of its thread's list.
@@ -460,6 +515,9 @@ class MarginBook {
   MaintenanceFigures plain_maintenance(const GroupSums& sums) const;  // for plain() sums
   // Whether the group holds options, from option_groups_.
   bool holds_options(GroupIndex group) const { return (option_groups_[group / 64] >> (group % 64) & 1) != 0; }
+  // Whether the group holds slots opened after the layout (the recompute adds them after the
+  // threads join, so its sensitivity is not the threads' to note: never skipped).
+  bool holds_tail(GroupIndex group) const { return (tail_groups_[group / 64] >> (group % 64) & 1) != 0; }
   void mark_options(GroupIndex group);  // option_groups_ from the group's options count
   void refresh_group(GroupIndex group);  // from scratch: slots and sums (or evaluate())
   void evaluate_group(GroupIndex group);
@@ -518,6 +576,7 @@ class MarginBook {
   // A bit per group: its options count is not 0. The full recompute reads this rather than the
   // records it writes whole past the cache (stream() in book.cpp); fills keep it current.
   std::vector<std::uint64_t> option_groups_;
+  std::vector<std::uint64_t> tail_groups_;  // a bit per group: holds_tail()
   std::vector<NetTotals> nets_;  // per group when has_net_, else empty
   NetTotals no_nets_;
   std::vector<std::uint32_t> group_position_begin_;  // size groups + 1, over the laid-out region
@@ -531,6 +590,12 @@ class MarginBook {
   std::vector<SubAccountInfo> subs_;
   std::vector<std::pair<SubAccountId, std::uint32_t>> sub_index_;  // sorted by id
   std::uint32_t epoch_ = 0;
+
+  std::vector<Screen> screens_;  // per group
+  std::array<PriceBook, kScreenGenerations> screen_prices_;  // by generation % kScreenGenerations
+  double tier_slope_ = 0.0;  // the steepest tier's maintenance rate plus its latency add-on
+  std::uint32_t generation_ = 0;  // the last exact recompute's
+  std::size_t stale_count_ = 0;
 };
 
 }  // namespace ballast::margin

@@ -159,9 +159,9 @@ void recompute_and_scan(MarginBook& book, unsigned threads, std::vector<Liquidat
 }
 
 Outcome recompute_and_scan(MarginBook& book, const PriceBook& prices, unsigned threads,
-                           std::vector<LiquidationEntry>& out) {
+                           std::vector<LiquidationEntry>& out, MarginBook::Screening screening) {
   std::vector<MarginBook::AtRisk> at_risk;
-  if (Outcome repriced = book.reprice(prices, threads, at_risk); !repriced) return repriced;
+  if (Outcome repriced = book.reprice(prices, threads, at_risk, screening); !repriced) return repriced;
   order(at_risk, out);
   return Ok{};
 }

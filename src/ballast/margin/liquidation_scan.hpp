@@ -62,8 +62,11 @@ void recompute_and_scan(MarginBook& book, unsigned threads, std::vector<Liquidat
 
 // The whole response to a crash: every price set at once (MarginBook::reprice), then
 // recompute_and_scan()'s answer. invalid_input, changing nothing, where reprice() refuses.
+// Screening::screened gives the same answer recomputing only the groups the screen cannot clear
+// (MarginBook::reprice): the others stay stale until catch_up().
 Outcome recompute_and_scan(MarginBook& book, const PriceBook& prices, unsigned threads,
-                           std::vector<LiquidationEntry>& out);
+                           std::vector<LiquidationEntry>& out,
+                           MarginBook::Screening screening = MarginBook::Screening::exact);
 
 // The at_risk() groups of one book, kept current incrementally: after a tick only the groups it
 // reported are judged again. Membership is a dense list with each group's place in it, so a

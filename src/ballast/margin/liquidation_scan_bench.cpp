@@ -6,6 +6,9 @@
 //   BM_CrashResponse/threads      the whole response: every price set to the crash at once,
 //                                 the recompute, each group judged as its thread finishes it,
 //                                 the order (the book is put back, untimed, between iterations)
+//   BM_CrashResponseScreened/threads  the same list, recomputing only the groups the screen
+//                                 cannot clear (MarginBook::reprice's Screening); the rest are
+//                                 left stale for catch_up(), which costs a full recompute
 //   BM_Scan/threads               scan + order alone on the crashed book's current figures
 //   BM_RecomputeAndScan/threads   the response: every slot and group sum at the crashed prices,
 //                                 each group judged as its thread finishes it, then ordered
@@ -64,7 +67,7 @@ void report(benchmark::State& state, const std::vector<LiquidationEntry>& entrie
   state.counters["bankrupt"] = static_cast<double>(bankrupt);
 }
 
-void BM_CrashResponse(benchmark::State& state) {
+void crash_response(benchmark::State& state, MarginBook::Screening screening) {
   testing::Fixture& f = fixture();
   MarginBook& book = *f.book;
   const PriceBook before = book.prices();
@@ -72,16 +75,25 @@ void BM_CrashResponse(benchmark::State& state) {
   const auto threads = static_cast<unsigned>(state.range(0));
   std::vector<LiquidationEntry> entries;
   std::vector<MarginBook::AtRisk> restored;
+  std::size_t stale = 0;
   for (auto _ : state) {
-    if (!recompute_and_scan(book, after, threads, entries)) std::abort();
+    if (!recompute_and_scan(book, after, threads, entries, screening)) std::abort();
     benchmark::DoNotOptimize(entries.data());
     state.PauseTiming();
+    stale = book.stale_count();
     if (!book.reprice(before, threads, restored)) std::abort();
     state.ResumeTiming();
   }
   report(state, entries);
+  state.counters["skipped"] = static_cast<double>(stale);
 }
+
+void BM_CrashResponse(benchmark::State& state) { crash_response(state, MarginBook::Screening::exact); }
 BENCHMARK(BM_CrashResponse)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+
+// The same response screened: the same list, the groups the screen clears left stale.
+void BM_CrashResponseScreened(benchmark::State& state) { crash_response(state, MarginBook::Screening::screened); }
+BENCHMARK(BM_CrashResponseScreened)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 void BM_Scan(benchmark::State& state) {
   const MarginBook& book = crashed_book();

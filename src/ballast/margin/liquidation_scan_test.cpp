@@ -428,6 +428,115 @@ TEST(LiquidationScan, RepriceEqualsTicks) {
   }
 }
 
+// The screen by hand: 10,000 USDC and a long 1 BTC-PERP at 50,000 (5% maintenance). Its health
+// bound is 10,000 − 2,500 = 7,500 less the rounding allowance (8 micro-units per slot and group:
+// 0.000024), its sensitivity the notional plus the requirement, 52,500 (the quote balance never
+// moves): a safe fraction of 7,499.999976 / 52,500.000001 = 0.14285714..., so a fall of 14%
+// skips the group (its figures stay those at 50,000: stale) and one of 14.3% recomputes it,
+// exactly: upnl −7,150, requirement 2,142.5, health 707.5.
+TEST(LiquidationScan, ScreenSkipsOnlyWhatCannotFall) {
+  RiskConfig config;
+  config.quote = kUsdc;
+  config.assets = {asset(kUsdc, "USDC", 6), asset(kBtc, "BTC", 8)};
+  config.markets = {market_risk(instrument({.id = kBtcPerp, .symbol = "BTC-PERP"}), BaseRule{ratio("0.1"), ratio("0.05")})};
+  ASSERT_TRUE(config.validate().ok());
+  const auto at = [](const char* p) { return PriceBook{{asset_price(kBtc, p)}, {market_price(kBtcPerp, p)}}; };
+  const std::vector<SubAccountBook> subs{
+      sub_account(SubAccountId{10}, AccountId{1}, {usdc("10000")}, {held(kBtcPerp, "1", "50000")})};
+  MarginBook book = MarginBook::build(config, at("50000"), subs).value();
+  std::vector<LiquidationEntry> entries;
+  const auto screened = MarginBook::Screening::screened;
+
+  ASSERT_TRUE(recompute_and_scan(book, at("43000"), 1, entries, screened).ok());
+  EXPECT_TRUE(entries.empty());
+  EXPECT_EQ(book.stale_count(), 1U);
+  EXPECT_TRUE(book.stale(0));
+
+  ASSERT_TRUE(recompute_and_scan(book, at("42850"), 1, entries, screened).ok());
+  EXPECT_TRUE(entries.empty());
+  EXPECT_EQ(book.stale_count(), 0U);
+  EXPECT_EQ(book.maintenance_figures(0).maintenance_health, money("707.5"));
+
+  // From 42,850 a fall to 40,000 (6.65%) is within the new note's reach only if the health
+  // allows it: 707.5 / 44,992.5 = 1.57%, so the group is recomputed and listed.
+  ASSERT_TRUE(recompute_and_scan(book, at("40000"), 1, entries, screened).ok());
+  EXPECT_EQ(book.stale_count(), 0U);
+  ASSERT_EQ(entries.size(), 1U);
+  EXPECT_EQ(entries[0].maintenance_health, money("-2000"));
+
+  // set_holdings() makes a stale group current again.
+  ASSERT_TRUE(recompute_and_scan(book, at("50000"), 1, entries, MarginBook::Screening::exact).ok());
+  ASSERT_TRUE(recompute_and_scan(book, at("49000"), 1, entries, screened).ok());
+  ASSERT_EQ(book.stale_count(), 1U);
+  const std::vector<Balance> balances{usdc("20000")};
+  const std::vector<HeldPosition> positions{held(kBtcPerp, "1", "50000")};
+  ASSERT_TRUE(book.set_holdings(SubAccountId{10}, balances, positions));
+  EXPECT_EQ(book.stale_count(), 0U);
+  EXPECT_EQ(book.maintenance_figures(0).maintenance_health, money("16550"));  // 20,000 − 1,000 − 2,450
+
+  // A note refers to one of the last kScreenGenerations recomputes: at unchanged prices the group
+  // is skipped until its note's generation leaves the window, then recomputed and noted afresh.
+  ASSERT_TRUE(recompute_and_scan(book, at("49000"), 1, entries, MarginBook::Screening::exact).ok());
+  std::uint32_t recomputed = 0;
+  for (std::uint32_t i = 1; i <= 2 * (MarginBook::kScreenGenerations + 1); ++i) {
+    ASSERT_TRUE(recompute_and_scan(book, at("49000"), 1, entries, screened).ok());
+    if (book.stale_count() == 0) {
+      ++recomputed;
+      EXPECT_EQ(i % (MarginBook::kScreenGenerations + 1), 0U) << i;
+    }
+  }
+  EXPECT_EQ(recomputed, 2U);
+}
+
+// Screened reprices list exactly what exact ones list, over random venues (options, net
+// markets, tail slots, borrowings, isolated groups) moved step by step by random amounts, some
+// small enough for the screen to skip most groups; and catch_up() leaves every group's figures
+// those of the exact book.
+TEST(LiquidationScan, ScreenedRepriceListsExactly) {
+  std::size_t skipped = 0;
+  std::size_t listed = 0;
+  for (std::uint64_t seed = 300; seed < 316; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    Rng rng(seed);
+    const Venue v = random_venue(rng, 120);
+    auto [exact, screened] = twin_books(rng, v);
+    PriceBook prices = v.prices;
+    std::vector<LiquidationEntry> want;
+    std::vector<LiquidationEntry> got;
+    for (int step = 0; step < 8; ++step) {
+      // Each price by its own move: within ±0.5% on most steps, up to −30%/+10% on some.
+      const bool big = rng.chance(30);
+      const auto move = [&rng, big](Price p) {
+        const std::int64_t permille = big ? rng.range(700, 1100) : rng.range(995, 1005);
+        return Price::from_raw(p.raw() / 1000 * permille);
+      };
+      for (AssetPrice& a : prices.assets) a.stable = a.oracle = move(a.oracle);
+      for (MarketPrice& m : prices.markets) m.mark = move(m.mark);
+      const auto threads = static_cast<unsigned>(rng.range(1, 3));
+      ASSERT_TRUE(recompute_and_scan(exact, prices, threads, want).ok());
+      ASSERT_TRUE(recompute_and_scan(screened, prices, threads, got, MarginBook::Screening::screened).ok());
+      ASSERT_EQ(got, want) << "step " << step << "\n got " << describe(got) << "\nwant " << describe(want);
+      scan_liquidatable(screened, 2, got);
+      ASSERT_EQ(got, want) << "scan of the screened book, step " << step;
+      skipped += screened.stale_count();
+      listed += want.size();
+    }
+    screened.catch_up(2);
+    EXPECT_EQ(screened.stale_count(), 0U);
+    for (GroupIndex g = 0; g < exact.group_count(); ++g) {
+      const BookFigures a = exact.group_margin(g);
+      const BookFigures b = screened.group_margin(g);
+      ASSERT_TRUE(a.status == b.status && a.equity == b.equity && a.maintenance_collateral == b.maintenance_collateral &&
+                  a.maintenance_requirement == b.maintenance_requirement && a.initial_collateral == b.initial_collateral &&
+                  a.initial_requirement == b.initial_requirement)
+          << "group " << g;
+    }
+  }
+  // The screen skips many groups, and the moves list many.
+  EXPECT_GT(skipped, 3000U);
+  EXPECT_GT(listed, 500U);
+}
+
 // Random ticks both ways and fills: after each the set's order equals a fresh scan, and a
 // report whose buffer overflowed makes the set judge everything again.
 TEST(LiquidationScan, SetFollowsTicks) {
