@@ -199,7 +199,10 @@ void World::rebuild_mirror() {
 
 void World::scan() {
   if (mirror_stale_ || !mirror_) rebuild_mirror();
-  const Outcome repriced = margin::recompute_and_scan(*mirror_, engine_.prices().book, 1, entries_);
+  // Screened: most traders are far from liquidation from one step to the next, and the mirror
+  // is read only here and followed by set_holdings(), which makes a group current again.
+  const Outcome repriced =
+      margin::recompute_and_scan(*mirror_, engine_.prices().book, 1, entries_, margin::MarginBook::Screening::screened);
   BALLAST_ASSERT(repriced.ok());
   std::map<SubAccountId, std::uint32_t> since;
   at_risk_.clear();
