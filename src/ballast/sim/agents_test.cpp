@@ -45,6 +45,26 @@ World hand_world() {
   return world;
 }
 
+// Traders that only open (no fee, no trading, no answer to a margin call in these paths).
+TraderParams still_traders() {
+  TraderParams params;
+  params.fee_rate = 0.0;
+  params.act_probability = 0.0;
+  params.margin_call_delay_steps = 1'000;
+  return params;
+}
+
+// A liquidator that bids every listed group at once: no latency, gas, threshold or outage.
+Agent eager_liquidator(double capital_quote) {
+  LiquidatorParams params;
+  params.latency_steps = 0;
+  params.gas_quote = 0.0;
+  params.min_profit_quote = 0.0;
+  params.outage_probability = 0.0;
+  params.capital_quote = capital_quote;
+  return Liquidator(params, kLiquidatorAccount, kLiquidatorSub, CounterRng(1, 2));
+}
+
 // One trader, long 1 BTC at 50,000 on 10,000 USDC (5x). Its equity at price P is
 // 10,000 + (P − 50,000) and its maintenance requirement 0.05 P, so it is liquidatable below
 // P = 40,000 / 0.95 = 42,105.26: not at 48,000 or 45,000, first at 42,000 (step 3), where
@@ -65,21 +85,11 @@ World hand_world() {
 // 1,964.30 against 0.05 × 38,430 = 1,921.5: healthy, not listed.
 TEST(Agents, OneTraderOneLiquidatorByHand) {
   World world = hand_world();
-  TraderParams trader_params;
-  trader_params.fee_rate = 0.0;
-  trader_params.act_probability = 0.0;
-  trader_params.margin_call_delay_steps = 1'000;
-  Traders traders(trader_params, {TraderSpec{AccountId{1000}, kTraderSub, 0, true, 5.0, 10'000.0}}, CounterRng(1, 1));
+  Traders traders(still_traders(), {TraderSpec{AccountId{1000}, kTraderSub, 0, true, 5.0, 10'000.0}}, CounterRng(1, 1));
   traders.open_all(world);
   ASSERT_EQ(world.counts().rejected, 0u);
   ASSERT_EQ(world.engine().ledger().position(kTraderSub, kPerp)->size, qty("1"));
-  LiquidatorParams liquidator_params;
-  liquidator_params.latency_steps = 0;
-  liquidator_params.gas_quote = 0.0;
-  liquidator_params.min_profit_quote = 0.0;
-  liquidator_params.outage_probability = 0.0;
-  liquidator_params.capital_quote = 1'000'000.0;
-  Agent liquidator = Liquidator(liquidator_params, kLiquidatorAccount, kLiquidatorSub, CounterRng(1, 2));
+  Agent liquidator = eager_liquidator(1'000'000.0);
   Agent crowd = std::move(traders);
   world.reset_counts();
 
@@ -127,21 +137,12 @@ TEST(Agents, OneTraderOneLiquidatorByHand) {
 // liquidator's: every bid is within the rules (no liquidation_too_large, nothing else either).
 TEST(Agents, EveryBidOfACrashIsWithinTheRules) {
   World world = hand_world();
-  TraderParams trader_params;
-  trader_params.fee_rate = 0.0;
-  trader_params.act_probability = 0.0;
-  trader_params.margin_call_delay_steps = 1'000;
+  TraderParams trader_params = still_traders();
   trader_params.leverage_max = 9.0;
   Traders traders(trader_params, draw_traders(trader_params, 3, 5, 200, 1, 1'000), CounterRng(1, 1));
   traders.open_all(world);
   ASSERT_EQ(world.counts().rejected, 0u);
-  LiquidatorParams liquidator_params;
-  liquidator_params.latency_steps = 0;
-  liquidator_params.gas_quote = 0.0;
-  liquidator_params.min_profit_quote = 0.0;
-  liquidator_params.outage_probability = 0.0;
-  liquidator_params.capital_quote = 20'000.0;
-  Agent liquidator = Liquidator(liquidator_params, kLiquidatorAccount, kLiquidatorSub, CounterRng(1, 2));
+  Agent liquidator = eager_liquidator(20'000.0);
   world.reset_counts();
   std::uint64_t listed = 0;
   double btc = 50'000.0;
