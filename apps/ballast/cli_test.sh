@@ -290,6 +290,23 @@ expect_text sweep-malformed "$work/err" "--grid 'insurance_fund_quote': no '='"
 check sweep-no-asset 2 "$ballast" sweep --config "$sim_config" --paths 3 --grid 'asset.DOGE.maint_asset_weight=0.5' --out "$work/sweep2"
 expect_text sweep-no-asset "$work/err" "the venue has no asset DOGE"
 
+# The engine's rules are sweep keys: each close factor is a setting of its own, named in the
+# table, results.json and the report; a misspelt key or a value out of range is refused naming it.
+check sweep-engine 0 "$ballast" sweep --config "$sim_config" --paths 2 --steps 40 --threads 2 --out "$work/sweep5" \
+  --grid 'liquidation.close_factor=0.25,0.5,1'
+expect_text sweep-engine "$work/out" "liquidation.close_factor=0.25"
+expect_text sweep-engine "$work/sweep5/results.json" '"liquidation.close_factor": "1"'
+expect_text sweep-engine "$work/sweep5/report.html" "Sweep: 3 settings"
+expect_text sweep-engine "$work/sweep5/report.html" "liquidation.close_factor=0.5"
+check sweep-engine-unknown 2 "$ballast" sweep --config "$sim_config" --paths 2 --grid 'liquidation.close_factr=0.5' \
+  --out "$work/sweep2"
+expect_text sweep-engine-unknown "$work/err" "liquidation.close_factr: unknown key"
+check sweep-engine-range 2 "$ballast" sweep --config "$sim_config" --paths 2 --grid 'liquidation.close_factor=0.5,1.5' \
+  --out "$work/sweep2"
+expect_text sweep-engine-range "$work/err" "setting liquidation.close_factor=1.5: "
+expect_text sweep-engine-range "$work/err" "liquidation.close_factor: must be in (0, 1]"
+[[ ! -e "$work/sweep2" ]] || { echo "FAIL sweep: bad input wrote output"; failures=$((failures + 1)); }
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"
   exit 1

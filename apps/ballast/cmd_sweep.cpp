@@ -110,8 +110,11 @@ Runner add_sweep(CLI::App& app) {
   for (const std::string& name : knob_names()) knobs += (knobs.empty() ? "" : ", ") + name;
   command->add_option("--grid", args->grid,
                       "an axis 'name=v1,v2,...' (repeat for a Cartesian product, first axis slowest); "
-                      "name is a knob (" + knobs + ") or a venue parameter asset.SYMBOL.key / "
-                      "market.SYMBOL.key[.subkey], e.g. market.BTC-PERP.rule.initial_rate")
+                      "name is a knob (" + knobs + ") or a key of the venue file by its path: "
+                      "asset.SYMBOL.key, market.SYMBOL.key[.subkey] (e.g. market.BTC-PERP.rule.initial_rate), "
+                      "pool.ASSET.key, or table.key for the engine's rules: any key of [liquidation] (e.g. "
+                      "liquidation.close_factor, liquidation.auction_duration=5m,10m), [breakers] (turns "
+                      "them on), [vault] or [engine]; the venue's readers check every value")
       ->required();
   return [args] { return run_sweep(*args); };
 }

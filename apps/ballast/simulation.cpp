@@ -178,24 +178,6 @@ Outcome read_simulation_file(const std::string& path, SimulationSpec& spec) {
   return Ok{};
 }
 
-// The venue's TOML table at asset.SYMBOL / market.SYMBOL, then down the nested keys.
-Result<toml::table*> venue_table(toml::table& root, const std::vector<std::string>& parts, const std::string& name) {
-  toml::array* list = root[parts[0]].as_array();
-  toml::table* found = nullptr;
-  for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
-    toml::table* entry = list->get(i)->as_table();
-    if (entry != nullptr && entry->get("symbol") != nullptr && entry->get("symbol")->value<std::string>() == parts[1]) {
-      found = entry;
-    }
-  }
-  if (found == nullptr) return bad_input("--grid " + name + ": the venue has no " + parts[0] + " " + parts[1]);
-  for (std::size_t i = 2; i + 1 < parts.size(); ++i) {
-    found = (*found)[parts[i]].as_table();
-    if (found == nullptr) return bad_input("--grid " + name + ": the venue's " + parts[1] + " has no table " + parts[i]);
-  }
-  return found;
-}
-
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -207,18 +189,93 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
+// A dotted name is the simulation's when a knob lives in its table ("traders.", "depth.", ...);
+// every other dotted name is a path into the venue file.
 bool is_venue_key(const std::string& name) {
-  return name.rfind("asset.", 0) == 0 || name.rfind("market.", 0) == 0;
+  const std::size_t dot = name.find('.');
+  if (dot == std::string::npos) return false;
+  const std::string_view table(name.data(), dot + 1);
+  return std::none_of(std::begin(kKnobs), std::end(kKnobs),
+                      [table](const Knob& knob) { return std::string_view(knob.name).starts_with(table); });
+}
+
+// What an entry of an array of tables is called: its symbol (an asset, a market), else the
+// asset it is for (a pool).
+std::optional<std::string> entry_name(const toml::table& entry) {
+  for (const char* key : {"symbol", "asset"}) {
+    if (const toml::node* name = entry.get(key)) return name->value<std::string>();
+  }
+  return std::nullopt;
+}
+
+// The table down `parts` (all but the last, the key), making the tables the file lacks: the
+// readers then judge the key and its value as they would the file's own lines.
+Result<toml::table*> subtable_path(toml::table* table, const std::vector<std::string>& parts, std::size_t first,
+                                   const std::string& name) {
+  for (std::size_t i = first; i + 1 < parts.size(); ++i) {
+    toml::node* next = table->get(parts[i]);
+    if (next == nullptr) next = &table->insert_or_assign(parts[i], toml::table{}).first->second;
+    if (!next->is_table()) return bad_input("--grid " + name + ": the venue's " + parts[i] + " is not a table");
+    table = next->as_table();
+  }
+  return table;
+}
+
+// The venue's table a grid name sets a key of. asset.SYMBOL.key, market.SYMBOL.key and
+// pool.ASSET.key pick an entry of the file's array of tables by name; any other first part is a
+// top-level table ([liquidation], [breakers], [vault], [engine], ...), made when the file has
+// none, with the meaning the file would give it: a [breakers] table turns the breakers on.
+Result<toml::table*> venue_table(toml::table& root, const std::vector<std::string>& parts, const std::string& name) {
+  toml::array* list = root[parts[0]].as_array();
+  if (list == nullptr) return subtable_path(&root, parts, 0, name);
+  if (parts.size() < 3) return bad_input("--grid " + name + ": expected " + parts[0] + ".NAME.key");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    toml::table* entry = list->get(i)->as_table();
+    if (entry != nullptr && entry_name(*entry) == parts[1]) return subtable_path(entry, parts, 2, name);
+  }
+  return bad_input("--grid " + name + ": the venue has no " + parts[0] + " " + parts[1]);
+}
+
+bool is_whole_number(const std::string& text) {
+  return !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// The value as the file would write it. The key's old value decides its type: an integer stays
+// an integer, true/false a boolean; a key the file lacks takes digits as an integer (a count, or
+// nanoseconds as the file's durations do). Anything else is a string, which the readers read
+// exactly: a decimal ("0.25"), a duration ("10m") or a word ("market_holders").
+void set_value(toml::table& table, const std::string& key, const std::string& text) {
+  const toml::node* old = table.get(key);
+  if (is_whole_number(text) && (old == nullptr || old->is_integer())) {
+    table.insert_or_assign(key, static_cast<std::int64_t>(std::stoll(text)));
+  } else if (old != nullptr && old->is_boolean() && (text == "true" || text == "false")) {
+    table.insert_or_assign(key, text == "true");
+  } else {
+    table.insert_or_assign(key, text);
+  }
 }
 
 // A venue file's text and what errors call it.
 struct VenueText {
   std::string text;
   std::string source;
+  bool rewritten = false;  // the setting's keys written in: lines are the rewritten text's
+
+  // A reader's error "source:line: key: what". The line of a rewritten text is nowhere in the
+  // file, so it goes: the key names the place ("venue.toml with x=1: liquidation.x: unknown key").
+  Error located(Error error) const {
+    const std::string prefix = source + ":";
+    if (!rewritten || !error.message.starts_with(prefix)) return error;
+    const std::size_t digits = error.message.find_first_not_of("0123456789", prefix.size());
+    if (digits != std::string::npos && error.message[digits] == ':') {
+      error.message.erase(prefix.size() - 1, digits - prefix.size() + 1);
+    }
+    return error;
+  }
 };
 
-// The venue with the setting's venue keys written into its TOML: an integer where the file
-// held one, else the text as a TOML string, which the venue reader reads exactly as a decimal.
+// The venue with the setting's venue keys written into its TOML, read afterwards by the venue
+// and engine-options readers with every check they make of the file.
 Result<VenueText> venue_text_with(const SimulationSpec& spec, const sim::Setting& setting) {
   std::vector<const std::pair<std::string, std::string>*> edits;
   for (const auto& entry : setting) {
@@ -230,20 +287,16 @@ Result<VenueText> venue_text_with(const SimulationSpec& spec, const sim::Setting
   toml::table& root = *parsed;
   for (const auto* edit : edits) {
     const std::vector<std::string> parts = split(edit->first, '.');
-    if (parts.size() < 3) return bad_input("--grid " + edit->first + ": expected asset.SYMBOL.key or market.SYMBOL.key");
+    if (std::find(parts.begin(), parts.end(), "") != parts.end()) {
+      return bad_input("--grid " + edit->first + ": an empty part in the name");
+    }
     auto table = venue_table(root, parts, edit->first);
     if (!table) return table.error();
-    const toml::node* old = (*table)->get(parts.back());
-    const bool integer = old != nullptr && old->is_integer() && edit->second.find_first_not_of("0123456789") == std::string::npos;
-    if (integer) {
-      (*table)->insert_or_assign(parts.back(), static_cast<std::int64_t>(std::stoll(edit->second)));
-    } else {
-      (*table)->insert_or_assign(parts.back(), edit->second);
-    }
+    set_value(**table, parts.back(), edit->second);
   }
   std::ostringstream text;
   text << root;
-  return VenueText{text.str(), spec.venue_path + " with " + sim::setting_label(setting)};
+  return VenueText{text.str(), spec.venue_path + " with " + sim::setting_label(setting), true};
 }
 
 Outcome apply_setting_knobs(const sim::Setting& setting, SimulationConfig& config) {
@@ -252,7 +305,8 @@ Outcome apply_setting_knobs(const sim::Setting& setting, SimulationConfig& confi
     const Knob* knob = find_knob(name);
     if (knob == nullptr) {
       return bad_input("--grid " + name + ": not a knob of the simulation (" + std::to_string(std::size(kKnobs)) +
-                       " knobs, see --help) nor asset.SYMBOL.key / market.SYMBOL.key");
+                       " knobs, see --help) nor a venue key (table.key, e.g. liquidation.close_factor, or "
+                       "asset.SYMBOL.key / market.SYMBOL.key / pool.ASSET.key)");
     }
     char* end = nullptr;
     const double value = std::strtod(text.c_str(), &end);
@@ -314,13 +368,13 @@ Result<BuiltSimulation> build_simulation(const SimulationSpec& spec, const sim::
   auto text = venue_text_with(spec, setting);
   if (!text) return text.error();
   auto venue = margin::parse_venue_config(text->text, text->source);
-  if (!venue) return venue.error();
+  if (!venue) return text->located(venue.error());
   auto config = sim::default_simulation_config(*venue, spec.scenario);
   if (!config) return config.error();
   // The venue file's engine tables over the simulator's own options (its price age outlives the
   // oracle's heartbeat, its venue has a vault): what the file omits keeps the simulator's.
   auto options = parse_engine_options(text->text, venue->risk, text->source, config->options);
-  if (!options) return options.error();
+  if (!options) return text->located(options.error());
   config->options = std::move(*options);
   config->seed = spec.seed;
   for (const auto& [name, value] : spec.knobs) find_knob(name)->apply(*config, value);

@@ -15,9 +15,16 @@
 // (sim::default_simulation_config: a price age past the oracle's heartbeat, a liquidity vault).
 // The command line's --scenario, --seed, --paths and --steps override the file.
 //
-// Sweeps set knobs by name, and venue risk parameters by path: asset.SYMBOL.key and
-// market.SYMBOL.key[.subkey] (e.g. asset.BTC.maint_asset_weight, market.BTC-PERP.rule.initial_rate),
-// written into the venue's TOML and read by the venue reader with all its checks.
+// Sweeps set knobs by name, and anything in the venue file by its dotted path: an entry of an
+// array of tables by its name, asset.SYMBOL.key, market.SYMBOL.key[.subkey] or pool.ASSET.key
+// (e.g. asset.BTC.maint_asset_weight, market.BTC-PERP.rule.initial_rate), or a key of a table,
+// table.key (the engine's rules: liquidation.close_factor, liquidation.auction_duration,
+// breakers.oi_depth_factor, vault.cooldown, engine.price_max_age, ...). The value is written into
+// the venue's TOML (a table the file lacks is made, as if written there: [breakers] turns the
+// breakers on) and read by the venue and engine-options readers with all their checks, so an
+// unknown key or a value out of range is their error naming the key. Values are written as the
+// file writes them: decimals and durations as text ("0.25", "10m"), a bare integer is an integer.
+// Keys whose value is an array (breakers.multipliers, oracle_policy.*) cannot be swept.
 
 #include <CLI/CLI.hpp>
 #include <cstdint>

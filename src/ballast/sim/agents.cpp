@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 #include "ballast/core/assert.hpp"
 #include "ballast/liquidation/auction.hpp"
 #include "ballast/liquidation/sizing.hpp"
+#include "ballast/margin/account.hpp"
 #include "ballast/pricing/dmath.hpp"
 
 namespace ballast::sim {
@@ -361,47 +363,129 @@ void Liquidator::act(World& world) {
   }
 }
 
-// The price: the best for the liquidator in the engine's band (liquidation_price_band: the
-// auction's discount now from the mark, never past the bankruptcy price of the size closed), on
-// the tick inside it. The size: the whole position within the event cap and 10x the liquidator's
-// capital, halved while the hedge's slippage leaves less than the profit threshold, and halved
-// again while the engine answers liquidation_too_large (its sizing rule is the engine's to apply).
+namespace {
+
+// The target's margin group as the engine's calculator reads it: the owner's cross sub-accounts,
+// or the isolated one alone; balances in assets the venue does not list count only as debts.
+std::vector<margin::SubAccountBook> margin_group(const Ledger& ledger, const margin::RiskConfig& risk,
+                                                 const SubAccount& target) {
+  const std::vector<SubAccountId> members =
+      target.mode == MarginMode::cross ? ledger.sub_accounts_of(target.owner) : std::vector<SubAccountId>{target.id};
+  std::vector<margin::SubAccountBook> group;
+  for (const SubAccountId id : members) {
+    const SubAccount& member = *ledger.find_sub_account(id);
+    if (member.mode != target.mode) continue;
+    margin::SubAccountBook& book = group.emplace_back();
+    book = {member.id, member.owner, member.mode, {}, member.positions};
+    std::copy_if(member.balances.begin(), member.balances.end(), std::back_inserter(book.balances),
+                 [&risk](const Balance& b) { return b.amount.is_negative() || risk.find_asset(b.asset) != nullptr; });
+  }
+  return group;
+}
+
+// The requirement a unit of the position releases: its maintenance requirement over its exposure,
+// rounded down, as the engine prices a close's progress.
+std::optional<Price> release_per_unit(const margin::GroupMargin& figures, SubAccountId holder,
+                                      InstrumentId instrument, Quantity exposure) {
+  for (const margin::SubAccountMargin& member : figures.sub_accounts) {
+    for (const margin::PositionMargin& position : member.positions) {
+      if (member.id == holder && position.instrument == instrument) {
+        return div<Price>(position.maintenance_requirement, Quantity::from_raw(std::abs(exposure.raw())), Round::down);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// What one liquidate event may close (exposure, units of the underlying), and the group's equity
+// at the mark: the figures the engine judges a liquidate event by.
+struct AllowedClose {
+  Quantity close;
+  Money equity;
+};
+
+// What one liquidate event may close of `held` now, worked out as a keeper would from what is
+// public: the group's margin figures at the engine's prices (margin::evaluate), the venue's
+// liquidation rules, the auction's bonus and the account cap the episode has left. The sizing is
+// the engine's own (liquidation::size_liquidation, as the engine validates a Liquidate): restore
+// maintenance health plus the buffer, a unit releasing its share of the requirement and costing
+// the bonus on the mark (rounded up), clamped by the close factor, the dust rule and the caps.
+// Where a unit costs at least what it releases no partial close helps, and the rules let the
+// whole position go within the caps. nullopt when the group is not liquidatable or a figure
+// cannot be computed. The event lands a microsecond later at a bonus no smaller, and a larger
+// cost never allows less, so this size is always accepted.
+std::optional<AllowedClose> allowed_close(const World& world, const SubAccount& target,
+                                          const market::Instrument& instrument, Ratio bonus) {
+  const Engine& engine = world.engine();
+  const margin::RiskConfig& risk = *engine.risk_config();
+  const std::vector<margin::SubAccountBook> group = margin_group(engine.ledger(), risk, target);
+  const margin::MarginOutcome outcome = margin::evaluate(risk, engine.prices().book, group);
+  if (outcome.status != margin::MarginStatus::ok || !outcome.margin.liquidatable()) return std::nullopt;
+  const margin::GroupMargin& figures = outcome.margin;
+  const LiquidationRules& rules = engine.options().liquidation;
+  const Price mark = engine.prices().book.find_market(instrument.id)->mark;
+  const auto exposure = market::exposure_of(engine.ledger().position(target.id, instrument.id)->size, instrument.contract_size);
+  const auto lot = market::exposure_of(instrument.lot, instrument.contract_size);
+  const auto release = exposure ? release_per_unit(figures, target.id, instrument.id, *exposure) : std::nullopt;
+  const auto cost = mul<Price>(mark, bonus, Round::up);
+  const auto buffer = liquidation::maintenance_buffer(figures.maintenance_requirement, rules.buffer_ratio);
+  if (!lot || !release || !cost || !buffer) return std::nullopt;
+  const auto episode = engine.liquidation_episodes().find(group_key_of(target));
+  const Money account_cap = account_cap_remaining(
+      rules, episode == engine.liquidation_episodes().end() ? std::nullopt : std::optional(episode->second), world.now_ns());
+  const liquidation::Sizing sizing = liquidation::size_liquidation(
+      rules.sizing, {{figures.maintenance_collateral, figures.maintenance_requirement}, *buffer, *exposure, *lot, mark,
+                     *release, *cost, account_cap, rules.event_cap_notional});
+  if (sizing.status == liquidation::SizingStatus::ok) return AllowedClose{sizing.close, figures.equity};
+  if (sizing.status != liquidation::SizingStatus::cannot_restore && release->raw() > 0) return std::nullopt;
+  const auto within_caps = div<Quantity>(std::min(account_cap, rules.event_cap_notional), mark, Round::down);
+  if (!within_caps) return std::nullopt;
+  const std::int64_t whole_lots = within_caps->raw() - within_caps->raw() % lot->raw();
+  return AllowedClose{Quantity::from_raw(std::min(std::abs(exposure->raw()), whole_lots)), figures.equity};
+}
+
+}  // namespace
+
+// The size: what the rules allow (allowed_close above), within 10x the liquidator's capital, halved
+// while the hedge's slippage leaves less than the profit threshold. The price: the best for the
+// liquidator in the engine's band (liquidation_price_band: the auction's discount now from the
+// mark, never past the bankruptcy price of the size closed), on the tick inside it.
 bool Liquidator::bid(World& world, const AtRiskGroup& group, const PositionEntry& held) {
   const std::size_t m = *world.market_of(held.instrument);
   const TradedMarket& market = world.markets()[m];
   const LiquidationRules& rules = world.engine().options().liquidation;
+  const SubAccount& target = *held_sub_account(world, group.sub_account);
   const auto& episodes = world.engine().liquidation_episodes();
-  const auto episode = episodes.find(group_key_of(*held_sub_account(world, group.sub_account)));
+  const auto episode = episodes.find(group_key_of(target));
   const TimestampNs start = episode == episodes.end() ? world.now_ns() : episode->second.started_ns;
   const liquidation::AuctionQuote quote = liquidation::auction_bonus(rules.auction, start, world.now_ns());
   if (quote.status != liquidation::AuctionStatus::ok) return false;
+  const std::optional<AllowedClose> allowed_now = allowed_close(world, target, market.perp, quote.bonus);
+  if (!allowed_now) return false;
   const Price mark = world.engine().prices().book.find_market(held.instrument)->mark;
   const bool long_target = held.position.size.raw() > 0;
-  const double mark_d = to_double(mark);
   const double contract = to_double(market.perp.contract_size);
-  const double cap_base = std::min(to_double(rules.event_cap_notional), 10.0 * params_.capital_quote) / mark_d;
-  double base = std::min(std::abs(to_double(held.position.size)) * contract, cap_base);
-  for (int attempt = 0; attempt < 8; ++attempt, base /= 2) {
-    const Quantity size = size_on_lot(base, market.perp);
+  const auto allowed_size = div<Quantity>(allowed_now->close, market.perp.contract_size, Round::down);
+  if (!allowed_size) return false;
+  Quantity size = std::min(*allowed_size, size_on_lot(10.0 * params_.capital_quote / to_double(mark), market.perp));
+  for (int attempt = 0; attempt < 8; ++attempt, size = size_on_lot(to_double(size) * contract / 2, market.perp)) {
+    const double base = to_double(size) * contract;
     const auto closed = market::exposure_of(size, market.perp.contract_size);
     if (size.raw() == 0 || !closed) return false;
     const Quantity signed_closed = long_target ? *closed : Quantity::from_raw(-closed->raw());
     const liquidation::BandOutcome band = liquidation::liquidation_price_band(
-        signed_closed, mark, quote.bonus, liquidation::bankruptcy_price(group.equity, signed_closed, mark));
+        signed_closed, mark, quote.bonus, liquidation::bankruptcy_price(allowed_now->equity, signed_closed, mark));
     if (band.status != liquidation::BandStatus::ok) return false;
     const auto price = price_on_tick(to_double(long_target ? band.band.low : band.band.high), market.perp, long_target);
     if (!price || !liquidation::price_in_band(band.band, *price)) continue;
     const Result<sim::Fill> hedge = impact(world.venue(m), long_target ? Side::sell : Side::buy, base);
     if (!hedge.ok()) continue;
     const double edge = long_target ? hedge->average_price - to_double(*price) : to_double(*price) - hedge->average_price;
-    const double protocol_fee = std::abs(mark_d - to_double(*price)) * base * to_double(rules.auction.protocol_share);
+    const double protocol_fee = std::abs(to_double(mark) - to_double(*price)) * base * to_double(rules.auction.protocol_share);
     if (edge * base - protocol_fee - 2 * params_.gas_quote < params_.min_profit_quote) continue;
     const Status status = world.submit(Liquidate{account_, sub_account_, group.sub_account, held.instrument, size, *price});
-    if (status == Status::ok) {
-      hedge_position(world, m);
-      return true;
-    }
-    if (status != Status::liquidation_too_large) return false;
+    if (status == Status::ok) hedge_position(world, m);
+    return status == Status::ok;
   }
   return false;
 }

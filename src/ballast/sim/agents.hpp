@@ -10,8 +10,10 @@
 //                 stream picks (open, add, reduce) and those whose margin call is due (deposit
 //                 or reduce). Work per step is O(actors), not O(traders).
 //   Liquidator    capital, latency (steps from a group's first listing to its first bid), gas per
-//                 event, a profit threshold, outages. It takes over what the rules allow, priced
-//                 at the auction's discount, and sells the takeover into the venue at once.
+//                 event, a profit threshold, outages. It takes over what the rules allow, sized
+//                 as the engine sizes it (liquidation::size_liquidation over the group's public
+//                 figures), priced at the auction's discount, and sells the takeover into the
+//                 venue at once.
 //   Arbitrageur   trades each venue toward the oracle within its capital per step, which is
 //                 what keeps the venue's mid (the engine's mark) near the oracle.
 //   LiquidityProvider  enters the vault at a drawn step and leaves on a drawdown of its share

@@ -45,40 +45,51 @@ World hand_world() {
   return world;
 }
 
+// Traders that only open (no fee, no trading, no answer to a margin call in these paths).
+TraderParams still_traders() {
+  TraderParams params;
+  params.fee_rate = 0.0;
+  params.act_probability = 0.0;
+  params.margin_call_delay_steps = 1'000;
+  return params;
+}
+
+// A liquidator that bids every listed group at once: no latency, gas, threshold or outage.
+Agent eager_liquidator(double capital_quote) {
+  LiquidatorParams params;
+  params.latency_steps = 0;
+  params.gas_quote = 0.0;
+  params.min_profit_quote = 0.0;
+  params.outage_probability = 0.0;
+  params.capital_quote = capital_quote;
+  return Liquidator(params, kLiquidatorAccount, kLiquidatorSub, CounterRng(1, 2));
+}
+
 // One trader, long 1 BTC at 50,000 on 10,000 USDC (5x). Its equity at price P is
 // 10,000 + (P − 50,000) and its maintenance requirement 0.05 P, so it is liquidatable below
 // P = 40,000 / 0.95 = 42,105.26: not at 48,000 or 45,000, first at 42,000 (step 3), where
 // equity 2,000 < requirement 2,100 (health −100).
 //
 // The liquidator (no latency, gas or threshold) bids there. The auction has just started: bonus
-// 1%, so its price is 42,000 × 0.99 = 41,580 (the bankruptcy price of the sizes it tries is below
-// 10,000). The rules allow what restores health to 2% of the requirement (42): each BTC closed
-// releases 2,100 of requirement and costs 420 of discount, so 142 / 1,680 = 0.0845 -> 0.085 BTC
-// (50% close factor: coverage 2,000 / 2,100 = 0.952 is above 0.95). Its bids 1, 0.5, 0.25 and
-// 0.125 BTC are liquidation_too_large; 0.0625 -> 0.062 BTC on the lot is taken.
-//   trader:     realizes (41,580 − 50,000) × 0.062 = −522.04: 9,477.96 USDC, 0.938 BTC left;
-//   insurance:  the protocol's 10% of the discount, 420 × 0.062 × 0.1 = 2.604 USDC;
-//   liquidator: sells 0.062 into the pool at 41,999.9 (the average, 41,999.9999, down to the
-//               tick): (41,999.9 − 41,580) × 0.062 = 26.0338, less the 2.604: +23.4298 USDC.
-// At step 4 (42,000 again) the trader's equity is 9,477.96 + 0.938 × (42,000 − 50,000) =
-// 1,973.96 against 0.05 × 39,396 = 1,969.8: healthy, not listed.
+// 1%, so its price is 42,000 × 0.99 = 41,580 (the bankruptcy price of 0.085 BTC is below 0). It
+// sizes the bid as the engine's rules do (liquidation::size_liquidation): restore health to 2% of
+// the requirement (42) plus the 3 micro-unit rounding allowance; each BTC closed releases 2,100 of
+// requirement and costs 420 of discount, so 142.000003 / 1,680 = 0.08452 -> 0.085 BTC on the lot
+// (50% close factor: coverage 2,000 / 2,100 = 0.952 is above 0.95; the remainder is no dust and
+// the caps are far). Its first bid, 0.085 BTC, is taken:
+//   trader:     realizes (41,580 − 50,000) × 0.085 = −715.70: 9,284.30 USDC, 0.915 BTC left;
+//   insurance:  the protocol's 10% of the discount, 420 × 0.085 × 0.1 = 3.57 USDC;
+//   liquidator: sells 0.085 into the pool at 41,999.9 (the average, 41,999.99985, down to the
+//               tick): (41,999.9 − 41,580) × 0.085 = 35.6915, less the 3.57: +32.1215 USDC.
+// At step 4 (42,000 again) the trader's equity is 9,284.30 + 0.915 × (42,000 − 50,000) =
+// 1,964.30 against 0.05 × 38,430 = 1,921.5: healthy, not listed.
 TEST(Agents, OneTraderOneLiquidatorByHand) {
   World world = hand_world();
-  TraderParams trader_params;
-  trader_params.fee_rate = 0.0;
-  trader_params.act_probability = 0.0;
-  trader_params.margin_call_delay_steps = 1'000;
-  Traders traders(trader_params, {TraderSpec{AccountId{1000}, kTraderSub, 0, true, 5.0, 10'000.0}}, CounterRng(1, 1));
+  Traders traders(still_traders(), {TraderSpec{AccountId{1000}, kTraderSub, 0, true, 5.0, 10'000.0}}, CounterRng(1, 1));
   traders.open_all(world);
   ASSERT_EQ(world.counts().rejected, 0u);
   ASSERT_EQ(world.engine().ledger().position(kTraderSub, kPerp)->size, qty("1"));
-  LiquidatorParams liquidator_params;
-  liquidator_params.latency_steps = 0;
-  liquidator_params.gas_quote = 0.0;
-  liquidator_params.min_profit_quote = 0.0;
-  liquidator_params.outage_probability = 0.0;
-  liquidator_params.capital_quote = 1'000'000.0;
-  Agent liquidator = Liquidator(liquidator_params, kLiquidatorAccount, kLiquidatorSub, CounterRng(1, 2));
+  Agent liquidator = eager_liquidator(1'000'000.0);
   Agent crowd = std::move(traders);
   world.reset_counts();
 
@@ -107,14 +118,50 @@ TEST(Agents, OneTraderOneLiquidatorByHand) {
   }
   EXPECT_EQ(listed, (std::vector<std::size_t>{0, 0, 1, 0}));
   EXPECT_EQ(world.counts().liquidations, 1u);
-  EXPECT_EQ(world.counts().rejected, 4u);  // the four bids above the rules' 0.085
-  EXPECT_EQ(world.counts().liquidation_volume_units, 2'577'960'000);  // 0.062 × 41,580
+  EXPECT_EQ(world.counts().rejected, 0u);  // the first bid is the rules' 0.085
+  EXPECT_EQ(world.counts().liquidation_volume_units, 3'534'300'000);  // 0.085 × 41,580
   const Ledger& ledger = world.engine().ledger();
-  EXPECT_EQ(ledger.position(kTraderSub, kPerp)->size, qty("0.938"));
-  EXPECT_EQ(ledger.balance(kTraderSub, kUsdc).raw(), usdc(9'477) + 960'000);
-  EXPECT_EQ(ledger.balance(SubAccountId{kInsuranceFund.value}, kUsdc).raw(), 2'604'000);
+  EXPECT_EQ(ledger.position(kTraderSub, kPerp)->size, qty("0.915"));
+  EXPECT_EQ(ledger.balance(kTraderSub, kUsdc).raw(), usdc(9'284) + 300'000);
+  EXPECT_EQ(ledger.balance(SubAccountId{kInsuranceFund.value}, kUsdc).raw(), 3'570'000);
   EXPECT_EQ(ledger.position(kLiquidatorSub, kPerp), nullptr);
-  EXPECT_EQ(ledger.balance(kLiquidatorSub, kUsdc).raw(), usdc(1'000'023) + 429'800);
+  EXPECT_EQ(ledger.balance(kLiquidatorSub, kUsdc).raw(), usdc(1'000'032) + 121'500);
+}
+
+// A crowd on a falling path: 200 traders (draw_traders, at most 9x on the venue's 10% initial
+// margin) ride BTC down 1% a step from 50,000 for 30 steps (to 36,985), five minutes a step, so
+// episodes stay open across steps while the auction's bonus rises from 1% to 5%: at 5% a unit
+// closed costs what its 5% maintenance releases and the rules let the whole position go within
+// the caps. The liquidator's capital (20,000: at most 10x, 200,000 of notional a bid) cuts many
+// bids below what the rules allow. Nobody else acts, so every rejection would be the
+// liquidator's: every bid is within the rules (no liquidation_too_large, nothing else either).
+TEST(Agents, EveryBidOfACrashIsWithinTheRules) {
+  World world = hand_world();
+  TraderParams trader_params = still_traders();
+  trader_params.leverage_max = 9.0;
+  Traders traders(trader_params, draw_traders(trader_params, 3, 5, 200, 1, 1'000), CounterRng(1, 1));
+  traders.open_all(world);
+  ASSERT_EQ(world.counts().rejected, 0u);
+  Agent liquidator = eager_liquidator(20'000.0);
+  world.reset_counts();
+  std::uint64_t listed = 0;
+  double btc = 50'000.0;
+  for (std::uint32_t t = 1; t <= 30; ++t) {
+    btc *= 0.99;
+    const auto on_tick = price_on_tick(btc, venue().find_market(kPerp)->instrument, false);
+    ASSERT_TRUE(on_tick.has_value());
+    world.begin_step(t);
+    ASSERT_EQ(world.submit(OraclePrice{kBtc, *on_tick, *on_tick}), Status::ok);
+    for (const InstrumentId id : {kPerp, kFuture, kSpot}) ASSERT_EQ(world.submit(MarkPrice{id, *on_tick}), Status::ok);
+    world.venue(0) = deep_pool_at(to_double(*on_tick));
+    world.scan();
+    listed += world.at_risk().size();
+    act(liquidator, world);
+    EXPECT_TRUE(world.engine().ledger().conserves_value());
+  }
+  EXPECT_GT(listed, 100u);
+  EXPECT_GT(world.counts().liquidations, 50u);
+  EXPECT_EQ(world.counts().rejected, 0u);
 }
 
 // The population is a function of (seed, scenario): the same draws on every call, sorted by
