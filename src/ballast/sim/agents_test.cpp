@@ -145,6 +145,7 @@ TEST(Agents, TraderTradesMoveTheConstantProductPoolByItsClosedForm) {
   params.act_probability = 1.0;  // capped at 1 − 10^-6: the one trader acts
   Agent crowd = Traders(params, {TraderSpec{AccountId{1000}, kTraderSub, 0, true, 5.0, 10'000.0}}, CounterRng(1, 1));
   world.begin_step(1);
+  set_btc(world, "50000");
   world.scan();
   act(crowd, world);
   const auto& pool = std::get<ConstantProductPool>(world.venue(0));
@@ -184,6 +185,10 @@ TEST(Agents, ATradeTheVenueOrTheEngineRefusesMovesNothing) {
   EXPECT_EQ(world.counts().rejected, 1u);
   EXPECT_EQ(std::get<ConstantProductPool>(world.venue(0)).reserve_base(), 100.0);
   EXPECT_EQ(world.engine().ledger().position(kTraderSub, kPerp), nullptr);
+  // With 10,000 more it is accepted, and only then does the pool give up the BTC.
+  world.submit(Deposit{AccountId{1000}, kTraderSub, kUsdc, Amount::from_raw(usdc(10'000))});
+  EXPECT_TRUE(trade_through_venue(world, 0, AccountId{1000}, kTraderSub, qty("1"), 0.0));
+  EXPECT_EQ(std::get<ConstantProductPool>(world.venue(0)).reserve_base(), 99.0);
 }
 
 // The BTC oracle at `oracle`, BTC-PERP marked at `perp_mark`, the other markets at the oracle.

@@ -297,7 +297,7 @@ void publish_prices(const Plan& plan, const OracleTrack& track, World& world, st
 }
 
 // Each traded perpetual's funding accrual at the step's prices (the first only starts its clock).
-void accrue_funding(const SimulationConfig& config, World& world) {
+void accrue_all_funding(const SimulationConfig& config, World& world) {
   for (std::size_t m = 0; m < world.markets().size(); ++m) {
     if (const auto event = funding_event(world, m, config.funding.impact_margin_quote)) world.accrue_funding(*event);
   }
@@ -394,7 +394,7 @@ PathOutcome run_path(const SimulationConfig& config, const Plan& plan, std::uint
   for (std::uint32_t t = 1; t <= plan.steps; ++t) {
     world.begin_step(t);
     publish_prices(plan, track, world, agents);
-    if (plan.funding_steps > 0 && (t - 1) % plan.funding_steps == 0) accrue_funding(config, world);
+    if (plan.funding_steps > 0 && (t - 1) % plan.funding_steps == 0) accrue_all_funding(config, world);
     world.scan();
     protocol_acts(world);
     for (Agent& agent : agents) {

@@ -7,14 +7,14 @@
 //      whose oracle published at this step gets an oracle_price event. The venues (liquidity.hpp)
 //      recover, take the scenario's depth multiplier, and arbitrageurs trade each one toward the
 //      oracle; each market's mark_price event is its venue's quoted mid (liquidity.hpp), which
-//      the previous step's liquidations and trader flow have moved.
+//      the previous step's liquidations and trader flow have moved. When funding is due
+//      (FundingSchedule), each traded perpetual then accrues at these prices.
 //   2. The scan: a MarginBook mirror of the engine's ledger is repriced from the engine's own
 //      price book and recomputed (margin/liquidation_scan.hpp, recompute_and_scan): the
 //      liquidatable and bankrupt groups, O(accounts) with no per-account event. The mirror is
 //      only a finder: every decision is an event the engine validates itself.
 //   3. The protocol: check_health on each listed group, backstop_takeover below the backstop
 //      threshold when the venue has a vault, resolve_bankruptcy on the bankrupt.
-//      When funding is due (FundingSchedule), each traded perpetual accrues at these prices.
 //   4. Agents act (agents.hpp), by events only: liquidators, traders (sparse: only those with
 //      something to do; their trades go through the venues), LPs, attackers.
 // After every accepted event the mirror takes in the holdings of the sub-accounts the ledger's
