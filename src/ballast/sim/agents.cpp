@@ -215,17 +215,6 @@ void World::follow_ledger() {
   }
 }
 
-Status World::accrue_funding(const AccrueFunding& event) {
-  const Status status = submit(event);
-  // A stale mirror is rebuilt from the engine's price book, index included, before the next scan.
-  if (status != Status::ok || mirror_stale_ || !mirror_) return status;
-  const std::optional<std::uint32_t> market = mirror_->market_index(event.instrument);
-  BALLAST_ASSERT(market.has_value());  // the mirror is built on the engine's risk configuration
-  margin::ChangedGroups changed;  // unused: the scan recomputes every group
-  mirror_->on_market_funding(*market, engine_.prices().book.find_market(event.instrument)->funding_index, changed);
-  return status;
-}
-
 bool World::mirrored(const SubAccount& sub) {
   return sub.id.value >= kFirstUserId && sub.mode != MarginMode::portfolio;
 }
@@ -286,6 +275,17 @@ double World::mark(const TradedMarket& market) const {
 
 double World::oracle(const TradedMarket& market) const {
   return to_double(engine_.prices().book.find_asset(market.asset)->oracle);
+}
+
+Status World::accrue_funding(const AccrueFunding& event) {
+  const Status status = submit(event);
+  // A stale mirror is rebuilt from the engine's price book, index included, before the next scan.
+  if (status != Status::ok || mirror_stale_ || !mirror_) return status;
+  const std::optional<std::uint32_t> market = mirror_->market_index(event.instrument);
+  BALLAST_ASSERT(market.has_value());  // the mirror is built on the engine's risk configuration
+  margin::ChangedGroups changed;  // unused: the scan recomputes every group
+  mirror_->on_market_funding(*market, engine_.prices().book.find_market(event.instrument)->funding_index, changed);
+  return status;
 }
 
 // ---- Traders ------------------------------------------------------------------------------
