@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <span>
 #include <sstream>
 #include <thread>
 #include <toml++/toml.h>
@@ -20,13 +21,17 @@ namespace {
 
 using sim::SimulationConfig;
 
-// A number the simulation file or a sweep may set. Integer knobs take whole numbers in
-// [0, max_integer]; the runner checks every value's range (run_simulation's invalid_input).
+// A value the simulation file or a sweep may set. Integer knobs take whole numbers in
+// [0, max_integer]; the runner checks every value's range (run_simulation's invalid_input). A
+// knob with choices takes one of their names (a TOML string) and holds its index.
 struct Knob {
   const char* name;
   double max_integer;  // 0: a real number
   void (*apply)(SimulationConfig&, double);
+  std::span<const char* const> choices = {};
 };
+
+constexpr const char* kVenueKinds[] = {"pool", "book"};  // sim::VenueKind's order
 
 template <typename T>
 T whole(double value) {
@@ -47,9 +52,14 @@ const Knob kKnobs[] = {
     {"steps", kU32, [](SimulationConfig& c, double v) { c.steps = whole<std::uint32_t>(v); }},
     {"accounts", kU53, [](SimulationConfig& c, double v) { c.accounts = whole<std::uint64_t>(v); }},
     {"insurance_fund_quote", 0, [](SimulationConfig& c, double v) { c.insurance_fund_quote = v; }},
+    {"depth.kind", 1, [](SimulationConfig& c, double v) { c.depth.kind = static_cast<sim::VenueKind>(v); }, kVenueKinds},
     {"depth.calm_depth_quote", 0, [](SimulationConfig& c, double v) { c.depth.calm_depth_quote = v; }},
     {"depth.fee", 0, [](SimulationConfig& c, double v) { c.depth.fee = v; }},
     {"depth.recovery_half_life_s", 0, [](SimulationConfig& c, double v) { c.depth.recovery_half_life_s = v; }},
+    {"depth.max_distance", 0, [](SimulationConfig& c, double v) { c.depth.max_distance = v; }},
+    {"depth.depth_exponent", 0, [](SimulationConfig& c, double v) { c.depth.depth_exponent = v; }},
+    {"funding.interval_s", 0, [](SimulationConfig& c, double v) { c.funding.interval_s = v; }},
+    {"funding.impact_margin_quote", 0, [](SimulationConfig& c, double v) { c.funding.impact_margin_quote = v; }},
     {"traders.leverage_median", 0, [](SimulationConfig& c, double v) { c.agents.traders.leverage_median = v; }},
     {"traders.leverage_log_std", 0, [](SimulationConfig& c, double v) { c.agents.traders.leverage_log_std = v; }},
     {"traders.leverage_max", 0, [](SimulationConfig& c, double v) { c.agents.traders.leverage_max = v; }},
@@ -98,6 +108,34 @@ Outcome check_knob(const Knob& knob, double value, const std::string& where) {
   return Ok{};
 }
 
+// A choice knob's names, "\"pool\", \"book\"".
+std::string choice_names(const Knob& knob) {
+  std::string names;
+  for (const char* name : knob.choices) names += (names.empty() ? "\"" : ", \"") + std::string(name) + "\"";
+  return names;
+}
+
+// A choice knob's value from its name: depth.kind: must be one of "pool", "book", got "amm".
+Result<double> choice_index(const Knob& knob, std::string_view text, const std::string& where) {
+  for (std::size_t i = 0; i < knob.choices.size(); ++i) {
+    if (text == knob.choices[i]) return static_cast<double>(i);
+  }
+  return bad_input(where + knob.name + ": must be one of " + choice_names(knob) + ", got \"" + std::string(text) + "\"");
+}
+
+// The value of a key of the simulation file: a name for a choice knob, else a checked number.
+Result<double> knob_value(const Knob& knob, const toml::node& node, const std::string& where) {
+  if (!knob.choices.empty()) {
+    const std::optional<std::string> text = node.value<std::string>();
+    if (!text) return bad_input(where + knob.name + ": must be a string, one of " + choice_names(knob));
+    return choice_index(knob, *text, where);
+  }
+  const std::optional<double> value = node.value<double>();
+  if (!value) return bad_input(where + knob.name + ": must be a number");
+  if (Outcome checked = check_knob(knob, *value, where); !checked) return checked.error();
+  return *value;
+}
+
 Result<std::string> read_file(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(ErrorCode::not_found, path + ": cannot open the " + what);
@@ -129,9 +167,8 @@ Outcome read_keys(const toml::table& table, const std::string& prefix, const std
     }
     const Knob* knob = find_knob(name);
     if (knob == nullptr) return bad_input(where(path, node) + name + ": unknown key");
-    const std::optional<double> value = node.value<double>();
-    if (!value) return bad_input(where(path, node) + name + ": must be a number");
-    if (Outcome checked = check_knob(*knob, *value, where(path, node)); !checked) return checked;
+    const Result<double> value = knob_value(*knob, node, where(path, node));
+    if (!value) return value.error();
     spec.knobs.emplace_back(name, *value);
   }
   return Ok{};
@@ -307,6 +344,12 @@ Outcome apply_setting_knobs(const sim::Setting& setting, SimulationConfig& confi
       return bad_input("--grid " + name + ": not a knob of the simulation (" + std::to_string(std::size(kKnobs)) +
                        " knobs, see --help) nor a venue key (table.key, e.g. liquidation.close_factor, or "
                        "asset.SYMBOL.key / market.SYMBOL.key / pool.ASSET.key)");
+    }
+    if (!knob->choices.empty()) {
+      const Result<double> chosen = choice_index(*knob, text, "--grid ");
+      if (!chosen) return chosen.error();
+      knob->apply(config, *chosen);
+      continue;
     }
     char* end = nullptr;
     const double value = std::strtod(text.c_str(), &end);

@@ -9,6 +9,24 @@
 //   paths = 200                    # and any other knob (knob_names()), at the top level or in
 //   [depth]                        # its table: depth.fee is `fee` under [depth]
 //   fee = 0.003
+// The venues and funding (sim::VenueDepth and sim::FundingSchedule in sim/runner.hpp):
+//   [depth]
+//   kind = "pool"                 # or "book": every traded asset's venue, made at its start price
+//   calm_depth_quote = 50000000   # pool: its quote reserve; book: each side's depth (in quote)
+//                                 # out to max_distance. A book of Q is about as deep near the mid
+//                                 # as a pool of 2 Q / max_distance
+//   fee = 0.003                   # pool only, in [0, 1)
+//   recovery_half_life_s = 600    # > 0: consumed depth (pool: reserves off calm) halves in this
+//   max_distance = 0.1            # book only, in (0, 1): its last level, a fraction of the mid
+//   depth_exponent = 1            # book only, > 0: above 1 thins the touch, below 1 thickens it
+//   [funding]
+//   interval_s = 3600             # every ceil(interval_s / dt) steps each traded perpetual
+//                                 # accrues funding at its venue file's funding parameters; 0: none
+//   impact_margin_quote = 500     # impact-premium markets (dYdX): impact notional = this / IMF
+// Traders, liquidators' hedges and arbitrageurs all trade against these venues, and each
+// perpetual marks at its venue's quoted mid. A bad value is an error naming its key:
+// "sim.toml:14: depth.kind: must be one of "pool", "book", got "amm"" from the file, or
+// "simulation: depth: book BTC: max_distance = 1.5: must be below 1" from the runner.
 // A venue file itself (one with [[asset]] tables) is accepted too, with every knob at its default.
 // The venue file's engine tables (engine/options_config.hpp: [engine], [liquidation], [vault],
 // [[pool]], [breakers], ...) set the engine's options; what they omit keeps the simulator's
@@ -75,7 +93,7 @@ struct BuiltSimulation {
 };
 Result<BuiltSimulation> build_simulation(const SimulationSpec& spec, const sim::Setting& setting = {});
 
-// The knobs a file or a sweep may set, "depth.fee" style.
+// The knobs a file or a sweep may set, "depth.fee" style (depth.kind takes a name: "book").
 std::vector<std::string> knob_names();
 
 // Runs every path with a progress bar on a terminal (label before the counts).

@@ -95,7 +95,7 @@ TEST(SweepGrid, AnUnknownKeyOrAValueOutOfRangeIsRefusedNamingTheKey) {
   EXPECT_NE(error_of(spec, {{"liquidaton.close_factor", "0.5"}}).find("liquidaton"), std::string::npos);
   EXPECT_NE(error_of(spec, {{"pool.USDC.reserve_factor", "0.1"}}).find("pool"), std::string::npos);
   EXPECT_EQ(error_of(spec, {{"traders.leverage_medain", "3"}}),
-            "--grid traders.leverage_medain: not a knob of the simulation (32 knobs, see --help) nor a venue key "
+            "--grid traders.leverage_medain: not a knob of the simulation (37 knobs, see --help) nor a venue key "
             "(table.key, e.g. liquidation.close_factor, or asset.SYMBOL.key / market.SYMBOL.key / pool.ASSET.key)");
 }
 

@@ -9,6 +9,7 @@
 #include "ballast/liquidation/auction.hpp"
 #include "ballast/liquidation/sizing.hpp"
 #include "ballast/margin/account.hpp"
+#include "ballast/margin/requirement.hpp"
 #include "ballast/pricing/dmath.hpp"
 
 namespace ballast::sim {
@@ -52,16 +53,20 @@ Quantity held_size(const World& world, SubAccountId sub, InstrumentId instrument
   return held == nullptr ? Quantity{} : held->size;
 }
 
-// A fill at the market's mark, rounded to the tick against the trader (a buy up, a sell down),
-// with a fee of fee_rate on its notional (rounded up).
-std::optional<ballast::Fill> fill_at_mark(const World& world, const TradedMarket& market, AccountId account,
-                                 SubAccountId sub, Quantity size, double fee_rate) {
+// A fill at `price` (quote per unit of the underlying) on the tick against the trader (a buy
+// rounds up, a sell down), with a fee of fee_rate on its notional at that price (rounded up).
+std::optional<ballast::Fill> fill_at(const TradedMarket& market, AccountId account, SubAccountId sub, Quantity size,
+                                     double price, double fee_rate) {
   if (size.raw() == 0) return std::nullopt;
-  const double mark = world.mark(market);
-  const auto at = price_on_tick(mark, market.perp, size.raw() > 0);
-  const auto fee = money_of(std::abs(to_double(size)) * to_double(market.perp.contract_size) * mark * fee_rate);
+  const auto at = price_on_tick(price, market.perp, size.raw() > 0);
+  const auto fee = money_of(std::abs(to_double(size)) * to_double(market.perp.contract_size) * price * fee_rate);
   if (!at || !fee) return std::nullopt;
   return ballast::Fill{account, sub, market.perp.id, size, *at, *fee};
+}
+
+std::optional<ballast::Fill> fill_at_mark(const World& world, const TradedMarket& market, AccountId account,
+                                          SubAccountId sub, Quantity size, double fee_rate) {
+  return fill_at(market, account, sub, size, world.mark(market), fee_rate);
 }
 
 }  // namespace
@@ -96,6 +101,42 @@ double to_double(Price price) { return static_cast<double>(price.raw()) / kPrice
 double to_double(Quantity quantity) { return static_cast<double>(quantity.raw()) / kPriceScale; }
 double to_double(Money money) { return static_cast<double>(money.raw()) / kMoneyScale; }
 double to_double(Ratio ratio) { return static_cast<double>(ratio.raw()) / 1e12; }
+
+bool trade_through_venue(World& world, std::size_t m, AccountId account, SubAccountId sub, Quantity size,
+                         double fee_rate) {
+  if (size.raw() == 0) return false;
+  const TradedMarket& market = world.markets()[m];
+  const Side side = size.raw() > 0 ? Side::buy : Side::sell;
+  const double base = std::abs(to_double(size)) * to_double(market.perp.contract_size);
+  const Result<sim::Fill> priced = impact(world.venue(m), side, base);
+  if (!priced.ok()) return false;
+  const auto fill = fill_at(market, account, sub, size, priced->average_price, fee_rate);
+  if (!fill || world.submit(*fill) != Status::ok) return false;
+  const Result<sim::Fill> taken = consume(world.venue(m), side, base);
+  BALLAST_ASSERT(taken.ok());  // the trade impact() has just priced
+  return true;
+}
+
+std::optional<AccrueFunding> funding_event(const World& world, std::size_t m, double impact_margin_quote) {
+  const TradedMarket& market = world.markets()[m];
+  AccrueFunding event{market.perp.id, Price{}, Price{}};
+  if (!market.perp.funding.impact_premium) return event;
+  const margin::MarketRisk& risk = *world.engine().risk_config()->find_market(market.perp.id);
+  const double initial_fraction =
+      to_double(margin::marginal_rate(risk.rule, margin::MarginKind::initial, Money{}, Quantity{}, Money{}));
+  const Venue& venue = world.venue(m);
+  // A zero fraction asks for an infinite size, which no venue fills.
+  const double base = impact_margin_quote / initial_fraction / quoted_mid(venue);
+  const Result<sim::Fill> bid = impact(venue, Side::sell, base);
+  const Result<sim::Fill> ask = impact(venue, Side::buy, base);
+  if (!bid.ok() || !ask.ok()) return std::nullopt;
+  const auto bid_raw = raw_from_double(bid->average_price, Price::kDecimals, Round::down);
+  const auto ask_raw = raw_from_double(ask->average_price, Price::kDecimals, Round::up);
+  if (!bid_raw || !ask_raw || *bid_raw <= 0) return std::nullopt;
+  event.impact_bid = Price::from_raw(*bid_raw);
+  event.impact_ask = Price::from_raw(*ask_raw);
+  return event;
+}
 
 CounterRng agent_rng(const PathKey& key, std::uint64_t agent) {
   return CounterRng(key.seed, mix(key.scenario ^ mix(key.path ^ mix(agent + 0x5151))));
@@ -241,6 +282,19 @@ double World::oracle(const TradedMarket& market) const {
   return to_double(engine_.prices().book.find_asset(market.asset)->oracle);
 }
 
+Status World::accrue_funding(const AccrueFunding& event) {
+  const Status status = submit(event);
+  // A stale mirror is rebuilt from the engine's price book, index included, before the next scan.
+  if (status != Status::ok || mirror_stale_ || !mirror_) return status;
+  const std::optional<std::uint32_t> market = mirror_->market_index(event.instrument);
+  BALLAST_ASSERT(market.has_value());  // the mirror is built on the engine's risk configuration
+  // A tick needs every group current: the screened scan leaves the groups it skipped stale.
+  if (mirror_->stale_count() > 0) mirror_->catch_up(1);
+  margin::ChangedGroups changed;  // unused: the scan judges every group the screen cannot clear
+  mirror_->on_market_funding(*market, engine_.prices().book.find_market(event.instrument)->funding_index, changed);
+  return status;
+}
+
 // ---- Traders ------------------------------------------------------------------------------
 
 std::vector<TraderSpec> draw_traders(const TraderParams& params, std::uint64_t seed, std::uint64_t scenario,
@@ -262,6 +316,8 @@ std::vector<TraderSpec> draw_traders(const TraderParams& params, std::uint64_t s
   return specs;
 }
 
+// The venue's open interest at step 0 is a given state, not trades into the step-0 venue: the
+// opening fills are at the mark and leave the venues as made.
 void Traders::open_all(World& world) const {
   const std::uint8_t decimals = world.engine().ledger().find_asset(world.quote())->decimals;
   for (const TraderSpec& trader : specs_) {
@@ -318,9 +374,7 @@ void Traders::trade(World& world, const TraderSpec& trader, std::uint64_t draw) 
   } else {
     size = size_on_lot(-to_double(held) / 2 * to_double(market.perp.contract_size), market.perp);
   }
-  if (auto fill = fill_at_mark(world, market, trader.account, trader.sub_account, size, params_.fee_rate)) {
-    world.submit(*fill);
-  }
+  trade_through_venue(world, trader.market, trader.account, trader.sub_account, size, params_.fee_rate);
 }
 
 // Deposits enough to stand at twice the maintenance requirement, or halves every position.
@@ -340,9 +394,7 @@ void Traders::answer_margin_call(World& world, const TraderSpec& trader, std::ui
   const TradedMarket& market = world.markets()[trader.market];
   const Quantity held = held_size(world, trader.sub_account, market.perp.id);
   const Quantity half = size_on_lot(-to_double(held) / 2 * to_double(market.perp.contract_size), market.perp);
-  if (auto fill = fill_at_mark(world, market, trader.account, trader.sub_account, half, params_.fee_rate)) {
-    world.submit(*fill);
-  }
+  trade_through_venue(world, trader.market, trader.account, trader.sub_account, half, params_.fee_rate);
 }
 
 // ---- Liquidator ---------------------------------------------------------------------------

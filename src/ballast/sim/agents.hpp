@@ -8,7 +8,9 @@
 //   Traders       the crowd of trader sub-accounts, struct-of-arrays: each has a market, a side
 //                 and a leverage drawn at setup. Per step only a few act: those the step's
 //                 stream picks (open, add, reduce) and those whose margin call is due (deposit
-//                 or reduce). Work per step is O(actors), not O(traders).
+//                 or reduce). Work per step is O(actors), not O(traders). Every trade goes
+//                 through the market's venue (trade_through_venue), so a crowd that sells into
+//                 a crash moves the venue's mid, and with it the next step's mark.
 //   Liquidator    capital, latency (steps from a group's first listing to its first bid), gas per
 //                 event, a profit threshold, outages. It takes over what the rules allow, sized
 //                 as the engine sizes it (liquidation::size_liquidation over the group's public
@@ -157,6 +159,9 @@ class World {
   bool touched(SubAccountId sub_account) const;
   // Counts start again from zero (after the setup every path shares).
   void reset_counts() { counts_ = {}; }
+  // Applies a funding accrual (submit) and books the market's new index into the scan's
+  // mirror: a repricing refuses a moved index (MarginBook::on_market_funding moves it).
+  Status accrue_funding(const AccrueFunding& event);
 
   // The engine's mark of a market, as a double (quote per unit of the underlying).
   double mark(const TradedMarket& market) const;
@@ -300,6 +305,25 @@ using Agent = std::variant<Traders, Liquidator, Arbitrageur, LiquidityProvider, 
 void act(Agent& agent, World& world);
 
 // ---- Helpers the agents and the runner share ---------------------------------------------
+
+// A trade of `size` contracts (> 0 buys, < 0 sells) by a user's sub-account through traded
+// market `market`'s venue. The engine's record is the trader's Fill, one side of the trade as
+// for every trader (the venue is the counterparty, not an account): at the venue's average
+// price for the size, on the tick against the trader (a buy rounds up, a sell down), with a fee
+// of fee_rate on its notional (rounded up). The venue takes the trade only once the engine has
+// accepted the fill. False, and nothing moves, when the size is zero, the venue cannot fill it
+// (a book thinner than the size, a buy of a pool's whole reserve) or the engine rejects it.
+bool trade_through_venue(World& world, std::size_t market, AccountId account, SubAccountId sub, Quantity size,
+                         double fee_rate);
+
+// Traded market `market`'s funding accrual now. The engine takes the premium from the mark and
+// the oracle it holds, or, when the perpetual's FundingParams ask for impact prices (dYdX), from
+// the impact prices the event carries: here the venue's average prices for selling and buying
+// the impact notional, impact_margin_quote / the market's initial margin fraction (dYdX: 500
+// USDC / IMF), at the venue's quoted mid; the bid rounds down and the ask up, so the premium
+// rounds toward zero as funding.hpp's does. nullopt when the venue cannot fill that size (the
+// next accrual then covers the time since the last).
+std::optional<AccrueFunding> funding_event(const World& world, std::size_t market, double impact_margin_quote);
 
 // A price on the instrument's tick, rounded toward zero (down) or away (up); nullopt when the
 // double is not a valid price.

@@ -164,6 +164,145 @@ TEST(Agents, EveryBidOfACrashIsWithinTheRules) {
   EXPECT_EQ(world.counts().rejected, 0u);
 }
 
+// x = 100 BTC, y = 5,000,000 USDC (50,000 per BTC), no fee: x·y = k = 5·10^8.
+Venue pool_100_btc() {
+  Result<ConstantProductPool> pool = ConstantProductPool::make({"BTC", 100.0, 5'000'000.0, 0.0, 600.0});
+  EXPECT_TRUE(pool.ok());
+  return *pool;
+}
+
+void open_trader_account(World& world, std::int64_t deposit_usdc) {
+  world.submit(CreateAccount{AccountId{1000}});
+  world.submit(CreateSubAccount{AccountId{1000}, kTraderSub, MarginMode::cross});
+  world.submit(Deposit{AccountId{1000}, kTraderSub, kUsdc, Amount::from_raw(usdc(deposit_usdc))});
+}
+
+// A flat trader (5x on 10,000 USDC at 50,000: 1 BTC) picked at step 1 opens through the pool.
+// Buying Δ = 1 of x = 100 costs y·Δ / (x − Δ) = 5·10^6 / 99 = 50,505.0505...: the fill is at
+// 50,505.1 (up to the 0.1 tick, against the buyer) and the pool's mid moves to k / 99² =
+// 5·10^8 / 9,801 = 51,015.2025... Selling half of it back, Δ = 0.5 into x = 99, y = k / 99,
+// pays y / (x + Δ) = 5·10^8 / 9,850.5 = 50,758.8457... each: a fill at 50,758.8 (down), and the
+// mid is k / 99.5² = 5·10^8 / 9,900.25.
+TEST(Agents, TraderTradesMoveTheConstantProductPoolByItsClosedForm) {
+  World world = hand_world();
+  world.venue(0) = pool_100_btc();
+  open_trader_account(world, 10'000);
+  TraderParams params;
+  params.fee_rate = 0.0;
+  params.act_probability = 1.0;  // capped at 1 − 10^-6: the one trader acts
+  Agent crowd = Traders(params, {TraderSpec{AccountId{1000}, kTraderSub, 0, true, 5.0, 10'000.0}}, CounterRng(1, 1));
+  world.begin_step(1);
+  set_btc(world, "50000");
+  world.scan();
+  act(crowd, world);
+  const auto& pool = std::get<ConstantProductPool>(world.venue(0));
+  EXPECT_EQ(pool.reserve_base(), 99.0);
+  EXPECT_NEAR(pool.price(), 5e8 / 9'801.0, 1e-12 * pool.price());
+  const market::Position* held = world.engine().ledger().position(kTraderSub, kPerp);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(held->size, qty("1"));
+  EXPECT_EQ(held->cost_basis, money("50505.1"));
+
+  ASSERT_TRUE(trade_through_venue(world, 0, AccountId{1000}, kTraderSub, qty("-0.5"), 0.0));
+  EXPECT_EQ(pool.reserve_base(), 99.5);
+  EXPECT_NEAR(pool.price(), 5e8 / 9'900.25, 1e-12 * pool.price());
+  EXPECT_EQ(world.engine().ledger().position(kTraderSub, kPerp)->size, qty("0.5"));
+  // Realized on the half: (50,758.8 − 50,505.1) × 0.5 = 126.85.
+  EXPECT_EQ(world.engine().ledger().position(kTraderSub, kPerp)->realized_pnl, money("126.85"));
+  EXPECT_EQ(world.counts().rejected, 0u);
+}
+
+// Nothing moves when the venue cannot fill the size or the engine refuses the fill.
+TEST(Agents, ATradeTheVenueOrTheEngineRefusesMovesNothing) {
+  World world = hand_world();
+  open_trader_account(world, 100);
+  // A book with 0.5 BTC a side: a 1 BTC buy does not fit, and no event is submitted.
+  Result<DepthCurveBook> book = DepthCurveBook::make({"BTC", 50'000.0, 0.5, 0.05, 1.0, 600.0});
+  ASSERT_TRUE(book.ok());
+  world.venue(0) = *book;
+  const std::uint64_t applied = world.counts().applied;
+  EXPECT_FALSE(trade_through_venue(world, 0, AccountId{1000}, kTraderSub, qty("1"), 0.0));
+  EXPECT_EQ(world.counts().applied, applied);
+  EXPECT_EQ(world.counts().rejected, 0u);
+  EXPECT_EQ(std::get<DepthCurveBook>(world.venue(0)).consumed_base(Side::buy), 0.0);
+  // 100 USDC cannot carry 1 BTC at 10% initial margin: the engine says insufficient_margin and
+  // the pool keeps its reserves.
+  world.venue(0) = pool_100_btc();
+  EXPECT_FALSE(trade_through_venue(world, 0, AccountId{1000}, kTraderSub, qty("1"), 0.0));
+  EXPECT_EQ(world.counts().rejected, 1u);
+  EXPECT_EQ(std::get<ConstantProductPool>(world.venue(0)).reserve_base(), 100.0);
+  EXPECT_EQ(world.engine().ledger().position(kTraderSub, kPerp), nullptr);
+  // With 10,000 more it is accepted, and only then does the pool give up the BTC.
+  world.submit(Deposit{AccountId{1000}, kTraderSub, kUsdc, Amount::from_raw(usdc(10'000))});
+  EXPECT_TRUE(trade_through_venue(world, 0, AccountId{1000}, kTraderSub, qty("1"), 0.0));
+  EXPECT_EQ(std::get<ConstantProductPool>(world.venue(0)).reserve_base(), 99.0);
+}
+
+// The BTC oracle at `oracle`, BTC-PERP marked at `perp_mark`, the other markets at the oracle.
+void set_btc_and_perp(World& world, const char* oracle, const char* perp_mark) {
+  set_btc(world, oracle);
+  ASSERT_EQ(world.submit(MarkPrice{kPerp, price(perp_mark)}), Status::ok);
+}
+
+// Funding from mark vs oracle (the test venue's BTC-PERP: hourly interval, clamp 4%, no base
+// rate). Mark 53,000 over an oracle of 50,000 is a premium of 6%, clamped to 4% an hour: the
+// index moves 0.04 × 50,000 = 2,000 an hour (market/funding.hpp, funding_index_step). The first
+// accrual (step 1) starts the clock; the second, 72 steps of 300 s later, accrues 6 hours:
+// 12,000. The long trader (1 BTC at 50,000 on 10,000) then owes 12,000: equity 10,000 + 3,000
+// − 12,000 = 1,000 against a maintenance requirement of 5% of 53,000 = 2,650, which the scan
+// lists (its mirror booked the index: a repricing refuses an index it has not).
+TEST(Agents, FundingFromMarkOverOracleMovesTheIndexByTheClampedRate) {
+  World world = hand_world();
+  TraderParams params;
+  params.fee_rate = 0.0;
+  Traders(params, {TraderSpec{AccountId{1000}, kTraderSub, 0, true, 5.0, 10'000.0}}, CounterRng(1, 1)).open_all(world);
+  world.scan();
+  for (const std::uint32_t step : {1u, 73u}) {
+    world.begin_step(step);
+    set_btc_and_perp(world, "50000", "53000");
+    const std::optional<AccrueFunding> event = funding_event(world, 0, 500.0);
+    ASSERT_TRUE(event.has_value());
+    EXPECT_EQ(*event, (AccrueFunding{kPerp, Price{}, Price{}}));  // premium from mark: no impact prices
+    ASSERT_EQ(world.accrue_funding(*event), Status::ok);
+    EXPECT_EQ(world.engine().prices().book.find_market(kPerp)->funding_index,
+              step == 1 ? market::FundingIndex{} : market::FundingIndex::from_raw(12'000'000'000'000));
+    world.scan();
+  }
+  ASSERT_EQ(world.at_risk().size(), 1u);
+  EXPECT_EQ(world.at_risk()[0].equity, money("1000"));
+  EXPECT_EQ(world.at_risk()[0].maintenance_requirement, money("2650"));
+}
+
+// dYdX's impact premium: the event carries the venue's impact prices for 500 USDC / IMF 10% =
+// 5,000 USDC, 0.1 BTC at the pool's 50,000. Selling 0.1 into x = 100, y = 5·10^6 pays
+// y / (x + 0.1) = 49,950.04995004995... (down to 9 decimals: 49,950.049950049); buying 0.1
+// costs y / (x − 0.1) = 50,050.05005005005... (up: 50,050.050050051). Over an oracle of 49,000
+// the premium is (49,950.049950049 − 49,000) / 49,000 = 0.019388774490 (toward zero, 12
+// decimals) and an hour's index step 0.019388774490 × 49,000 = 950.04995001.
+TEST(Agents, ImpactPremiumFundingTakesTheVenuesImpactPrices) {
+  margin::RiskConfig risk = venue();
+  risk.markets[0].instrument.funding.impact_premium = true;
+  Result<Engine> engine = Engine::make(risk, EngineOptions{});
+  ASSERT_TRUE(engine.ok());
+  World world(std::move(*engine), 1, kT0 + 60 * kSecond, 300.0, {TradedMarket{0, kBtc, risk.markets[0].instrument}},
+              {pool_100_btc()});
+  world.submit(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
+  world.submit(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
+  for (const std::uint32_t step : {1u, 13u}) {
+    world.begin_step(step);
+    set_btc(world, "49000");
+    const std::optional<AccrueFunding> event = funding_event(world, 0, 500.0);
+    ASSERT_TRUE(event.has_value());
+    EXPECT_EQ(event->impact_bid, Price::from_raw(49'950'049'950'049));
+    EXPECT_EQ(event->impact_ask, Price::from_raw(50'050'050'050'051));
+    ASSERT_EQ(world.accrue_funding(*event), Status::ok);
+  }
+  EXPECT_EQ(world.engine().prices().book.find_market(kPerp)->funding_index,
+            market::FundingIndex::from_raw(950'049'950'010));
+  // The impact prices are priced, not traded: the pool has not moved.
+  EXPECT_EQ(std::get<ConstantProductPool>(world.venue(0)).reserve_base(), 100.0);
+}
+
 // The population is a function of (seed, scenario): the same draws on every call, sorted by
 // sub-account, leverage within [1, max], both sides and every market used.
 TEST(Agents, TraderPopulationIsAFunctionOfSeedAndScenario) {

@@ -264,6 +264,10 @@ void DepthCurveBook::set_mid_price(double price_quote_per_base) {
   mid_ = price_quote_per_base;
 }
 
+double DepthCurveBook::touch_mid() const {
+  return mid_ * (1.0 + (distance_at(consumed_[index(Side::buy)]) - distance_at(consumed_[index(Side::sell)])) / 2.0);
+}
+
 // ---- Venue ----
 
 Result<Fill> impact(const Venue& venue, Side side, double size_base) {
@@ -284,6 +288,11 @@ void set_depth_multiplier(Venue& venue, double m) {
 
 void set_mid_price(Venue& venue, double price_quote_per_base) {
   std::visit([&](auto& v) { v.set_mid_price(price_quote_per_base); }, venue);
+}
+
+double quoted_mid(const Venue& venue) {
+  if (const auto* pool = std::get_if<ConstantProductPool>(&venue)) return pool->price();
+  return std::get<DepthCurveBook>(venue).touch_mid();
 }
 
 }  // namespace ballast::sim

@@ -162,6 +162,10 @@ class DepthCurveBook {
   void set_depth_multiplier(double m);
   // The market's mid (> 0); depth and consumption are relative to it.
   void set_mid_price(double price_quote_per_base);
+  // The middle of the best bid and the best ask, each where its side's consumed depth ends:
+  // mid · (1 + (δ(consumed buy) − δ(consumed sell)) / 2). Sells that ate into the bids lower
+  // it, buys raise it; it returns to the mid as the depth recovers.
+  double touch_mid() const;
 
  private:
   static std::size_t index(Side side) { return side == Side::sell ? 0 : 1; }
@@ -187,5 +191,8 @@ Result<Fill> consume(Venue& venue, Side side, double size_base);
 void recover(Venue& venue, double dt_s);
 void set_depth_multiplier(Venue& venue, double m);
 void set_mid_price(Venue& venue, double price_quote_per_base);
+// The venue's quoted mid, what its market marks at: the pool's marginal price, the book's
+// touch_mid(). Trades against the venue move it.
+double quoted_mid(const Venue& venue);
 
 }  // namespace ballast::sim

@@ -219,6 +219,20 @@ TEST(DepthCurveBook, RecoveryAndDepthMultiplier) {
   EXPECT_LT(relative(made(book.impact(Side::buy, book.available_base(Side::buy))).end_price, 30'000.0 * 1.05), 1e-12);
 }
 
+// Sells of 10 BTC reach δ = 5% · 10 / 50 = 1% below the mid, buys of 5 BTC 0.5% above: the
+// best bid is 49,500, the best ask 50,250, the touch mid 49,875. The pool's quoted mid is its
+// marginal price y / x.
+TEST(Venue, QuotedMidIsTheTouchMidOfABookAndThePoolsPrice) {
+  Venue book = btc_book();
+  EXPECT_EQ(quoted_mid(book), 50'000.0);
+  made(consume(book, Side::sell, 10.0));
+  made(consume(book, Side::buy, 5.0));
+  EXPECT_LT(relative(quoted_mid(book), 49'875.0), 1e-15);
+  Venue pool = btc_pool(0.0);
+  made(consume(pool, Side::sell, 25.0));  // x = 125, y = 4,000,000
+  EXPECT_LT(relative(quoted_mid(pool), 4'000'000.0 / 125.0), 1e-15);
+}
+
 TEST(Venue, VariantForwardsToTheModel) {
   std::vector<Venue> venues{btc_pool(), btc_book()};
   for (Venue& venue : venues) {

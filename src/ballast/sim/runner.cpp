@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <limits>
 #include <mutex>
@@ -41,6 +42,7 @@ struct Plan {
   std::optional<World> prepared;  // the venue after setup, copied by every path
   std::vector<TraderSpec> traders;
   std::optional<std::size_t> attacker_market;
+  std::uint32_t funding_steps = 0;  // 0: no funding
 };
 
 const margin::AssetRisk* find_asset(const margin::RiskConfig& risk, std::string_view symbol) {
@@ -108,13 +110,24 @@ Result<std::vector<Venue>> make_venues(const SimulationConfig& config, const Pla
     const margin::AssetRisk& asset = *config.risk.find_asset(market.asset);
     const auto named = config.depth_by_asset.find(asset.symbol);
     const VenueDepth& depth = named == config.depth_by_asset.end() ? config.depth : named->second;
-    const double price = plan.scenario->start_prices[market.column];
-    auto pool = ConstantProductPool::make(
-        {asset.symbol, depth.calm_depth_quote / price, depth.calm_depth_quote, depth.fee, depth.recovery_half_life_s});
-    if (!pool.ok()) return config_error(pool.error().message);
-    venues.emplace_back(std::move(*pool));
+    auto venue = make_venue(depth, asset.symbol, plan.scenario->start_prices[market.column]);
+    if (!venue.ok()) return config_error("depth: " + venue.error().message);
+    venues.push_back(std::move(*venue));
   }
   return venues;
+}
+
+// Steps between funding accruals: ceil(interval / dt), at least 1; 0 for none.
+Result<std::uint32_t> funding_steps(const FundingSchedule& funding, double dt_s) {
+  if (Outcome checked = check_parameters("funding", {{"interval_s", funding.interval_s, ParamBound::non_negative},
+                                                     {"impact_margin_quote", funding.impact_margin_quote,
+                                                      ParamBound::positive}});
+      !checked) {
+    return config_error(checked.error().message);
+  }
+  if (funding.interval_s == 0.0) return std::uint32_t{0};
+  const double steps = std::ceil(funding.interval_s / dt_s);
+  return static_cast<std::uint32_t>(std::clamp(steps, 1.0, double{std::numeric_limits<std::uint32_t>::max()}));
 }
 
 // Lists the assets, prices every asset and market (margin needs them all, even those no path
@@ -204,6 +217,9 @@ Result<Plan> make_plan(const SimulationConfig& config) {
   const std::size_t columns = plan.markets.size();
   plan.depth.resize((plan.scenario->steps + 1) * columns);
   depth_series(*plan.scenario, plan.depth);
+  auto funding = funding_steps(config.funding, plan.scenario->dt_s);
+  if (!funding.ok()) return funding.error();
+  plan.funding_steps = *funding;
   auto oracle = make_oracle(config.oracle, plan.scenario->dt_s);
   if (!oracle.ok()) return config_error(oracle.error().message);
   plan.oracle = std::move(*oracle);
@@ -250,13 +266,9 @@ std::vector<Agent> make_agents(const SimulationConfig& config, const Plan& plan,
   return agents;
 }
 
-double venue_mid(const Venue& venue) {
-  if (const auto* pool = std::get_if<ConstantProductPool>(&venue)) return pool->price();
-  return std::get<DepthCurveBook>(venue).mid_price();
-}
-
 // Oracle events where the oracle published; the venues recover, take the depth of the step and
-// re-centre on the oracle; the arbitrageurs trade; each perpetual's mark is its venue's mid.
+// re-centre on the oracle; the arbitrageurs trade; each perpetual's mark is its venue's quoted
+// mid.
 void publish_prices(const Plan& plan, const OracleTrack& track, World& world, std::vector<Agent>& agents) {
   const std::uint32_t t = world.step();
   const std::size_t columns = plan.markets.size();
@@ -278,9 +290,16 @@ void publish_prices(const Plan& plan, const OracleTrack& track, World& world, st
     if (std::holds_alternative<Arbitrageur>(agent)) act(agent, world);
   }
   for (std::size_t m = 0; m < columns; ++m) {
-    if (const auto mark = price_on_tick(venue_mid(world.venue(m)), plan.markets[m].perp, false)) {
+    if (const auto mark = price_on_tick(quoted_mid(world.venue(m)), plan.markets[m].perp, false)) {
       world.submit(MarkPrice{plan.markets[m].perp.id, *mark});
     }
+  }
+}
+
+// Each traded perpetual's funding accrual at the step's prices (the first only starts its clock).
+void accrue_all_funding(const SimulationConfig& config, World& world) {
+  for (std::size_t m = 0; m < world.markets().size(); ++m) {
+    if (const auto event = funding_event(world, m, config.funding.impact_margin_quote)) world.accrue_funding(*event);
   }
 }
 
@@ -375,6 +394,7 @@ PathOutcome run_path(const SimulationConfig& config, const Plan& plan, std::uint
   for (std::uint32_t t = 1; t <= plan.steps; ++t) {
     world.begin_step(t);
     publish_prices(plan, track, world, agents);
+    if (plan.funding_steps > 0 && (t - 1) % plan.funding_steps == 0) accrue_all_funding(config, world);
     world.scan();
     protocol_acts(world);
     for (Agent& agent : agents) {
@@ -423,6 +443,19 @@ void run_paths(const SimulationConfig& config, const Plan& plan, std::uint32_t t
 }
 
 }  // namespace
+
+Result<Venue> make_venue(const VenueDepth& depth, const std::string& asset, double start_price) {
+  if (depth.kind == VenueKind::book) {
+    auto book = DepthCurveBook::make({asset, start_price, depth.calm_depth_quote / start_price, depth.max_distance,
+                                      depth.depth_exponent, depth.recovery_half_life_s});
+    if (!book.ok()) return book.error();
+    return Venue{std::move(*book)};
+  }
+  auto pool = ConstantProductPool::make(
+      {asset, depth.calm_depth_quote / start_price, depth.calm_depth_quote, depth.fee, depth.recovery_half_life_s});
+  if (!pool.ok()) return pool.error();
+  return Venue{std::move(*pool)};
+}
 
 Result<SimulationConfig> default_simulation_config(const margin::VenueConfig& venue, std::string_view scenario) {
   SimulationConfig config;

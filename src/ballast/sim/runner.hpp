@@ -6,7 +6,9 @@
 //   1. The path's prices (paths.hpp) go through the oracle model (oracle_model.hpp): every asset
 //      whose oracle published at this step gets an oracle_price event. The venues (liquidity.hpp)
 //      recover, take the scenario's depth multiplier, and arbitrageurs trade each one toward the
-//      oracle; each market's mark_price event is its venue's mid.
+//      oracle; each market's mark_price event is its venue's quoted mid (liquidity.hpp), which
+//      the previous step's liquidations and trader flow have moved. When funding is due
+//      (FundingSchedule), each traded perpetual then accrues at these prices.
 //   2. The scan: a MarginBook mirror of the engine's ledger is repriced from the engine's own
 //      price book and recomputed (margin/liquidation_scan.hpp, recompute_and_scan): the
 //      liquidatable and bankrupt groups, O(accounts) with no per-account event. The mirror is
@@ -14,7 +16,7 @@
 //   3. The protocol: check_health on each listed group, backstop_takeover below the backstop
 //      threshold when the venue has a vault, resolve_bankruptcy on the bankrupt.
 //   4. Agents act (agents.hpp), by events only: liquidators, traders (sparse: only those with
-//      something to do), LPs, attackers.
+//      something to do; their trades go through the venues), LPs, attackers.
 // After every accepted event the mirror takes in the holdings of the sub-accounts the ledger's
 // change feed names (MarginBook::set_holdings): fills, liquidations, deposits, bankruptcies and
 // takeovers alike, at the cost of what the event touched. It is rebuilt from the whole ledger
@@ -47,12 +49,37 @@ namespace ballast::sim {
 // Which oracle model publishes the path's prices to the engine, and its parameters.
 using OracleChoice = std::variant<PushParams, EmaParams, MedianParams>;
 
-// Each traded asset's venue: a constant-product pool with calm_depth_quote of quote reserve
-// (the base reserve at the start price), a fee and a recovery half-life.
+// Each traded asset's venue (liquidity.hpp), made at the scenario's start price:
+//   pool: a constant-product pool with calm_depth_quote of quote reserve (the base reserve at
+//         the start price) and a fee;
+//   book: a depth-curve order book with calm_depth_quote of depth on each side (in quote at the
+//         start price) out to max_distance from the mid, spread by depth_exponent; no fee. Near
+//         the mid it is as deep as a pool of reserve 2 · calm_depth_quote / max_distance (at
+//         exponent 1: both move their price by s for about calm_depth_quote · s / max_distance).
+// Both recover at the half-life.
+enum class VenueKind : std::uint8_t { pool, book };
+
 struct VenueDepth {
+  VenueKind kind = VenueKind::pool;
   double calm_depth_quote = 50'000'000.0;  // > 0
-  double fee = 0.003;                      // [0, 1)
+  double fee = 0.003;                      // [0, 1); pool only
   double recovery_half_life_s = 600.0;     // > 0
+  double max_distance = 0.1;               // (0, 1); book only
+  double depth_exponent = 1.0;             // > 0; book only
+};
+
+// The venue of one traded asset (its venue symbol, for messages) at its start price; the
+// model's invalid_input error, naming the field, for a bad parameter.
+Result<Venue> make_venue(const VenueDepth& depth, const std::string& asset, double start_price);
+
+// Perpetual funding in the paths: every interval_s of simulated time (ceil(interval_s / dt)
+// steps, from step 1, whose accrual only starts the markets' clocks; 0: no funding) each traded
+// perpetual gets an accrue_funding event after the step's prices. The engine prices it with the
+// perpetual's own FundingParams (premium, clamp, base rate: market/funding.hpp); for impact
+// premiums the event carries the venue's impact prices (agents.hpp, funding_event).
+struct FundingSchedule {
+  double interval_s = 3'600.0;         // >= 0
+  double impact_margin_quote = 500.0;  // > 0: dYdX's impact notional is this / the IMF
 };
 
 struct SimulationConfig {
@@ -73,6 +100,7 @@ struct SimulationConfig {
   OracleChoice oracle = PushParams{0.005, 3'600.0, 0};
   VenueDepth depth;                                  // every traded asset's venue...
   std::map<std::string, VenueDepth> depth_by_asset;  // ...unless named here (venue symbol)
+  FundingSchedule funding;
   double insurance_fund_quote = 5'000'000.0;  // deposited into the insurance fund before step 0
   AgentMix agents;
 };

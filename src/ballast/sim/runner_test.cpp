@@ -115,6 +115,85 @@ TEST(Runner, RejectsAConfigurationThatCannotRun) {
   EXPECT_FALSE(run_simulation(config, 1).ok());
 }
 
+// The venue a [depth] table asks for, at the asset's start price: a book of 2,500,000 USDC a
+// side out to 10% at 50,000 holds 50 BTC a side; a pool of 50,000,000 USDC holds 1,000 BTC.
+TEST(Runner, MakeVenueBuildsTheKindTheDepthNames) {
+  VenueDepth depth;
+  const Result<Venue> pool = make_venue(depth, "BTC", 50'000.0);
+  ASSERT_TRUE(pool.ok());
+  ASSERT_TRUE(std::holds_alternative<ConstantProductPool>(*pool));
+  EXPECT_EQ(std::get<ConstantProductPool>(*pool).reserve_base(), 1'000.0);
+  EXPECT_EQ(std::get<ConstantProductPool>(*pool).reserve_quote(), 50'000'000.0);
+  depth.kind = VenueKind::book;
+  depth.calm_depth_quote = 2'500'000.0;
+  const Result<Venue> book = make_venue(depth, "BTC", 50'000.0);
+  ASSERT_TRUE(book.ok());
+  ASSERT_TRUE(std::holds_alternative<DepthCurveBook>(*book));
+  EXPECT_EQ(std::get<DepthCurveBook>(*book).mid_price(), 50'000.0);
+  EXPECT_EQ(std::get<DepthCurveBook>(*book).available_base(Side::sell), 50.0);
+  EXPECT_EQ(quoted_mid(*book), 50'000.0);
+  depth.max_distance = 1.5;
+  const Result<Venue> bad = make_venue(depth, "BTC", 50'000.0);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "book BTC: max_distance = 1.5: must be below 1");
+}
+
+// A configuration's book is the venue its paths trade on: the same seed on books gives other
+// figures than on pools, every step still conserving value; a bad book parameter is refused
+// before any path runs, naming the table.
+TEST(Runner, ABookVenueChosenByTheConfigurationIsUsed) {
+  SimulationConfig config = small_config("black-thursday-2020", 11);
+  config.paths = 2;
+  const Result<SimulationResults> pools = run_simulation(config, 2);
+  config.depth.kind = VenueKind::book;
+  config.depth.calm_depth_quote = 2'500'000.0;  // as deep near the mid as the pool (runner.hpp)
+  std::atomic<std::uint64_t> broken{0};
+  const Result<SimulationResults> books =
+      run_simulation(config, 2, {}, [&](std::uint64_t, std::uint32_t, const Engine& engine) {
+        if (!engine.ledger().conserves_value()) ++broken;
+      });
+  ASSERT_TRUE(pools.ok() && books.ok());
+  EXPECT_FALSE(same_figures(*pools, *books));
+  EXPECT_GT(books->paths[0].liquidations, 0u);
+  EXPECT_EQ(broken.load(), 0u);
+  config.depth.depth_exponent = 0.0;
+  const Result<SimulationResults> bad = run_simulation(config, 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "simulation: depth: book BTC: depth_exponent = 0: must be > 0");
+}
+
+// Funding every hour (12 five-minute steps) from step 1, whose accrual starts the clock:
+// BTC-PERP's index is still 0 after step 12 and has moved after step 13 (the venue's dYdX
+// funding has a base rate of 0.01% per 8 h, so it moves even at a zero premium). Off (interval
+// 0), it never moves; a negative interval is refused.
+TEST(Runner, FundingAccruesEveryIntervalAndNotWhenOff) {
+  SimulationConfig config = small_config("black-thursday-2020", 11);
+  config.paths = 1;
+  config.steps = 13;
+  const margin::MarketRisk* btc_perp = nullptr;
+  for (const margin::MarketRisk& market : config.risk.markets) {
+    if (market.instrument.symbol == "BTC-PERP") btc_perp = &market;
+  }
+  ASSERT_NE(btc_perp, nullptr);
+  const InstrumentId perp = btc_perp->instrument.id;
+  std::vector<std::int64_t> index_by_step;
+  const auto watch = [&](std::uint64_t, std::uint32_t, const Engine& engine) {
+    index_by_step.push_back(engine.prices().book.find_market(perp)->funding_index.raw());
+  };
+  ASSERT_TRUE(run_simulation(config, 1, {}, watch).ok());
+  ASSERT_EQ(index_by_step.size(), 13u);
+  EXPECT_EQ(index_by_step[11], 0);
+  EXPECT_NE(index_by_step[12], 0);
+  index_by_step.clear();
+  config.funding.interval_s = 0.0;
+  ASSERT_TRUE(run_simulation(config, 1, {}, watch).ok());
+  EXPECT_EQ(index_by_step, std::vector<std::int64_t>(13, 0));
+  config.funding.interval_s = -1.0;
+  const Result<SimulationResults> bad = run_simulation(config, 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "simulation: funding: interval_s = -1: must be >= 0");
+}
+
 // The self-trade drain on ETH over black-thursday-2020's calm first 40 steps: the attacker's two
 // accounts open 1M of ETH-PERP each way with 200k each, the manipulated sources pump ETH x3 by
 // step 20, the long closes there and withdraws. Nobody else trades or liquidates, so only the
