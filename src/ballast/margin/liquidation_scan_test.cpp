@@ -389,6 +389,18 @@ std::pair<MarginBook, MarginBook> twin_books(Rng& rng, const Venue& v) {
   return books;
 }
 
+// Every group's figures equal in the two books (of one venue).
+void expect_same_figures(const MarginBook& want, const MarginBook& got) {
+  for (GroupIndex g = 0; g < want.group_count(); ++g) {
+    const BookFigures a = want.group_margin(g);
+    const BookFigures b = got.group_margin(g);
+    ASSERT_TRUE(a.status == b.status && a.equity == b.equity && a.initial_collateral == b.initial_collateral &&
+                a.maintenance_collateral == b.maintenance_collateral && a.initial_requirement == b.initial_requirement &&
+                a.maintenance_requirement == b.maintenance_requirement)
+        << "group " << g;
+  }
+}
+
 // The whole response through reprice(): every price set at once and one recompute give the
 // figures and the list that ticking each price to the crash gives, over fills' tail slots, at
 // any thread count; a price book it refuses changes nothing.
@@ -403,14 +415,7 @@ TEST(LiquidationScan, RepriceEqualsTicks) {
     std::vector<LiquidationEntry> got;
     ASSERT_TRUE(recompute_and_scan(repriced, ticked.prices(), static_cast<unsigned>(seed % 4) + 1, got).ok());
     EXPECT_EQ(got, reference(ticked)) << "\n got " << describe(got) << "\nwant " << describe(reference(ticked));
-    for (GroupIndex g = 0; g < ticked.group_count(); ++g) {
-      const BookFigures a = ticked.group_margin(g);
-      const BookFigures b = repriced.group_margin(g);
-      ASSERT_TRUE(a.status == b.status && a.equity == b.equity && a.initial_collateral == b.initial_collateral &&
-                  a.maintenance_collateral == b.maintenance_collateral && a.initial_requirement == b.initial_requirement &&
-                  a.maintenance_requirement == b.maintenance_requirement)
-          << "group " << g;
-    }
+    expect_same_figures(ticked, repriced);
     // Refused: a market without a price, a negative mark, a funding index that moved.
     PriceBook missing = v.prices;
     missing.markets.pop_back();
@@ -523,14 +528,7 @@ TEST(LiquidationScan, ScreenedRepriceListsExactly) {
     }
     screened.catch_up(2);
     EXPECT_EQ(screened.stale_count(), 0U);
-    for (GroupIndex g = 0; g < exact.group_count(); ++g) {
-      const BookFigures a = exact.group_margin(g);
-      const BookFigures b = screened.group_margin(g);
-      ASSERT_TRUE(a.status == b.status && a.equity == b.equity && a.maintenance_collateral == b.maintenance_collateral &&
-                  a.maintenance_requirement == b.maintenance_requirement && a.initial_collateral == b.initial_collateral &&
-                  a.initial_requirement == b.initial_requirement)
-          << "group " << g;
-    }
+    expect_same_figures(exact, screened);
   }
   // The screen skips many groups, and the moves list many.
   EXPECT_GT(skipped, 3000U);
