@@ -30,8 +30,11 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // then each one's state) after the vault. 8: the governed risk configuration in place of the
 // one in force (the breakers' multipliers are derived on restore), the liquidation rules' dYdX
 // fields (bankruptcy adjustment, spread to maintenance, target fee), then after the pools a flag
-// with the circuit breakers' options and state, and a flag with the governor's state.
-constexpr std::uint32_t kSnapshotVersion = 8;
+// with the circuit breakers' options and state, and a flag with the governor's state. 9: the
+// bad-debt account (kBadDebt) exists on every venue with a risk configuration, and the unresolved
+// part of a bankruptcy is written off into it instead of staying on the group (where it paid
+// interest): an older snapshot's groups may still carry such debt.
+constexpr std::uint32_t kSnapshotVersion = 9;
 constexpr SubAccountId kVaultSub{kVault.value};
 
 // The vault library's rejections as engine statuses (beside portfolio_margin.hpp's for margin).
@@ -418,7 +421,8 @@ class Validator {
                               e.asset == risk_->quote ? Trust{market::OracleValidity::valid} : asset_trust(e.asset));
     if (const Status s = price_gate(trust, market::OracleAction::withdraw); s != Status::ok) return s;
     const std::size_t i = asset_slot(*risk_, e.asset);
-    if (const Status s = judge_borrow(*pool, totals_.deposit_units[i], totals_.borrow_units[i],
+    if (const Status s = judge_borrow(*pool, {totals_.deposit_units[i], totals_.borrow_units[i],
+                                              written_off_units(ledger_, e.asset)},
                                       ledger_.balance(e.sub_account, e.asset), e.amount);
         s != Status::ok) {
       return s;
@@ -1529,6 +1533,8 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options, std::optional<Por
     ledger_.create_account(kVault);
     ledger_.create_sub_account(kVaultSub, kVault, MarginMode::cross);
   }
+  ledger_.create_account(kBadDebt);
+  ledger_.create_sub_account(SubAccountId{kBadDebt.value}, kBadDebt, MarginMode::cross);
   BALLAST_ASSERT(validate_pools(options_.pools, risk_).ok());
   pool_states_.resize(options_.pools.size());
   governed_risk_ = risk_;
@@ -1953,6 +1959,9 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
     if (!rules) return snapshot_error(rules.error().message);
     engine.options_.liquidation = *rules;
     if (Outcome restored = engine.restore_portfolio(in); !restored) return std::move(restored).error();
+  }
+  if (engine.has_risk_ && engine.ledger_.find_sub_account(SubAccountId{kBadDebt.value}) == nullptr) {
+    return snapshot_error("no bad-debt account on a venue with a risk configuration");
   }
   const auto max_age = in.i64();
   if (!max_age || *max_age <= 0) return snapshot_error("bad price_max_age_ns");
