@@ -180,6 +180,7 @@ struct WaterfallState {
 };
 
 struct BankruptcyPlan;
+struct Planned;
 
 class Engine {
  public:
@@ -259,9 +260,11 @@ class Engine {
   static Result<Engine> restore(std::string_view snapshot);
 
  private:
-  // `planned`: where a valid resolve_bankruptcy's plan is kept for its execution.
-  Status validate(const Event& event, std::uint64_t fingerprint, std::optional<BankruptcyPlan>* planned) const;
-  void execute(const EventBody& body, std::optional<BankruptcyPlan>* planned);
+  // `planned`: what validation worked out that execution would work out again (engine.cpp's
+  // Planned: a bankruptcy's plan, a liquidation's fills, an emergency settlement's closes), kept
+  // for the execution that follows on the same state.
+  Status validate(const Event& event, std::uint64_t fingerprint, Planned& planned) const;
+  void execute(const EventBody& body, Planned& planned);
 
   static Result<Engine> restore_idempotency(ByteReader& in, Engine engine);
   static Result<Engine> restore_risk(ByteReader& in, Engine engine);
