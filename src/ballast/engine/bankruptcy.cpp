@@ -124,7 +124,6 @@ std::optional<std::int64_t> value_down(std::int64_t units, std::uint8_t decimals
 struct HolderFigures {
   Money unrealized_pnl;  // of its position in the market
   Money equity;          // its group's
-  friend bool operator==(const HolderFigures&, const HolderFigures&) = default;
 };
 
 // A holder's figures as margin::evaluate computes them, from the ledger, without the rest of the
@@ -185,6 +184,7 @@ Quantity contracts_of(Quantity exposure, const market::Instrument& instrument) {
 
 struct PlanBuilder {
   const Ledger& ledger;
+  const VenueTotals& totals;
   const margin::RiskConfig& risk;
   const PriceState& prices;
   const LiquidationRules& rules;
@@ -260,11 +260,14 @@ struct PlanBuilder {
     std::vector<liquidation::AdlCandidate> candidates;
     std::vector<const SubAccount*> holders;
     std::vector<std::uint8_t> checked;  // per candidate: 1 once its group has evaluated ok
-    for (const SubAccount* holder : holders_of(instrument.id)) {
-      if (holder->mode == MarginMode::portfolio) continue;  // scenario-margined: not ranked by equity
-      const Quantity size = position_of(*holder, instrument.id)->size;
-      if ((size.raw() > 0) == group_long) continue;
+    // The opposite side's holders by id, as the venue totals index them (users only).
+    const std::size_t market_at = market_slot(risk, instrument.id);
+    for (const SubAccountId id : group_long ? totals.shorts[market_at] : totals.longs[market_at]) {
+      const SubAccount* holder = ledger.find_sub_account(id);
+      // A portfolio sub-account is margined by scenarios: not ranked by equity.
+      if (group_key(*holder) == key || holder->mode == MarginMode::portfolio) continue;
       bool evaluated = false;
+      const Quantity size = position_of(*holder, instrument.id)->size;
       const std::optional<bool> added = add_candidate(*holder, instrument, size, candidates, evaluated);
       if (!added) continue;
       if (!*added) return false;
@@ -442,10 +445,11 @@ struct PlanBuilder {
 
 }  // namespace
 
-BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
-                               const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
-                               const SubAccount& sub_account, TimestampNs now_ns) {
-  PlanBuilder builder{ledger, risk, prices, rules, sub_account, group_key(sub_account),
+BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const VenueTotals& totals, const margin::RiskConfig& risk,
+                               const PriceState& prices, const LiquidationRules& rules,
+                               const std::optional<LiquidationEpisode>& episode, const SubAccount& sub_account,
+                               TimestampNs now_ns) {
+  PlanBuilder builder{ledger, totals, risk, prices, rules, sub_account, group_key(sub_account),
                       OtherGroups(ledger, risk, prices), {}, {}, {}, {}};
   BankruptcyPlan& plan = builder.plan;
   const std::vector<margin::SubAccountBook> before = group_books(ledger, risk, sub_account);

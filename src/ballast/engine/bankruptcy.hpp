@@ -71,8 +71,10 @@ struct BankruptcyPlan {
 
 // The plan for resolve_bankruptcy on the margin group of `sub_account` (a user sub-account, not
 // portfolio, on a venue with a risk configuration whose quote asset is listed; the group's prices
-// are trusted: the caller's gates).
-BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
+// are trusted: the caller's gates). `totals` are the engine's, in step with the ledger (ADL reads
+// their holders by side).
+BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const VenueTotals& totals, const margin::RiskConfig& risk,
+                               const PriceState& prices,
                                const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
                                const SubAccount& sub_account, TimestampNs now_ns);
 

@@ -608,7 +608,7 @@ class Validator {
         s != Status::ok) {
       return s;
     }
-    BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, options_.liquidation,
+    BankruptcyPlan plan = plan_bankruptcy(ledger_, totals_, *risk_, prices_, options_.liquidation,
                                           episode_of(episodes_, group_key(*sub_account)), *sub_account, now_ns_);
     if (plan.status != Status::ok) return plan.status;
     if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
@@ -1221,7 +1221,8 @@ class Executor {
       balance_moved(holder, risk_->quote, before[h]);
       const Quantity size = ledger_.position(holder, e.instrument)->size;
       ledger_.set_position(holder, e.instrument, market::Position{});
-      keeper().size_moved(e.instrument, size, Quantity{});
+      // The totals are users' (VenueTotals): the vault's backstop positions are the venue's own.
+      if (holder.value >= kFirstUserId) keeper().size_moved(holder, e.instrument, size, Quantity{});
     }
     life.settled_at = price;
   }
@@ -1359,7 +1360,7 @@ class Executor {
       const Quantity before = held != nullptr ? held->size : Quantity{};
       ledger_.set_position(e.sub_account, e.instrument, plan.position);
       // The totals are users' (VenueTotals): the vault's backstop positions are the venue's own.
-      if (e.sub_account.value >= kFirstUserId) keeper().size_moved(e.instrument, before, plan.position.size);
+      if (e.sub_account.value >= kFirstUserId) keeper().size_moved(e.sub_account, e.instrument, before, plan.position.size);
     }
   }
 
@@ -1569,6 +1570,8 @@ VenueTotals Engine::recount_totals() const {
   totals.deposit_units.assign(risk_.assets.size(), 0);
   totals.borrow_units.assign(risk_.assets.size(), 0);
   totals.long_size.assign(risk_.markets.size(), 0);
+  totals.longs.assign(risk_.markets.size(), {});
+  totals.shorts.assign(risk_.markets.size(), {});
   for (const SubAccount* sub_account : ledger_.sub_accounts_in_order()) {
     if (sub_account->id.value < kFirstUserId) continue;
     for (const Balance& balance : sub_account->balances) {
@@ -1579,8 +1582,9 @@ VenueTotals Engine::recount_totals() const {
     }
     for (const PositionEntry& held : sub_account->positions) {
       // Fills and restore keep positions in configured markets.
-      totals.long_size[market_slot(risk_, held.instrument)] +=
-          positive_part(held.position.size.raw());
+      const std::size_t slot = market_slot(risk_, held.instrument);
+      totals.long_size[slot] += positive_part(held.position.size.raw());
+      (held.position.size.raw() > 0 ? totals.longs : totals.shorts)[slot].insert(sub_account->id);
     }
   }
   return totals;
@@ -1676,7 +1680,7 @@ BankruptcyPlan Engine::plan_bankruptcy(SubAccountId sub_account) const {
   const SubAccount* found = ledger_.find_sub_account(sub_account);
   BALLAST_ASSERT(has_risk_ && found != nullptr && sub_account.value >= kFirstUserId &&
                  found->mode != MarginMode::portfolio);
-  return ballast::plan_bankruptcy(ledger_, risk_, prices_, options_.liquidation,
+  return ballast::plan_bankruptcy(ledger_, totals_, risk_, prices_, options_.liquidation,
                                   episode_of(episodes_, group_key(*found)), *found, clock_ns_);
 }
 

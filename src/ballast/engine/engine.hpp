@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -98,6 +99,11 @@ struct VenueTotals {
   // Per market of the risk configuration (parallel to RiskConfig::markets): the sum of long
   // position sizes, in contracts (Quantity raw). Open interest = this × contract size × mark.
   std::vector<int128> long_size;
+  // Per market: the user sub-accounts long in it and those short in it, by id. ADL walks the side
+  // it closes against (bankruptcy.hpp), not every holder: on a market where most holders are on
+  // the bankrupt side, that was most of a resolve_bankruptcy's time.
+  std::vector<std::set<SubAccountId>> longs;
+  std::vector<std::set<SubAccountId>> shorts;
 
   friend bool operator==(const VenueTotals&, const VenueTotals&) = default;
 };

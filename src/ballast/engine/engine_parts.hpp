@@ -84,9 +84,11 @@ class TotalsKeeper {
   }
 
   // A user position in `instrument` went from `before` to `after` contracts.
-  void size_moved(InstrumentId instrument, Quantity before, Quantity after) {
+  void size_moved(SubAccountId holder, InstrumentId instrument, Quantity before, Quantity after) {
     const std::size_t i = market_slot(risk_, instrument);
     totals_.long_size[i] += positive_part(after.raw()) - positive_part(before.raw());
+    if ((before.raw() > 0) != (after.raw() > 0)) (after.raw() > 0 ? insert : erase)(totals_.longs[i], holder);
+    if ((before.raw() < 0) != (after.raw() < 0)) (after.raw() < 0 ? insert : erase)(totals_.shorts[i], holder);
     refresh_market(i);
   }
 
@@ -111,6 +113,9 @@ class TotalsKeeper {
   }
 
  private:
+  static void insert(std::set<SubAccountId>& holders, SubAccountId holder) { holders.insert(holder); }
+  static void erase(std::set<SubAccountId>& holders, SubAccountId holder) { holders.erase(holder); }
+
   VenueTotals& totals_;
   PriceState& prices_;
   const margin::RiskConfig& risk_;
