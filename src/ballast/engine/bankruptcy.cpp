@@ -116,7 +116,11 @@ std::int64_t units_worth(int128 value, std::uint8_t decimals, Price price) {
 // ⌊units × price / 10^k⌋ in Money raw: margin::evaluate's value of a balance (rounded down, toward
 // −∞); nullopt beyond Money's range, where evaluate fails too.
 std::optional<std::int64_t> value_down(std::int64_t units, std::uint8_t decimals, Price price) {
-  const auto value = scale_pow10(static_cast<int128>(units) * price.raw(), -value_shift(decimals), Round::down);
+  // At the quote's price the product's 10^9 cancels exactly: the same floor without a 128-bit
+  // division (none at all for a quote of Money's 6 decimals), which ranking does per holder.
+  const auto value = price == kOne
+                         ? scale_pow10(units, Money::kDecimals - decimals, Round::down)
+                         : scale_pow10(static_cast<int128>(units) * price.raw(), -value_shift(decimals), Round::down);
   return value ? narrow_i64(*value) : std::nullopt;
 }
 
