@@ -20,9 +20,16 @@
 //      closed (the same total as dYdX's close at the bankruptcy price, booked as exact charges), or
 //      every other holder of the group's markets by notional. Largest remainder
 //      (liquidation::socialize_loss): the charges sum to the rest to the unit.
-//   5. Anything nobody can carry (no holder at all) stays on the group as unresolved bad debt,
-//      in the loss totals for all to see.
-// The cover (fund payment and charges) is credited to the sub-account the event names.
+//   5. Anything nobody can carry (no holder at all) is unresolved: it is written off the group's
+//      debts into the bad-debt account (kBadDebt, engine.hpp), as Aave v3.3 burns a borrower's
+//      bad debt into its reserve's deficit. Debts worth at least the unresolved part at the
+//      oracle move there, the quote's first (one to one), then each other asset's by id, member
+//      by member, each the fewest units that cover what is left (rounded up, capped at the debt).
+//      Why: a debt left on the group paid interest at every accrual that nobody would ever pay,
+//      credited to suppliers all the same, and grew until its figures overflowed; a system
+//      account pays no interest, so the deficit stays what the waterfall left.
+// The cover (fund payment and charges) is credited to the sub-account the event names. After the
+// event the group's equity is >= 0.
 //
 // Every unit of the deficit lands in exactly one bucket: deficit = from_insurance + Σ adl_charges
 // + Σ socialized + unresolved, exactly (the property test checks it event by event).
@@ -52,7 +59,10 @@ struct BankruptcyPlan {
   Money insurance_counted;  // from_insurance as Money rounded up: what the per-account cap counts
   std::vector<BankruptcyCharge> adl_charges;  // by sub-account id
   std::vector<BankruptcyCharge> socialized;   // by sub-account id
-  Amount unresolved;                          // left on the group: nobody to carry it
+  Amount unresolved;                          // nobody to carry it: written off (quote units)
+  // The group's debts written off to the bad-debt account for `unresolved` (postings in the cover
+  // part: the member +units, the bad-debt account −units), worth at least `unresolved`.
+  std::vector<Posting> written_off;
   // Every balance movement, the closes' and then (from cover_from) the cover's: the validator
   // checks them all, execution books the closes as fills and posts the cover.
   std::vector<Posting> postings;
@@ -61,8 +71,10 @@ struct BankruptcyPlan {
 
 // The plan for resolve_bankruptcy on the margin group of `sub_account` (a user sub-account, not
 // portfolio, on a venue with a risk configuration whose quote asset is listed; the group's prices
-// are trusted: the caller's gates).
-BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
+// are trusted: the caller's gates). `totals` are the engine's, in step with the ledger (ADL reads
+// their holders by side).
+BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const VenueTotals& totals, const margin::RiskConfig& risk,
+                               const PriceState& prices,
                                const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
                                const SubAccount& sub_account, TimestampNs now_ns);
 

@@ -30,8 +30,11 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // then each one's state) after the vault. 8: the governed risk configuration in place of the
 // one in force (the breakers' multipliers are derived on restore), the liquidation rules' dYdX
 // fields (bankruptcy adjustment, spread to maintenance, target fee), then after the pools a flag
-// with the circuit breakers' options and state, and a flag with the governor's state.
-constexpr std::uint32_t kSnapshotVersion = 8;
+// with the circuit breakers' options and state, and a flag with the governor's state. 9: the
+// bad-debt account (kBadDebt) exists on every venue with a risk configuration, and the unresolved
+// part of a bankruptcy is written off into it instead of staying on the group (where it paid
+// interest): an older snapshot's groups may still carry such debt.
+constexpr std::uint32_t kSnapshotVersion = 9;
 constexpr SubAccountId kVaultSub{kVault.value};
 
 // The vault library's rejections as engine statuses (beside portfolio_margin.hpp's for margin).
@@ -309,6 +312,18 @@ std::vector<Fill> emergency_closes(const Ledger& ledger, const margin::MarketRis
   return closes;
 }
 
+}  // namespace
+
+// What a validation worked out that its execution, on the same state, would only work out again
+// (Engine::apply keeps it between the two): each is a function of the state and the event.
+struct Planned {
+  std::optional<BankruptcyPlan> bankruptcy;     // resolve_bankruptcy: a plan reads every ADL candidate
+  std::optional<LiquidationFills> liquidation;  // liquidate: the target's fee reads its group's equity
+  std::vector<Fill> emergency_closes;           // emergency_settle: one close per holder
+};
+
+namespace {
+
 // The checks for one event kind, each written in Status precedence order.
 class Validator {
  public:
@@ -418,7 +433,8 @@ class Validator {
                               e.asset == risk_->quote ? Trust{market::OracleValidity::valid} : asset_trust(e.asset));
     if (const Status s = price_gate(trust, market::OracleAction::withdraw); s != Status::ok) return s;
     const std::size_t i = asset_slot(*risk_, e.asset);
-    if (const Status s = judge_borrow(*pool, totals_.deposit_units[i], totals_.borrow_units[i],
+    if (const Status s = judge_borrow(*pool, {totals_.deposit_units[i], totals_.borrow_units[i],
+                                              written_off_units(ledger_, e.asset)},
                                       ledger_.balance(e.sub_account, e.asset), e.amount);
         s != Status::ok) {
       return s;
@@ -531,7 +547,9 @@ class Validator {
     if (!fills) return Status::balance_overflow;
     const FillPlan target_plan = plan_fill(ledger_, *risk_, prices_, *market, fills->target, kInsuranceFund);
     if (!target_plan.ok || !ledger_.postings_fit(target_plan.postings)) return Status::balance_overflow;
-    return fill_margin(*mine, *market, fills->liquidator, FillSide::liquidator);
+    const Status status = fill_margin(*mine, *market, fills->liquidator, FillSide::liquidator);
+    if (status == Status::ok) planned->liquidation = *fills;
+    return status;
   }
   Status operator()(const LiquidateBorrow& e) const {
     if (e.liquidator.value < kFirstUserId) return Status::account_id_reserved;
@@ -578,9 +596,8 @@ class Validator {
     const bool open = episodes_.contains(group_key(*sub_account));
     return outcome.margin.liquidatable() != open ? Status::ok : Status::health_unchanged;
   }
-  // Where a valid resolve_bankruptcy leaves its plan for the execution that follows on the same
-  // state (Engine::apply): a plan walks every ADL candidate's group, so it is made once.
-  std::optional<BankruptcyPlan>* planned = nullptr;
+  // Where a valid event leaves what its execution would otherwise work out again (Planned).
+  Planned* planned = nullptr;
   Status operator()(const ResolveBankruptcy& e) const {
     if (risk_ != nullptr && ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
@@ -591,11 +608,11 @@ class Validator {
         s != Status::ok) {
       return s;
     }
-    BankruptcyPlan plan = plan_bankruptcy(ledger_, *risk_, prices_, options_.liquidation,
+    BankruptcyPlan plan = plan_bankruptcy(ledger_, totals_, *risk_, prices_, options_.liquidation,
                                           episode_of(episodes_, group_key(*sub_account)), *sub_account, now_ns_);
     if (plan.status != Status::ok) return plan.status;
     if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
-    if (planned != nullptr) *planned = std::move(plan);
+    planned->bankruptcy = std::move(plan);
     return Status::ok;
   }
   Status operator()(const VaultDeposit& e) const {
@@ -739,10 +756,12 @@ class Validator {
     }
     const std::optional<Price> price = feeds_[asset].reference;
     if (!price) return Status::price_missing;
-    for (const Fill& close : emergency_closes(ledger_, *market, *price)) {
+    std::vector<Fill> closes = emergency_closes(ledger_, *market, *price);
+    for (const Fill& close : closes) {
       const FillPlan plan = plan_fill(ledger_, *risk_, prices_, *market, close, kFeePool);
       if (!plan.ok || !ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
     }
+    planned->emergency_closes = std::move(closes);
     return Status::ok;
   }
   Status operator()(const ProposeParameter& e) const {
@@ -1202,7 +1221,8 @@ class Executor {
       balance_moved(holder, risk_->quote, before[h]);
       const Quantity size = ledger_.position(holder, e.instrument)->size;
       ledger_.set_position(holder, e.instrument, market::Position{});
-      keeper().size_moved(e.instrument, size, Quantity{});
+      // The totals are users' (VenueTotals): the vault's backstop positions are the venue's own.
+      if (holder.value >= kFirstUserId) keeper().size_moved(holder, e.instrument, size, Quantity{});
     }
     life.settled_at = price;
   }
@@ -1211,7 +1231,7 @@ class Executor {
     const std::size_t i = market_slot(*risk_, e.instrument);
     const margin::MarketRisk& market = risk_->markets[i];
     const Price price = *feeds_[asset_slot(*risk_, market.instrument.underlying)].reference;  // validated
-    for (const Fill& close : emergency_closes(ledger_, market, price)) book_fill(market, close, kFeePool);
+    for (const Fill& close : planned->emergency_closes) book_fill(market, close, kFeePool);
     lives_[i].settled_at = price;
   }
   void operator()(const ProposeParameter& e) { governed_->propose(e.proposal, e.parameter, e.value, now_ns_); }
@@ -1241,9 +1261,7 @@ class Executor {
   void operator()(const Liquidate& e) {
     const margin::MarketRisk& market = *risk_->find_market(e.instrument);
     const SubAccount& target = *ledger_.find_sub_account(e.target);
-    // The group's equity matters only to the target's fee: evaluated only when there is one.
-    const Money equity = rules_.target_fee_rate.is_zero() ? Money{} : group_equity(target);
-    const auto fills = liquidation_fills(ledger_, prices_, rules_, market.instrument, e, equity);
+    const std::optional<LiquidationFills>& fills = planned->liquidation;
     BALLAST_ASSERT(fills.has_value());  // validated
     book_fill(market, fills->target, kInsuranceFund);
     book_fill(market, fills->liquidator, kInsuranceFund);
@@ -1266,8 +1284,8 @@ class Executor {
     const GroupKey key = group_key(*ledger_.find_sub_account(e.sub_account));
     if (episodes_.erase(key) == 0) episodes_.emplace(key, LiquidationEpisode{now_ns_, now_ns_, Money{}, Money{}});
   }
-  // The plan the validation of this event left (Validator::planned), when it left one.
-  std::optional<BankruptcyPlan>* planned = nullptr;
+  // What the validation of this event left (Validator::planned).
+  Planned* planned = nullptr;
   // The validated plan: the closes as fills, then the cover, then the waterfall's books. The
   // episode counts the fund's payment against the per-account cap (and stays open until a
   // check_health finds the group healthy, so the count outlives this event within its window).
@@ -1275,9 +1293,8 @@ class Executor {
     const SubAccount& sub_account = *ledger_.find_sub_account(e.sub_account);
     const GroupKey key = group_key(sub_account);
     const std::optional<LiquidationEpisode> episode = episode_of(episodes_, key);
-    const BankruptcyPlan plan = planned != nullptr && *planned
-                                    ? std::move(**planned)
-                                    : plan_bankruptcy(ledger_, *risk_, prices_, rules_, episode, sub_account, now_ns_);
+    BALLAST_ASSERT(planned->bankruptcy.has_value());  // validated
+    const BankruptcyPlan plan = std::move(*planned->bankruptcy);
     BALLAST_ASSERT(plan.status == Status::ok);
     for (const Fill& close : plan.closes) book_fill(*risk_->find_market(close.instrument), close, kFeePool);
     post_moves(std::span<const Posting>(plan.postings).subspan(plan.cover_from));
@@ -1343,7 +1360,7 @@ class Executor {
       const Quantity before = held != nullptr ? held->size : Quantity{};
       ledger_.set_position(e.sub_account, e.instrument, plan.position);
       // The totals are users' (VenueTotals): the vault's backstop positions are the venue's own.
-      if (e.sub_account.value >= kFirstUserId) keeper().size_moved(e.instrument, before, plan.position.size);
+      if (e.sub_account.value >= kFirstUserId) keeper().size_moved(e.sub_account, e.instrument, before, plan.position.size);
     }
   }
 
@@ -1361,11 +1378,6 @@ class Executor {
     for (const auto& [sub_account, asset, amount] : before) balance_moved(sub_account, asset, amount);
   }
 
-  Money group_equity(const SubAccount& member) const {
-    const margin::MarginOutcome outcome = margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, member));
-    BALLAST_ASSERT(outcome.status == margin::MarginStatus::ok);  // validated on the same state
-    return outcome.margin.equity;
-  }
   // A liquidation of `notional` on the target's group: counted in its episode (started now when
   // none was open), which ends once the group is healthy again.
   void count_liquidation(const SubAccount& target, Money notional) {
@@ -1529,6 +1541,8 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options, std::optional<Por
     ledger_.create_account(kVault);
     ledger_.create_sub_account(kVaultSub, kVault, MarginMode::cross);
   }
+  ledger_.create_account(kBadDebt);
+  ledger_.create_sub_account(SubAccountId{kBadDebt.value}, kBadDebt, MarginMode::cross);
   BALLAST_ASSERT(validate_pools(options_.pools, risk_).ok());
   pool_states_.resize(options_.pools.size());
   governed_risk_ = risk_;
@@ -1556,6 +1570,8 @@ VenueTotals Engine::recount_totals() const {
   totals.deposit_units.assign(risk_.assets.size(), 0);
   totals.borrow_units.assign(risk_.assets.size(), 0);
   totals.long_size.assign(risk_.markets.size(), 0);
+  totals.longs.assign(risk_.markets.size(), {});
+  totals.shorts.assign(risk_.markets.size(), {});
   for (const SubAccount* sub_account : ledger_.sub_accounts_in_order()) {
     if (sub_account->id.value < kFirstUserId) continue;
     for (const Balance& balance : sub_account->balances) {
@@ -1566,8 +1582,9 @@ VenueTotals Engine::recount_totals() const {
     }
     for (const PositionEntry& held : sub_account->positions) {
       // Fills and restore keep positions in configured markets.
-      totals.long_size[market_slot(risk_, held.instrument)] +=
-          positive_part(held.position.size.raw());
+      const std::size_t slot = market_slot(risk_, held.instrument);
+      totals.long_size[slot] += positive_part(held.position.size.raw());
+      (held.position.size.raw() > 0 ? totals.longs : totals.shorts)[slot].insert(sub_account->id);
     }
   }
   return totals;
@@ -1615,18 +1632,18 @@ Status Engine::apply(const Event& event) {
   scratch_.clear();
   encode_event_into(event, scratch_);
   const std::uint64_t fingerprint = fingerprint64(scratch_.bytes());
-  std::optional<BankruptcyPlan> planned;
-  const Status status = validate(event, fingerprint, &planned);
+  Planned planned;
+  const Status status = validate(event, fingerprint, planned);
   if (status != Status::ok) {
     return status;
   }
   clock_ns_ = event.timestamp_ns;  // execution reads the event's time as "now"
-  execute(event.body, &planned);
+  execute(event.body, planned);
   applied_.emplace(event.id, fingerprint);
   return Status::ok;
 }
 
-Status Engine::validate(const Event& event, std::uint64_t fingerprint, std::optional<BankruptcyPlan>* planned) const {
+Status Engine::validate(const Event& event, std::uint64_t fingerprint, Planned& planned) const {
   if (event.id.value == 0) return Status::id_zero;
   if (event.timestamp_ns <= 0) return Status::timestamp_invalid;
   if (const auto seen = applied_.find(event.id); seen != applied_.end()) {
@@ -1636,14 +1653,14 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint, std::opti
   Validator validator(ledger_, risk_config(), portfolio(), prices_, feeds_, lives_, totals_, episodes_, waterfall_,
                       vault_, pool_states_, breakers_, governed_ ? &*governed_ : nullptr, governed_risk_, options_,
                       event.timestamp_ns);
-  validator.planned = planned;
+  validator.planned = &planned;
   return std::visit(validator, event.body);
 }
 
-void Engine::execute(const EventBody& body, std::optional<BankruptcyPlan>* planned) {
+void Engine::execute(const EventBody& body, Planned& planned) {
   Executor executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, vault_, pool_states_, breakers_,
                     governed_ ? &*governed_ : nullptr, governed_risk_, risk_config(), options_, clock_ns_);
-  executor.planned = planned;
+  executor.planned = &planned;
   std::visit(executor, body);
   if (executor.rules_changed()) derive_rules();
 }
@@ -1663,7 +1680,7 @@ BankruptcyPlan Engine::plan_bankruptcy(SubAccountId sub_account) const {
   const SubAccount* found = ledger_.find_sub_account(sub_account);
   BALLAST_ASSERT(has_risk_ && found != nullptr && sub_account.value >= kFirstUserId &&
                  found->mode != MarginMode::portfolio);
-  return ballast::plan_bankruptcy(ledger_, risk_, prices_, options_.liquidation,
+  return ballast::plan_bankruptcy(ledger_, totals_, risk_, prices_, options_.liquidation,
                                   episode_of(episodes_, group_key(*found)), *found, clock_ns_);
 }
 
@@ -1953,6 +1970,9 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
     if (!rules) return snapshot_error(rules.error().message);
     engine.options_.liquidation = *rules;
     if (Outcome restored = engine.restore_portfolio(in); !restored) return std::move(restored).error();
+  }
+  if (engine.has_risk_ && engine.ledger_.find_sub_account(SubAccountId{kBadDebt.value}) == nullptr) {
+    return snapshot_error("no bad-debt account on a venue with a risk configuration");
   }
   const auto max_age = in.i64();
   if (!max_age || *max_age <= 0) return snapshot_error("bad price_max_age_ns");

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -98,6 +99,11 @@ struct VenueTotals {
   // Per market of the risk configuration (parallel to RiskConfig::markets): the sum of long
   // position sizes, in contracts (Quantity raw). Open interest = this × contract size × mark.
   std::vector<int128> long_size;
+  // Per market: the user sub-accounts long in it and those short in it, by id. ADL walks the side
+  // it closes against (bankruptcy.hpp), not every holder: on a market where most holders are on
+  // the bankrupt side, that was most of a resolve_bankruptcy's time.
+  std::vector<std::set<SubAccountId>> longs;
+  std::vector<std::set<SubAccountId>> shorts;
 
   friend bool operator==(const VenueTotals&, const VenueTotals&) = default;
 };
@@ -148,6 +154,15 @@ struct LiquidatableGroup {
   Money maintenance_requirement;
 };
 
+// The venue's bad-debt account, created with every venue that has a risk configuration, with its
+// one sub-account of the same id (beside the ledger's system accounts, ids 1 to 5). What a
+// bankruptcy's waterfall could place nowhere (LossTotals::unresolved) is written off the group's
+// debts into it (bankruptcy.hpp), as Aave v3.3 burns bad debt into a reserve's deficit: its
+// negative balances are the deficit, asset by asset. Like every system account it pays no
+// interest, so the deficit does not grow; the lending pools count it as cash that is gone
+// (pool_utilization), and a deposit into it pays it back.
+inline constexpr AccountId kBadDebt{6};
+
 // Where every unit of bad debt went, summed over the resolve_bankruptcy events applied (quote
 // units). deficit == insurance + adl + socialized + unresolved, always. Part of the state.
 struct LossTotals {
@@ -157,7 +172,7 @@ struct LossTotals {
   int128 insurance = 0;            // paid by the insurance fund
   int128 adl = 0;                  // charged to ADL counterparties
   int128 socialized = 0;           // charged to the markets' holders
-  int128 unresolved = 0;           // left on the groups: nobody could carry it
+  int128 unresolved = 0;           // nobody could carry it: written off to kBadDebt
 
   friend bool operator==(const LossTotals&, const LossTotals&) = default;
 };
@@ -171,6 +186,7 @@ struct WaterfallState {
 };
 
 struct BankruptcyPlan;
+struct Planned;
 
 class Engine {
  public:
@@ -250,9 +266,11 @@ class Engine {
   static Result<Engine> restore(std::string_view snapshot);
 
  private:
-  // `planned`: where a valid resolve_bankruptcy's plan is kept for its execution.
-  Status validate(const Event& event, std::uint64_t fingerprint, std::optional<BankruptcyPlan>* planned) const;
-  void execute(const EventBody& body, std::optional<BankruptcyPlan>* planned);
+  // `planned`: what validation worked out that execution would work out again (engine.cpp's
+  // Planned: a bankruptcy's plan, a liquidation's fills, an emergency settlement's closes), kept
+  // for the execution that follows on the same state.
+  Status validate(const Event& event, std::uint64_t fingerprint, Planned& planned) const;
+  void execute(const EventBody& body, Planned& planned);
 
   static Result<Engine> restore_idempotency(ByteReader& in, Engine engine);
   static Result<Engine> restore_risk(ByteReader& in, Engine engine);

@@ -7,7 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ballast/core/random.hpp"
 #include "ballast/engine/bankruptcy.hpp"
+#include "ballast/engine/engine_parts.hpp"
+#include "ballast/liquidation/adl.hpp"
 #include "ballast/engine/testing/engine_margin_fixture.hpp"
 
 namespace ballast {
@@ -135,6 +142,82 @@ TEST_F(EngineBankruptcyTest, HedgeAwareRankingClosesUnhedgedShortsBeforeAHedgedO
   EXPECT_EQ(size(kCarolMain, kPerp), qty("-0.3"));
 }
 
+// The ADL closes the rule of adl.hpp gives, worked the long way (as the engine did before it ranked
+// by figures read from the ledger and evaluated only the queue's head): every opposite holder of
+// the perpetual outside Alice's group evaluated, the eligible ones ranked by rank_adl's whole
+// queue (pnl_leverage), plan_adl over it. The size each holder closes, by sub-account.
+std::map<SubAccountId, std::int64_t> closes_by_full_ranking(const Engine& engine, Quantity to_close) {
+  const margin::RiskConfig& risk = *engine.risk_config();
+  std::vector<liquidation::AdlCandidate> candidates;
+  for (const SubAccountId id : engine.ledger().holders_of(kPerp)) {
+    const SubAccount& holder = *engine.ledger().find_sub_account(id);
+    if (id.value < kFirstUserId || holder.owner == kAlice) continue;
+    const Quantity size = engine.ledger().position(id, kPerp)->size;
+    const margin::MarginOutcome outcome =
+        margin::evaluate(risk, engine.prices().book, detail::group_books(engine.ledger(), risk, holder));
+    if (size.raw() > 0 || outcome.status != margin::MarginStatus::ok) continue;
+    for (const margin::SubAccountMargin& member : outcome.margin.sub_accounts) {
+      for (const margin::PositionMargin& position : member.positions) {
+        if (member.id == id && position.instrument == kPerp) {
+          candidates.push_back({id, size, position.unrealized_pnl, outcome.margin.equity, {}});
+        }
+      }
+    }
+  }
+  const liquidation::AdlQueue queue =
+      liquidation::rank_adl(candidates, liquidation::AdlRanking::pnl_leverage, liquidation::Side::short_side, qty("0.001"));
+  std::map<SubAccountId, std::int64_t> closed;
+  for (const liquidation::AdlFill& fill : liquidation::plan_adl(to_close, price("43000"), queue).fills) {
+    closed[fill.id] += fill.closed.raw();
+  }
+  return closed;
+}
+
+// Seeded random holders of the perpetual (core/random.hpp): shorts opened at 40,000 to 60,000 (in
+// loss at 43,000 below it), on 2,000 to 20,000 USDC; some with a second cross sub-account holding
+// BTC or a long future (some of those groups end at equity <= 0), some isolated, some long (the
+// side ADL does not take). Fills the margin check refuses are left out.
+TEST_F(EngineBankruptcyTest, AdlClosesWhatRankingEveryHolderWouldClose) {
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    SetUp();
+    CounterRng rng(seed, 0);
+    for (std::uint64_t i = 0; i < 60; ++i) {
+      const AccountId account{1'000 + i};
+      const SubAccountId main{10'000 + i};
+      const SubAccountId other{20'000 + i};
+      ok(CreateAccount{account});
+      ok(CreateSubAccount{account, main, rng.below(5) == 0 ? MarginMode::isolated : MarginMode::cross});
+      ok(Deposit{account, main, kUsdc, Amount::from_raw(usdc(2'000 + static_cast<std::int64_t>(rng.below(18'000))))});
+      const std::string at = std::to_string(40'000 + rng.below(20'000));
+      set_prices(at.c_str());
+      const std::int64_t lots = 1 + static_cast<std::int64_t>(rng.below(500));
+      const bool is_long = rng.below(6) == 0;
+      engine_.apply(next(Fill{account, main, kPerp, Quantity::from_raw((is_long ? 1 : -1) * lots * 1'000'000),
+                              price(at.c_str()), Money{}}));
+      if (rng.below(3) != 0) continue;
+      ok(CreateSubAccount{account, other, MarginMode::cross});
+      ok(Deposit{account, other, kUsdc, Amount::from_raw(usdc(1'000))});
+      if (rng.below(2) == 0) {
+        ok(Deposit{account, other, kBtc, Amount::from_raw(static_cast<std::int64_t>(rng.below(50'000'000)) + 1)});
+      } else {
+        engine_.apply(next(fill(account, other, kFuture, "0.2", at.c_str())));
+      }
+    }
+    set_prices("50000");
+    ok(fill(kAlice, kAliceMain, kPerp, "2", "50000"));
+    set_prices("43000");
+    const BankruptcyPlan plan = engine_.plan_bankruptcy(kAliceMain);
+    ASSERT_EQ(plan.status, Status::ok);
+    std::map<SubAccountId, std::int64_t> closed;
+    for (std::size_t i = plan.group_closes; i < plan.closes.size(); ++i) {
+      closed[plan.closes[i].sub_account] += plan.closes[i].size.raw();
+    }
+    EXPECT_FALSE(closed.empty());
+    EXPECT_EQ(closed, closes_by_full_ranking(engine_, qty("2"))) << "seed " << seed;
+    ok(ResolveBankruptcy{kAliceMain});
+  }
+}
+
 TEST_F(EngineBankruptcyTest, ThePerAccountCapLimitsTheFundAndTheCounterpartyPaysTheRest) {
   rules_.insurance.per_account_window = money("100");
   SetUp();
@@ -151,14 +234,18 @@ TEST_F(EngineBankruptcyTest, ThePerAccountCapLimitsTheFundAndTheCounterpartyPays
   EXPECT_EQ(episodes.begin()->second.window_insurance, money("100"));
 }
 
-TEST_F(EngineBankruptcyTest, WithNobodyToCarryItTheDeficitStaysOnTheAccountAsUnresolved) {
-  // Alice long 1.2 against the clearing account alone: no counterparty, no other holder.
+TEST_F(EngineBankruptcyTest, WithNobodyToCarryItTheDeficitIsWrittenOffToTheBadDebtAccount) {
+  // Alice long 1.2 against the clearing account alone: no counterparty, no other holder. Her
+  // 10,000 − 10,800 = −800 leaves her USDC debt for the bad-debt account (engine_lending_test
+  // shows it then pays no interest).
   ok(fill(kAlice, kAliceMain, kPerp, "1.2", "50000"));
   set_prices("41000");
   ok(ResolveBankruptcy{kAliceMain});
   EXPECT_EQ(size(kAliceMain, kPerp), Quantity{});
-  EXPECT_EQ(balance(kAliceMain, kUsdc), -usdc(800));
+  EXPECT_EQ(balance(kAliceMain, kUsdc), 0);
+  EXPECT_EQ(balance(SubAccountId{kBadDebt.value}, kUsdc), -usdc(800));
   EXPECT_EQ(losses(), (LossTotals{1, 0, usdc(800), 0, 0, 0, usdc(800)}));
+  expect_replay_and_restore_match();
 }
 
 TEST_F(EngineBankruptcyTest, RejectionsChangeNothing) {

@@ -18,7 +18,8 @@
 //   - a resolve_bankruptcy (accepted: prices are fresh) puts every unit of the deficit in exactly
 //     one bucket: the insurance fund's USDC falls by its part, the ADL and socialized charges and
 //     the unresolved rest make up the others, the engine's loss totals move by the same amounts,
-//     and the group is left at equity >= 0, or exactly its unresolved part below zero.
+//     the unresolved rest's debts move to the bad-debt account by exactly the units written off,
+//     and the group is left at equity >= 0.
 // At the end, restore(snapshot()) gives the same hash.
 
 #include <gtest/gtest.h>
@@ -48,6 +49,7 @@ using namespace engine_testing;  // NOLINT: the venue, its ids and builders
 constexpr AccountId kLiquidator{50};
 constexpr SubAccountId kLiquidatorSub{500};
 constexpr SubAccountId kInsuranceSub{kInsuranceFund.value};
+constexpr SubAccountId kBadDebtSub{kBadDebt.value};
 constexpr std::uint32_t kTraders = 4;
 constexpr TimestampNs kMillisecond = kSecond / 1000;
 constexpr TimestampNs kDay = 86'400 * kSecond;
@@ -171,6 +173,8 @@ int128 charged(const std::vector<BankruptcyCharge>& charges) {
 void resolve(Run& run, SubAccountId target) {
   const std::int64_t fund_before = run.balance(kInsuranceSub, kUsdc);
   const LossTotals before = run.engine().waterfall().losses;
+  const std::map<AssetId, std::int64_t> bad_debt_before{{kUsdc, run.balance(kBadDebtSub, kUsdc)},
+                                                        {kBtc, run.balance(kBadDebtSub, kBtc)}};
   const BankruptcyPlan plan = run.engine().plan_bankruptcy(target);
   RC_ASSERT(plan.status == Status::ok);
   run.must(ResolveBankruptcy{target});
@@ -186,11 +190,14 @@ void resolve(Run& run, SubAccountId target) {
   RC_ASSERT(after.socialized - before.socialized == socialized);
   RC_ASSERT(after.unresolved - before.unresolved == plan.unresolved.raw());
   RC_ASSERT(run.engine().ledger().position(target, kPerp) == nullptr);
-  // USDC has 6 decimals: a quote unit is a micro-unit of Money.
-  if (plan.unresolved.raw() > 0) {
-    RC_ASSERT(run.equity(target).raw() == -plan.unresolved.raw());
-  } else {
-    RC_ASSERT(!run.equity(target).is_negative());
+  // The unresolved part left the group's debts for the bad-debt account, by exactly the units
+  // written off; the group is left at equity >= 0 either way.
+  RC_ASSERT(!run.equity(target).is_negative());
+  RC_ASSERT(plan.unresolved.raw() > 0 || plan.written_off.empty());
+  for (const AssetId asset : {kUsdc, kBtc}) {
+    int128 written_off = 0;
+    for (const Posting& leg : plan.written_off) written_off += leg.asset == asset ? leg.delta.raw() : 0;
+    RC_ASSERT(run.balance(kBadDebtSub, asset) == bad_debt_before.at(asset) - written_off);
   }
 }
 
@@ -327,7 +334,13 @@ RC_GTEST_PROP(EngineLendingProperty, LendingConservesValuePaysInterestExactlyAnd
         run.apply(Withdraw{trader(who), trader_sub(who), asset, Amount::from_raw(amount)});
         break;
       }
-      case 8: {  // interest after a minute to 30 days; then the prices again, fresh
+      // Interest after a minute to 30 days; then the prices again, fresh. Bad debt no longer bounds
+      // the interval (written off, it pays no interest; accrue() checks that the bad-debt account
+      // never moves), but live debt does: the BTC pool charges up to 307% a year, and the case can
+      // run several accruals with no sweep between (half the time one more): at a year each, a few
+      // of them take a debt nobody liquidated past Money's range in margin::evaluate. A venue
+      // accrues hourly and liquidates in between.
+      case 8: {
         run.advance(pick<TimestampNs>(60 * kSecond, 30 * kDay));
         accrue(run, any_asset(), tally);
         set_prices();

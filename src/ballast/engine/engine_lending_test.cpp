@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "ballast/engine/bankruptcy.hpp"
+#include "ballast/engine/pools.hpp"
 #include "ballast/engine/testing/engine_margin_fixture.hpp"
 
 namespace ballast::engine_testing {
@@ -35,9 +37,9 @@ class EngineLendingTest : public EngineMarginTest {
     EXPECT_EQ(balance(kAliceMain, kUsdc), usdc(-8'000));
   }
   // Accrual events are the protocol's: one at a time, at `at`.
-  void accrue_at(TimestampNs at) {
+  void accrue_at(TimestampNs at, AssetId asset = kUsdc) {
     now_ = at - kSecond / 1000;  // next() adds a millisecond
-    ok(AccrueInterest{kUsdc});
+    ok(AccrueInterest{asset});
   }
   const PoolState& usdc_pool() const { return engine_.pool_states().front(); }
   std::int64_t insurance_usdc() const { return balance(SubAccountId{kInsuranceFund.value}, kUsdc); }
@@ -86,6 +88,89 @@ TEST_F(EngineLendingTest, BorrowRejections) {
   rejected(Borrow{kAlice, kAliceIsolated, kUsdc, Amount::from_raw(1)}, Status::insufficient_margin);
   rejected(Borrow{kAlice, kBobMain, kUsdc, Amount::from_raw(1)}, Status::sub_account_foreign);
   rejected(Borrow{kAlice, kAliceMain, kUsdc, Amount::from_raw(0)}, Status::amount_zero);
+  expect_replay_and_restore_match();
+}
+
+// Bad debt nobody could cover stops paying interest (bankruptcy.hpp step 5; Aave v3.3 burns it into
+// a reserve deficit). Alice's 1 BTC against her 8,000 USDC debt falls to 2,000: equity 2,000 -
+// 8,000 = -6,000, with an empty insurance fund and no position, so nobody to charge. The 6,000 is
+// written off her USDC debt into the bad-debt account: she owes 2,000 against 2,000 of BTC (equity
+// 0). The pool: deposits 10,000 (Bob's), borrows 2,000, written off 6,000; its cash is 10,000 -
+// 2,000 - 6,000 = 2,000 as before the bankruptcy, utilization 2,000 / (2,000 + 2,000) = 50%, rate
+// 4% x 0.5 / 0.8 = 2.5%. A year on Alice pays 2,000 x (e^0.025 - 1) = 50.630241048857... (Python's
+// decimal at 60 digits), up: 50,630,242; Bob earns floor(90%) = 45,567,217; the reserves keep
+// 5,063,025; the written-off 6,000 is still 6,000. (Left on Alice, the whole 8,000 would have paid
+// 326,486,194 at 4%, credited to Bob and never paid.)
+TEST_F(EngineLendingTest, UnresolvedBadDebtIsWrittenOffAndPaysNoInterest) {
+  constexpr SubAccountId kBadDebtSub{kBadDebt.value};
+  borrow_to_optimum();
+  set_prices("2000");
+  ok(ResolveBankruptcy{kAliceMain});
+  EXPECT_EQ(engine_.waterfall().losses, (LossTotals{1, 0, usdc(6'000), 0, 0, 0, usdc(6'000)}));
+  EXPECT_EQ(balance(kAliceMain, kUsdc), usdc(-2'000));
+  EXPECT_EQ(balance(kAliceMain, kBtc), 100'000'000);
+  EXPECT_EQ(balance(kBadDebtSub, kUsdc), usdc(-6'000));
+  EXPECT_EQ(written_off_units(engine_.ledger(), kUsdc), usdc(6'000));
+  const TimestampNs start = now_ + kSecond;
+  accrue_at(start);
+  EXPECT_EQ(usdc_pool().utilization, ratio("0.5"));
+  EXPECT_EQ(usdc_pool().borrow_rate, ratio("0.025"));
+  accrue_at(start + kYear);
+  EXPECT_EQ(balance(kAliceMain, kUsdc), usdc(-2'000) - 50'630'242);
+  EXPECT_EQ(balance(kBobMain, kUsdc), usdc(10'000) + 45'567'217);
+  EXPECT_EQ(insurance_usdc(), 5'063'025);
+  EXPECT_EQ(balance(kBadDebtSub, kUsdc), usdc(-6'000));
+  EXPECT_EQ(usdc_pool().interest_paid, 50'630'242);
+  EXPECT_EQ(usdc_pool().interest_earned, 45'567'217);
+  EXPECT_EQ(usdc_pool().reserves, 5'063'025);
+  EXPECT_EQ(usdc_pool().interest_paid, usdc_pool().interest_earned + usdc_pool().reserves);
+  EXPECT_TRUE(engine_.ledger().conserves_value());
+  // The cash: 2,000 less the reserves that left the users' balances, 1,994.936975; no more leaves.
+  rejected(Borrow{kBob, kBobMain, kUsdc, Amount::from_raw(1'994'936'976)}, Status::insufficient_liquidity);
+  expect_replay_and_restore_match();
+  // A deposit into the bad-debt account pays the deficit back (Aave's eliminateReserveDeficit).
+  ok(Deposit{kBadDebt, kBadDebtSub, kUsdc, Amount::from_raw(usdc(6'000))});
+  EXPECT_EQ(written_off_units(engine_.ledger(), kUsdc), 0);
+}
+
+class EngineBtcLendingTest : public EngineLendingTest {
+ protected:
+  // Beside the USDC pool, a BTC pool (Aave's VolatileOne: 7% to the 45% optimum, then 300%).
+  EngineOptions options() const override {
+    EngineOptions options = EngineLendingTest::options();
+    options.pools.push_back(
+        {kBtc, lending::PoolConfig{
+                   lending::RateCurve::aave_two_slope(ratio("0"), ratio("0.07"), ratio("3"), ratio("0.45")).value()}});
+    return options;
+  }
+};
+
+// A debt in another asset is written off in that asset, the fewest units that cover the unresolved
+// part at the oracle. Bob supplies 1 BTC; Alice borrows 0.15 of it against her 10,000 USDC (7,500
+// x 1.2 = 9,000 of initial requirement). At 90,000 she owes 13,500: equity -3,500, nobody to
+// charge. 3,500 USDC of BTC at 90,000 is 3,500 x 10^8 / 90,000 = 3,888,888.9 units, up: 3,888,889
+// (worth 3,500.0001). She is left owing 11,111,111 units (9,999.9999 USDC): equity 0.0001. The BTC
+// pool: deposits 10^8, borrows 11,111,111, written off 3,888,889; cash 85,000,000 as before;
+// utilization 11,111,111 / 96,111,111 = 0.1156069353937..., up at 10^-12: 0.115606935394.
+TEST_F(EngineBtcLendingTest, BadDebtInAnotherAssetIsWrittenOffInThatAsset) {
+  constexpr SubAccountId kBadDebtSub{kBadDebt.value};
+  ok(Deposit{kBob, kBobMain, kBtc, Amount::from_raw(100'000'000)});
+  ok(Borrow{kAlice, kAliceMain, kBtc, Amount::from_raw(15'000'000)});
+  set_prices("90000");
+  const BankruptcyPlan plan = engine_.plan_bankruptcy(kAliceMain);
+  ASSERT_EQ(plan.status, Status::ok);
+  EXPECT_EQ(plan.unresolved.raw(), usdc(3'500));
+  ASSERT_EQ(plan.written_off.size(), 1u);
+  EXPECT_EQ(plan.written_off[0].sub_account, kAliceMain);
+  EXPECT_EQ(plan.written_off[0].asset, kBtc);
+  EXPECT_EQ(plan.written_off[0].delta.raw(), 3'888'889);
+  ok(ResolveBankruptcy{kAliceMain});
+  EXPECT_EQ(balance(kAliceMain, kBtc), -11'111'111);
+  EXPECT_EQ(balance(kAliceMain, kUsdc), usdc(10'000));
+  EXPECT_EQ(balance(kBadDebtSub, kBtc), -3'888'889);
+  EXPECT_EQ(balance(kBadDebtSub, kUsdc), 0);
+  accrue_at(now_ + kSecond, kBtc);
+  EXPECT_EQ(engine_.pool_states().back().utilization, Ratio::from_raw(115'606'935'394));
   expect_replay_and_restore_match();
 }
 

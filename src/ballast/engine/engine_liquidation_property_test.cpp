@@ -81,6 +81,8 @@ void resolve(Run& run, SubAccountId target) {
   const SubAccountId fund{kInsuranceFund.value};
   const std::int64_t fund_before = run.engine_.ledger().balance(fund, kUsdc).raw();
   const LossTotals before = run.engine_.waterfall().losses;
+  const SubAccountId bad_debt{kBadDebt.value};
+  const std::int64_t bad_debt_before = run.engine_.ledger().balance(bad_debt, kUsdc).raw();
   const BankruptcyPlan plan = run.engine_.plan_bankruptcy(target);
   RC_ASSERT(plan.status == Status::ok);
   run.must(ResolveBankruptcy{target});
@@ -95,12 +97,13 @@ void resolve(Run& run, SubAccountId target) {
   RC_ASSERT(after.socialized - before.socialized == socialized);
   RC_ASSERT(after.unresolved - before.unresolved == plan.unresolved.raw());
   RC_ASSERT(run.engine_.ledger().position(target, kPerp) == nullptr);
-  // USDC has 6 decimals: a quote unit is a micro-unit of Money.
-  if (plan.unresolved.raw() > 0) {
-    RC_ASSERT(run.equity(target).raw() == -plan.unresolved.raw());
-  } else {
-    RC_ASSERT(!run.equity(target).is_negative());
-  }
+  // The unresolved part left the group's debts for the bad-debt account, by exactly the units
+  // written off; the group is left at equity >= 0 either way.
+  RC_ASSERT(!run.equity(target).is_negative());
+  int128 written_off = 0;
+  for (const Posting& leg : plan.written_off) written_off += leg.delta.raw();
+  RC_ASSERT(plan.unresolved.raw() > 0 || written_off == 0);
+  RC_ASSERT(run.engine_.ledger().balance(bad_debt, kUsdc).raw() == bad_debt_before - written_off);
 }
 
 // A price in whole ticks of 0.1 (1e8 raw).

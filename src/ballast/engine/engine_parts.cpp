@@ -168,18 +168,15 @@ margin::SubAccountBook book_of(const SubAccount& sub_account, const margin::Risk
 
 // The margin group of a sub-account as the calculator reads it: the owner's cross sub-accounts
 // (by id), or the isolated (or portfolio) one alone.
+void group_members(const Ledger& ledger, const SubAccount& sub_account, std::vector<const SubAccount*>& members) {
+  members.clear();
+  for_each_member(ledger, sub_account, [&members](const SubAccount& member) { members.push_back(&member); });
+}
+
 std::vector<margin::SubAccountBook> group_books(const Ledger& ledger, const margin::RiskConfig& risk,
                                                 const SubAccount& sub_account) {
   std::vector<margin::SubAccountBook> group;
-  // A cross sub-account that is its owner's only one (most are) stands alone too: no lookup.
-  if (sub_account.mode != MarginMode::cross || ledger.sub_accounts_of(sub_account.owner).size() == 1) {
-    group.push_back(book_of(sub_account, risk));
-    return group;
-  }
-  for (const SubAccountId id : ledger.sub_accounts_of(sub_account.owner)) {
-    const SubAccount& member = *ledger.find_sub_account(id);
-    if (member.mode == MarginMode::cross) group.push_back(book_of(member, risk));
-  }
+  for_each_member(ledger, sub_account, [&](const SubAccount& member) { group.push_back(book_of(member, risk)); });
   return group;
 }
 

@@ -84,9 +84,11 @@ class TotalsKeeper {
   }
 
   // A user position in `instrument` went from `before` to `after` contracts.
-  void size_moved(InstrumentId instrument, Quantity before, Quantity after) {
+  void size_moved(SubAccountId holder, InstrumentId instrument, Quantity before, Quantity after) {
     const std::size_t i = market_slot(risk_, instrument);
     totals_.long_size[i] += positive_part(after.raw()) - positive_part(before.raw());
+    if ((before.raw() > 0) != (after.raw() > 0)) (after.raw() > 0 ? insert : erase)(totals_.longs[i], holder);
+    if ((before.raw() < 0) != (after.raw() < 0)) (after.raw() < 0 ? insert : erase)(totals_.shorts[i], holder);
     refresh_market(i);
   }
 
@@ -111,6 +113,9 @@ class TotalsKeeper {
   }
 
  private:
+  static void insert(std::set<SubAccountId>& holders, SubAccountId holder) { holders.insert(holder); }
+  static void erase(std::set<SubAccountId>& holders, SubAccountId holder) { holders.erase(holder); }
+
   VenueTotals& totals_;
   PriceState& prices_;
   const margin::RiskConfig& risk_;
@@ -148,8 +153,23 @@ FillPlan plan_fill(const Ledger& ledger, const margin::RiskConfig& risk, const P
 // A sub-account as the margin calculators read it. Positive balances in assets the risk
 // configuration does not list count for nothing (weight 0) and are left out.
 margin::SubAccountBook book_of(const SubAccount& sub_account, const margin::RiskConfig& risk);
-// The margin group of a sub-account as the calculator reads it: the owner's cross sub-accounts
-// (by id), or the isolated (or portfolio) one alone.
+// The members of a sub-account's margin group: the owner's cross sub-accounts (by id), or the
+// isolated (or portfolio) one alone; visit(const SubAccount&) for each.
+template <typename Visit>
+void for_each_member(const Ledger& ledger, const SubAccount& sub_account, Visit visit) {
+  // A cross sub-account that is its owner's only one (most are) stands alone too: no lookup.
+  if (sub_account.mode != MarginMode::cross || ledger.sub_accounts_of(sub_account.owner).size() == 1) {
+    visit(sub_account);
+    return;
+  }
+  for (const SubAccountId id : ledger.sub_accounts_of(sub_account.owner)) {
+    const SubAccount& member = *ledger.find_sub_account(id);
+    if (member.mode == MarginMode::cross) visit(member);
+  }
+}
+// The same members into `members` (cleared first: a buffer the caller reuses).
+void group_members(const Ledger& ledger, const SubAccount& sub_account, std::vector<const SubAccount*>& members);
+// The margin group of a sub-account as the calculator reads it: its members' books.
 std::vector<margin::SubAccountBook> group_books(const Ledger& ledger, const margin::RiskConfig& risk,
                                                 const SubAccount& sub_account);
 GroupKey group_key(const SubAccount& sub_account);

@@ -106,6 +106,30 @@ bool visit_field(const ParameterBinding& binding, Risk& risk, Options& options, 
   return {};
 }
 
+// What judge_value writes a proposed value into instead of copies of the whole configuration (a
+// proposal's check copied every asset and market, and every option with its pools): the one asset
+// or market a binding names, copied when visit_field reaches it, and the small option structs a
+// field can live in. Validating those parts is validating the whole: the rest of the configuration
+// in force is valid and unchanged, and RiskConfig::validate checks each asset's collateral and
+// each market's rule on their own.
+template <typename T>
+struct TrialSlot {
+  const std::vector<T>& from;
+  std::optional<T> copy;
+  T& operator[](std::size_t i) {
+    if (!copy) copy = from[i];
+    return *copy;
+  }
+};
+struct TrialRisk {
+  TrialSlot<margin::AssetRisk> assets;
+  TrialSlot<margin::MarketRisk> markets;
+};
+struct TrialOptions {
+  LiquidationRules liquidation;
+  std::optional<BreakerOptions> breakers;
+};
+
 std::optional<std::int64_t> read_field(const ParameterBinding& binding, const margin::RiskConfig& risk,
                                        const EngineOptions& options) {
   std::optional<std::int64_t> value;
@@ -212,10 +236,15 @@ Result<GovernedParameters> GovernedParameters::make(const GovernanceOptions& opt
 
 Status GovernedParameters::judge_value(governance::ParameterKey key, std::int64_t value,
                                        const margin::RiskConfig& risk, const EngineOptions& options) const {
-  margin::RiskConfig trial_risk = risk;
-  EngineOptions trial_options = options;
-  write_field(bindings_[key.value - 1], value, GovernedConfig{trial_risk, trial_options});
-  const bool valid = trial_risk.validate().ok() && trial_options.liquidation.validate().ok() &&
+  TrialRisk trial_risk{{risk.assets, {}}, {risk.markets, {}}};
+  TrialOptions trial_options{options.liquidation, options.breakers};
+  const bool bound = visit_field(bindings_[key.value - 1], trial_risk, trial_options,
+                                 [value](auto& field) { assign_raw(field, value); });
+  BALLAST_ASSERT(bound);
+  const std::optional<margin::AssetRisk>& asset = trial_risk.assets.copy;
+  const std::optional<margin::MarketRisk>& market = trial_risk.markets.copy;
+  const bool valid = (!asset || asset->collateral.validate().ok()) && (!market || margin::validate(market->rule).ok()) &&
+                     trial_options.liquidation.validate().ok() &&
                      (!trial_options.breakers || validate(*trial_options.breakers).ok());
   return valid ? Status::ok : Status::parameter_conflict;
 }

@@ -8,7 +8,9 @@
 //   resolve_bankruptcy and backstop_takeover on venues with 1k and 100k other, idle sub-accounts:
 //     the same events on the same groups, so the 1k figure is the 100k figure's peer. Work
 //     proportional to what changed (DESIGN principle 5) keeps them flat in N; a scan of the venue
-//     makes them grow 100x.
+//     makes them grow 100x;
+//   resolve_bankruptcy with ADL over 1k and 10k profitable opposite holders (the simulator's
+//     case): every holder is a candidate, so the work grows with them; the 1k figure is the peer.
 // Every iteration applies an accepted event: a refusal stops the benchmark with the status
 // (SkipWithError), and state that events use up is restored outside the timing.
 
@@ -280,6 +282,35 @@ void BM_Ballast_ApplyResolveBankruptcy(benchmark::State& state) {
              [](SubAccountId target) -> EventBody { return ResolveBankruptcy{target}; });
 }
 BENCHMARK(BM_Ballast_ApplyResolveBankruptcy)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+
+// `holders` sub-accounts each short 0.5 BTC from 50,000 on 3,000 to 11,800 USDC (so their ADL
+// scores, uPnL / equity, differ), then kTargets accounts each long 1.5 BTC on 10,000 USDC, all
+// against the clearing account; then BTC at 43,000: each target's equity is -500, every short is
+// 3,500 in profit and eligible for ADL. The insurance fund is empty: each resolution closes the
+// target's 1.5 against the three best-ranked shorts and charges them the 500 by notional.
+EventDriver adl_venue(std::uint32_t holders) {
+  EventDriver v = listed({});
+  for (std::uint32_t i = 0; i < holders; ++i) {
+    open_account(v, holder_account(i), holder_sub(i));
+    v.must(Deposit{holder_account(i), holder_sub(i), kUsdc, usdc_units(3'000 + (i % 89) * 100)});
+    v.must(fill(holder_account(i), holder_sub(i), kPerp, "-0.5", "50000"));
+  }
+  set_btc(v, "50000");  // fresh again after the holders
+  for (std::uint32_t i = 0; i < kTargets; ++i) {
+    open_account(v, target_account(i), target_sub(i));
+    v.must(Deposit{target_account(i), target_sub(i), kUsdc, usdc_units(10'000)});
+    v.must(fill(target_account(i), target_sub(i), kPerp, "1.5", "50000"));
+  }
+  set_btc(v, "43000");
+  return v;
+}
+
+// The simulator's case (a bankruptcy on a venue where every opposite holder is a candidate): the
+// peer is the same event at 1k holders; the limit 5 us, as above.
+void BM_Ballast_ApplyResolveBankruptcyAdl(benchmark::State& state) {
+  on_targets(state, "adl", adl_venue, [](SubAccountId target) -> EventBody { return ResolveBankruptcy{target}; });
+}
+BENCHMARK(BM_Ballast_ApplyResolveBankruptcyAdl)->Arg(1'000)->Arg(10'000)->Unit(benchmark::kMicrosecond);
 
 // At 44,000 each target's equity is 1,000 against a requirement of 3,300 (coverage 0.30, under the
 // backstop's 2/3): the vault, holding an LP's 100M USDC, takes each over (engine_vault_test's case).

@@ -161,10 +161,13 @@ SubAccountId reserves_sub_account(const lending::PoolConfig& config) {
   return SubAccountId{to.value};
 }
 
-Ratio pool_utilization(int128 deposit_units, int128 borrow_units) {
-  BALLAST_ASSERT(deposit_units >= 0 && borrow_units >= 0);
-  // debt / (cash + debt) with cash = max(deposits − borrows, 0): borrows / max(deposits, borrows).
-  return lending::utilization(borrow_units, std::max<int128>(deposit_units - borrow_units, 0), Round::up);
+int128 written_off_units(const Ledger& ledger, AssetId asset) {
+  return detail::negative_part(ledger.balance(SubAccountId{kBadDebt.value}, asset).raw());
+}
+
+Ratio pool_utilization(const PoolFigures& figures) {
+  BALLAST_ASSERT(figures.deposit_units >= 0 && figures.borrow_units >= 0 && figures.written_off_units >= 0);
+  return lending::utilization(figures.borrow_units, std::max<int128>(figures.cash(), 0), Round::up);
 }
 
 InterestPlan plan_interest(const Ledger& ledger, const AssetPool& pool, const PoolState& state, TimestampNs now_ns) {
@@ -188,7 +191,7 @@ InterestPlan plan_interest(const Ledger& ledger, const AssetPool& pool, const Po
     }
   }
   const lending::PoolConfig& config = pool.config;
-  plan.next.utilization = pool_utilization(supplied, borrowed);
+  plan.next.utilization = pool_utilization({supplied, borrowed, written_off_units(ledger, pool.asset)});
   plan.next.borrow_rate = lending::scaled_rate(config.curve.rate_at(plan.next.utilization), state.scaling);
   if (config.adaptive) {
     plan.next.scaling = lending::adapt_scaling(*config.adaptive, state.scaling, plan.next.utilization);
@@ -228,11 +231,11 @@ Status judge_supply(const AssetPool& pool, int128 deposit_units, Amount balance,
   return deposit_units + (after - before) > pool.config.supply_cap.raw() ? Status::supply_cap_exceeded : Status::ok;
 }
 
-Status judge_borrow(const AssetPool& pool, int128 deposit_units, int128 borrow_units, Amount balance, Amount amount) {
+Status judge_borrow(const AssetPool& pool, const PoolFigures& figures, Amount balance, Amount amount) {
   // What leaves the pool's cash is the whole amount: the supply it draws down and the debt it adds.
-  if (deposit_units - borrow_units < amount.raw()) return Status::insufficient_liquidity;
+  if (figures.cash() < amount.raw()) return Status::insufficient_liquidity;
   const int128 new_debt = std::max<int128>(0, static_cast<int128>(amount.raw()) - std::max<std::int64_t>(balance.raw(), 0));
-  return borrow_units + new_debt > pool.config.borrow_cap.raw() ? Status::borrow_cap_exceeded : Status::ok;
+  return figures.borrow_units + new_debt > pool.config.borrow_cap.raw() ? Status::borrow_cap_exceeded : Status::ok;
 }
 
 void encode_pools(ByteWriter& out, const std::vector<AssetPool>& pools) {

@@ -15,8 +15,11 @@
 // the whole interval at the accrual that ends it: the protocol's cadence bounds that granularity.
 //
 // One accrual over Δt = now − last accrual, at the utilization and rate read now:
-//   U        = borrows / max(deposits, borrows), up (1 when borrows exceed deposits: trading
-//              losses can take more of an asset than its suppliers put in).
+//   U        = borrows / max(deposits − written off, borrows), up (1 when borrows exceed what
+//              is there: trading losses can take more of an asset than its suppliers put in). The
+//              written-off debt (the bad-debt account's, engine.hpp's kBadDebt) is cash that is gone
+//              and debt that pays nothing: Aave v3.3's utilization after a deficit, debt / (cash +
+//              debt) with the burnt debt out of both.
 //   rate     = curve(U) × adaptive scaling, up (rate_curve.hpp).
 //   index'   = grow_index_up(index, rate, Δt): the cumulative borrow index, continuously
 //              compounded, up (pool.hpp); g = (index' − index) / index at 10^-18, up.
@@ -91,15 +94,29 @@ struct InterestPlan {
 // balances of the asset.
 InterestPlan plan_interest(const Ledger& ledger, const AssetPool& pool, const PoolState& state, TimestampNs now_ns);
 
-// Utilization as the rate reads it: borrows / max(deposits, borrows), up; 0 when both are 0.
-Ratio pool_utilization(int128 deposit_units, int128 borrow_units);
+// One asset's user deposits and borrows (the venue totals) and its written-off debt, in units.
+struct PoolFigures {
+  int128 deposit_units = 0;
+  int128 borrow_units = 0;
+  int128 written_off_units = 0;
+  // What suppliers put in that borrowers have not taken out and bankruptcies did not lose.
+  int128 cash() const { return deposit_units - borrow_units - written_off_units; }
+};
+
+// The bad-debt account's debt in `asset` (its negative balance, as a positive number; 0 when it
+// owes none): the pool's written-off debt.
+int128 written_off_units(const Ledger& ledger, AssetId asset);
+
+// Utilization as the rate reads it: borrows / (max(cash, 0) + borrows), up; 0 without borrows.
+Ratio pool_utilization(const PoolFigures& figures);
 
 // The pool's rules for money entering or leaving the asset's user balances, in Status precedence
 // order. A deposit of `amount` into a balance `balance` with user deposits at `deposit_units`:
-// supply_cap_exceeded when the supply it adds (what passes zero) takes them above the cap. A borrow of `amount` out of a balance `balance`: insufficient_liquidity when the pool's cash
-// (deposits − borrows) is short of it, borrow_cap_exceeded when total borrows would pass the cap.
+// supply_cap_exceeded when the supply it adds (what passes zero) takes them above the cap. A
+// borrow of `amount` out of a balance `balance`: insufficient_liquidity when the pool's cash is
+// short of it, borrow_cap_exceeded when total borrows would pass the cap.
 Status judge_supply(const AssetPool& pool, int128 deposit_units, Amount balance, Amount amount);
-Status judge_borrow(const AssetPool& pool, int128 deposit_units, int128 borrow_units, Amount balance, Amount amount);
+Status judge_borrow(const AssetPool& pool, const PoolFigures& figures, Amount balance, Amount amount);
 
 // Canonical bytes (the snapshot's). Decoding refuses what validate_pools refuses, naming the pool.
 void encode_pools(ByteWriter& out, const std::vector<AssetPool>& pools);

@@ -104,20 +104,14 @@ Score part_score(const AdlCandidate& c, std::uint64_t part) {
   return {.num = pnl * part, .den = size * equity};
 }
 
-// One queue entry while sorting, kept small (32 bytes) and holding all its slot needs, so that the
-// sort and the queue never reach back into the candidates in random order (but for near ties). `approx`
-// is the score in double, a filter only: num and den each convert with a relative error of at most
+// AdlEntry, one queue entry while sorting, is kept small (32 bytes) and holds all its slot needs, so
+// that the sort and the queue never reach back into the candidates in random order (but for near
+// ties). `approx` is the score in double, a filter only: num and den each convert with a relative error of at most
 // 2^-53 and the quotient adds one more, so approx is within 2^-51 of the exact score, relatively.
 // Two approximations further apart than kFilterMargin (far above that) order their scores exactly
 // as the exact comparison would; closer pairs (ties, near ties) are compared exactly. The order is
 // the exact one either way: the double never decides anything on its own.
-struct Entry {
-  double approx = 0;
-  SubAccountId id;
-  std::uint64_t capacity = 0;
-  std::uint32_t candidate = 0;
-  bool hedged = false;
-};
+using Entry = AdlEntry;
 
 constexpr double kFilterMargin = 1e-12;
 
@@ -168,7 +162,59 @@ void add_entry(std::vector<Entry>& entries, const AdlCandidate& c, std::uint32_t
                      .hedged = hedged});
 }
 
+// Every eligible candidate's entries (one slot each, two with hedge_aware), unordered.
+std::vector<Entry> entries_of(std::span<const AdlCandidate> candidates, AdlRanking ranking, Side needed,
+                              std::uint64_t lot) {
+  BALLAST_ASSERT(lot > 0);
+  BALLAST_ASSERT(candidates.size() <= std::numeric_limits<std::uint32_t>::max());
+  std::vector<Entry> entries;
+  entries.reserve(candidates.size());
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const AdlCandidate& c = candidates[i];
+    if (!on_side(c.size, needed) || c.unrealized_pnl.raw() <= 0 || c.equity.raw() <= 0) {
+      continue;
+    }
+    const auto index = static_cast<std::uint32_t>(i);
+    add_entry(entries, c, index, slot_part(c, ranking, false, lot), false);
+    if (ranking == AdlRanking::hedge_aware) {
+      add_entry(entries, c, index, slot_part(c, ranking, true, lot), true);
+    }
+  }
+  return entries;
+}
+
+// A max-heap under "ranks later" has at its top the entry that ranks first.
+struct RanksLater {
+  EntryOrder first;
+  bool operator()(const Entry& a, const Entry& b) const { return first(b, a); }
+};
+
+AdlSlot slot_of(const Entry& e) {
+  return {.candidate = e.candidate,
+          .id = e.id,
+          .capacity = Quantity::from_raw(static_cast<std::int64_t>(e.capacity)),
+          .hedged = e.hedged};
+}
+
 }  // namespace
+
+AdlRanker::AdlRanker(std::span<const AdlCandidate> candidates, AdlRanking ranking, Side needed, Quantity lot)
+    : candidates_(candidates),
+      ranking_(ranking),
+      lot_(static_cast<std::uint64_t>(lot.raw())),
+      heap_(entries_of(candidates, ranking, needed, lot_)) {
+  std::make_heap(heap_.begin(), heap_.end(), RanksLater{EntryOrder(candidates_, ranking_, lot_)});
+}
+
+bool AdlRanker::next(AdlSlot& slot) {
+  if (heap_.empty()) {
+    return false;
+  }
+  std::pop_heap(heap_.begin(), heap_.end(), RanksLater{EntryOrder(candidates_, ranking_, lot_)});
+  slot = slot_of(heap_.back());
+  heap_.pop_back();
+  return true;
+}
 
 const char* adl_ranking_name(AdlRanking ranking) noexcept {
   switch (ranking) {
@@ -191,30 +237,13 @@ const char* adl_status_name(AdlStatus status) noexcept {
 
 AdlQueue rank_adl(std::span<const AdlCandidate> candidates, AdlRanking ranking, Side needed, Quantity lot) {
   BALLAST_ASSERT(lot.raw() > 0);
-  BALLAST_ASSERT(candidates.size() <= std::numeric_limits<std::uint32_t>::max());
   const auto lot_raw = static_cast<std::uint64_t>(lot.raw());
-  std::vector<Entry> entries;
-  entries.reserve(candidates.size());
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const AdlCandidate& c = candidates[i];
-    if (!on_side(c.size, needed) || c.unrealized_pnl.raw() <= 0 || c.equity.raw() <= 0) {
-      continue;
-    }
-    const auto index = static_cast<std::uint32_t>(i);
-    add_entry(entries, c, index, slot_part(c, ranking, false, lot_raw), false);
-    if (ranking == AdlRanking::hedge_aware) {
-      add_entry(entries, c, index, slot_part(c, ranking, true, lot_raw), true);
-    }
-  }
+  std::vector<Entry> entries = entries_of(candidates, ranking, needed, lot_raw);
   std::sort(entries.begin(), entries.end(), EntryOrder(candidates, ranking, lot_raw));
-
   AdlQueue queue{.side = needed, .lot = lot};
   queue.slots.reserve(entries.size());
   for (const Entry& e : entries) {
-    queue.slots.push_back({.candidate = e.candidate,
-                           .id = e.id,
-                           .capacity = Quantity::from_raw(static_cast<std::int64_t>(e.capacity)),
-                           .hedged = e.hedged});
+    queue.slots.push_back(slot_of(e));
   }
   return queue;
 }

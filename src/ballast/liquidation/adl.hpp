@@ -82,6 +82,34 @@ struct AdlQueue {
 // position (rounded down to lots); hedge_aware up to two, as above.
 AdlQueue rank_adl(std::span<const AdlCandidate> candidates, AdlRanking ranking, Side needed, Quantity lot);
 
+// One queue entry while ranking (adl.cpp's order reads it): what its slot needs, and the score in
+// double as a filter only (adl.cpp says why the order is the exact one all the same).
+struct AdlEntry {
+  double approx = 0;
+  SubAccountId id;
+  std::uint64_t capacity = 0;
+  std::uint32_t candidate = 0;
+  bool hedged = false;
+};
+
+// rank_adl's queue one slot at a time, for a caller that needs only its head: building it costs
+// O(candidates) (a heap, no sort) and each next() O(log candidates), so a bankruptcy that closes
+// against the first few of many candidates does not rank them all. The slots come in exactly
+// rank_adl's order (the order is total: ties go by id, then index). The candidates must outlive
+// the ranker.
+class AdlRanker {
+ public:
+  AdlRanker(std::span<const AdlCandidate> candidates, AdlRanking ranking, Side needed, Quantity lot);
+  // The next slot of the queue; false once every slot has been given.
+  bool next(AdlSlot& slot);
+
+ private:
+  std::span<const AdlCandidate> candidates_;
+  AdlRanking ranking_;
+  std::uint64_t lot_;
+  std::vector<AdlEntry> heap_;
+};
+
 enum class AdlStatus : std::uint8_t {
   ok,
   close_not_positive,  // nothing to close

@@ -4,6 +4,8 @@
 
 #include "ballast/liquidation/adl.hpp"
 
+#include "ballast/core/random.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -247,6 +249,44 @@ TEST(PlanAdl, RejectsBadInput) {
   EXPECT_EQ(plan_adl(btc(9'000'000), Price::from_raw(INT64_MAX), huge).status, AdlStatus::overflow);
   EXPECT_STREQ(adl_status_name(AdlStatus::close_off_lot), "close_off_lot");
   EXPECT_STREQ(adl_ranking_name(AdlRanking::hedge_aware), "hedge_aware");
+}
+
+// ---------------------------------------------------------------------------------------------
+// AdlRanker gives rank_adl's queue slot by slot. Seeded random candidates (core/random.hpp) on both
+// sides, with few distinct sizes, PnLs and equities so that ties (broken by id, then index, with
+// repeated ids) and equal scores from different numbers (2/4 and 3/6) are common, and hedges
+// either way: for both rankings and both sides, every slot in the same order.
+std::vector<AdlCandidate> random_candidates(std::uint64_t seed) {
+  CounterRng rng(seed, 0);
+  std::vector<AdlCandidate> candidates(200 + rng.below(300));
+  for (AdlCandidate& c : candidates) {
+    const auto size = static_cast<std::int64_t>(1 + rng.below(8)) * 250;
+    c = {.id = {rng.below(150)},
+         .size = btc_milli(rng.below(2) == 0 ? size : -size),
+         .unrealized_pnl = dollars(static_cast<std::int64_t>(rng.below(12)) - 2),
+         .equity = dollars(static_cast<std::int64_t>(rng.below(12)) - 2),
+         .hedge = btc_milli(static_cast<std::int64_t>(rng.below(9)) * 250 - 1'000)};
+  }
+  return candidates;
+}
+
+TEST(AdlRanker, GivesRankAdlsQueueSlotBySlot) {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const std::vector<AdlCandidate> candidates = random_candidates(seed);
+    for (const AdlRanking ranking : {AdlRanking::pnl_leverage, AdlRanking::hedge_aware}) {
+      for (const Side side : {Side::long_side, Side::short_side}) {
+        const AdlQueue full = rank_adl(candidates, ranking, side, kLot);
+        AdlQueue lazy{.side = side, .lot = kLot};
+        AdlRanker ranker(candidates, ranking, side, kLot);
+        for (AdlSlot slot; ranker.next(slot);) lazy.slots.push_back(slot);
+        ASSERT_FALSE(full.slots.empty());
+        ASSERT_EQ(view(lazy), view(full)) << "seed " << seed;
+        for (std::size_t i = 0; i < full.slots.size(); ++i) {
+          ASSERT_EQ(lazy.slots[i].candidate, full.slots[i].candidate) << "seed " << seed << " slot " << i;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
