@@ -21,7 +21,7 @@
 //      every other holder of the group's markets by notional. Largest remainder
 //      (liquidation::socialize_loss): the charges sum to the rest to the unit.
 //   5. Anything nobody can carry (no holder at all) is unresolved: it is written off the group's
-//      debts into the bad-debt account (kBadDebt, engine.hpp), as Aave v3.3 burns a borrower's
+//      debts into the bad-debt account (kBadDebt, ledger.hpp), as Aave v3.3 burns a borrower's
 //      bad debt into its reserve's deficit. Debts worth at least the unresolved part at the
 //      oracle move there, the quote's first (one to one), then each other asset's by id, member
 //      by member, each the fewest units that cover what is left (rounded up, capped at the debt).

@@ -154,15 +154,6 @@ struct LiquidatableGroup {
   Money maintenance_requirement;
 };
 
-// The venue's bad-debt account, created with every venue that has a risk configuration, with its
-// one sub-account of the same id (beside the ledger's system accounts, ids 1 to 5). What a
-// bankruptcy's waterfall could place nowhere (LossTotals::unresolved) is written off the group's
-// debts into it (bankruptcy.hpp), as Aave v3.3 burns bad debt into a reserve's deficit: its
-// negative balances are the deficit, asset by asset. Like every system account it pays no
-// interest, so the deficit does not grow; the lending pools count it as cash that is gone
-// (pool_utilization), and a deposit into it pays it back.
-inline constexpr AccountId kBadDebt{6};
-
 // Where every unit of bad debt went, summed over the resolve_bankruptcy events applied (quote
 // units). deficit == insurance + adl + socialized + unresolved, always. Part of the state.
 struct LossTotals {

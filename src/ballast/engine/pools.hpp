@@ -17,7 +17,7 @@
 // One accrual over Δt = now − last accrual, at the utilization and rate read now:
 //   U        = borrows / max(deposits − written off, borrows), up (1 when borrows exceed what
 //              is there: trading losses can take more of an asset than its suppliers put in). The
-//              written-off debt (the bad-debt account's, engine.hpp's kBadDebt) is cash that is gone
+//              written-off debt (the bad-debt account's, ledger.hpp's kBadDebt) is cash that is gone
 //              and debt that pays nothing: Aave v3.3's utilization after a deficit, debt / (cash +
 //              debt) with the burnt debt out of both.
 //   rate     = curve(U) × adaptive scaling, up (rate_curve.hpp).

@@ -108,6 +108,14 @@ inline constexpr AccountId kVault{5};
 // at 100 and sells to C at 110: clearing is −10 until B and C close), so it returns to residuals
 // only when the market's positions are flat. Fees go to the fee pool.
 inline constexpr AccountId kClearing{4};
+// The venue's bad-debt account: created by the engine, with its one sub-account of the same id,
+// on every venue that has a risk configuration. What a bankruptcy's waterfall could place nowhere
+// (LossTotals::unresolved) is written off the group's debts into it (engine/bankruptcy.hpp), as
+// Aave v3.3 burns bad debt into a reserve's deficit: its negative balances are the deficit, asset
+// by asset. Like every system account it pays no interest, so the deficit does not grow; the
+// lending pools count it as cash that is gone (engine/pools.hpp), and a deposit into it pays it
+// back.
+inline constexpr AccountId kBadDebt{6};
 
 class Ledger {
  public:
