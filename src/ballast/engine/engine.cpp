@@ -1488,7 +1488,7 @@ Result<market::OracleActionPolicy> decode_oracle_policy(ByteReader& in) {
     }
     for (std::size_t v = 0; v < market::kOracleValidityCount; ++v) {
       policy.set(static_cast<market::OracleAction>(a), static_cast<market::OracleValidity>(v),
-                 ((*bits >> v) & 1u) != 0);
+                 ((*bits >> v) & 1) != 0);
     }
   }
   return policy;
