@@ -29,6 +29,17 @@ class EngineLendingTest : public EngineMarginTest {
   }
   virtual lending::PoolConfig pool() const { return aave_stable_two(); }
 
+  // `allowed` is the largest take the rules allow: one unit more repaid is too large, one unit
+  // more seized is beyond the auction's band.
+  void rejects_one_unit_past(const LiquidateBorrow& allowed) {
+    LiquidateBorrow take = allowed;
+    take.repay = Amount::from_raw(allowed.repay.raw() + 1);
+    rejected(take, Status::liquidation_too_large);
+    take = allowed;
+    take.seize = Amount::from_raw(allowed.seize.raw() + 1);
+    rejected(take, Status::liquidation_price_out_of_band);
+  }
+
   // Alice puts up 1 BTC and borrows 18,000 USDC (her own 10,000 and 8,000 of Bob's): the pool holds
   // 10,000 supplied and 8,000 borrowed, utilization 80%.
   void borrow_to_optimum() {
@@ -214,12 +225,8 @@ TEST_F(EngineLendingTest, LiquidateBorrowSeizesCollateralAtTheAuctionBonus) {
   ASSERT_EQ(engine_.liquidatable_groups().size(), 1U);
   EXPECT_EQ(engine_.liquidatable_groups().front().maintenance_requirement, Money{});
 
+  rejects_one_unit_past(healthy_take);
   LiquidateBorrow take = healthy_take;
-  take.repay = Amount::from_raw(usdc(4'000) + 1);
-  rejected(take, Status::liquidation_too_large);
-  take = healthy_take;
-  take.seize = Amount::from_raw(47'529'412);
-  rejected(take, Status::liquidation_price_out_of_band);
   take.liquidator = kAlice;
   take.liquidator_sub_account = kAliceIsolated;
   rejected(take, Status::liquidation_self);
@@ -245,12 +252,7 @@ TEST_F(EngineLendingTest, BelowHealthFactorPoint95TheWholeDebtMayBeRepaid) {
   set_prices("8400");
   const LiquidateBorrow whole{kBob, kBobMain, kAliceMain, kUsdc, Amount::from_raw(usdc(8'000)), kBtc,
                               Amount::from_raw(96'190'476)};
-  LiquidateBorrow take = whole;
-  take.repay = Amount::from_raw(usdc(8'000) + 1);
-  rejected(take, Status::liquidation_too_large);
-  take = whole;
-  take.seize = Amount::from_raw(96'190'477);
-  rejected(take, Status::liquidation_price_out_of_band);
+  rejects_one_unit_past(whole);
   ok(whole);
   EXPECT_EQ(balance(kAliceMain, kUsdc), 0);
   EXPECT_EQ(balance(kAliceMain, kBtc), 100'000'000 - 96'190'476);

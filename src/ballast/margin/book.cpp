@@ -1890,7 +1890,7 @@ std::uint32_t MarginBook::open_position_slot(std::uint32_t sub, std::uint32_t ma
   position_state_.emplace_back();
   position_sub_.push_back(sub);
   market_slots_[market].push_back(p);
-  tail_groups_[info.group / 64] |= std::uint64_t{1} << (info.group % 64);
+  mark_tail(info.group);
   insert_ordered(info.positions, p, [this](std::uint32_t x) { return positions_[x].market; });
   return p;
 }
@@ -1903,7 +1903,7 @@ std::uint32_t MarginBook::open_balance_slot(std::uint32_t sub, std::uint32_t ass
       BalanceSlot{0, 0, 0, 0, info.group, static_cast<std::uint16_t>(asset), static_cast<std::uint8_t>(counts ? 1 : 0), 1});
   balance_sub_.push_back(sub);
   asset_slots_[asset].push_back(b);
-  tail_groups_[info.group / 64] |= std::uint64_t{1} << (info.group % 64);
+  mark_tail(info.group);
   insert_ordered(info.balances, b, [this](std::uint32_t x) { return balances_[x].asset; });
   return b;
 }

@@ -518,6 +518,7 @@ class MarginBook {
   // Whether the group holds slots opened after the layout (the recompute adds them after the
   // threads join, so its sensitivity is not the threads' to note: never skipped).
   bool holds_tail(GroupIndex group) const { return (tail_groups_[group / 64] >> (group % 64) & 1) != 0; }
+  void mark_tail(GroupIndex group) { tail_groups_[group / 64] |= std::uint64_t{1} << (group % 64); }
   void mark_options(GroupIndex group);  // option_groups_ from the group's options count
   void refresh_group(GroupIndex group);  // from scratch: slots and sums (or evaluate())
   void evaluate_group(GroupIndex group);
