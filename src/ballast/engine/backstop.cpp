@@ -12,20 +12,34 @@ using namespace detail;
 
 constexpr SubAccountId kVaultSub{kVault.value};
 
-// Coverage below the threshold: maintenance collateral < ratio × requirement, cross-multiplied
-// (Ratio has 12 decimals) so that no division rounds the comparison.
-bool below_backstop(const margin::MarginFigures& figures, Ratio backstop_below) {
-  const int128 collateral = static_cast<int128>(figures.maintenance_collateral.raw()) * pow10_i64(Ratio::kDecimals);
-  return collateral < static_cast<int128>(backstop_below.raw()) * figures.maintenance_requirement.raw();
+// The target's figures from its calculator: a portfolio sub-account's scenarios (its maintenance
+// collateral is its equity), or the group's weighted sums.
+struct TargetFigures {
+  Status status = Status::ok;
+  Money equity;
+  liquidation::GroupHealth maintenance;
+};
+
+TargetFigures target_figures(const PortfolioVenue* portfolio, const margin::RiskConfig& risk, const PriceState& prices,
+                             const std::vector<margin::SubAccountBook>& group, TimestampNs now_ns) {
+  if (group.front().mode == MarginMode::portfolio) {
+    portfolio::RiskMatrix matrix(portfolio->model());
+    const PortfolioOutcome outcome = evaluate_portfolio(*portfolio, risk, prices.book, group.front(), now_ns, matrix);
+    const PortfolioFigures& f = outcome.figures;
+    return {outcome.status, f.equity, {f.equity, f.maintenance_requirement}};
+  }
+  const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, group);
+  const margin::GroupMargin& f = outcome.margin;
+  return {status_of(outcome.status), f.equity, {f.maintenance_collateral, f.maintenance_requirement}};
 }
 
-Status judge_target(const margin::MarginOutcome& outcome, const LiquidationRules& rules) {
-  if (outcome.status != margin::MarginStatus::ok) return status_of(outcome.status);
-  const margin::GroupMargin& figures = outcome.margin;
-  if (!figures.liquidatable()) return Status::account_healthy;
-  if (figures.equity.is_negative()) return Status::account_bankrupt;
-  if (!below_backstop(figures, rules.sizing.stages.backstop_below)) return Status::backstop_not_reached;
-  return Status::ok;
+Status judge_target(const TargetFigures& figures, const LiquidationRules& rules) {
+  if (figures.status != Status::ok) return figures.status;
+  switch (liquidation::classify(figures.maintenance, rules.sizing.stages)) {
+    case liquidation::Stage::healthy: return Status::account_healthy;
+    case liquidation::Stage::backstop: return figures.equity.is_negative() ? Status::account_bankrupt : Status::ok;
+    default: return figures.equity.is_negative() ? Status::account_bankrupt : Status::backstop_not_reached;
+  }
 }
 
 // Plans `fill` and appends its postings; the position it leaves, for the vault's view.
@@ -45,13 +59,7 @@ Status judge_vault(const Ledger& ledger, const margin::RiskConfig& risk, const P
   std::vector<margin::SubAccountBook> vault = group_books(ledger, risk, *ledger.find_sub_account(kVaultSub));
   apply_postings(vault, plan.postings);
   margin::SubAccountBook& book = vault.front();
-  for (const auto& entry : opened) {
-    const InstrumentId instrument = entry.first;  // a variable, not a binding: lambdas capture it
-    std::erase_if(book.positions, [&](const margin::HeldPosition& held) { return held.instrument == instrument; });
-    if (!entry.second.size.is_zero()) book.positions.push_back({instrument, entry.second});
-  }
-  std::sort(book.positions.begin(), book.positions.end(),
-            [](const margin::HeldPosition& a, const margin::HeldPosition& b) { return a.instrument < b.instrument; });
+  for (const auto& [instrument, position] : opened) set_book_position(book, instrument, position);
   const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, vault);
   if (outcome.status != margin::MarginStatus::ok) return status_of(outcome.status);
   return outcome.margin.maintenance_health().is_negative() ? Status::insufficient_margin : Status::ok;
@@ -59,11 +67,12 @@ Status judge_vault(const Ledger& ledger, const margin::RiskConfig& risk, const P
 
 }  // namespace
 
-BackstopPlan plan_backstop(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
-                           const LiquidationRules& rules, const SubAccount& sub_account) {
+BackstopPlan plan_backstop(const Ledger& ledger, const margin::RiskConfig& risk, const PortfolioVenue* portfolio,
+                           const PriceState& prices, const LiquidationRules& rules, const SubAccount& sub_account,
+                           TimestampNs now_ns) {
   BackstopPlan plan;
   std::vector<margin::SubAccountBook> group = group_books(ledger, risk, sub_account);
-  plan.status = judge_target(margin::evaluate(risk, prices.book, group), rules);
+  plan.status = judge_target(target_figures(portfolio, risk, prices, group, now_ns), rules);
   if (plan.status != Status::ok) return plan;
   // The group's closes, summing what the vault opens per instrument.
   std::map<InstrumentId, Quantity> taken;

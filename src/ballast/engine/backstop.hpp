@@ -29,9 +29,12 @@ struct BackstopPlan {
   std::size_t moves_from = 0;
 };
 
-// The plan for backstop_takeover on the margin group of `sub_account` (a user sub-account, not
-// portfolio, on a venue with a risk configuration and a vault; the group's prices are trusted).
-BackstopPlan plan_backstop(const Ledger& ledger, const margin::RiskConfig& risk, const PriceState& prices,
-                           const LiquidationRules& rules, const SubAccount& sub_account);
+// The plan for backstop_takeover on the margin group of `sub_account` (a user sub-account on a
+// venue with a risk configuration and a vault; the group's prices are trusted). A portfolio
+// sub-account is judged by its scenarios (`portfolio`, at `now_ns`): its coverage is equity /
+// maintenance requirement.
+BackstopPlan plan_backstop(const Ledger& ledger, const margin::RiskConfig& risk, const PortfolioVenue* portfolio,
+                           const PriceState& prices, const LiquidationRules& rules, const SubAccount& sub_account,
+                           TimestampNs now_ns);
 
 }  // namespace ballast

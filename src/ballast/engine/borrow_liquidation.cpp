@@ -8,24 +8,8 @@
 namespace ballast {
 namespace {
 
-constexpr std::int64_t kPriceOne = 1'000'000'000;  // Price raw of 1 quote per unit
-
-// The asset's oracle price (the quote is worth 1).
-std::int64_t oracle_raw(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset) {
-  return asset == risk.quote ? kPriceOne : prices.book.find_asset(asset)->oracle.raw();
-}
-
-// Units of an asset valued at its oracle price, in Money (10^-6 quote), rounded as asked:
-// units × price_raw / 10^(decimals + 3). nullopt beyond Money's range.
-std::optional<Money> value_of_units(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset,
-                                    std::int64_t units, Round round) {
-  const margin::AssetRisk* configured = risk.find_asset(asset);
-  const std::int64_t price_raw = oracle_raw(risk, prices, asset);
-  const int128 scaled = div_round(static_cast<int128>(units) * price_raw,
-                                  pow10_i128(configured->decimals + Price::kDecimals - Money::kDecimals), round);
-  const auto narrowed = narrow_i64(scaled);
-  return narrowed ? std::optional<Money>(Money::from_raw(*narrowed)) : std::nullopt;
-}
+using detail::oracle_raw;
+using detail::value_of_units;
 
 // Whether the group is in the full-close stage: its coverage below full_close_below. Coverage is
 // maintenance collateral / requirement for a group with positions (dYdX's NC/MMR), and Aave's

@@ -26,7 +26,7 @@ constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_a
                                       "vault_withdraw", "backstop_takeover", "accrue_interest",
                                       "borrow", "liquidate_borrow", "set_market_depth",
                                       "emergency_settle", "propose_parameter", "cancel_proposal",
-                                      "execute_proposal"};
+                                      "execute_proposal", "liquidate_portfolio"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -161,6 +161,13 @@ void encode_body(ByteWriter& out, const ProposeParameter& e) {
 }
 void encode_body(ByteWriter& out, const CancelProposal& e) { out.u64(e.proposal.value); }
 void encode_body(ByteWriter& out, const ExecuteProposal& e) { out.u64(e.proposal.value); }
+void encode_body(ByteWriter& out, const LiquidatePortfolio& e) {
+  out.u64(e.liquidator.value);
+  out.u64(e.liquidator_sub_account.value);
+  out.u64(e.target.value);
+  out.u32(e.fraction_ppm);
+  out.i64(e.discount.raw());
+}
 
 Error binary_error(std::size_t offset, std::string_view what) {
   return make_error(ErrorCode::invalid_input,
@@ -359,6 +366,15 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
     }
     case 27: return CancelProposal{governance::ProposalId{r.u64("proposal")}};
     case 28: return ExecuteProposal{governance::ProposalId{r.u64("proposal")}};
+    case 29: {
+      LiquidatePortfolio e;
+      e.liquidator = AccountId{r.u64("liquidator")};
+      e.liquidator_sub_account = SubAccountId{r.u64("liquidator_sub_account")};
+      e.target = SubAccountId{r.u64("target")};
+      e.fraction_ppm = r.u32("fraction_ppm");
+      e.discount = Ratio::from_raw(r.i64("discount"));
+      return e;
+    }
     default: {
       BALLAST_ASSERT(kind == 9);
       Fill e;
@@ -671,6 +687,14 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
     case 28:
       f.allow_only({"id", "ts", "type", "proposal"});
       return ExecuteProposal{governance::ProposalId{f.unsigned_id("proposal")}};
+    case 29:
+      f.allow_only({"id", "ts", "type", "liquidator", "liquidator_sub_account", "target", "fraction_ppm",
+                    "discount"});
+      return LiquidatePortfolio{AccountId{f.unsigned_id("liquidator")},
+                                SubAccountId{f.unsigned_id("liquidator_sub_account")},
+                                SubAccountId{f.unsigned_id("target")},
+                                f.narrow<std::uint32_t>("fraction_ppm", f.unsigned_id("fraction_ppm")),
+                                Ratio::from_raw(f.signed_integer("discount"))};
     default:
       f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
                     "fee"});
@@ -777,6 +801,12 @@ void body_to_json(json& out, const EventBody& body) {
           out["account"] = e.account.value;
         } else if constexpr (std::is_same_v<T, AccrueInterest>) {
           out["asset"] = e.asset.value;
+        } else if constexpr (std::is_same_v<T, LiquidatePortfolio>) {
+          out["liquidator"] = e.liquidator.value;
+          out["liquidator_sub_account"] = e.liquidator_sub_account.value;
+          out["target"] = e.target.value;
+          out["fraction_ppm"] = e.fraction_ppm;
+          out["discount"] = e.discount.raw();
         } else if constexpr (std::is_same_v<T, LiquidateBorrow>) {
           out["liquidator"] = e.liquidator.value;
           out["liquidator_sub_account"] = e.liquidator_sub_account.value;

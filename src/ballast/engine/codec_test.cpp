@@ -60,6 +60,8 @@ std::vector<Event> one_of_each() {
       event(27, ProposeParameter{governance::ProposalId{7}, governance::ParameterKey{1}, 70'000'000'000}),
       event(28, CancelProposal{governance::ProposalId{7}}),
       event(29, ExecuteProposal{governance::ProposalId{8}}),
+      event(30, LiquidatePortfolio{AccountId{17}, SubAccountId{200}, SubAccountId{102}, 125'000,
+                                   Ratio::from_raw(20'000'000'000)}),
   };
 }
 
@@ -127,6 +129,8 @@ std::vector<Event> extremes() {
       event(27, ProposeParameter{governance::ProposalId{0}, governance::ParameterKey{u32_max}, kMin}),
       event(28, CancelProposal{governance::ProposalId{u64_max}}),
       event(29, ExecuteProposal{governance::ProposalId{0}}),
+      event(30, LiquidatePortfolio{AccountId{u64_max}, SubAccountId{0}, SubAccountId{u64_max}, u32_max,
+                                   Ratio::from_raw(kMin)}),
   };
 }
 
@@ -182,7 +186,7 @@ TEST(BinaryCodec, KindNames) {
       "settle_expiry", "liquidate",       "check_health",   "resolve_bankruptcy", "vault_deposit", "vault_request_withdrawal",
       "vault_cancel_withdrawal", "vault_withdraw", "backstop_takeover", "accrue_interest", "borrow",
       "liquidate_borrow", "set_market_depth", "emergency_settle", "propose_parameter", "cancel_proposal",
-      "execute_proposal"};
+      "execute_proposal", "liquidate_portfolio"};
   ASSERT_EQ(expected.size(), std::variant_size_v<EventBody>);
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
@@ -225,7 +229,7 @@ TEST(BinaryCodec, PinnedLayout) {
 
 TEST(BinaryCodec, RoundTripEveryKind) {
   // oracle_quotes: 18 + asset 4 + count 1 + 2 × (source 4, price 8, confidence 8, published 8).
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26, 22, 46, 66, 30, 22, 38, 26, 26};
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26, 22, 46, 66, 30, 22, 38, 26, 26, 54};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -343,6 +347,13 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
     case 28:
       fields.insert(fields.end(), {{"proposal", 18}});
       break;
+    case 29:
+      fields.insert(fields.end(), {{"liquidator", 18},
+                                   {"liquidator_sub_account", 26},
+                                   {"target", 34},
+                                   {"fraction_ppm", 42},
+                                   {"discount", 46}});
+      break;
     default:
       fields.insert(fields.end(), {{"account", 18},
                                    {"sub_account", 26},
@@ -382,7 +393,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x1d', '\x1e', '\xff'}) {
+  for (const char kind : {'\x1e', '\x1f', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);

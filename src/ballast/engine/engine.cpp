@@ -10,6 +10,7 @@
 #include "ballast/engine/borrow_liquidation.hpp"
 #include "ballast/engine/codec.hpp"
 #include "ballast/engine/engine_parts.hpp"
+#include "ballast/engine/portfolio_liquidation.hpp"
 #include "ballast/engine/risk_codec.hpp"
 
 namespace ballast {
@@ -320,6 +321,7 @@ struct Planned {
   std::optional<BankruptcyPlan> bankruptcy;     // resolve_bankruptcy: a plan reads every ADL candidate
   std::optional<LiquidationFills> liquidation;  // liquidate: the target's fee reads its group's equity
   std::vector<Fill> emergency_closes;           // emergency_settle: one close per holder
+  std::optional<PortfolioSlice> portfolio_slice;  // liquidate_portfolio: fills read the evaluations
 };
 
 namespace {
@@ -528,7 +530,8 @@ class Validator {
     if (!instrument.size_on_lot(e.size)) return Status::fill_size_off_lot;
     if (!instrument.price_on_tick(e.price)) return Status::fill_price_off_tick;
     if (instrument.is_expired(now_ns_)) return Status::instrument_expired;
-    // Portfolio sub-accounts are margined by scenarios: their liquidation sizing is not wired.
+    // A portfolio sub-account is margined by scenarios, which release no requirement per unit of
+    // one position: it is liquidated by slices of everything it holds (liquidate_portfolio).
     if (target->mode == MarginMode::portfolio || mine->mode == MarginMode::portfolio) {
       return Status::portfolio_unsupported;
     }
@@ -585,16 +588,48 @@ class Validator {
   Status operator()(const CheckHealth& e) const {
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
     if (sub_account == nullptr || sub_account->id.value < kFirstUserId) return Status::sub_account_unknown;
-    if (sub_account->mode == MarginMode::portfolio) return Status::portfolio_unsupported;
     if (risk_ == nullptr) return Status::health_unchanged;  // no margin rules: nothing to liquidate
     const std::vector<margin::SubAccountBook> group = group_of(*sub_account);
     if (const Status s = price_gate(prices_trust(group, nullptr), market::OracleAction::liquidate); s != Status::ok) {
       return s;
     }
-    const margin::MarginOutcome outcome = margin::evaluate(*risk_, prices_.book, group);
-    if (const Status s = status_of(outcome.status); s != Status::ok) return s;
+    bool liquidatable = false;
+    if (sub_account->mode == MarginMode::portfolio) {
+      const PortfolioOutcome outcome = portfolio_margin(group.front());
+      if (outcome.status != Status::ok) return outcome.status;
+      liquidatable = outcome.figures.liquidatable();
+    } else {
+      const margin::MarginOutcome outcome = margin::evaluate(*risk_, prices_.book, group);
+      if (const Status s = status_of(outcome.status); s != Status::ok) return s;
+      liquidatable = outcome.margin.liquidatable();
+    }
     const bool open = episodes_.contains(group_key(*sub_account));
-    return outcome.margin.liquidatable() != open ? Status::ok : Status::health_unchanged;
+    return liquidatable != open ? Status::ok : Status::health_unchanged;
+  }
+  // The target's side is the plan's (portfolio_liquidation.hpp); the liquidator's group must pass
+  // the initial-margin check with the slice, as a fill's does.
+  Status operator()(const LiquidatePortfolio& e) const {
+    if (e.liquidator.value < kFirstUserId) return Status::account_id_reserved;
+    if (e.discount.is_negative()) return Status::amount_negative;
+    if (e.fraction_ppm == 0) return Status::fill_size_zero;
+    const SubAccount* mine = nullptr;
+    const SubAccount* target = nullptr;
+    if (const Status s = liquidation_parties(e.liquidator, e.liquidator_sub_account, e.target, mine, target);
+        s != Status::ok) {
+      return s;
+    }
+    if (target->mode != MarginMode::portfolio) return Status::portfolio_unsupported;
+    if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
+    const Trust trust = worse(prices_trust(group_of(*target), nullptr), prices_trust(group_of(*mine), nullptr));
+    if (const Status s = price_gate(trust, market::OracleAction::liquidate); s != Status::ok) return s;
+    PortfolioLiquidationPlan plan = plan_portfolio_liquidation(
+        {ledger_, *risk_, *portfolio_, prices_, options_.liquidation, episode_of(episodes_, group_key(*target)), now_ns_},
+        e);
+    if (plan.status != Status::ok) return plan.status;
+    if (!ledger_.postings_fit(plan.slice.postings)) return Status::balance_overflow;
+    if (const Status s = liquidator_after(*mine, plan.slice); s != Status::ok) return s;
+    planned->portfolio_slice = std::move(plan.slice);
+    return Status::ok;
   }
   // Where a valid event leaves what its execution would otherwise work out again (Planned).
   Planned* planned = nullptr;
@@ -602,7 +637,6 @@ class Validator {
     if (risk_ != nullptr && ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
     if (sub_account == nullptr || sub_account->id.value < kFirstUserId) return Status::sub_account_unknown;
-    if (sub_account->mode == MarginMode::portfolio) return Status::portfolio_unsupported;
     if (risk_ == nullptr) return Status::account_solvent;  // no margin rules: no bad debt
     if (const Status s = price_gate(prices_trust(group_of(*sub_account), nullptr), market::OracleAction::resolve_bankruptcy);
         s != Status::ok) {
@@ -679,12 +713,12 @@ class Validator {
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
     if (sub_account == nullptr || sub_account->id.value < kFirstUserId) return Status::sub_account_unknown;
     if (!vault_) return Status::vault_missing;
-    if (sub_account->mode == MarginMode::portfolio) return Status::portfolio_unsupported;
     if (const Status s = price_gate(prices_trust(group_of(*sub_account), nullptr), market::OracleAction::liquidate);
         s != Status::ok) {
       return s;
     }
-    const BackstopPlan plan = plan_backstop(ledger_, *risk_, prices_, options_.liquidation, *sub_account);
+    const BackstopPlan plan =
+        plan_backstop(ledger_, *risk_, portfolio_, prices_, options_.liquidation, *sub_account, now_ns_);
     if (plan.status != Status::ok) return plan.status;
     return ledger_.postings_fit(plan.postings) ? Status::ok : Status::balance_overflow;
   }
@@ -1003,6 +1037,26 @@ class Validator {
     return after.margin.initial_health().is_negative() ? Status::insufficient_margin : Status::ok;
   }
 
+  // The liquidator's initial health after a portfolio slice (its balances and the positions it
+  // opens) must stay >= 0 (insufficient_margin).
+  Status liquidator_after(const SubAccount& mine, const PortfolioSlice& slice) const {
+    std::vector<margin::SubAccountBook> group = group_of(mine);
+    apply_postings(group, slice.postings);
+    margin::SubAccountBook& book = *std::find_if(group.begin(), group.end(),
+                                                 [&](const margin::SubAccountBook& member) { return member.id == mine.id; });
+    for (std::size_t i = 1; i < slice.fills.size(); i += 2) {
+      set_book_position(book, slice.fills[i].instrument, slice.positions_after[i]);
+    }
+    if (mine.mode == MarginMode::portfolio) {
+      const PortfolioOutcome after = portfolio_margin(book);
+      if (after.status != Status::ok) return after.status;
+      return after.figures.initial_health.is_negative() ? Status::insufficient_margin : Status::ok;
+    }
+    const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group);
+    if (const Status s = status_of(after.status); s != Status::ok) return s;
+    return after.margin.initial_health().is_negative() ? Status::insufficient_margin : Status::ok;
+  }
+
   const margin::MarketRisk* find_market(InstrumentId id) const {
     return risk_ == nullptr ? nullptr : risk_->find_market(id);
   }
@@ -1101,7 +1155,8 @@ class Executor {
            std::map<GroupKey, LiquidationEpisode>& episodes, WaterfallState& waterfall,
            std::optional<lending::LiquidityVault>& vault, std::vector<PoolState>& pool_states,
            BreakerState& breakers, GovernedParameters* governed, margin::RiskConfig& governed_risk,
-           const margin::RiskConfig* risk, EngineOptions& options, TimestampNs now_ns)
+           const margin::RiskConfig* risk, const PortfolioVenue* portfolio, EngineOptions& options,
+           TimestampNs now_ns)
       : ledger_(ledger),
         prices_(prices),
         feeds_(feeds),
@@ -1115,6 +1170,7 @@ class Executor {
         governed_(governed),
         governed_config_{governed_risk, options},
         risk_(risk),
+        portfolio_(portfolio),
         rules_(options.liquidation),
         pools_(options.pools),
         now_ns_(now_ns) {}
@@ -1278,6 +1334,15 @@ class Executor {
     post_moves(plan.postings);
     count_liquidation(target, plan.repaid_value);
   }
+  // The validated slice: the positions' fills, then the balances' moves and payments, counted
+  // against the account cap like a position's liquidation.
+  void operator()(const LiquidatePortfolio& e) {
+    BALLAST_ASSERT(planned->portfolio_slice.has_value());  // validated
+    const PortfolioSlice& slice = *planned->portfolio_slice;
+    for (const Fill& fill : slice.fills) book_fill(*risk_->find_market(fill.instrument), fill, kInsuranceFund);
+    post_moves(std::span<const Posting>(slice.postings).subspan(slice.moves_from));
+    count_liquidation(*ledger_.find_sub_account(e.target), slice.gross);
+  }
   // Validated: the group is liquidatable with no episode open (start one), or healthy with one
   // open (end it).
   void operator()(const CheckHealth& e) {
@@ -1326,7 +1391,7 @@ class Executor {
   // episode is over (it holds nothing).
   void operator()(const BackstopTakeover& e) {
     const SubAccount& sub_account = *ledger_.find_sub_account(e.sub_account);
-    const BackstopPlan plan = plan_backstop(ledger_, *risk_, prices_, rules_, sub_account);
+    const BackstopPlan plan = plan_backstop(ledger_, *risk_, portfolio_, prices_, rules_, sub_account, now_ns_);
     BALLAST_ASSERT(plan.status == Status::ok);
     for (const Fill& fill : plan.fills) book_fill(*risk_->find_market(fill.instrument), fill, kFeePool);
     post_moves(std::span<const Posting>(plan.postings).subspan(plan.moves_from));
@@ -1383,6 +1448,13 @@ class Executor {
   void count_liquidation(const SubAccount& target, Money notional) {
     const GroupKey key = group_key(target);
     episodes_[key] = after_liquidation(rules_, episode_of(episodes_, key), notional, now_ns_);
+    if (target.mode == MarginMode::portfolio) {
+      portfolio::RiskMatrix matrix(portfolio_->model());
+      const PortfolioOutcome after =
+          evaluate_portfolio(*portfolio_, *risk_, prices_.book, book_of(target, *risk_), now_ns_, matrix);
+      if (after.status == Status::ok && !after.figures.liquidatable()) episodes_.erase(key);
+      return;
+    }
     const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, target));
     if (after.status == margin::MarginStatus::ok && !after.margin.liquidatable()) episodes_.erase(key);
   }
@@ -1453,6 +1525,7 @@ class Executor {
   GovernedConfig governed_config_;
   bool rules_changed_ = false;
   const margin::RiskConfig* risk_;
+  const PortfolioVenue* portfolio_;
   const LiquidationRules& rules_;
   const std::vector<AssetPool>& pools_;
   TimestampNs now_ns_;
@@ -1659,7 +1732,7 @@ Status Engine::validate(const Event& event, std::uint64_t fingerprint, Planned& 
 
 void Engine::execute(const EventBody& body, Planned& planned) {
   Executor executor(ledger_, prices_, feeds_, lives_, totals_, episodes_, waterfall_, vault_, pool_states_, breakers_,
-                    governed_ ? &*governed_ : nullptr, governed_risk_, risk_config(), options_, clock_ns_);
+                    governed_ ? &*governed_ : nullptr, governed_risk_, risk_config(), portfolio(), options_, clock_ns_);
   executor.planned = &planned;
   std::visit(executor, body);
   if (executor.rules_changed()) derive_rules();
@@ -1678,8 +1751,7 @@ std::optional<Money> Engine::vault_equity() const {
 
 BankruptcyPlan Engine::plan_bankruptcy(SubAccountId sub_account) const {
   const SubAccount* found = ledger_.find_sub_account(sub_account);
-  BALLAST_ASSERT(has_risk_ && found != nullptr && sub_account.value >= kFirstUserId &&
-                 found->mode != MarginMode::portfolio);
+  BALLAST_ASSERT(has_risk_ && found != nullptr && sub_account.value >= kFirstUserId);
   return ballast::plan_bankruptcy(ledger_, totals_, risk_, prices_, options_.liquidation,
                                   episode_of(episodes_, group_key(*found)), *found, clock_ns_);
 }
@@ -1689,9 +1761,17 @@ std::vector<LiquidatableGroup> Engine::liquidatable_groups() const {
   if (!has_risk_) return found;
   std::set<GroupKey> seen;
   for (const SubAccount* sub_account : ledger_.sub_accounts_in_order()) {
-    if (sub_account->id.value < kFirstUserId || sub_account->mode == MarginMode::portfolio) continue;
+    if (sub_account->id.value < kFirstUserId) continue;
     const GroupKey key = group_key(*sub_account);
     if (!seen.insert(key).second) continue;
+    if (sub_account->mode == MarginMode::portfolio) {
+      portfolio::RiskMatrix matrix(portfolio_->model());
+      const PortfolioOutcome outcome = portfolio_margin(sub_account->id, matrix);
+      if (outcome.status != Status::ok || !outcome.figures.liquidatable()) continue;
+      const PortfolioFigures& p = outcome.figures;
+      found.push_back({key, sub_account->id, p.equity, p.equity, p.maintenance_requirement});
+      continue;
+    }
     const margin::MarginOutcome outcome = margin::evaluate(risk_, prices_.book, group_books(ledger_, risk_, *sub_account));
     if (outcome.status != margin::MarginStatus::ok || !outcome.margin.liquidatable()) continue;
     const margin::MarginFigures& m = outcome.margin;
@@ -1706,6 +1786,15 @@ std::vector<LiquidatableGroup> Engine::liquidatable_groups() const {
     return a.key < b.key;
   });
   return found;
+}
+
+std::optional<std::uint32_t> Engine::portfolio_liquidation_allowance(const LiquidatePortfolio& e) const {
+  const SubAccount* target = ledger_.find_sub_account(e.target);
+  BALLAST_ASSERT(has_risk_ && portfolio_ && target != nullptr && target->mode == MarginMode::portfolio &&
+                 ledger_.find_sub_account(e.liquidator_sub_account) != nullptr);
+  return ballast::portfolio_liquidation_allowance(
+      {ledger_, risk_, *portfolio_, prices_, options_.liquidation, episode_of(episodes_, group_key(*target)), clock_ns_},
+      e);
 }
 
 PortfolioOutcome Engine::portfolio_margin(SubAccountId sub_account, portfolio::RiskMatrix& matrix) const {

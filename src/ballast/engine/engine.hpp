@@ -227,12 +227,17 @@ class Engine {
 
   // The liquidation episodes open now, by margin group (liquidation_rules.hpp).
   const std::map<GroupKey, LiquidationEpisode>& liquidation_episodes() const { return episodes_; }
-  // Every liquidatable cross or isolated margin group at the engine's prices, most underwater
-  // first: by maintenance collateral / requirement ascending, compared exactly by
-  // cross-multiplication (dYdX ranks by NC/MMR), ties by key. O(state): every group is
-  // evaluated. Groups whose figures cannot be computed (a price missing) are left out, as are
-  // portfolio sub-accounts (their liquidation is not wired yet).
+  // Every liquidatable margin group at the engine's prices, most underwater first: by maintenance
+  // collateral / requirement ascending, compared exactly by cross-multiplication (dYdX ranks by
+  // NC/MMR), ties by key. O(state): every group is evaluated, a portfolio sub-account by its
+  // scenarios (its maintenance collateral is its equity). Groups whose figures cannot be computed
+  // (a price missing) are left out.
   std::vector<LiquidatableGroup> liquidatable_groups() const;
+  // The largest fraction_ppm a liquidate_portfolio like `e` (its fraction ignored) would be
+  // allowed now, at the engine's clock (portfolio_liquidation.hpp): the keeper's question.
+  // nullopt when none is. The target must be a portfolio sub-account and the liquidator's
+  // sub-account exist (asserted); the liquidator's own margin is not judged here.
+  std::optional<std::uint32_t> portfolio_liquidation_allowance(const LiquidatePortfolio& e) const;
   // The bad debt resolved so far and the withdrawal gate (bankruptcy.hpp).
   const WaterfallState& waterfall() const { return waterfall_; }
   // The liquidity vault's shares and requests; nullptr when the venue has none. Its equity is
@@ -246,8 +251,9 @@ class Engine {
   // What a resolve_bankruptcy event for this sub-account would do now, at the engine's clock: the
   // closes, the deficit and each bucket's amounts (its status is the event's answer when the
   // envelope and the sub-account are valid). For the server's log and the simulator, before they
-  // apply the event. The sub-account must be a user sub-account that is not in mode portfolio, on
-  // a venue with a risk configuration (asserted).
+  // apply the event. The sub-account must be a user sub-account (a portfolio one too: bankruptcy
+  // reads only equity, which both calculators count alike), on a venue with a risk configuration
+  // (asserted).
   BankruptcyPlan plan_bankruptcy(SubAccountId sub_account) const;
 
   // SHA-256 of snapshot(): covers the whole state in canonical order.

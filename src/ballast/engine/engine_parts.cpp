@@ -200,4 +200,30 @@ std::optional<LiquidationEpisode> episode_of(const std::map<GroupKey, Liquidatio
 }
 
 
+void set_book_position(margin::SubAccountBook& book, InstrumentId instrument, const market::Position& position) {
+  const auto at = std::lower_bound(book.positions.begin(), book.positions.end(), instrument,
+                                   [](const margin::HeldPosition& held, InstrumentId id) { return held.instrument < id; });
+  const bool held = at != book.positions.end() && at->instrument == instrument;
+  if (position.size.is_zero()) {
+    if (held) book.positions.erase(at);
+  } else if (held) {
+    at->position = position;
+  } else {
+    book.positions.insert(at, margin::HeldPosition{instrument, position});
+  }
+}
+
+std::int64_t oracle_raw(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset) {
+  return asset == risk.quote ? Price::kScale : prices.book.find_asset(asset)->oracle.raw();
+}
+
+std::optional<Money> value_of_units(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset,
+                                    std::int64_t units, Round round) {
+  const margin::AssetRisk* configured = risk.find_asset(asset);
+  const int128 scaled = div_round(static_cast<int128>(units) * oracle_raw(risk, prices, asset),
+                                  pow10_i128(configured->decimals + Price::kDecimals - Money::kDecimals), round);
+  const auto narrowed = narrow_i64(scaled);
+  return narrowed ? std::optional<Money>(Money::from_raw(*narrowed)) : std::nullopt;
+}
+
 }  // namespace ballast::detail

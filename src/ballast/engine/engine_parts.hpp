@@ -176,6 +176,16 @@ GroupKey group_key(const SubAccount& sub_account);
 // Adds every posting whose sub-account is a member of `group` to that member's book (a plan's
 // view of the group after its postings).
 void apply_postings(std::vector<margin::SubAccountBook>& group, std::span<const Posting> postings);
+// Sets `instrument`'s position in `book` (a flat one is removed), keeping the positions sorted by
+// instrument: a plan's view of a sub-account after its fills.
+void set_book_position(margin::SubAccountBook& book, InstrumentId instrument, const market::Position& position);
 std::optional<LiquidationEpisode> episode_of(const std::map<GroupKey, LiquidationEpisode>& episodes, GroupKey key);
+
+// The asset's oracle price as a Price raw (the quote is worth 1).
+std::int64_t oracle_raw(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset);
+// Units of a configured asset valued at its oracle price, in Money (10^-6 quote), rounded as
+// asked: units × price_raw / 10^(decimals + 3). nullopt beyond Money's range.
+std::optional<Money> value_of_units(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset,
+                                    std::int64_t units, Round round);
 
 }  // namespace ballast::detail

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ballast/engine/risk_codec.hpp"
-#include "ballast/engine/testing/engine_margin_fixture.hpp"
+#include "ballast/engine/testing/engine_portfolio_fixture.hpp"
 #include "ballast/pricing/implied_vol.hpp"
 
 namespace ballast {
@@ -20,58 +20,11 @@ namespace {
 
 using namespace engine_testing;  // NOLINT: the fixture's venue, ids and helpers
 
-constexpr InstrumentId kCall{13};
-constexpr SubAccountId kAlicePortfolio{102};
-constexpr TimestampNs kDay = 86'400 * kSecond;
-constexpr TimestampNs kCallExpiry = kT0 + 30 * kDay;
-
 // The plain fixture's venue offers no portfolio margin.
 TEST_F(EngineMarginTest, PortfolioModeNeedsAVenueModel) {
   rejected(CreateSubAccount{kAlice, kAlicePortfolio, MarginMode::portfolio}, Status::portfolio_unsupported);
   rejected(CreateSubAccount{kAlice, kAlicePortfolio, static_cast<MarginMode>(3)}, Status::mode_invalid);
 }
-
-// The fixture's venue with a 30-day BTC call (strike 50,000, marked at 2,500) and a portfolio
-// model on BTC: spot moves of ±4, 8, 12, 16% with vol up, same and down; IM = the worst loss,
-// MM = 0.8 of it; no add-ons. Alice's portfolio sub-account holds 10,000 USDC.
-class EnginePortfolioTest : public EngineMarginTest {
- protected:
-  margin::RiskConfig risk() const override {
-    margin::RiskConfig config = venue();
-    margin::MarketRisk call{instrument(kCall, "BTC-31JAN25-50000-C", market::InstrumentKind::option), {}, {}, {}};
-    call.instrument.expiry_ns = kCallExpiry;
-    call.instrument.strike = price("50000");
-    config.markets.push_back(call);
-    return config;
-  }
-  std::optional<portfolio::PortfolioConfig> portfolio() const override { return model_config(); }
-
-  static portfolio::PortfolioConfig model_config() {
-    portfolio::PortfolioConfig config;
-    portfolio::UnderlyingConfig btc;
-    btc.symbol = "BTC";
-    btc.grid.range = 0.16;
-    btc.grid.steps = 4;
-    config.underlyings.push_back(btc);
-    config.loss = {1.0, 0.8};
-    return config;
-  }
-
-  void SetUp() override {
-    EngineMarginTest::SetUp();
-    ok(MarkPrice{kCall, price("2500")});
-    ok(CreateSubAccount{kAlice, kAlicePortfolio, MarginMode::portfolio});
-    ok(Deposit{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(10'000))});
-  }
-
-  PortfolioFigures figures() const {
-    portfolio::RiskMatrix matrix(engine_.portfolio()->model());
-    const PortfolioOutcome outcome = engine_.portfolio_margin(kAlicePortfolio, matrix);
-    EXPECT_EQ(outcome.status, Status::ok);
-    return outcome.figures;
-  }
-  static Money money_up(double value) { return *Money::from_double(value, Round::up); }
-};
 
 TEST_F(EnginePortfolioTest, PerpetualNeedsItsWorstGridMove) {
   // Long 1 BTC at the mark, 50,000: the worst scenario is −16%, a loss of 8,000 (the grid's

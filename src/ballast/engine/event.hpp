@@ -294,13 +294,32 @@ struct ExecuteProposal {
   friend bool operator==(const ExecuteProposal&, const ExecuteProposal&) = default;
 };
 
+// A liquidator takes `fraction_ppm` millionths of everything a portfolio-margin sub-account holds
+// (portfolio_liquidation.hpp; Derive's auction sells a percentage of the whole subaccount): that
+// share of every position, closed against it at the mark less `discount` (a Ratio of the mark,
+// toward the target's loss), and that share of every non-quote balance, debts included, bought at
+// the oracle less the same discount. The target keeps its quote. The target must be liquidatable
+// by its scenario margin; the fraction at most what restores maintenance health plus the rules'
+// buffer (one millionth less must not already do it), the close factor unless the account is
+// deep, the dust rule and the caps; the discount at most the auction's bonus now, and never past
+// the target's equity. The protocol's share of the discount goes to the insurance fund. The
+// liquidator's group must pass the initial-margin check with what it takes.
+struct LiquidatePortfolio {
+  AccountId liquidator;
+  SubAccountId liquidator_sub_account;
+  SubAccountId target;
+  std::uint32_t fraction_ppm = 0;  // (0, 1'000'000]
+  Ratio discount;                  // [0, bonus now]
+  friend bool operator==(const LiquidatePortfolio&, const LiquidatePortfolio&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
                                Withdraw, Transfer, OraclePrice, MarkPrice, Fill, OracleQuotes,
                                AccrueFunding, SettleExpiry, Liquidate, CheckHealth, ResolveBankruptcy, VaultDeposit,
                                VaultRequestWithdrawal, VaultCancelWithdrawal, VaultWithdraw, BackstopTakeover,
                                AccrueInterest, Borrow, LiquidateBorrow, SetMarketDepth, EmergencySettle,
-                               ProposeParameter, CancelProposal, ExecuteProposal>;
+                               ProposeParameter, CancelProposal, ExecuteProposal, LiquidatePortfolio>;
 
 struct Event {
   EventId id;
