@@ -112,6 +112,10 @@ int main(int argc, char** argv) {
        {EventId{132}, kTs, ProposeParameter{governance::ProposalId{7}, governance::ParameterKey{1}, 70'000'000'000}}},
       {"cancel_proposal", {EventId{133}, kTs, CancelProposal{governance::ProposalId{7}}}},
       {"execute_proposal", {EventId{134}, kTs, ExecuteProposal{governance::ProposalId{8}}}},
+      {"cover_bad_debt", {EventId{135}, kTs, CoverBadDebt{AssetId{1}, Amount::from_raw(6'000'000'000)}}},
+      {"liquidate_portfolio",
+       {EventId{136}, kTs,
+        LiquidatePortfolio{AccountId{17}, SubAccountId{200}, SubAccountId{102}, 47'000, Ratio::from_raw(10'000'000'000)}}},
       {"retry_of_setup",
        {EventId{1}, 1'700'000'000'000'000'001, ListAsset{AssetId{1}, "USDC", 6, kAssetFlagsAll}}},
   };

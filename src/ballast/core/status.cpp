@@ -116,6 +116,8 @@ constexpr std::array<StatusText, kStatusCount> kTexts{{
     {"parameter_conflict", "the new value would break a rule between risk parameters"},
     {"emergency_not_allowed", "the underlying's oracle had a valid reading within the emergency outage period"},
     {"open_interest_cap_exceeded", "the fill would raise open interest above the market's depth cap"},
+    {"deficit_exceeded",
+     "the amount exceeds the written-off bad debt in this asset (what the bad-debt account owes)"},
 }};
 
 }  // namespace

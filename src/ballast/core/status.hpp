@@ -90,6 +90,7 @@ enum class Status : std::uint8_t {
   health_unchanged = 51,  // check_health: no liquidation to start (healthy) or end (still open)
   account_bankrupt = 52,  // no price closes the position without bad debt: the waterfall's case
   account_solvent = 55,   // resolve_bankruptcy on a margin group whose equity is not negative
+  deficit_exceeded = 87,  // cover_bad_debt of more than the bad-debt account owes in the asset
   backstop_not_reached = 64,  // backstop_takeover on a group above the backstop's coverage
   liquidation_too_large = 53,          // more than the liquidation rules allow in one event
   liquidation_price_out_of_band = 54,  // the price gives the liquidator more than the auction's
@@ -125,13 +126,13 @@ enum class Status : std::uint8_t {
   insufficient_margin = 39,   // the margin group's initial health would be negative
 };
 
-inline constexpr std::uint8_t kStatusCount = 87;
+inline constexpr std::uint8_t kStatusCount = 88;
 
 // Every code once, in precedence order: the order of the list above. Numeric values are not in
 // that order once a code has been appended to an earlier group (flags_invalid, mode_invalid,
 // the margin codes 29..39, the oracle, funding and expiry codes 40..45 and the portfolio-margin
 // codes 46..47, the liquidation codes 48..54, the waterfall codes 55..56, the vault codes 57..64, the lending codes 65..68,
-// the governance and circuit-breaker codes 69..86).
+// the governance and circuit-breaker codes 69..86, the bad-debt cover's 87).
 inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::ok,
     Status::id_zero,
@@ -194,6 +195,7 @@ inline constexpr std::array<Status, kStatusCount> kStatusPrecedence{
     Status::health_unchanged,
     Status::account_bankrupt,
     Status::account_solvent,
+    Status::deficit_exceeded,
     Status::backstop_not_reached,
     Status::liquidation_too_large,
     Status::liquidation_price_out_of_band,

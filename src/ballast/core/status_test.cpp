@@ -100,10 +100,11 @@ const std::vector<std::pair<Status, int>> kPinned = {
     {Status::parameter_conflict, 84},
     {Status::emergency_not_allowed, 85},
     {Status::open_interest_cap_exceeded, 86},
+    {Status::deficit_exceeded, 87},
 };
 
 TEST(Status, NumericValuesArePinned) {
-  ASSERT_EQ(static_cast<int>(kStatusCount), 87);
+  ASSERT_EQ(static_cast<int>(kStatusCount), 88);
   ASSERT_EQ(kPinned.size(), kStatusCount);
   for (const auto& [status, value] : kPinned) {
     EXPECT_EQ(static_cast<int>(status), value) << status_name(status);
@@ -222,6 +223,7 @@ TEST(Status, PrecedenceIsTheDocumentedOrder) {
       "health_unchanged",
       "account_bankrupt",
       "account_solvent",
+      "deficit_exceeded",
       "backstop_not_reached",
       "liquidation_too_large",
       "liquidation_price_out_of_band",

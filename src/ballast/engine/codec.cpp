@@ -26,7 +26,7 @@ constexpr const char* kKindNames[] = {"list_asset", "set_asset_flags", "create_a
                                       "vault_withdraw", "backstop_takeover", "accrue_interest",
                                       "borrow", "liquidate_borrow", "set_market_depth",
                                       "emergency_settle", "propose_parameter", "cancel_proposal",
-                                      "execute_proposal", "liquidate_portfolio"};
+                                      "execute_proposal", "liquidate_portfolio", "cover_bad_debt"};
 static_assert(std::size(kKindNames) == std::variant_size_v<EventBody>);
 
 struct FlagName {
@@ -167,6 +167,10 @@ void encode_body(ByteWriter& out, const LiquidatePortfolio& e) {
   out.u64(e.target.value);
   out.u32(e.fraction_ppm);
   out.i64(e.discount.raw());
+}
+void encode_body(ByteWriter& out, const CoverBadDebt& e) {
+  out.u32(e.asset.value);
+  out.i64(e.amount.raw());
 }
 
 Error binary_error(std::size_t offset, std::string_view what) {
@@ -374,6 +378,10 @@ EventBody decode_body(std::uint8_t kind, FieldReader& r) {
       e.fraction_ppm = r.u32("fraction_ppm");
       e.discount = Ratio::from_raw(r.i64("discount"));
       return e;
+    }
+    case 30: {
+      const AssetId asset{r.u32("asset")};
+      return CoverBadDebt{asset, Amount::from_raw(r.i64("amount"))};
     }
     default: {
       BALLAST_ASSERT(kind == 9);
@@ -695,6 +703,10 @@ EventBody body_from_json(std::size_t kind, JsonFields& f) {
                                 SubAccountId{f.unsigned_id("target")},
                                 f.narrow<std::uint32_t>("fraction_ppm", f.unsigned_id("fraction_ppm")),
                                 Ratio::from_raw(f.signed_integer("discount"))};
+    case 30:
+      f.allow_only({"id", "ts", "type", "asset", "amount"});
+      return CoverBadDebt{AssetId{f.narrow<std::uint32_t>("asset", f.unsigned_id("asset"))},
+                          Amount::from_raw(f.signed_integer("amount"))};
     default:
       f.allow_only({"id", "ts", "type", "account", "sub_account", "instrument", "size", "price",
                     "fee"});
@@ -807,6 +819,9 @@ void body_to_json(json& out, const EventBody& body) {
           out["target"] = e.target.value;
           out["fraction_ppm"] = e.fraction_ppm;
           out["discount"] = e.discount.raw();
+        } else if constexpr (std::is_same_v<T, CoverBadDebt>) {
+          out["asset"] = e.asset.value;
+          out["amount"] = e.amount.raw();
         } else if constexpr (std::is_same_v<T, LiquidateBorrow>) {
           out["liquidator"] = e.liquidator.value;
           out["liquidator_sub_account"] = e.liquidator_sub_account.value;

@@ -62,6 +62,7 @@ std::vector<Event> one_of_each() {
       event(29, ExecuteProposal{governance::ProposalId{8}}),
       event(30, LiquidatePortfolio{AccountId{17}, SubAccountId{200}, SubAccountId{102}, 125'000,
                                    Ratio::from_raw(20'000'000'000)}),
+      event(31, CoverBadDebt{AssetId{1}, Amount::from_raw(6'000'000'000)}),
   };
 }
 
@@ -131,6 +132,8 @@ std::vector<Event> extremes() {
       event(29, ExecuteProposal{governance::ProposalId{0}}),
       event(30, LiquidatePortfolio{AccountId{u64_max}, SubAccountId{0}, SubAccountId{u64_max}, u32_max,
                                    Ratio::from_raw(kMin)}),
+      event(31, CoverBadDebt{AssetId{u32_max}, Amount::from_raw(kMin)}),
+      event(32, CoverBadDebt{AssetId{0}, Amount::from_raw(kMax)}),
   };
 }
 
@@ -186,13 +189,18 @@ TEST(BinaryCodec, KindNames) {
       "settle_expiry", "liquidate",       "check_health",   "resolve_bankruptcy", "vault_deposit", "vault_request_withdrawal",
       "vault_cancel_withdrawal", "vault_withdraw", "backstop_takeover", "accrue_interest", "borrow",
       "liquidate_borrow", "set_market_depth", "emergency_settle", "propose_parameter", "cancel_proposal",
-      "execute_proposal", "liquidate_portfolio"};
+      "execute_proposal", "liquidate_portfolio", "cover_bad_debt"};
   ASSERT_EQ(expected.size(), std::variant_size_v<EventBody>);
   const auto events = one_of_each();
   ASSERT_EQ(events.size(), std::variant_size_v<EventBody>);
   for (std::size_t i = 0; i < events.size(); ++i) {
     EXPECT_EQ(events[i].body.index(), i);
     EXPECT_EQ(event_kind_name(events[i].body), expected[i]);
+  }
+  // The kind byte is the index.
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto kind = static_cast<unsigned char>(encode_event(events[i])[1]);
+    EXPECT_EQ(std::size_t{kind}, i) << expected[i];
   }
 }
 
@@ -220,6 +228,10 @@ TEST(BinaryCodec, PinnedLayout) {
             "1000000000000000"
             "1100000000000000"
             "01");
+  EXPECT_EQ(hex(encode_event(event(2, CoverBadDebt{AssetId{1}, Amount::from_raw(6'000'000'000)}))),
+            "011e020000000000000000002a36fe9c9717"
+            "01000000"
+            "00bca06501000000");
   // encode_event_into appends.
   ByteWriter out;
   out.u8(0xAA);
@@ -229,7 +241,7 @@ TEST(BinaryCodec, PinnedLayout) {
 
 TEST(BinaryCodec, RoundTripEveryKind) {
   // oracle_quotes: 18 + asset 4 + count 1 + 2 × (source 4, price 8, confidence 8, published 8).
-  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26, 22, 46, 66, 30, 22, 38, 26, 26, 54};
+  const std::vector<std::size_t> sizes = {31, 23, 26, 35, 46, 46, 54, 38, 30, 62, 79, 38, 22, 62, 26, 26, 42, 34, 26, 34, 26, 22, 46, 66, 30, 22, 38, 26, 26, 54, 30};
   const auto events = one_of_each();
   for (std::size_t i = 0; i < events.size(); ++i) {
     const std::string bytes = encode_event(events[i]);
@@ -247,7 +259,7 @@ TEST(BinaryCodec, RoundTripEveryKind) {
 std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset) {
   std::vector<std::pair<std::string, std::size_t>> fields = {
       {"version", 0}, {"kind", 1}, {"id", 2}, {"timestamp_ns", 10}};
-  switch (e.body.index()) {
+  switch (static_cast<unsigned char>(encode_event(e)[1])) {  // the binary kind
     case 0: {
       const std::size_t n = std::get<ListAsset>(e.body).symbol.size();
       fields.insert(fields.end(),
@@ -354,6 +366,9 @@ std::pair<std::string, std::size_t> field_at(const Event& e, std::size_t offset)
                                    {"fraction_ppm", 42},
                                    {"discount", 46}});
       break;
+    case 30:
+      fields.insert(fields.end(), {{"asset", 18}, {"amount", 22}});
+      break;
     default:
       fields.insert(fields.end(), {{"account", 18},
                                    {"sub_account", 26},
@@ -393,7 +408,7 @@ TEST(BinaryCodec, BadVersionUnknownKindAndTrailingBytes) {
     EXPECT_CONTAINS(message, "offset 0:");
     EXPECT_CONTAINS(message, "version " + std::to_string(static_cast<unsigned char>(version)));
   }
-  for (const char kind : {'\x1e', '\x1f', '\xff'}) {
+  for (const char kind : {'\x1f', '\x20', '\xff'}) {
     std::string bytes = deposit;
     bytes[1] = kind;
     const std::string message = decode_error(bytes);
@@ -532,6 +547,12 @@ TEST(JsonCodec, PinnedText) {
       R"("type":"create_sub_account"})");
   EXPECT_EQ(event_to_json(event(3, SetAssetFlags{AssetId{2}, 0})),
             R"({"asset":2,"flags":[],"id":3,"ts":1700000000000000000,"type":"set_asset_flags"})");
+  EXPECT_EQ(event_to_json(event(4, CoverBadDebt{AssetId{1}, Amount::from_raw(6'000'000'000)})),
+            R"({"amount":6000000000,"asset":1,"id":4,"ts":1700000000000000000,"type":"cover_bad_debt"})");
+  EXPECT_EQ(json_ok(R"({"id":4,"ts":1700000000000000000,"type":"cover_bad_debt","asset":1,"amount":"-1"})"),
+            event(4, CoverBadDebt{AssetId{1}, Amount::from_raw(-1)}));
+  EXPECT_CONTAINS(json_error(R"({"id":4,"ts":2,"type":"cover_bad_debt","asset":1,"amount":1,"account":16})"),
+                  "\"account\" is not a field of this event type");
 }
 
 TEST(JsonCodec, WritesValuesWithoutANameAsTheRawByte) {

@@ -37,6 +37,8 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // interest): an older snapshot's groups may still carry such debt.
 constexpr std::uint32_t kSnapshotVersion = 9;
 constexpr SubAccountId kVaultSub{kVault.value};
+constexpr SubAccountId kInsuranceSub{kInsuranceFund.value};
+constexpr SubAccountId kBadDebtSub{kBadDebt.value};
 
 // The vault library's rejections as engine statuses (beside portfolio_margin.hpp's for margin).
 using ballast::status_of;
@@ -584,6 +586,16 @@ class Validator {
     if (e.repay > ledger_.free_balance(e.liquidator_sub_account, e.debt_asset)) return Status::insufficient_balance;
     if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
     return margin_after_postings(*mine, plan.postings);
+  }
+  Status operator()(const CoverBadDebt& e) const {
+    if (const Status s = amount_shape(e.amount); s != Status::ok) return s;
+    if (risk_ == nullptr || risk_->find_asset(e.asset) == nullptr || ledger_.find_asset(e.asset) == nullptr) {
+      return Status::asset_unknown;
+    }
+    if (e.amount.raw() > written_off_units(ledger_, e.asset)) return Status::deficit_exceeded;
+    if (e.amount > ledger_.free_balance(kInsuranceSub, e.asset)) return Status::insufficient_balance;
+    // Both balances move toward zero after the checks above; the ledger's rule stays the last word.
+    return ledger_.transfer_fits(kBadDebtSub, e.asset, e.amount) ? Status::ok : Status::balance_overflow;
   }
   Status operator()(const CheckHealth& e) const {
     const SubAccount* sub_account = ledger_.find_sub_account(e.sub_account);
@@ -1343,6 +1355,10 @@ class Executor {
     post_moves(std::span<const Posting>(slice.postings).subspan(slice.moves_from));
     count_liquidation(*ledger_.find_sub_account(e.target), slice.gross);
   }
+  // Validated: the fund holds the amount and the bad-debt account owes at least it. Both are
+  // system accounts, outside the users' totals: the pool's cash rises by the written-off debt
+  // that falls (pools.hpp).
+  void operator()(const CoverBadDebt& e) { move(kInsuranceSub, kBadDebtSub, e.asset, e.amount); }
   // Validated: the group is liquidatable with no episode open (start one), or healthy with one
   // open (end it).
   void operator()(const CheckHealth& e) {
@@ -1459,12 +1475,13 @@ class Executor {
     if (after.status == margin::MarginStatus::ok && !after.margin.liquidatable()) episodes_.erase(key);
   }
 
-  void move_quote(SubAccountId from, SubAccountId to, Amount amount) {
-    const Amount from_before = ledger_.balance(from, risk_->quote);
-    const Amount to_before = ledger_.balance(to, risk_->quote);
-    ledger_.transfer(from, to, risk_->quote, amount);
-    balance_moved(from, risk_->quote, from_before);
-    balance_moved(to, risk_->quote, to_before);
+  void move_quote(SubAccountId from, SubAccountId to, Amount amount) { move(from, to, risk_->quote, amount); }
+  void move(SubAccountId from, SubAccountId to, AssetId asset, Amount amount) {
+    const Amount from_before = ledger_.balance(from, asset);
+    const Amount to_before = ledger_.balance(to, asset);
+    ledger_.transfer(from, to, asset, amount);
+    balance_moved(from, asset, from_before);
+    balance_moved(to, asset, to_before);
   }
 
   void record_losses(const BankruptcyPlan& plan) {

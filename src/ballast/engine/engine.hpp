@@ -156,6 +156,10 @@ struct LiquidatableGroup {
 
 // Where every unit of bad debt went, summed over the resolve_bankruptcy events applied (quote
 // units). deficit == insurance + adl + socialized + unresolved, always. Part of the state.
+// A later cover_bad_debt (or a deposit into kBadDebt) moves none of them: unresolved stays what the
+// waterfall wrote off, and what is still owed is the bad-debt account's balance, asset by asset
+// (pools.hpp's written_off_units). The cover is paid in the debt's own asset, whose quote value
+// then is not the value it was written off at, so no quote-unit bucket could take it exactly.
 struct LossTotals {
   std::uint64_t bankruptcies = 0;  // resolve_bankruptcy events applied
   std::uint64_t adl_closes = 0;    // counterparty positions ADL reduced (one per account and market)

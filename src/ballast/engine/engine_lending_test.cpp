@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "ballast/engine/bankruptcy.hpp"
+#include "ballast/engine/engine_parts.hpp"
 #include "ballast/engine/pools.hpp"
 #include "ballast/engine/testing/engine_margin_fixture.hpp"
 
@@ -13,6 +14,8 @@ namespace ballast::engine_testing {
 namespace {
 
 constexpr TimestampNs kYear = 365LL * 24 * 3600 * kSecond;
+constexpr SubAccountId kBadDebtSub{kBadDebt.value};
+constexpr SubAccountId kFundSub{kInsuranceFund.value};
 
 lending::PoolConfig aave_stable_two() {
   lending::PoolConfig config{lending::RateCurve::aave_two_slope(ratio("0"), ratio("0.04"), ratio("0.75"), ratio("0.8")).value()};
@@ -53,7 +56,22 @@ class EngineLendingTest : public EngineMarginTest {
     ok(AccrueInterest{asset});
   }
   const PoolState& usdc_pool() const { return engine_.pool_states().front(); }
-  std::int64_t insurance_usdc() const { return balance(SubAccountId{kInsuranceFund.value}, kUsdc); }
+  std::int64_t insurance_usdc() const { return balance(kFundSub, kUsdc); }
+  // The pool's cash (pools.hpp): user deposits less borrows less the written-off debt.
+  int128 cash(AssetId asset) const {
+    const std::size_t i = detail::asset_slot(*engine_.risk_config(), asset);
+    return PoolFigures{engine_.totals().deposit_units[i], engine_.totals().borrow_units[i],
+                       written_off_units(engine_.ledger(), asset)}
+        .cash();
+  }
+  // Alice's 1 BTC against her 8,000 USDC debt falls to 2,000 with nobody to charge: 6,000 USDC of
+  // her debt is written off (UnresolvedBadDebtIsWrittenOffAndPaysNoInterest works the figures).
+  void write_off_alices_debt() {
+    borrow_to_optimum();
+    set_prices("2000");
+    ok(ResolveBankruptcy{kAliceMain});
+  }
+  Amount units(std::int64_t raw) const { return Amount::from_raw(raw); }
 };
 
 // Aave E8 at U = 80%: borrow rate 4%, and over one year of continuous compounding the 8,000 USDC
@@ -113,10 +131,7 @@ TEST_F(EngineLendingTest, BorrowRejections) {
 // 5,063,025; the written-off 6,000 is still 6,000. (Left on Alice, the whole 8,000 would have paid
 // 326,486,194 at 4%, credited to Bob and never paid.)
 TEST_F(EngineLendingTest, UnresolvedBadDebtIsWrittenOffAndPaysNoInterest) {
-  constexpr SubAccountId kBadDebtSub{kBadDebt.value};
-  borrow_to_optimum();
-  set_prices("2000");
-  ok(ResolveBankruptcy{kAliceMain});
+  write_off_alices_debt();
   EXPECT_EQ(engine_.waterfall().losses, (LossTotals{1, 0, usdc(6'000), 0, 0, 0, usdc(6'000)}));
   EXPECT_EQ(balance(kAliceMain, kUsdc), usdc(-2'000));
   EXPECT_EQ(balance(kAliceMain, kBtc), 100'000'000);
@@ -144,6 +159,63 @@ TEST_F(EngineLendingTest, UnresolvedBadDebtIsWrittenOffAndPaysNoInterest) {
   EXPECT_EQ(written_off_units(engine_.ledger(), kUsdc), 0);
 }
 
+// The insurance fund pays written-off debt back (cover_bad_debt; Aave v3.3's Umbrella covers a
+// reserve deficit through eliminateReserveDeficit). After the write-off 6,000 USDC is written off
+// and the pool's cash is 10,000 - 2,000 - 6,000 = 2,000; the fund, empty then, is given 5,000.
+// It pays 2,000: 4,000 still written off, cash 4,000, the fund 3,000. The remaining 4,000 is more
+// than the fund holds until 1,000 more arrives; then it pays all of it: nothing written off, cash
+// 8,000 (Bob's 10,000 less Alice's 2,000 of debt), the fund empty. The loss totals keep what the
+// waterfall did at the bankruptcy.
+TEST_F(EngineLendingTest, InsuranceFundCoversWrittenOffDebtInParts) {
+  write_off_alices_debt();
+  const LossTotals losses{1, 0, usdc(6'000), 0, 0, 0, usdc(6'000)};
+  EXPECT_EQ(cash(kUsdc), usdc(2'000));
+  ok(Deposit{kInsuranceFund, kFundSub, kUsdc, units(usdc(5'000))});
+
+  ok(CoverBadDebt{kUsdc, units(usdc(2'000))});
+  EXPECT_EQ(balance(kBadDebtSub, kUsdc), usdc(-4'000));
+  EXPECT_EQ(written_off_units(engine_.ledger(), kUsdc), usdc(4'000));
+  EXPECT_EQ(insurance_usdc(), usdc(3'000));
+  EXPECT_EQ(cash(kUsdc), usdc(4'000));
+  rejected(CoverBadDebt{kUsdc, units(usdc(4'000))}, Status::insufficient_balance);
+
+  ok(Deposit{kInsuranceFund, kFundSub, kUsdc, units(usdc(1'000))});
+  ok(CoverBadDebt{kUsdc, units(usdc(4'000))});
+  EXPECT_EQ(balance(kBadDebtSub, kUsdc), 0);
+  EXPECT_EQ(written_off_units(engine_.ledger(), kUsdc), 0);
+  EXPECT_EQ(insurance_usdc(), 0);
+  EXPECT_EQ(cash(kUsdc), usdc(8'000));
+  EXPECT_EQ(engine_.waterfall().losses, losses);
+  EXPECT_TRUE(engine_.ledger().conserves_value());
+  // The pool's rules read the cash back: past the withdrawal gate after the bad debt, 8,000 may
+  // leave and a unit more may not.
+  now_ += engine_.options().liquidation.withdrawal_gate_ns;
+  rejected(Borrow{kBob, kBobMain, kUsdc, units(usdc(8'000) + 1)}, Status::insufficient_liquidity);
+  expect_replay_and_restore_match();
+}
+
+// Each rejection changes nothing (the fixture compares the state hash before and after), and the
+// state still replays and restores to the same hash. The fund holds 5,000 against 6,000 written off.
+TEST_F(EngineLendingTest, CoverBadDebtRejectionsChangeNothing) {
+  write_off_alices_debt();
+  ok(Deposit{kInsuranceFund, kFundSub, kUsdc, units(usdc(5'000))});
+  rejected(CoverBadDebt{kUsdc, units(0)}, Status::amount_zero);
+  rejected(CoverBadDebt{kUsdc, units(-1)}, Status::amount_negative);
+  rejected(CoverBadDebt{kEth, units(1)}, Status::asset_unknown);  // listed, not in the risk configuration
+  rejected(CoverBadDebt{AssetId{99}, units(1)}, Status::asset_unknown);  // not listed
+  rejected(CoverBadDebt{kBtc, units(1)}, Status::deficit_exceeded);      // no BTC written off
+  // One unit past the deficit: deficit_exceeded, though the fund is short of it too (precedence).
+  rejected(CoverBadDebt{kUsdc, units(usdc(6'000) + 1)}, Status::deficit_exceeded);
+  rejected(CoverBadDebt{kUsdc, units(usdc(5'000) + 1)}, Status::insufficient_balance);
+  EXPECT_EQ(written_off_units(engine_.ledger(), kUsdc), usdc(6'000));
+  EXPECT_EQ(insurance_usdc(), usdc(5'000));
+  expect_replay_and_restore_match();
+  // A venue without a risk configuration has no bad-debt account and no configured asset.
+  Engine plain;
+  ASSERT_EQ(plain.apply(Event{EventId{1}, kT0, ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll}}), Status::ok);
+  EXPECT_EQ(plain.apply(Event{EventId{2}, kT0, CoverBadDebt{kUsdc, units(1)}}), Status::asset_unknown);
+}
+
 class EngineBtcLendingTest : public EngineLendingTest {
  protected:
   // Beside the USDC pool, a BTC pool (Aave's VolatileOne: 7% to the 45% optimum, then 300%).
@@ -164,7 +236,6 @@ class EngineBtcLendingTest : public EngineLendingTest {
 // pool: deposits 10^8, borrows 11,111,111, written off 3,888,889; cash 85,000,000 as before;
 // utilization 11,111,111 / 96,111,111 = 0.1156069353937..., up at 10^-12: 0.115606935394.
 TEST_F(EngineBtcLendingTest, BadDebtInAnotherAssetIsWrittenOffInThatAsset) {
-  constexpr SubAccountId kBadDebtSub{kBadDebt.value};
   ok(Deposit{kBob, kBobMain, kBtc, Amount::from_raw(100'000'000)});
   ok(Borrow{kAlice, kAliceMain, kBtc, Amount::from_raw(15'000'000)});
   set_prices("90000");
@@ -182,6 +253,27 @@ TEST_F(EngineBtcLendingTest, BadDebtInAnotherAssetIsWrittenOffInThatAsset) {
   EXPECT_EQ(balance(kBadDebtSub, kUsdc), 0);
   accrue_at(now_ + kSecond, kBtc);
   EXPECT_EQ(engine_.pool_states().back().utilization, Ratio::from_raw(115'606'935'394));
+  expect_replay_and_restore_match();
+}
+
+// The cover is in the written-off debt's own asset. After the write-off above, 3,888,889 BTC units
+// are written off and the BTC pool's cash is 10^8 - 11,111,111 - 3,888,889 = 85,000,000; the fund
+// pays the 3,888,889 units (and no USDC, none of which was written off): cash 88,888,889.
+TEST_F(EngineBtcLendingTest, InsuranceFundCoversBadDebtInThatAsset) {
+  ok(Deposit{kBob, kBobMain, kBtc, units(100'000'000)});
+  ok(Borrow{kAlice, kAliceMain, kBtc, units(15'000'000)});
+  set_prices("90000");
+  ok(ResolveBankruptcy{kAliceMain});
+  EXPECT_EQ(cash(kBtc), 85'000'000);
+  ok(Deposit{kInsuranceFund, kFundSub, kBtc, units(5'000'000)});
+  ok(Deposit{kInsuranceFund, kFundSub, kUsdc, units(usdc(1'000))});
+  rejected(CoverBadDebt{kUsdc, units(1)}, Status::deficit_exceeded);
+  rejected(CoverBadDebt{kBtc, units(3'888'890)}, Status::deficit_exceeded);
+  ok(CoverBadDebt{kBtc, units(3'888'889)});
+  EXPECT_EQ(balance(kBadDebtSub, kBtc), 0);
+  EXPECT_EQ(balance(kFundSub, kBtc), 5'000'000 - 3'888'889);
+  EXPECT_EQ(cash(kBtc), 88'888'889);
+  EXPECT_EQ(engine_.waterfall().losses.unresolved, usdc(3'500));
   expect_replay_and_restore_match();
 }
 

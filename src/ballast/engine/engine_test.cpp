@@ -534,6 +534,7 @@ TEST_F(EngineTest, EveryRejectionStatusIsCoveredAbove) {
                                               "supply_cap_exceeded",
                                               "borrow_cap_exceeded",
                                               "insufficient_liquidity",
+                                              "deficit_exceeded",
                                               // In engine_controls_test.cpp:
                                               "breakers_missing",
                                               "governance_missing",

@@ -313,13 +313,30 @@ struct LiquidatePortfolio {
   friend bool operator==(const LiquidatePortfolio&, const LiquidatePortfolio&) = default;
 };
 
+// Protocol-initiated: the insurance fund pays back `amount` of the bad debt written off in `asset`
+// (bankruptcy.hpp step 5), moving it from the fund's sub-account to the bad-debt account's
+// (ledger.hpp's kBadDebt). The written-off debt falls by the amount and the asset's lending pool
+// gets it back as cash (pools.hpp). Why: until now only a deposit from outside paid the deficit
+// back, though the fund collects the liquidation fees and reserve interest that exist to absorb
+// losses; Aave v3.3's Umbrella covers a reserve's deficit from its safety module the same way
+// (eliminateReserveDeficit). The amount must be positive (amount_zero, amount_negative), the
+// asset listed and configured (asset_unknown), at most what is written off in it
+// (deficit_exceeded) and at most what the fund holds of it (insufficient_balance). It moves no
+// loss total: LossTotals records where the waterfall placed each deficit when it ran.
+struct CoverBadDebt {
+  AssetId asset;
+  Amount amount;
+  friend bool operator==(const CoverBadDebt&, const CoverBadDebt&) = default;
+};
+
 // The alternative's index is its kind number in the binary codec: append only.
 using EventBody = std::variant<ListAsset, SetAssetFlags, CreateAccount, CreateSubAccount, Deposit,
                                Withdraw, Transfer, OraclePrice, MarkPrice, Fill, OracleQuotes,
                                AccrueFunding, SettleExpiry, Liquidate, CheckHealth, ResolveBankruptcy, VaultDeposit,
                                VaultRequestWithdrawal, VaultCancelWithdrawal, VaultWithdraw, BackstopTakeover,
                                AccrueInterest, Borrow, LiquidateBorrow, SetMarketDepth, EmergencySettle,
-                               ProposeParameter, CancelProposal, ExecuteProposal, LiquidatePortfolio>;
+                               ProposeParameter, CancelProposal, ExecuteProposal, LiquidatePortfolio,
+                               CoverBadDebt>;
 
 struct Event {
   EventId id;
