@@ -113,8 +113,8 @@ inline constexpr AccountId kClearing{4};
 // (LossTotals::unresolved) is written off the group's debts into it (engine/bankruptcy.hpp), as
 // Aave v3.3 burns bad debt into a reserve's deficit: its negative balances are the deficit, asset
 // by asset. Like every system account it pays no interest, so the deficit does not grow; the
-// lending pools count it as cash that is gone (engine/pools.hpp), and a deposit into it pays it
-// back.
+// lending pools count it as cash that is gone (engine/pools.hpp), and a deposit into it, or the
+// insurance fund's cover_bad_debt, pays it back.
 inline constexpr AccountId kBadDebt{6};
 
 class Ledger {
