@@ -10,8 +10,6 @@ namespace {
 
 using namespace detail;
 
-constexpr SubAccountId kVaultSub{kVault.value};
-
 // The target's figures from its calculator: a portfolio sub-account's scenarios (its maintenance
 // collateral is its equity), or the group's weighted sums.
 struct TargetFigures {
@@ -23,8 +21,7 @@ struct TargetFigures {
 TargetFigures target_figures(const PortfolioVenue* portfolio, const margin::RiskConfig& risk, const PriceState& prices,
                              const std::vector<margin::SubAccountBook>& group, TimestampNs now_ns) {
   if (group.front().mode == MarginMode::portfolio) {
-    portfolio::RiskMatrix matrix(portfolio->model());
-    const PortfolioOutcome outcome = evaluate_portfolio(*portfolio, risk, prices.book, group.front(), now_ns, matrix);
+    const PortfolioOutcome outcome = evaluate_portfolio(*portfolio, risk, prices.book, group.front(), now_ns);
     const PortfolioFigures& f = outcome.figures;
     return {outcome.status, f.equity, {f.equity, f.maintenance_requirement}};
   }

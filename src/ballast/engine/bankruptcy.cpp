@@ -91,7 +91,6 @@ std::optional<Quantity> hedge_of(const margin::RiskConfig& risk, const Members& 
   return narrowed ? std::optional<Quantity>(Quantity::from_raw(*narrowed)) : std::nullopt;
 }
 
-constexpr SubAccountId kBadDebtSub{kBadDebt.value};
 constexpr Price kOne = Price::from_raw(1'000'000'000);  // the quote's price in itself
 
 Amount balance_in(const margin::SubAccountBook& member, AssetId asset) {
@@ -381,7 +380,7 @@ struct PlanBuilder {
     const auto used = units_up(insurance_used(rules, episode, now_ns));
     if (!per_account || !per_event || !floor || !used) return false;
     // The waterfall in quote units: Money's raw carries the integers (no scaling happens inside).
-    const Amount fund = ledger.balance(SubAccountId{kInsuranceFund.value}, risk.quote);
+    const Amount fund = ledger.balance(kInsuranceSub, risk.quote);
     const liquidation::WaterfallPlan waterfall = liquidation::plan_waterfall(
         Money::from_raw(deficit.raw()), Money::from_raw(std::max<std::int64_t>(fund.raw(), 0)),
         {Money::from_raw(*per_account), Money::from_raw(*per_event), Money::from_raw(*floor)},
@@ -393,7 +392,7 @@ struct PlanBuilder {
     plan.insurance_counted = *counted;
     const SubAccountId credited = named.id;
     if (plan.from_insurance.raw() > 0 &&
-        !add_pair(plan.postings, credited, SubAccountId{kInsuranceFund.value}, risk.quote, plan.from_insurance.raw())) {
+        !add_pair(plan.postings, credited, kInsuranceSub, risk.quote, plan.from_insurance.raw())) {
       return false;
     }
     return share_rest(Money::from_raw(waterfall.remaining.raw()));

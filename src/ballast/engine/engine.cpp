@@ -36,9 +36,6 @@ constexpr std::uint32_t kSnapshotMagic = 0x54534c42;  // "BLST" little-endian
 // part of a bankruptcy is written off into it instead of staying on the group (where it paid
 // interest): an older snapshot's groups may still carry such debt.
 constexpr std::uint32_t kSnapshotVersion = 9;
-constexpr SubAccountId kVaultSub{kVault.value};
-constexpr SubAccountId kInsuranceSub{kInsuranceFund.value};
-constexpr SubAccountId kBadDebtSub{kBadDebt.value};
 
 // The vault library's rejections as engine statuses (beside portfolio_margin.hpp's for margin).
 using ballast::status_of;
@@ -1033,12 +1030,14 @@ class Validator {
   // borrow is what makes a plain group margin-checked.
   Status margin_after_postings(const SubAccount& member, std::span<const Posting> postings) const {
     std::vector<margin::SubAccountBook> group = group_of(member);
-    for (const Posting& leg : postings) {
-      for (margin::SubAccountBook& book : group) {
-        if (book.id == leg.sub_account) margin::add_to_balance(book, leg.asset, leg.delta.raw());
-      }
-    }
+    apply_postings(group, postings);
     if (!margin_checked(group)) return Status::ok;
+    return initial_margin_of(member, group);
+  }
+
+  // insufficient_margin when `group` (member's, as some plan leaves it) has negative initial
+  // health by member's calculator; a margin status when it cannot be evaluated.
+  Status initial_margin_of(const SubAccount& member, const std::vector<margin::SubAccountBook>& group) const {
     if (member.mode == MarginMode::portfolio) {
       const PortfolioOutcome after = portfolio_margin(group.front());
       if (after.status != Status::ok) return after.status;
@@ -1059,14 +1058,7 @@ class Validator {
     for (std::size_t i = 1; i < slice.fills.size(); i += 2) {
       set_book_position(book, slice.fills[i].instrument, slice.positions_after[i]);
     }
-    if (mine.mode == MarginMode::portfolio) {
-      const PortfolioOutcome after = portfolio_margin(book);
-      if (after.status != Status::ok) return after.status;
-      return after.figures.initial_health.is_negative() ? Status::insufficient_margin : Status::ok;
-    }
-    const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group);
-    if (const Status s = status_of(after.status); s != Status::ok) return s;
-    return after.margin.initial_health().is_negative() ? Status::insufficient_margin : Status::ok;
+    return initial_margin_of(mine, group);
   }
 
   const margin::MarketRisk* find_market(InstrumentId id) const {
@@ -1079,8 +1071,7 @@ class Validator {
   }
 
   PortfolioOutcome portfolio_margin(const margin::SubAccountBook& book) const {
-    portfolio::RiskMatrix matrix(portfolio_->model());
-    return evaluate_portfolio(*portfolio_, *risk_, prices_.book, book, now_ns_, matrix);
+    return evaluate_portfolio(*portfolio_, *risk_, prices_.book, book, now_ns_);
   }
 
   // A portfolio sub-account's fill passes when its initial health after the fill is >= 0 or no
@@ -1215,13 +1206,7 @@ class Executor {
     post_moves(plan.postings);
     pool_states_[slot] = plan.next;
   }
-  void operator()(const Transfer& e) {
-    const Amount from_before = ledger_.balance(e.from, e.asset);
-    const Amount to_before = ledger_.balance(e.to, e.asset);
-    ledger_.transfer(e.from, e.to, e.asset, e.amount);
-    balance_moved(e.from, e.asset, from_before);
-    balance_moved(e.to, e.asset, to_before);
-  }
+  void operator()(const Transfer& e) { move(e.from, e.to, e.asset, e.amount); }
   void operator()(const OraclePrice& e) {
     const std::size_t i = asset_slot(*risk_, e.asset);
     AssetFeed& feed = feeds_[i];
@@ -1465,9 +1450,7 @@ class Executor {
     const GroupKey key = group_key(target);
     episodes_[key] = after_liquidation(rules_, episode_of(episodes_, key), notional, now_ns_);
     if (target.mode == MarginMode::portfolio) {
-      portfolio::RiskMatrix matrix(portfolio_->model());
-      const PortfolioOutcome after =
-          evaluate_portfolio(*portfolio_, *risk_, prices_.book, book_of(target, *risk_), now_ns_, matrix);
+      const PortfolioOutcome after = evaluate_portfolio(*portfolio_, *risk_, prices_.book, book_of(target, *risk_), now_ns_);
       if (after.status == Status::ok && !after.figures.liquidatable()) episodes_.erase(key);
       return;
     }
@@ -1632,7 +1615,7 @@ Engine::Engine(margin::RiskConfig risk, EngineOptions options, std::optional<Por
     ledger_.create_sub_account(kVaultSub, kVault, MarginMode::cross);
   }
   ledger_.create_account(kBadDebt);
-  ledger_.create_sub_account(SubAccountId{kBadDebt.value}, kBadDebt, MarginMode::cross);
+  ledger_.create_sub_account(kBadDebtSub, kBadDebt, MarginMode::cross);
   BALLAST_ASSERT(validate_pools(options_.pools, risk_).ok());
   pool_states_.resize(options_.pools.size());
   governed_risk_ = risk_;
@@ -1777,13 +1760,14 @@ std::vector<LiquidatableGroup> Engine::liquidatable_groups() const {
   std::vector<LiquidatableGroup> found;
   if (!has_risk_) return found;
   std::set<GroupKey> seen;
+  std::optional<portfolio::RiskMatrix> matrix;  // one for every portfolio sub-account
+  if (portfolio_) matrix.emplace(portfolio_->model());
   for (const SubAccount* sub_account : ledger_.sub_accounts_in_order()) {
     if (sub_account->id.value < kFirstUserId) continue;
     const GroupKey key = group_key(*sub_account);
     if (!seen.insert(key).second) continue;
     if (sub_account->mode == MarginMode::portfolio) {
-      portfolio::RiskMatrix matrix(portfolio_->model());
-      const PortfolioOutcome outcome = portfolio_margin(sub_account->id, matrix);
+      const PortfolioOutcome outcome = portfolio_margin(sub_account->id, *matrix);
       if (outcome.status != Status::ok || !outcome.figures.liquidatable()) continue;
       const PortfolioFigures& p = outcome.figures;
       found.push_back({key, sub_account->id, p.equity, p.equity, p.maintenance_requirement});
@@ -2077,7 +2061,7 @@ Result<Engine> Engine::restore_risk(ByteReader& in, Engine engine) {
     engine.options_.liquidation = *rules;
     if (Outcome restored = engine.restore_portfolio(in); !restored) return std::move(restored).error();
   }
-  if (engine.has_risk_ && engine.ledger_.find_sub_account(SubAccountId{kBadDebt.value}) == nullptr) {
+  if (engine.has_risk_ && engine.ledger_.find_sub_account(kBadDebtSub) == nullptr) {
     return snapshot_error("no bad-debt account on a venue with a risk configuration");
   }
   const auto max_age = in.i64();

@@ -14,6 +14,11 @@
 
 namespace ballast::detail {
 
+// The system accounts' sub-accounts (ledger.hpp): each system account has one, of its own id.
+inline constexpr SubAccountId kVaultSub{kVault.value};
+inline constexpr SubAccountId kInsuranceSub{kInsuranceFund.value};
+inline constexpr SubAccountId kBadDebtSub{kBadDebt.value};
+
 // Quote money or a size in an asset's smallest unit, rounded as asked (as the pre-trade check
 // converts them).
 template <typename T>

@@ -11,8 +11,6 @@ namespace {
 
 using namespace detail;
 
-constexpr SubAccountId kInsuranceSub{kInsuranceFund.value};
-
 // A share of `held` in millionths, toward zero; whole lots for a position (lot > 0), whole units
 // for a balance (lot 1). The whole fraction takes all of it, lot or no lot.
 std::int64_t share_of(std::int64_t held, std::int64_t lot, std::uint32_t fraction_ppm) {
@@ -22,16 +20,21 @@ std::int64_t share_of(std::int64_t held, std::int64_t lot, std::uint32_t fractio
   return held < 0 ? -whole_lots : whole_lots;
 }
 
-// Money × ratio, rounded as asked; nullopt beyond Money's range.
-std::optional<Money> times(Money value, Ratio ratio, Round round) {
-  const auto raw = narrow_i64(div_round(static_cast<int128>(value.raw()) * ratio.raw(), Ratio::kScale, round));
-  return raw ? std::optional<Money>(Money::from_raw(*raw)) : std::nullopt;
-}
-
-std::optional<Money> sum(Money a, Money b) {
-  std::int64_t raw = 0;
-  if (__builtin_add_overflow(a.raw(), b.raw(), &raw)) return std::nullopt;
-  return Money::from_raw(raw);
+// The least fraction in [low, high] at which `holds` (false below some fraction, true from it
+// on) holds, or high when it holds at none below high; nullopt when `holds` cannot be evaluated.
+template <typename Holds>
+std::optional<std::uint32_t> least_fraction(std::uint32_t low, std::uint32_t high, Holds holds) {
+  while (low < high) {
+    const std::uint32_t middle = low + (high - low) / 2;
+    const std::optional<bool> at = holds(middle);
+    if (!at) return std::nullopt;
+    if (*at) {
+      high = middle;
+    } else {
+      low = middle + 1;
+    }
+  }
+  return high;
 }
 
 // One portfolio liquidation's arithmetic for one target, liquidator and discount: the slice a
@@ -81,7 +84,7 @@ class Slicer {
     if (after.status != Status::ok) return std::nullopt;
     const PortfolioFigures& f = after.figures;
     const auto buffer = liquidation::maintenance_buffer(f.maintenance_requirement, state_.rules.buffer_ratio);
-    const auto target = buffer ? sum(*buffer, state_.rules.sizing.rounding_allowance) : std::nullopt;
+    const auto target = buffer ? checked_add(*buffer, state_.rules.sizing.rounding_allowance) : std::nullopt;
     if (!target) return std::nullopt;
     return f.maintenance_health >= *target;
   }
@@ -96,7 +99,7 @@ class Slicer {
       const std::int64_t kept = size - share_of(size, instrument.lot.raw(), fraction_ppm);
       const auto exposure = market::exposure_of(Quantity::from_raw(magnitude(kept)), instrument.contract_size);
       const auto value = exposure ? mul<Money>(*exposure, mark(held.instrument), Round::down) : std::nullopt;
-      const auto next = value ? sum(total, *value) : std::nullopt;
+      const auto next = value ? checked_add(total, *value) : std::nullopt;
       if (!next) return std::nullopt;
       total = *next;
     }
@@ -104,7 +107,7 @@ class Slicer {
       if (balance.asset == state_.risk.quote) continue;
       const std::int64_t kept = balance.amount.raw() - share_of(balance.amount.raw(), 1, fraction_ppm);
       const auto value = value_of_units(state_.risk, state_.prices, balance.asset, magnitude(kept), Round::down);
-      const auto next = value ? sum(total, *value) : std::nullopt;
+      const auto next = value ? checked_add(total, *value) : std::nullopt;
       if (!next) return std::nullopt;
       total = *next;
     }
@@ -127,7 +130,7 @@ class Slicer {
     if (!price || !exposure) return false;
     const auto notional = mul<Money>(*exposure, at_mark, Round::up);
     const auto discount = mul<Money>(*exposure, Price::from_raw(magnitude(at_mark.raw() - price->raw())), Round::up);
-    const auto fee = discount ? times(*discount, state_.rules.auction.protocol_share, Round::up) : std::nullopt;
+    const auto fee = discount ? mul<Money>(*discount, state_.rules.auction.protocol_share, Round::up) : std::nullopt;
     const SubAccount& target = *state_.ledger.find_sub_account(e_.target);
     const Fill close{target.owner, target.id, held.instrument, Quantity::from_raw(-moved), *price, Money{}};
     const Fill open{e_.liquidator, e_.liquidator_sub_account, held.instrument, Quantity::from_raw(moved), *price,
@@ -153,9 +156,9 @@ class Slicer {
     const std::int64_t factor = moved > 0 ? Ratio::kScale - e_.discount.raw() : Ratio::kScale + e_.discount.raw();
     const auto value = value_of_units(state_.risk, state_.prices, balance.asset, moved, Round::up);
     const auto gross = value_of_units(state_.risk, state_.prices, balance.asset, magnitude(moved), Round::up);
-    const auto paid = value ? times(*value, Ratio::from_raw(factor), Round::up) : std::nullopt;
-    const auto discount = gross ? times(*gross, e_.discount, Round::up) : std::nullopt;
-    const auto fee = discount ? times(*discount, state_.rules.auction.protocol_share, Round::up) : std::nullopt;
+    const auto paid = value ? mul<Money>(*value, Ratio::from_raw(factor), Round::up) : std::nullopt;
+    const auto discount = gross ? mul<Money>(*gross, e_.discount, Round::up) : std::nullopt;
+    const auto fee = discount ? mul<Money>(*discount, state_.rules.auction.protocol_share, Round::up) : std::nullopt;
     if (!paid || !gross || !discount || !fee) return false;
     const std::uint8_t quote_decimals = state_.risk.find_asset(state_.risk.quote)->decimals;
     const std::optional<std::int64_t> paid_units = to_units(*paid, quote_decimals, Round::up);
@@ -169,8 +172,8 @@ class Slicer {
   }
 
   static bool add_totals(PortfolioSlice& slice, Money gross, Money discount) {
-    const auto next_gross = sum(slice.gross, gross);
-    const auto next_discount = sum(slice.discount, discount);
+    const auto next_gross = checked_add(slice.gross, gross);
+    const auto next_discount = checked_add(slice.discount, discount);
     if (!next_gross || !next_discount) return false;
     slice.gross = *next_gross;
     slice.discount = *next_discount;
@@ -187,17 +190,16 @@ class Slicer {
 // factor's limit in millionths (whole in the full-close and backstop stages).
 struct TargetStage {
   Status status = Status::ok;
-  Money equity;
   std::uint32_t close_factor_ppm = kFractionWhole;
 };
 
 TargetStage judge_target(Slicer& slicer, const LiquidationRules& rules) {
   const PortfolioOutcome now = slicer.evaluate(slicer.target());
-  if (now.status != Status::ok) return {now.status, {}, 0};
+  if (now.status != Status::ok) return {now.status, 0};
   const PortfolioFigures& f = now.figures;
-  if (!f.liquidatable()) return {Status::account_healthy, {}, 0};
-  if (f.equity.is_negative()) return {Status::account_bankrupt, {}, 0};
-  TargetStage stage{Status::ok, f.equity};
+  if (!f.liquidatable()) return {Status::account_healthy, 0};
+  if (f.equity.is_negative()) return {Status::account_bankrupt, 0};
+  TargetStage stage{Status::ok, kFractionWhole};
   const liquidation::Stage at = liquidation::classify({f.equity, f.maintenance_requirement}, rules.sizing.stages);
   if (at == liquidation::Stage::partial) {
     stage.close_factor_ppm = static_cast<std::uint32_t>(
@@ -210,23 +212,11 @@ TargetStage judge_target(Slicer& slicer, const LiquidationRules& rules) {
 // only nothing is; kFractionWhole + 1 when there is no dust rule). nullopt on overflow.
 std::optional<std::uint32_t> dust_from(const Slicer& slicer, Money min_leftover) {
   if (min_leftover.raw() <= 0) return kFractionWhole + 1;
-  std::uint32_t low = 0;  // invariant: remainder(low - 1) is not dust, remainder(high) is
-  std::uint32_t high = kFractionWhole;
-  const auto at_zero = slicer.remainder_gross(0);
-  if (!at_zero) return std::nullopt;
-  if (*at_zero < min_leftover) return 0;
-  low = 1;
-  while (low < high) {
-    const std::uint32_t middle = low + (high - low) / 2;
-    const auto remainder = slicer.remainder_gross(middle);
+  return least_fraction(0, kFractionWhole, [&](std::uint32_t fraction_ppm) -> std::optional<bool> {
+    const auto remainder = slicer.remainder_gross(fraction_ppm);
     if (!remainder) return std::nullopt;
-    if (*remainder < min_leftover) {
-      high = middle;
-    } else {
-      low = middle + 1;
-    }
-  }
-  return high;
+    return *remainder < min_leftover;
+  });
 }
 
 // Whether the dust rule lets the whole account go: what min(needed, close factor) would leave is
@@ -300,7 +290,6 @@ PortfolioLiquidationPlan plan_portfolio_liquidation(const PortfolioLiquidationSt
   if (equity->is_negative()) return rejected(Status::liquidation_price_out_of_band);
   PortfolioLiquidationPlan plan;
   plan.slice = std::move(*slice);
-  plan.target_equity = stage.equity;
   return plan;
 }
 
@@ -312,18 +301,9 @@ std::optional<std::uint32_t> portfolio_liquidation_allowance(const PortfolioLiqu
   if (stage.status != Status::ok) return std::nullopt;
   // The least fraction that restores the target (whole when none does): restores(0) is false,
   // the group being liquidatable, and restores is monotone in the fraction (the header's proof).
-  std::uint32_t low = 1;
-  std::uint32_t high = kFractionWhole;
-  while (low < high) {
-    const std::uint32_t middle = low + (high - low) / 2;
-    const auto restores = slicer.restores(middle);
-    if (!restores) return std::nullopt;
-    if (*restores) {
-      high = middle;
-    } else {
-      low = middle + 1;
-    }
-  }
+  const auto needed =
+      least_fraction(1, kFractionWhole, [&](std::uint32_t fraction_ppm) { return slicer.restores(fraction_ppm); });
+  if (!needed) return std::nullopt;
   // Within the caps and the bankruptcy bound (both monotone: the slice only grows with the
   // fraction).
   const Money cap = cap_now(state);
@@ -335,7 +315,7 @@ std::optional<std::uint32_t> portfolio_liquidation_allowance(const PortfolioLiqu
     if (!equity) return std::nullopt;
     return !equity->is_negative();
   };
-  const std::uint32_t allowed = std::min(high, stage.close_factor_ppm);
+  const std::uint32_t allowed = std::min(*needed, stage.close_factor_ppm);
   if (allowed < kFractionWhole) {
     const auto dust = dust_takes_all(slicer, state.rules, stage.close_factor_ppm);
     if (!dust) return std::nullopt;
@@ -348,21 +328,15 @@ std::optional<std::uint32_t> portfolio_liquidation_allowance(const PortfolioLiqu
   const auto allowed_fits = fits(allowed);
   if (!allowed_fits) return std::nullopt;
   if (*allowed_fits) return allowed;
-  // The largest fraction below `allowed` that fits: any fraction under the need is allowed.
-  std::uint32_t fitting = 0;  // invariant: fits(fitting) or fitting == 0; !fits(last)
-  std::uint32_t last = allowed;
-  while (last - fitting > 1) {
-    const std::uint32_t middle = fitting + (last - fitting) / 2;
-    const auto ok = fits(middle);
+  // The largest fraction below `allowed` that fits (any fraction under the need is allowed): one
+  // less than the least that does not.
+  const auto unfit = least_fraction(1, allowed, [&](std::uint32_t fraction_ppm) -> std::optional<bool> {
+    const auto ok = fits(fraction_ppm);
     if (!ok) return std::nullopt;
-    if (*ok) {
-      fitting = middle;
-    } else {
-      last = middle;
-    }
-  }
-  if (fitting == 0) return std::nullopt;
-  return fitting;
+    return !*ok;
+  });
+  if (!unfit || *unfit == 1) return std::nullopt;
+  return *unfit - 1;
 }
 
 }  // namespace ballast

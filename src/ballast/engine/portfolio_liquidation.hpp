@@ -68,7 +68,6 @@ struct PortfolioLiquidationPlan {
   // a margin status, balance_overflow. The liquidator's own margin is the caller's check.
   Status status = Status::ok;
   PortfolioSlice slice;
-  Money target_equity;  // before the slice
 };
 
 // What a plan reads: the engine's state at the event's time.

@@ -223,4 +223,11 @@ PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::R
   return outcome;
 }
 
+PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::RiskConfig& risk,
+                                    const margin::PriceBook& prices, const margin::SubAccountBook& book,
+                                    TimestampNs now_ns) {
+  portfolio::RiskMatrix matrix(venue.model());
+  return evaluate_portfolio(venue, risk, prices, book, now_ns, matrix);
+}
+
 }  // namespace ballast

@@ -109,5 +109,10 @@ struct PortfolioOutcome {
 PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::RiskConfig& risk,
                                     const margin::PriceBook& prices, const margin::SubAccountBook& book,
                                     TimestampNs now_ns, portfolio::RiskMatrix& matrix);
+// The figures alone, in a matrix of its own (a caller that evaluates many books keeps one matrix
+// and calls the form above).
+PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::RiskConfig& risk,
+                                    const margin::PriceBook& prices, const margin::SubAccountBook& book,
+                                    TimestampNs now_ns);
 
 }  // namespace ballast
