@@ -320,7 +320,7 @@ struct Planned {
   std::optional<BankruptcyPlan> bankruptcy;     // resolve_bankruptcy: a plan reads every ADL candidate
   std::optional<LiquidationFills> liquidation;  // liquidate: the target's fee reads its group's equity
   std::vector<Fill> emergency_closes;           // emergency_settle: one close per holder
-  std::optional<PortfolioSlice> portfolio_slice;  // liquidate_portfolio: fills read the evaluations
+  std::optional<PortfolioLiquidationPlan> portfolio_liquidation;  // liquidate_portfolio: the evaluations
 };
 
 namespace {
@@ -631,13 +631,14 @@ class Validator {
     if (ledger_.find_asset(risk_->quote) == nullptr) return Status::asset_unknown;
     const Trust trust = worse(prices_trust(group_of(*target), nullptr), prices_trust(group_of(*mine), nullptr));
     if (const Status s = price_gate(trust, market::OracleAction::liquidate); s != Status::ok) return s;
-    PortfolioLiquidationPlan plan = plan_portfolio_liquidation(
-        {ledger_, *risk_, *portfolio_, prices_, options_.liquidation, episode_of(episodes_, group_key(*target)), now_ns_},
-        e);
+    MarkVols vols;
+    PortfolioLiquidationPlan plan = plan_portfolio_liquidation({ledger_, *risk_, *portfolio_, prices_, options_.liquidation,
+                                                                episode_of(episodes_, group_key(*target)), now_ns_, vols},
+                                                               e);
     if (plan.status != Status::ok) return plan.status;
     if (!ledger_.postings_fit(plan.slice.postings)) return Status::balance_overflow;
-    if (const Status s = liquidator_after(*mine, plan.slice); s != Status::ok) return s;
-    planned->portfolio_slice = std::move(plan.slice);
+    if (const Status s = liquidator_after(*mine, plan.slice, vols); s != Status::ok) return s;
+    planned->portfolio_liquidation = std::move(plan);
     return Status::ok;
   }
   // Where a valid event leaves what its execution would otherwise work out again (Planned).
@@ -1037,9 +1038,10 @@ class Validator {
 
   // insufficient_margin when `group` (member's, as some plan leaves it) has negative initial
   // health by member's calculator; a margin status when it cannot be evaluated.
-  Status initial_margin_of(const SubAccount& member, const std::vector<margin::SubAccountBook>& group) const {
+  Status initial_margin_of(const SubAccount& member, const std::vector<margin::SubAccountBook>& group,
+                           MarkVols* vols = nullptr) const {
     if (member.mode == MarginMode::portfolio) {
-      const PortfolioOutcome after = portfolio_margin(group.front());
+      const PortfolioOutcome after = portfolio_margin(group.front(), vols);
       if (after.status != Status::ok) return after.status;
       return after.figures.initial_health.is_negative() ? Status::insufficient_margin : Status::ok;
     }
@@ -1049,8 +1051,8 @@ class Validator {
   }
 
   // The liquidator's initial health after a portfolio slice (its balances and the positions it
-  // opens) must stay >= 0 (insufficient_margin).
-  Status liquidator_after(const SubAccount& mine, const PortfolioSlice& slice) const {
+  // opens) must stay >= 0 (insufficient_margin). `vols` holds the marks the plan inverted.
+  Status liquidator_after(const SubAccount& mine, const PortfolioSlice& slice, MarkVols& vols) const {
     std::vector<margin::SubAccountBook> group = group_of(mine);
     apply_postings(group, slice.postings);
     margin::SubAccountBook& book = *std::find_if(group.begin(), group.end(),
@@ -1058,7 +1060,7 @@ class Validator {
     for (std::size_t i = 1; i < slice.fills.size(); i += 2) {
       set_book_position(book, slice.fills[i].instrument, slice.positions_after[i]);
     }
-    return initial_margin_of(mine, group);
+    return initial_margin_of(mine, group, &vols);
   }
 
   const margin::MarketRisk* find_market(InstrumentId id) const {
@@ -1070,8 +1072,8 @@ class Validator {
     return sub_account.mode != MarginMode::portfolio || portfolio_->holds(asset);
   }
 
-  PortfolioOutcome portfolio_margin(const margin::SubAccountBook& book) const {
-    return evaluate_portfolio(*portfolio_, *risk_, prices_.book, book, now_ns_);
+  PortfolioOutcome portfolio_margin(const margin::SubAccountBook& book, MarkVols* vols = nullptr) const {
+    return evaluate_portfolio(*portfolio_, *risk_, prices_.book, book, now_ns_, vols);
   }
 
   // A portfolio sub-account's fill passes when its initial health after the fill is >= 0 or no
@@ -1334,11 +1336,13 @@ class Executor {
   // The validated slice: the positions' fills, then the balances' moves and payments, counted
   // against the account cap like a position's liquidation.
   void operator()(const LiquidatePortfolio& e) {
-    BALLAST_ASSERT(planned->portfolio_slice.has_value());  // validated
-    const PortfolioSlice& slice = *planned->portfolio_slice;
+    BALLAST_ASSERT(planned->portfolio_liquidation.has_value());  // validated
+    const PortfolioLiquidationPlan& plan = *planned->portfolio_liquidation;
+    const PortfolioSlice& slice = plan.slice;
     for (const Fill& fill : slice.fills) book_fill(*risk_->find_market(fill.instrument), fill, kInsuranceFund);
     post_moves(std::span<const Posting>(slice.postings).subspan(slice.moves_from));
-    count_liquidation(*ledger_.find_sub_account(e.target), slice.gross);
+    // The books are now the plan's target_after (the same fills and moves from the same state).
+    count_liquidation(*ledger_.find_sub_account(e.target), slice.gross, plan.target_after.liquidatable());
   }
   // Validated: the fund holds the amount and the bad-debt account owes at least it. Both are
   // system accounts, outside the users' totals: the pool's cash rises by the written-off debt
@@ -1445,17 +1449,18 @@ class Executor {
   }
 
   // A liquidation of `notional` on the target's group: counted in its episode (started now when
-  // none was open), which ends once the group is healthy again.
-  void count_liquidation(const SubAccount& target, Money notional) {
+  // none was open), which ends when the group is no longer `liquidatable_after`.
+  void count_liquidation(const SubAccount& target, Money notional, bool liquidatable_after) {
     const GroupKey key = group_key(target);
     episodes_[key] = after_liquidation(rules_, episode_of(episodes_, key), notional, now_ns_);
-    if (target.mode == MarginMode::portfolio) {
-      const PortfolioOutcome after = evaluate_portfolio(*portfolio_, *risk_, prices_.book, book_of(target, *risk_), now_ns_);
-      if (after.status == Status::ok && !after.figures.liquidatable()) episodes_.erase(key);
-      return;
-    }
+    if (!liquidatable_after) episodes_.erase(key);
+  }
+  // The same for a linear group, judged on its books after the event (a group that cannot be
+  // evaluated stays in its episode).
+  void count_liquidation(const SubAccount& target, Money notional) {
+    BALLAST_ASSERT(target.mode != MarginMode::portfolio);
     const margin::MarginOutcome after = margin::evaluate(*risk_, prices_.book, group_books(ledger_, *risk_, target));
-    if (after.status == margin::MarginStatus::ok && !after.margin.liquidatable()) episodes_.erase(key);
+    count_liquidation(target, notional, after.status != margin::MarginStatus::ok || after.margin.liquidatable());
   }
 
   void move_quote(SubAccountId from, SubAccountId to, Amount amount) { move(from, to, risk_->quote, amount); }
@@ -1793,9 +1798,10 @@ std::optional<std::uint32_t> Engine::portfolio_liquidation_allowance(const Liqui
   const SubAccount* target = ledger_.find_sub_account(e.target);
   BALLAST_ASSERT(has_risk_ && portfolio_ && target != nullptr && target->mode == MarginMode::portfolio &&
                  ledger_.find_sub_account(e.liquidator_sub_account) != nullptr);
-  return ballast::portfolio_liquidation_allowance(
-      {ledger_, risk_, *portfolio_, prices_, options_.liquidation, episode_of(episodes_, group_key(*target)), clock_ns_},
-      e);
+  MarkVols vols;
+  return ballast::portfolio_liquidation_allowance({ledger_, risk_, *portfolio_, prices_, options_.liquidation,
+                                                   episode_of(episodes_, group_key(*target)), clock_ns_, vols},
+                                                  e);
 }
 
 PortfolioOutcome Engine::portfolio_margin(SubAccountId sub_account, portfolio::RiskMatrix& matrix) const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/engine/engine_parts.hpp"
 #include "ballast/engine/risk_codec.hpp"
 #include "ballast/engine/testing/engine_portfolio_fixture.hpp"
 #include "ballast/pricing/implied_vol.hpp"
@@ -125,6 +126,44 @@ TEST_F(EnginePortfolioTest, CoveredCallIsTheRiskMatrixOfItsMarks) {
   ASSERT_EQ(naked.build(market, std::vector<portfolio::Position>{call}), portfolio::PmStatus::ok);
   EXPECT_GT(naked.report().initial, covered.initial_requirement);
   EXPECT_LT(covered.initial_requirement, money("8000"));  // less than the coin alone
+}
+
+// A decision's MarkVols: the first evaluation inverts the call's mark and keeps its vol, later
+// ones read it and decide bit for bit alike; a mark that changed is inverted again, not misread.
+TEST_F(EnginePortfolioTest, MarkVolsInvertEachMarkOnceAndNeverMisreadAChangedOne) {
+  ok(fill(kAlice, kAlicePortfolio, kCall, "-1", "2500"));
+  const PortfolioVenue& venue = *engine_.portfolio();
+  const margin::RiskConfig& risk = *engine_.risk_config();
+  const SubAccount& held = *engine_.ledger().find_sub_account(kAlicePortfolio);
+  const margin::SubAccountBook book = detail::book_of(held, risk);
+  const TimestampNs now_ns = engine_.clock_ns();
+  const double years = static_cast<double>(kCallExpiry - now_ns) / (365.0 * 86'400e9);
+  const double vol = *pricing::implied_vol_black76(pricing::OptionKind::call, 2500, 50'000, 50'000, years, 1);
+
+  MarkVols vols;
+  EXPECT_EQ(vols.find(kCall, price("2500")), std::nullopt);
+  const PortfolioOutcome without = evaluate_portfolio(venue, risk, engine_.prices().book, book, now_ns);
+  const PortfolioOutcome first = evaluate_portfolio(venue, risk, engine_.prices().book, book, now_ns, &vols);
+  EXPECT_EQ(vols.find(kCall, price("2500")), vol);
+  const PortfolioOutcome second = evaluate_portfolio(venue, risk, engine_.prices().book, book, now_ns, &vols);
+  for (const PortfolioOutcome* outcome : {&first, &second}) {
+    EXPECT_EQ(outcome->status, Status::ok);
+    EXPECT_EQ(outcome->figures.initial_requirement, without.figures.initial_requirement);
+    EXPECT_EQ(outcome->figures.maintenance_requirement, without.figures.maintenance_requirement);
+  }
+  // Planted: a vol kept for the same mark is what the evaluation reads, not the mark's own ~44%
+  // (the scenarios reprice the call at 1%: another requirement).
+  vols.add(kCall, price("2500"), 0.01);
+  const PortfolioOutcome planted = evaluate_portfolio(venue, risk, engine_.prices().book, book, now_ns, &vols);
+  EXPECT_NE(planted.figures.initial_requirement, without.figures.initial_requirement);
+  // The mark moves: the kept vol is for 2,500, so 2,600 is inverted afresh and replaces it.
+  ok(MarkPrice{kCall, price("2600")});
+  const margin::PriceBook& moved = engine_.prices().book;
+  const PortfolioOutcome fresh = evaluate_portfolio(venue, risk, moved, book, engine_.clock_ns());
+  const PortfolioOutcome remembered = evaluate_portfolio(venue, risk, moved, book, engine_.clock_ns(), &vols);
+  EXPECT_EQ(remembered.figures.initial_requirement, fresh.figures.initial_requirement);
+  EXPECT_EQ(vols.find(kCall, price("2500")), std::nullopt);
+  EXPECT_TRUE(vols.find(kCall, price("2600")).has_value());
 }
 
 TEST_F(EnginePortfolioTest, WhatThePortfolioMayHoldIsCheckedAtTheDoor) {

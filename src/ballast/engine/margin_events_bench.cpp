@@ -9,6 +9,8 @@
 //   liquidator's side as a fill)
 //   fill in a portfolio sub-account of N options vs portfolio::RiskMatrix::build on the same
 //   holdings (the engine rebuilds the matrix per decision: docs/ARCHITECTURE.md)
+//   liquidate_portfolio (a 1% slice of an underwater portfolio of N short options) and the
+//   keeper's allowance query, beside the same RiskMatrix::build
 
 #include <benchmark/benchmark.h>
 
@@ -42,6 +44,7 @@ class Driver {
     if (apply(std::move(body)) != Status::ok) std::abort();
   }
   Engine& engine() { return engine_; }
+  const Engine& engine() const { return engine_; }
   TimestampNs now() const { return now_; }
   void advance(TimestampNs ns) { now_ += ns; }
 
@@ -274,17 +277,30 @@ margin::MarketRisk option_market(std::uint32_t i, std::uint32_t n) {
   return market;
 }
 
-Price option_mark(const market::Instrument& option) {
+Price option_mark(const market::Instrument& option, double spot = 50'000, double vol = 0.6) {
   const double years = static_cast<double>(option.expiry_ns - kT0) / (365.0 * 86'400e9);
-  const auto greeks = pricing::price_black76({option.option_kind, 50'000, option.strike.to_double(), years, 1, 0.6});
+  const auto greeks = pricing::price_black76({option.option_kind, spot, option.strike.to_double(), years, 1, vol});
   // On the instrument's 0.1 tick, so that fills at the mark are valid.
   return Price::from_raw(static_cast<std::int64_t>(std::floor(greeks->price * 10)) * 100'000'000);
+}
+
+// The test venue with n option markets (option_market) and a portfolio model on BTC with the
+// default grid.
+Engine portfolio_engine(std::uint32_t n) {
+  margin::RiskConfig risk = venue();
+  for (std::uint32_t i = 0; i < n; ++i) risk.markets.push_back(option_market(i, n));
+  portfolio::PortfolioConfig config;
+  config.underlyings.push_back(portfolio::UnderlyingConfig{});
+  config.underlyings[0].symbol = "BTC";
+  auto engine = Engine::make(std::move(risk), {}, std::move(config));
+  if (!engine) std::abort();
+  return std::move(*engine);
 }
 
 // A portfolio sub-account short one contract of each of n options, with 10M USDC and 10 BTC.
 class PortfolioVenueBench : public Driver {
  public:
-  explicit PortfolioVenueBench(std::uint32_t n) : Driver(make(n)) {
+  explicit PortfolioVenueBench(std::uint32_t n) : Driver(portfolio_engine(n)) {
     must(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
     must(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
     must(CreateAccount{kPortfolioOwner});
@@ -298,18 +314,6 @@ class PortfolioVenueBench : public Driver {
       must(Fill{kPortfolioOwner, kPortfolioSub, market.instrument.id, qty("-1"), option_mark(market.instrument),
                 Money{}});
     }
-  }
-
- private:
-  static Engine make(std::uint32_t n) {
-    margin::RiskConfig risk = venue();
-    for (std::uint32_t i = 0; i < n; ++i) risk.markets.push_back(option_market(i, n));
-    portfolio::PortfolioConfig config;
-    config.underlyings.push_back(portfolio::UnderlyingConfig{});
-    config.underlyings[0].symbol = "BTC";
-    auto engine = Engine::make(std::move(risk), {}, std::move(config));
-    if (!engine) std::abort();
-    return std::move(*engine);
   }
 };
 
@@ -346,6 +350,105 @@ void BM_Peer_RiskMatrixBuild(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Peer_RiskMatrixBuild)->Arg(10)->Arg(100);
+
+// ---- portfolio liquidation ----------------------------------------------------------------
+
+constexpr AccountId kPortfolioLiquidator{999};
+constexpr SubAccountId kPortfolioLiquidatorSub{9'999};
+constexpr std::uint32_t kSliceEachPpm = 10'000;  // 1% of every position per event
+
+// What a portfolio liquidation bench starts from: a venue with an underwater portfolio
+// sub-account and a portfolio-mode liquidator, and how many kSliceEachPpm slices it accepts in a
+// row before the target is healthy again.
+struct UnderwaterPortfolio {
+  Driver driver;
+  std::uint32_t slices = 0;
+};
+
+LiquidatePortfolio take_slice(std::uint32_t fraction_ppm) {
+  return LiquidatePortfolio{kPortfolioLiquidator, kPortfolioLiquidatorSub, kPortfolioSub, fraction_ppm,
+                            *Ratio::parse("0.01", Round::down)};
+}
+
+void mark_options(Driver& v, double spot, double vol) {
+  for (const margin::MarketRisk& market : v.engine().risk_config()->markets) {
+    if (market.instrument.kind == market::InstrumentKind::option) {
+      v.must(MarkPrice{market.instrument.id, option_mark(market.instrument, spot, vol)});
+    }
+  }
+}
+
+// The target is short one contract of each of n options on USDC alone (no coin to carry its
+// equity), marked at Black-76 with a 60% vol on 50,000 and everything withdrawn but 5% of its
+// initial requirement; then BTC falls 16% to 42,000 and every option is re-marked with an 80% vol
+// (short options lose on both). Its maintenance health is negative and an episode is open. The
+// liquidator is a portfolio sub-account with 1,000M USDC (its side is checked at the scenario
+// initial requirement too).
+UnderwaterPortfolio underwater_portfolio(std::uint32_t n) {
+  Driver v{portfolio_engine(n)};
+  v.must(ListAsset{kUsdc, "USDC", 6, kAssetFlagsAll});
+  v.must(ListAsset{kBtc, "BTC", 8, kAssetFlagsAll});
+  v.must(CreateAccount{kPortfolioOwner});
+  v.must(CreateSubAccount{kPortfolioOwner, kPortfolioSub, MarginMode::portfolio});
+  v.must(Deposit{kPortfolioOwner, kPortfolioSub, kUsdc, Amount::from_raw(usdc(1'000'000))});
+  v.must(CreateAccount{kPortfolioLiquidator});
+  v.must(CreateSubAccount{kPortfolioLiquidator, kPortfolioLiquidatorSub, MarginMode::portfolio});
+  v.must(Deposit{kPortfolioLiquidator, kPortfolioLiquidatorSub, kUsdc, Amount::from_raw(usdc(1'000'000'000))});
+  v.must(OraclePrice{kBtc, price("50000"), price("50000")});
+  mark_options(v, 50'000, 0.6);
+  for (const margin::MarketRisk& market : v.engine().risk_config()->markets) {
+    if (market.instrument.kind != market::InstrumentKind::option) continue;
+    v.must(Fill{kPortfolioOwner, kPortfolioSub, market.instrument.id, qty("-1"),
+                v.engine().prices().book.find_market(market.instrument.id)->mark, Money{}});
+  }
+  portfolio::RiskMatrix matrix(v.engine().portfolio()->model());
+  const PortfolioOutcome before = v.engine().portfolio_margin(kPortfolioSub, matrix);
+  if (before.status != Status::ok || before.figures.initial_health.raw() <= 0) std::abort();
+  v.must(Withdraw{kPortfolioOwner, kPortfolioSub, kUsdc,
+                  Amount::from_raw(before.figures.initial_health.raw() - before.figures.initial_requirement.raw() / 20)});
+  v.must(OraclePrice{kBtc, price("42000"), price("42000")});
+  mark_options(v, 42'000, 0.8);
+  UnderwaterPortfolio out{v, 0};
+  while (v.apply(take_slice(kSliceEachPpm)) == Status::ok) ++out.slices;
+  if (out.slices == 0) std::abort();
+  return out;
+}
+
+// One 1% slice of an underwater portfolio sub-account of n short options (liquidate_portfolio:
+// judge the target, check that one millionth less would not already restore it, the equity
+// after, the liquidator's scenario initial margin, then 2n fills and the episode's end check).
+void BM_Ballast_ApplyLiquidatePortfolio(benchmark::State& state) {
+  const UnderwaterPortfolio prepared = underwater_portfolio(static_cast<std::uint32_t>(state.range(0)));
+  Driver v = prepared.driver;
+  std::uint32_t step = 0;
+  for (auto _ : state) {
+    if (step == prepared.slices) {  // healthy again: start from the crash
+      state.PauseTiming();
+      v = prepared.driver;
+      step = 0;
+      state.ResumeTiming();
+    }
+    if (v.apply(take_slice(kSliceEachPpm)) != Status::ok) std::abort();
+    ++step;
+  }
+  state.counters["slices_per_episode"] = prepared.slices;
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ballast_ApplyLiquidatePortfolio)->Arg(10)->Arg(100);
+
+// The keeper's query on the same account: the least fraction that restores it (a bisection over
+// the scenario requirement).
+void BM_Ballast_PortfolioLiquidationAllowance(benchmark::State& state) {
+  const UnderwaterPortfolio prepared = underwater_portfolio(static_cast<std::uint32_t>(state.range(0)));
+  const Engine& engine = prepared.driver.engine();
+  for (auto _ : state) {
+    const std::optional<std::uint32_t> allowed = engine.portfolio_liquidation_allowance(take_slice(0));
+    if (!allowed) std::abort();
+    benchmark::DoNotOptimize(allowed);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ballast_PortfolioLiquidationAllowance)->Arg(10)->Arg(100);
 
 }  // namespace
 }  // namespace ballast

@@ -50,7 +50,8 @@ class Slicer {
   const margin::SubAccountBook& target() const { return target_; }
 
   PortfolioOutcome evaluate(const margin::SubAccountBook& book) {
-    return evaluate_portfolio(state_.venue, state_.risk, state_.prices.book, book, state_.now_ns, matrix_);
+    return evaluate_portfolio(state_.venue, state_.risk, state_.prices.book, book, state_.now_ns, matrix_,
+                              &state_.vols);
   }
 
   std::optional<PortfolioSlice> slice(std::uint32_t fraction_ppm) const {
@@ -254,11 +255,11 @@ Ratio bonus_now(const PortfolioLiquidationState& state) {
   return liquidation::auction_bonus(state.rules.auction, start, state.now_ns).bonus;
 }
 
-// The target's equity after `slice` (the bankruptcy bound): nullopt when it cannot be evaluated.
-std::optional<Money> equity_after(Slicer& slicer, const PortfolioSlice& slice) {
+// The target's figures after `slice`: nullopt when they cannot be evaluated.
+std::optional<PortfolioFigures> figures_after(Slicer& slicer, const PortfolioSlice& slice) {
   const PortfolioOutcome after = slicer.evaluate(slicer.target_after(slice));
   if (after.status != Status::ok) return std::nullopt;
-  return after.figures.equity;
+  return after.figures;
 }
 
 PortfolioLiquidationPlan rejected(Status status) {
@@ -285,11 +286,12 @@ PortfolioLiquidationPlan plan_portfolio_liquidation(const PortfolioLiquidationSt
   if (!allowed) return rejected(Status::balance_overflow);
   if (!*allowed || slice->gross > cap_now(state)) return rejected(Status::liquidation_too_large);
   if (e.discount > bonus_now(state)) return rejected(Status::liquidation_price_out_of_band);
-  const auto equity = equity_after(slicer, *slice);
-  if (!equity) return rejected(Status::balance_overflow);
-  if (equity->is_negative()) return rejected(Status::liquidation_price_out_of_band);
+  const auto after = figures_after(slicer, *slice);
+  if (!after) return rejected(Status::balance_overflow);
+  if (after->equity.is_negative()) return rejected(Status::liquidation_price_out_of_band);
   PortfolioLiquidationPlan plan;
   plan.slice = std::move(*slice);
+  plan.target_after = *after;
   return plan;
 }
 
@@ -311,9 +313,9 @@ std::optional<std::uint32_t> portfolio_liquidation_allowance(const PortfolioLiqu
     const std::optional<PortfolioSlice> slice = slicer.slice(fraction_ppm);
     if (!slice) return std::nullopt;
     if (slice->gross > cap) return false;
-    const auto equity = equity_after(slicer, *slice);
-    if (!equity) return std::nullopt;
-    return !equity->is_negative();
+    const auto after = figures_after(slicer, *slice);
+    if (!after) return std::nullopt;
+    return !after->equity.is_negative();
   };
   const std::uint32_t allowed = std::min(*needed, stage.close_factor_ppm);
   if (allowed < kFractionWhole) {

@@ -68,6 +68,9 @@ struct PortfolioLiquidationPlan {
   // a margin status, balance_overflow. The liquidator's own margin is the caller's check.
   Status status = Status::ok;
   PortfolioSlice slice;
+  // The target's figures after the slice (the bankruptcy bound reads its equity; execution ends
+  // the episode on them instead of evaluating the same book again).
+  PortfolioFigures target_after;
 };
 
 // What a plan reads: the engine's state at the event's time.
@@ -79,6 +82,9 @@ struct PortfolioLiquidationState {
   const LiquidationRules& rules;
   std::optional<LiquidationEpisode> episode;  // the target's
   TimestampNs now_ns = 0;
+  // The decision's option vols, shared by every evaluation the plan makes and, after it, by the
+  // caller's check of the liquidator (the same prices at the same instant).
+  MarkVols& vols;
 };
 
 // The plan for `e` (its parties exist, the target is a portfolio sub-account whose prices are

@@ -63,6 +63,17 @@ std::optional<double> mark_vol(const market::Instrument& option, double mark, do
   return *vol;
 }
 
+// The option's vol: the memo's when it has the mark's, else inverted (and kept there).
+std::optional<double> option_vol(const market::Instrument& option, Price mark, const portfolio::ExpiryMarket& expiry,
+                                 MarkVols* vols) {
+  if (vols != nullptr) {
+    if (const auto known = vols->find(option.id, mark)) return known;
+  }
+  const auto vol = mark_vol(option, mark.to_double(), expiry.forward, expiry.years);
+  if (vol && vols != nullptr) vols->add(option.id, mark, *vol);
+  return vol;
+}
+
 Status market_state(const PortfolioVenue& venue, const margin::RiskConfig& risk, const margin::PriceBook& prices,
                     const ExpiryTable& table, TimestampNs now_ns, portfolio::MarketState& out) {
   out.underlyings.assign(venue.model().size(), {});
@@ -82,6 +93,23 @@ Status market_state(const PortfolioVenue& venue, const margin::RiskConfig& risk,
 }
 
 }  // namespace
+
+std::optional<double> MarkVols::find(InstrumentId option, Price mark) const {
+  const auto at = std::lower_bound(entries_.begin(), entries_.end(), option,
+                                   [](const Entry& entry, InstrumentId id) { return entry.option < id; });
+  if (at == entries_.end() || at->option != option || at->mark != mark) return std::nullopt;
+  return at->vol;
+}
+
+void MarkVols::add(InstrumentId option, Price mark, double vol) {
+  const auto at = std::lower_bound(entries_.begin(), entries_.end(), option,
+                                   [](const Entry& entry, InstrumentId id) { return entry.option < id; });
+  if (at != entries_.end() && at->option == option) {
+    *at = Entry{option, mark, vol};
+  } else {
+    entries_.insert(at, Entry{option, mark, vol});
+  }
+}
 
 Status status_of(margin::MarginStatus status) {
   switch (status) {
@@ -125,7 +153,8 @@ bool PortfolioVenue::trades(const market::Instrument& instrument) const noexcept
 }
 
 Status portfolio_inputs(const PortfolioVenue& venue, const margin::RiskConfig& risk, const margin::PriceBook& prices,
-                        const margin::SubAccountBook& book, TimestampNs now_ns, PortfolioInputs& out) {
+                        const margin::SubAccountBook& book, TimestampNs now_ns, PortfolioInputs& out,
+                        MarkVols* vols) {
   out.positions.clear();
   ExpiryTable table{now_ns, std::vector<bool>(venue.model().size(), false), {}};
   table.instants.resize(venue.model().size());
@@ -160,7 +189,7 @@ Status portfolio_inputs(const PortfolioVenue& venue, const margin::RiskConfig& r
         position.strike = instrument.strike.to_double();
         position.expiry = table.index(u, instrument.expiry_ns);
         const portfolio::ExpiryMarket& expiry = out.market.underlyings[u].expiries[position.expiry];
-        const auto vol = mark_vol(instrument, position.price, expiry.forward, expiry.years);
+        const auto vol = option_vol(instrument, price->mark, expiry, vols);
         if (!vol) return Status::portfolio_price_invalid;
         position.vol = *vol;
         break;
@@ -193,10 +222,10 @@ Status portfolio_inputs(const PortfolioVenue& venue, const margin::RiskConfig& r
 
 PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::RiskConfig& risk,
                                     const margin::PriceBook& prices, const margin::SubAccountBook& book,
-                                    TimestampNs now_ns, portfolio::RiskMatrix& matrix) {
+                                    TimestampNs now_ns, portfolio::RiskMatrix& matrix, MarkVols* vols) {
   PortfolioOutcome outcome;
   PortfolioInputs inputs;
-  outcome.status = portfolio_inputs(venue, risk, prices, book, now_ns, inputs);
+  outcome.status = portfolio_inputs(venue, risk, prices, book, now_ns, inputs, vols);
   if (outcome.status != Status::ok) return outcome;
   // Equity is the cross calculator's, exact in Money: one sub-account alone.
   const margin::MarginOutcome linear = margin::evaluate(risk, prices, std::span(&book, 1));
@@ -225,9 +254,9 @@ PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::R
 
 PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::RiskConfig& risk,
                                     const margin::PriceBook& prices, const margin::SubAccountBook& book,
-                                    TimestampNs now_ns) {
+                                    TimestampNs now_ns, MarkVols* vols) {
   portfolio::RiskMatrix matrix(venue.model());
-  return evaluate_portfolio(venue, risk, prices, book, now_ns, matrix);
+  return evaluate_portfolio(venue, risk, prices, book, now_ns, matrix, vols);
 }
 
 }  // namespace ballast

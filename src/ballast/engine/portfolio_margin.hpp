@@ -75,6 +75,27 @@ class PortfolioVenue {
 // id): above every instrument id, so balances sort after the positions.
 inline constexpr std::uint64_t kPortfolioBalanceIdBase = std::uint64_t{1} << 63;
 
+// The Black-76 vols of option marks, each inverted once for one decision: a caller that evaluates
+// several books at the same prices and instant (a portfolio liquidation's slices, its
+// liquidator, the keeper's bisection) keeps one and passes it to each evaluation. Inverting a mark
+// is the largest share of an evaluation (docs/BENCHMARKS.md). Valid only while those prices and
+// that instant hold; the caller owns it and drops it with the decision, so no state outlives an
+// event. Keyed by the mark too, so that a mark that did change is inverted again, never misread.
+class MarkVols {
+ public:
+  // The vol found for the option's mark, or nullopt.
+  std::optional<double> find(InstrumentId option, Price mark) const;
+  void add(InstrumentId option, Price mark, double vol);
+
+ private:
+  struct Entry {
+    InstrumentId option;
+    Price mark;
+    double vol = 0;
+  };
+  std::vector<Entry> entries_;  // by option id
+};
+
 // What the risk matrix reads for one sub-account: the market of every underlying and the
 // positions (derivatives by instrument id, then coin balances).
 struct PortfolioInputs {
@@ -86,7 +107,8 @@ struct PortfolioInputs {
 // engine's price gate ensures). ok, portfolio_unsupported (an asset or market outside the
 // venue's model), or portfolio_price_invalid (an option mark outside its bounds).
 Status portfolio_inputs(const PortfolioVenue& venue, const margin::RiskConfig& risk, const margin::PriceBook& prices,
-                        const margin::SubAccountBook& book, TimestampNs now_ns, PortfolioInputs& out);
+                        const margin::SubAccountBook& book, TimestampNs now_ns, PortfolioInputs& out,
+                        MarkVols* vols = nullptr);
 
 struct PortfolioFigures {
   Money equity;
@@ -105,14 +127,15 @@ struct PortfolioOutcome {
 };
 
 // The sub-account's figures; `matrix` (built with venue.model()) is left holding the risk
-// matrix for the report and the attribution.
+// matrix for the report and the attribution. With `vols`, the option marks' vols are read from
+// and added to it (MarkVols).
 PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::RiskConfig& risk,
                                     const margin::PriceBook& prices, const margin::SubAccountBook& book,
-                                    TimestampNs now_ns, portfolio::RiskMatrix& matrix);
+                                    TimestampNs now_ns, portfolio::RiskMatrix& matrix, MarkVols* vols = nullptr);
 // The figures alone, in a matrix of its own (a caller that evaluates many books keeps one matrix
 // and calls the form above).
 PortfolioOutcome evaluate_portfolio(const PortfolioVenue& venue, const margin::RiskConfig& risk,
                                     const margin::PriceBook& prices, const margin::SubAccountBook& book,
-                                    TimestampNs now_ns);
+                                    TimestampNs now_ns, MarkVols* vols = nullptr);
 
 }  // namespace ballast
