@@ -190,6 +190,8 @@ struct PlanBuilder {
   const VenueTotals& totals;
   const margin::RiskConfig& risk;
   const PriceState& prices;
+  const PortfolioVenue* portfolio;  // nullptr: no portfolio sub-account can exist
+  TimestampNs now_ns;
   const LiquidationRules& rules;
   const SubAccount& named;
   GroupKey key;
@@ -198,6 +200,7 @@ struct PlanBuilder {
   std::map<SubAccountId, int128> adl_weight;  // notional each counterparty closed (Money raw)
   std::vector<InstrumentId> markets;  // the markets the group held
   std::vector<const SubAccount*> members;  // a holder's group: a buffer add_candidate reuses
+  MarkVols vols;                           // the portfolio holders' option vols, this event's prices
 
   Price mark_of(InstrumentId instrument) const { return prices.book.find_market(instrument)->mark; }
   Price oracle_of(AssetId asset) const {
@@ -248,7 +251,28 @@ struct PlanBuilder {
     const margin::PositionMargin* figures = position_figures(group.outcome.margin, holder.id, instrument);
     BALLAST_ASSERT(figures != nullptr && figures->unrealized_pnl == candidate.unrealized_pnl &&
                    group.outcome.margin.equity == candidate.equity);
-    return true;
+    return holder.mode != MarginMode::portfolio || closing_keeps_health(holder, instrument);
+  }
+
+  // Whether ADL may close a portfolio holder's position in `instrument`: with the whole position
+  // closed, its maintenance health is at least min(0, its health now). Why the check: closing one
+  // leg of a hedge can raise a scenario requirement, where a linear account's only falls. Why the
+  // whole position suffices for the part the queue may take: a close at the mark leaves equity as
+  // it is, and the requirement is convex in the book, so the health after any part is at least
+  // the worse of the two ends. ADL never makes a healthy portfolio unhealthy, nor an unhealthy one
+  // less healthy.
+  bool closing_keeps_health(const SubAccount& holder, InstrumentId instrument) {
+    BALLAST_ASSERT(portfolio != nullptr);
+    const margin::SubAccountBook now = book_of(holder, risk);
+    margin::SubAccountBook closed = now;
+    set_book_position(closed, instrument, market::Position{});
+    const PortfolioOutcome before = evaluate_portfolio(*portfolio, risk, prices.book, now, now_ns, &vols);
+    const PortfolioOutcome after = evaluate_portfolio(*portfolio, risk, prices.book, closed, now_ns, &vols);
+    if (before.status != Status::ok || after.status != Status::ok) return false;
+    // The closed book's own equity lacks the position's PnL, which the close realizes: the
+    // equity is the one before.
+    const auto health_after = checked_sub(before.figures.equity, after.figures.maintenance_requirement);
+    return health_after && *health_after >= std::min(before.figures.maintenance_health, Money{});
   }
 
   // Step 1 for one linear market the group is net `exposure` in: the opposite side's positions,
@@ -267,15 +291,16 @@ struct PlanBuilder {
     const std::size_t market_at = market_slot(risk, instrument.id);
     for (const SubAccountId id : group_long ? totals.shorts[market_at] : totals.longs[market_at]) {
       const SubAccount* holder = ledger.find_sub_account(id);
-      // A portfolio sub-account is margined by scenarios: not ranked by equity.
-      if (group_key(*holder) == key || holder->mode == MarginMode::portfolio) continue;
+      if (group_key(*holder) == key) continue;
       bool evaluated = false;
       const Quantity size = position_of(*holder, instrument.id)->size;
       const std::optional<bool> added = add_candidate(*holder, instrument, size, candidates, evaluated);
       if (!added) continue;
       if (!*added) return false;
       holders.push_back(holder);
-      checked.push_back(evaluated ? 1 : 0);
+      // A portfolio holder is ranked like any other (its equity and the position's PnL are the
+      // cross calculator's) but checked at the head of the queue (closing_keeps_health).
+      checked.push_back(evaluated && holder->mode != MarginMode::portfolio ? 1 : 0);
     }
     const liquidation::Side needed = group_long ? liquidation::Side::short_side : liquidation::Side::long_side;
     const Quantity to_close = Quantity::from_raw(magnitude(exposure.raw()));
@@ -370,7 +395,7 @@ struct PlanBuilder {
   }
 
   // Steps 3 to 5 on a deficit in quote units.
-  bool cover(Amount deficit, const std::optional<LiquidationEpisode>& episode, TimestampNs now_ns) {
+  bool cover(Amount deficit, const std::optional<LiquidationEpisode>& episode) {
     const margin::AssetRisk& quote = *risk.find_asset(risk.quote);
     const auto units_down = [&](Money m) { return to_units(m, quote.decimals, Round::down); };
     const auto units_up = [&](Money m) { return to_units(m, quote.decimals, Round::up); };
@@ -449,11 +474,11 @@ struct PlanBuilder {
 }  // namespace
 
 BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const VenueTotals& totals, const margin::RiskConfig& risk,
-                               const PriceState& prices, const LiquidationRules& rules,
+                               const PriceState& prices, const PortfolioVenue* portfolio, const LiquidationRules& rules,
                                const std::optional<LiquidationEpisode>& episode, const SubAccount& sub_account,
                                TimestampNs now_ns) {
-  PlanBuilder builder{ledger, totals, risk, prices, rules, sub_account, group_key(sub_account),
-                      OtherGroups(ledger, risk, prices), {}, {}, {}, {}};
+  PlanBuilder builder{ledger, totals, risk, prices, portfolio, now_ns, rules, sub_account, group_key(sub_account),
+                      OtherGroups(ledger, risk, prices), {}, {}, {}, {}, {}};
   BankruptcyPlan& plan = builder.plan;
   const std::vector<margin::SubAccountBook> before = group_books(ledger, risk, sub_account);
   const margin::MarginOutcome outcome = margin::evaluate(risk, prices.book, before);
@@ -482,7 +507,7 @@ BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const VenueTotals& totals, 
     return std::move(plan);
   }
   plan.deficit = Amount::from_raw(*deficit);
-  if (plan.deficit.raw() > 0 && !builder.cover(plan.deficit, episode, now_ns)) {
+  if (plan.deficit.raw() > 0 && !builder.cover(plan.deficit, episode)) {
     plan.status = Status::balance_overflow;
   } else if (plan.unresolved.raw() > 0 && !builder.write_off(std::move(after))) {
     plan.status = Status::balance_overflow;

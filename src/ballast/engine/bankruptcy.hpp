@@ -69,13 +69,14 @@ struct BankruptcyPlan {
   std::size_t cover_from = 0;
 };
 
-// The plan for resolve_bankruptcy on the margin group of `sub_account` (a user sub-account, not
-// portfolio, on a venue with a risk configuration whose quote asset is listed; the group's prices
-// are trusted: the caller's gates). `totals` are the engine's, in step with the ledger (ADL reads
-// their holders by side).
+// The plan for resolve_bankruptcy on the margin group of `sub_account` (a user sub-account, on a
+// venue with a risk configuration whose quote asset is listed; the group's prices are trusted:
+// the caller's gates). `totals` are the engine's, in step with the ledger (ADL reads their
+// holders by side). Portfolio holders (`portfolio`, the venue's model) join the ADL queue only
+// where the close cannot hurt their scenario health (bankruptcy.cpp, closing_keeps_health).
 BankruptcyPlan plan_bankruptcy(const Ledger& ledger, const VenueTotals& totals, const margin::RiskConfig& risk,
-                               const PriceState& prices,
-                               const LiquidationRules& rules, const std::optional<LiquidationEpisode>& episode,
-                               const SubAccount& sub_account, TimestampNs now_ns);
+                               const PriceState& prices, const PortfolioVenue* portfolio, const LiquidationRules& rules,
+                               const std::optional<LiquidationEpisode>& episode, const SubAccount& sub_account,
+                               TimestampNs now_ns);
 
 }  // namespace ballast

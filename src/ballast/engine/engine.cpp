@@ -652,7 +652,7 @@ class Validator {
         s != Status::ok) {
       return s;
     }
-    BankruptcyPlan plan = plan_bankruptcy(ledger_, totals_, *risk_, prices_, options_.liquidation,
+    BankruptcyPlan plan = plan_bankruptcy(ledger_, totals_, *risk_, prices_, portfolio_, options_.liquidation,
                                           episode_of(episodes_, group_key(*sub_account)), *sub_account, now_ns_);
     if (plan.status != Status::ok) return plan.status;
     if (!ledger_.postings_fit(plan.postings)) return Status::balance_overflow;
@@ -1757,8 +1757,8 @@ std::optional<Money> Engine::vault_equity() const {
 BankruptcyPlan Engine::plan_bankruptcy(SubAccountId sub_account) const {
   const SubAccount* found = ledger_.find_sub_account(sub_account);
   BALLAST_ASSERT(has_risk_ && found != nullptr && sub_account.value >= kFirstUserId);
-  return ballast::plan_bankruptcy(ledger_, totals_, risk_, prices_, options_.liquidation,
-                                  episode_of(episodes_, group_key(*found)), *found, clock_ns_);
+  return ballast::plan_bankruptcy(ledger_, totals_, risk_, prices_, portfolio_ ? &*portfolio_ : nullptr,
+                                  options_.liquidation, episode_of(episodes_, group_key(*found)), *found, clock_ns_);
 }
 
 std::vector<LiquidatableGroup> Engine::liquidatable_groups() const {

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "ballast/engine/bankruptcy.hpp"
+#include "ballast/engine/engine_parts.hpp"
 #include "ballast/engine/portfolio_liquidation.hpp"
 #include "ballast/engine/testing/engine_portfolio_fixture.hpp"
 #include "ballast/pricing/black.hpp"
@@ -229,7 +231,7 @@ Price call_mark(double spot) {
   const double vol = *pricing::implied_vol_black76(pricing::OptionKind::call, 2'500.0, 50'000.0, 50'000.0,
                                                    30.0 / 365.0, 1.0);
   const double value = pricing::price_black76({pricing::OptionKind::call, spot, 50'000.0, 30.0 / 365.0, 1.0, vol})->price;
-  return *Price::from_double(std::max(0.1, std::round(value * 10.0) / 10.0), Round::down);
+  return Price::from_raw(std::max<std::int64_t>(1, std::llround(value * 10.0)) * (Price::kScale / 10));
 }
 
 // Over random books (a perpetual either way, a call either way, coin), random falls or rises and
@@ -280,6 +282,99 @@ RC_GTEST_FIXTURE_PROP(EnginePortfolioLiquidationTest, AllowanceIsAcceptedAndEver
   const PortfolioFigures after = figures();
   RC_ASSERT(after.maintenance_health > before.maintenance_health);
   RC_ASSERT(!after.equity.is_negative());
+}
+
+// ---- portfolio holders in the ADL queue ---------------------------------------------------
+
+constexpr AccountId kCarol{18};
+constexpr SubAccountId kCarolPortfolio{301};
+
+// Bob (cross, 10,000 USDC) short 1.2 BTC perpetual from 50,000 against two portfolio longs from
+// 50,000: Alice long 1.0 hedging two short calls sold at 2,500, with 10,000 + alice_extra() USDC,
+// and Carol long 0.5 alone on 5,000. Then BTC at 59,000, the call re-marked at 9,296.9: Bob's
+// equity is 10,000 − 1.2 × 9,000 = −800, and the ADL queue ranks by uPnL / equity:
+//   Alice: equity = 10,000 + extra + 9,000 + 2 × 2,500 − 2 × 9,296.9 = 5,406.2 + extra; her
+//          maintenance requirement 7,423.089825 with the perpetual, 14,975.089825 without it
+//          (the two calls naked: their worst grid move is up).
+//   Carol: equity 5,000 + 4,500 = 9,500, uPnL 4,500 (rank 0.4737).
+class EnginePortfolioAdlTest : public EnginePortfolioTest {
+ protected:
+  virtual std::int64_t alice_extra() const { return 11'000; }
+  void SetUp() override {
+    EnginePortfolioTest::SetUp();
+    ok(Deposit{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(alice_extra()))});
+    ok(fill(kAlice, kAlicePortfolio, kPerp, "1", "50000"));
+    ok(fill(kAlice, kAlicePortfolio, kCall, "-2", "2500"));
+    ok(CreateAccount{kCarol});
+    ok(CreateSubAccount{kCarol, kCarolPortfolio, MarginMode::portfolio});
+    ok(Deposit{kCarol, kCarolPortfolio, kUsdc, Amount::from_raw(usdc(5'000))});
+    ok(fill(kCarol, kCarolPortfolio, kPerp, "0.5", "50000"));
+    ok(fill(kBob, kBobMain, kPerp, "-1.2", "50000"));
+    set_prices("59000");
+    ok(MarkPrice{kCall, call_mark(59'000)});
+  }
+  PortfolioFigures figures_of(SubAccountId sub) const {
+    portfolio::RiskMatrix matrix(engine_.portfolio()->model());
+    return engine_.portfolio_margin(sub, matrix).figures;
+  }
+  // Alice's maintenance requirement with her perpetual closed.
+  Money alice_requirement_without_the_perpetual() const {
+    margin::SubAccountBook book =
+        detail::book_of(*engine_.ledger().find_sub_account(kAlicePortfolio), *engine_.risk_config());
+    detail::set_book_position(book, kPerp, market::Position{});
+    return evaluate_portfolio(*engine_.portfolio(), *engine_.risk_config(), engine_.prices().book, book,
+                              engine_.clock_ns())
+        .figures.maintenance_requirement;
+  }
+};
+
+// With 11,000 extra Alice's equity is 16,406.2 (rank 9,000 / 16,406.2 = 0.5486, first) and still
+// covers the naked calls' 14,975.089825: ADL closes her 1.0, then 0.2 of Carol's. The 800 is
+// shared by closed notional, 59,000 and 11,800: Alice 666.666667 (the larger remainder takes the
+// last micro-unit), Carol 133.333333.
+TEST_F(EnginePortfolioAdlTest, PortfolioHoldersAreRankedAndClosedLikeAnyOther) {
+  EXPECT_EQ(call_mark(59'000), price("9296.9"));
+  EXPECT_EQ(figures_of(kAlicePortfolio).equity, money("16406.2"));
+  EXPECT_EQ(figures_of(kAlicePortfolio).maintenance_requirement, money("7423.089825"));
+  EXPECT_EQ(alice_requirement_without_the_perpetual(), money("14975.089825"));
+  EXPECT_EQ(figures_of(kCarolPortfolio).equity, money("9500"));
+  const BankruptcyPlan plan = engine_.plan_bankruptcy(kBobMain);
+  ASSERT_EQ(plan.status, Status::ok);
+  ASSERT_EQ(plan.closes.size(), 3u);
+  EXPECT_EQ(plan.closes[1], (Fill{kAlice, kAlicePortfolio, kPerp, qty("-1"), price("59000"), Money{}}));
+  EXPECT_EQ(plan.closes[2], (Fill{kCarol, kCarolPortfolio, kPerp, qty("-0.2"), price("59000"), Money{}}));
+  EXPECT_EQ(plan.adl_charges, (std::vector<BankruptcyCharge>{{kAlicePortfolio, Amount::from_raw(666'666'667)},
+                                                              {kCarolPortfolio, Amount::from_raw(133'333'333)}}));
+  ok(ResolveBankruptcy{kBobMain});
+  EXPECT_EQ(size(kAlicePortfolio, kPerp), Quantity{});
+  EXPECT_EQ(size(kCarolPortfolio, kPerp), qty("0.3"));
+  // Alice's equity after her charge, 16,406.2 − 666.666667, against the naked calls.
+  EXPECT_EQ(figures_of(kAlicePortfolio).maintenance_health, money("764.443508"));
+  expect_replay_and_restore_match();
+}
+
+// With 9,000 extra Alice's equity is 14,406.2: healthy with her hedge (health 6,983.110175), but
+// closing the perpetual would leave her naked calls' 14,975.089825 above it. She is first in
+// the ranking and skipped; Carol's 0.5 closes, and the other 0.7 rests against the clearing
+// account. Carol carries the whole 800.
+class EnginePortfolioAdlHedgedTest : public EnginePortfolioAdlTest {
+ protected:
+  std::int64_t alice_extra() const override { return 9'000; }
+};
+
+TEST_F(EnginePortfolioAdlHedgedTest, AHolderWhoseHedgeTheCloseWouldBreakIsSkipped) {
+  EXPECT_EQ(figures_of(kAlicePortfolio).maintenance_health, money("6983.110175"));
+  EXPECT_GT(alice_requirement_without_the_perpetual(), figures_of(kAlicePortfolio).equity);
+  const BankruptcyPlan plan = engine_.plan_bankruptcy(kBobMain);
+  ASSERT_EQ(plan.status, Status::ok);
+  ASSERT_EQ(plan.closes.size(), 2u);
+  EXPECT_EQ(plan.closes[1], (Fill{kCarol, kCarolPortfolio, kPerp, qty("-0.5"), price("59000"), Money{}}));
+  EXPECT_EQ(plan.adl_charges, (std::vector<BankruptcyCharge>{{kCarolPortfolio, Amount::from_raw(usdc(800))}}));
+  ok(ResolveBankruptcy{kBobMain});
+  EXPECT_EQ(size(kAlicePortfolio, kPerp), qty("1"));
+  EXPECT_EQ(figures_of(kAlicePortfolio).maintenance_health, money("6983.110175"));
+  EXPECT_EQ(size(kCarolPortfolio, kPerp), Quantity{});
+  expect_replay_and_restore_match();
 }
 
 }  // namespace
