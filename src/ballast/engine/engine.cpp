@@ -590,7 +590,18 @@ class Validator {
       return Status::asset_unknown;
     }
     if (e.amount.raw() > written_off_units(ledger_, e.asset)) return Status::deficit_exceeded;
-    if (e.amount > ledger_.free_balance(kInsuranceSub, e.asset)) return Status::insufficient_balance;
+    // The fund never pays itself below its floor (insurance_keep_minimum, in the quote), here as
+    // in the waterfall: the floor is kept for the bankruptcies to come, before old debt.
+    std::int64_t floor_units = 0;
+    if (e.asset == risk_->quote) {
+      const auto floor = to_units(options_.liquidation.insurance.keep_minimum,
+                                  risk_->find_asset(e.asset)->decimals, Round::up);
+      if (!floor) return Status::balance_overflow;
+      floor_units = *floor;
+    }
+    if (e.amount.raw() > ledger_.free_balance(kInsuranceSub, e.asset).raw() - floor_units) {
+      return Status::insufficient_balance;
+    }
     // Both balances move toward zero after the checks above; the ledger's rule stays the last word.
     return ledger_.transfer_fits(kBadDebtSub, e.asset, e.amount) ? Status::ok : Status::balance_overflow;
   }

@@ -216,6 +216,29 @@ TEST_F(EngineLendingTest, CoverBadDebtRejectionsChangeNothing) {
   EXPECT_EQ(plain.apply(Event{EventId{2}, kT0, CoverBadDebt{kUsdc, units(1)}}), Status::asset_unknown);
 }
 
+// The fund keeps its floor here as in the waterfall (Drift keeps one unit): with
+// insurance_keep_minimum 1,000, 4,000 of the fund's 5,000 may pay old debt and a unit more may
+// not; after it pays, nothing more leaves.
+class EngineLendingFloorTest : public EngineLendingTest {
+ protected:
+  EngineOptions options() const override {
+    EngineOptions options = EngineLendingTest::options();
+    options.liquidation.insurance.keep_minimum = money("1000");
+    return options;
+  }
+};
+
+TEST_F(EngineLendingFloorTest, CoverBadDebtKeepsTheFundsFloor) {
+  write_off_alices_debt();
+  ok(Deposit{kInsuranceFund, kFundSub, kUsdc, units(usdc(5'000))});
+  rejected(CoverBadDebt{kUsdc, units(usdc(4'000) + 1)}, Status::insufficient_balance);
+  ok(CoverBadDebt{kUsdc, units(usdc(4'000))});
+  EXPECT_EQ(insurance_usdc(), usdc(1'000));
+  EXPECT_EQ(written_off_units(engine_.ledger(), kUsdc), usdc(2'000));
+  rejected(CoverBadDebt{kUsdc, units(1)}, Status::insufficient_balance);
+  expect_replay_and_restore_match();
+}
+
 class EngineBtcLendingTest : public EngineLendingTest {
  protected:
   // Beside the USDC pool, a BTC pool (Aave's VolatileOne: 7% to the 45% optimum, then 300%).
