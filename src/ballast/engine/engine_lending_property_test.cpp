@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/core/testing/pick.hpp"
 #include "ballast/engine/bankruptcy.hpp"
 #include "ballast/engine/codec.hpp"
 #include "ballast/engine/engine.hpp"
@@ -58,13 +59,6 @@ constexpr std::int64_t kBtcValueScale = 100'000'000'000;
 
 AccountId trader(std::uint32_t i) { return AccountId{60u + i}; }
 SubAccountId trader_sub(std::uint32_t i) { return SubAccountId{600u + i}; }
-
-// Uniform in [lo, hi) whatever the case's size (RapidCheck's inRange narrows toward lo at small
-// sizes); shrinks toward lo.
-template <typename T>
-T pick(T lo, T hi) {
-  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
-}
 
 class Run {
  public:

@@ -11,6 +11,12 @@
 //     balance falls by exactly its part, the charges and the unresolved rest make up the rest,
 //     the engine's loss totals move by the same amounts, and the group is left with equity >= 0
 //     or, when nobody could carry the deficit, exactly its unresolved part below zero.
+// Some traders are portfolio-margined (a scenario model on BTC): they are liquidated by slices
+// (liquidate_portfolio, mostly at the keeper's allowance, sometimes one millionth past it) under
+// the same two checks, and they stand in the ADL queue like the others. When the waterfall writes
+// debt off, the insurance fund (seeded, and fed by the liquidations' protocol share) pays some of
+// it back (cover_bad_debt): the fund and the written-off units fall by exactly the amount and no
+// loss total moves.
 // At the end, restore(snapshot()) gives the same hash.
 
 #include <gtest/gtest.h>
@@ -21,8 +27,11 @@
 #include <set>
 #include <vector>
 
+#include "ballast/core/testing/pick.hpp"
 #include "ballast/engine/bankruptcy.hpp"
 #include "ballast/engine/engine.hpp"
+#include "ballast/engine/pools.hpp"
+#include "ballast/engine/portfolio_liquidation.hpp"
 #include "ballast/engine/testing/margin_venue.hpp"
 
 namespace ballast {
@@ -37,9 +46,19 @@ constexpr std::uint32_t kTraders = 4;
 AccountId trader(std::uint32_t i) { return AccountId{60u + i}; }
 SubAccountId trader_sub(std::uint32_t i) { return SubAccountId{600u + i}; }
 
+// The venue with a portfolio model on BTC (the default grid: ±16% in 4 steps, vol up and down).
+Engine venue_engine() {
+  portfolio::PortfolioConfig model;
+  model.underlyings.push_back(portfolio::UnderlyingConfig{});
+  model.underlyings[0].symbol = "BTC";
+  Result<Engine> made = Engine::make(venue(), {}, std::move(model));
+  RC_ASSERT(made.ok());
+  return std::move(*made);
+}
+
 class Run {
  public:
-  Run() : engine_(venue()) {}
+  Run() : engine_(venue_engine()) {}
 
   Status apply(EventBody body) {
     now_ += 1'000'000;  // a millisecond apart: prices stay fresh
@@ -106,6 +125,40 @@ void resolve(Run& run, SubAccountId target) {
   RC_ASSERT(run.engine_.ledger().balance(bad_debt, kUsdc).raw() == bad_debt_before - written_off);
 }
 
+// A liquidator's slice of a portfolio target: mostly the keeper's allowance at a discount within
+// the bonus, sometimes one millionth more (which the rules refuse).
+Status slice_portfolio(Run& run, SubAccountId target) {
+  const Ratio discount = Ratio::from_raw(pick<std::int64_t>(0, 150) * 100'000'000);
+  LiquidatePortfolio e{kLiquidator, kLiquidatorSub, target, 0, discount};
+  const std::optional<std::uint32_t> allowed = run.engine_.portfolio_liquidation_allowance(e);
+  if (!allowed) return Status::account_healthy;  // nothing to take at this discount now
+  e.fraction_ppm = *allowed + (pick(0, 5) == 0 && *allowed < kFractionWhole ? 1 : 0);
+  const Status status = run.apply(e);
+  if (e.fraction_ppm == *allowed) RC_ASSERT(status == Status::ok || status == Status::insufficient_margin);
+  // One millionth more is past the need or the close factor (too large), or past the equity the
+  // discount may consume, when that is what held the allowance back (out of band).
+  if (e.fraction_ppm != *allowed) {
+    RC_ASSERT(status == Status::liquidation_too_large || status == Status::liquidation_price_out_of_band);
+  }
+  return status;
+}
+
+// cover_bad_debt of some of what is written off in USDC, within what the fund holds.
+bool cover_some_bad_debt(Run& run) {
+  const SubAccountId fund{kInsuranceFund.value};
+  const int128 owed = written_off_units(run.engine_.ledger(), kUsdc);
+  const std::int64_t held = run.engine_.ledger().balance(fund, kUsdc).raw();
+  if (owed <= 0 || held <= 0) return false;
+  const std::int64_t most = static_cast<std::int64_t>(std::min<int128>(owed, held));
+  const std::int64_t amount = pick<std::int64_t>(1, most + 1);
+  const LossTotals losses = run.engine_.waterfall().losses;
+  run.must(CoverBadDebt{kUsdc, Amount::from_raw(amount)});
+  RC_ASSERT(run.engine_.ledger().balance(fund, kUsdc).raw() == held - amount);
+  RC_ASSERT(written_off_units(run.engine_.ledger(), kUsdc) == owed - amount);
+  RC_ASSERT(run.engine_.waterfall().losses == losses);
+  return true;
+}
+
 // A price in whole ticks of 0.1 (1e8 raw).
 Price on_tick(std::int64_t raw) { return Price::from_raw(raw / 100'000'000 * 100'000'000); }
 
@@ -116,10 +169,15 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
   run.must(CreateAccount{kLiquidator});
   run.must(CreateSubAccount{kLiquidator, kLiquidatorSub, MarginMode::cross});
   run.must(Deposit{kLiquidator, kLiquidatorSub, kUsdc, Amount::from_raw(usdc(10'000'000))});
+  run.must(Deposit{kInsuranceFund, SubAccountId{kInsuranceFund.value}, kUsdc,
+                   Amount::from_raw(usdc(pick<std::int64_t>(1, 2'000)))});
+  std::set<SubAccountId> portfolios;
   for (std::uint32_t i = 0; i < kTraders; ++i) {
+    const bool portfolio = pick(0, 3) == 0;
+    if (portfolio) portfolios.insert(trader_sub(i));
     run.must(CreateAccount{trader(i)});
-    run.must(CreateSubAccount{trader(i), trader_sub(i), MarginMode::cross});
-    const auto deposit = *rc::gen::inRange<std::int64_t>(2'000, 20'000);
+    run.must(CreateSubAccount{trader(i), trader_sub(i), portfolio ? MarginMode::portfolio : MarginMode::cross});
+    const auto deposit = pick<std::int64_t>(2'000, 20'000);
     run.must(Deposit{trader(i), trader_sub(i), kUsdc, Amount::from_raw(usdc(deposit))});
   }
   std::int64_t mark = price("50000").raw();
@@ -129,14 +187,16 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
   };
   set_prices();
   int liquidated = 0;
+  int sliced = 0;
   int resolved = 0;
-  const auto steps = *rc::gen::inRange(40, 120);
+  int covered = 0;
+  const auto steps = pick(40, 160);
   for (int step = 0; step < steps; ++step) {
-    switch (*rc::gen::inRange(0, 3)) {
+    switch (pick(0, 4)) {
       case 0: {  // a matched trade between two traders at the mark (either may be refused)
-        const auto buyer = *rc::gen::inRange<std::uint32_t>(0, kTraders);
-        const auto seller = (buyer + *rc::gen::inRange<std::uint32_t>(1, kTraders)) % kTraders;
-        const Quantity size = Quantity::from_raw(*rc::gen::inRange<std::int64_t>(50, 1'500) * 1'000'000);
+        const auto buyer = pick<std::uint32_t>(0, kTraders);
+        const auto seller = (buyer + pick<std::uint32_t>(1, kTraders)) % kTraders;
+        const Quantity size = Quantity::from_raw(pick<std::int64_t>(50, 1'500) * 1'000'000);
         const Status bought = run.apply(Fill{trader(buyer), trader_sub(buyer), kPerp, size, Price::from_raw(mark), Money{}});
         if (bought == Status::ok) {
           run.apply(Fill{trader(seller), trader_sub(seller), kPerp, Quantity::from_raw(-size.raw()),
@@ -145,11 +205,14 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
         break;
       }
       case 1: {  // the price moves by up to ±12%: gaps that can leave groups bankrupt
-        const auto move_bp = *rc::gen::inRange<std::int64_t>(-1200, 1201);
+        const auto move_bp = pick<std::int64_t>(-1200, 1201);
         mark = on_tick(mark + mark / 10'000 * move_bp).raw();
         set_prices();
         break;
       }
+      case 2:  // the insurance fund pays written-off debt back
+        covered += cover_some_bad_debt(run) ? 1 : 0;
+        break;
       default: {  // the scan, then a liquidator's attempt on each liquidatable group
         for (const SubAccountId target : run.liquidatable()) {
           if (run.equity(target).is_negative()) {
@@ -158,12 +221,20 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
             continue;
           }
           run.apply(CheckHealth{target});
+          if (portfolios.contains(target)) {
+            const std::set<SubAccountId> before = run.liquidatable();
+            if (slice_portfolio(run, target) != Status::ok) continue;
+            ++sliced;
+            RC_ASSERT(!run.equity(target).is_negative());
+            for (const SubAccountId now_liquidatable : run.liquidatable()) RC_ASSERT(before.contains(now_liquidatable));
+            continue;
+          }
           const market::Position* held = run.engine_.ledger().position(target, kPerp);
           if (held == nullptr) continue;
           const std::int64_t lots = (held->size.raw() < 0 ? -held->size.raw() : held->size.raw()) / 1'000'000;
           // Mostly within what the rules allow (a small part), sometimes beyond.
-          const Quantity size = Quantity::from_raw(*rc::gen::inRange<std::int64_t>(1, lots / 8 + 2) * 1'000'000);
-          const auto discount_bp = *rc::gen::inRange<std::int64_t>(0, 150);
+          const Quantity size = Quantity::from_raw(pick<std::int64_t>(1, lots / 8 + 2) * 1'000'000);
+          const auto discount_bp = pick<std::int64_t>(0, 150);
           const std::int64_t at = held->size.raw() > 0 ? mark - mark / 10'000 * discount_bp
                                                         : mark + mark / 10'000 * discount_bp;
           const std::set<SubAccountId> before = run.liquidatable();
@@ -177,6 +248,8 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
     }
   }
   RC_CLASSIFY(liquidated > 0, "some liquidation accepted");
+  RC_CLASSIFY(sliced > 0, "some portfolio slice accepted");
+  RC_CLASSIFY(covered > 0, "some bad debt covered");
   RC_CLASSIFY(resolved > 0, "some bankruptcy resolved");
   const LossTotals& losses = run.engine_.waterfall().losses;
   RC_CLASSIFY(losses.adl > 0, "ADL counterparties charged");

@@ -162,6 +162,20 @@ TEST_F(EnginePortfolioLiquidationTest, DiscountIsBoundedByTheAuctionAndTheEquity
   EXPECT_TRUE(episode_open());  // still liquidatable: the next liquidator continues
 }
 
+// At 42,000.1 her equity is 0.1: a 1% discount on 42,000.1 × f may take at most f = 0.1 /
+// 420.001 = 238 millionths, less than one lot of her 1 BTC (1,000 millionths). No fraction both
+// takes something and keeps her equity, so there is no allowance; one lot is out of band. (The
+// allowance used to answer 999, the largest fraction whose slice is empty, which the event then
+// refused as fill_size_zero: the property test found it.)
+TEST_F(EnginePortfolioLiquidationTest, NoAllowanceWhenTheEquityBoundIsBelowOneLot) {
+  set_prices("42000.1");
+  EXPECT_EQ(figures().equity, money("0.1"));
+  EXPECT_EQ(allowance("0.01"), std::nullopt);
+  rejected(take(238, "0.01"), Status::fill_size_zero);
+  rejected(take(1'000, "0.01"), Status::liquidation_price_out_of_band);
+  EXPECT_EQ(allowance("0"), kFractionWhole);  // at no discount the bound does not bind: all of it
+}
+
 TEST_F(EnginePortfolioLiquidationTest, BadEventsAreRejectedAndChangeNothing) {
   rejected(take(1'000, "0.01"), Status::account_healthy);
   set_prices("48000");

@@ -262,6 +262,14 @@ std::optional<PortfolioFigures> figures_after(Slicer& slicer, const PortfolioSli
   return after.figures;
 }
 
+// `fraction_ppm` when its slice takes something; nullopt when every share rounds to nothing (the
+// event would be fill_size_zero: below one lot of every position, no fraction is allowed).
+std::optional<std::uint32_t> takes_something(const Slicer& slicer, std::uint32_t fraction_ppm) {
+  const std::optional<PortfolioSlice> slice = slicer.slice(fraction_ppm);
+  if (!slice || (slice->fills.empty() && slice->postings.empty())) return std::nullopt;
+  return fraction_ppm;
+}
+
 PortfolioLiquidationPlan rejected(Status status) {
   PortfolioLiquidationPlan plan;
   plan.status = status;
@@ -329,7 +337,7 @@ std::optional<std::uint32_t> portfolio_liquidation_allowance(const PortfolioLiqu
   }
   const auto allowed_fits = fits(allowed);
   if (!allowed_fits) return std::nullopt;
-  if (*allowed_fits) return allowed;
+  if (*allowed_fits) return takes_something(slicer, allowed);
   // The largest fraction below `allowed` that fits (any fraction under the need is allowed): one
   // less than the least that does not.
   const auto unfit = least_fraction(1, allowed, [&](std::uint32_t fraction_ppm) -> std::optional<bool> {
@@ -338,7 +346,7 @@ std::optional<std::uint32_t> portfolio_liquidation_allowance(const PortfolioLiqu
     return !*ok;
   });
   if (!unfit || *unfit == 1) return std::nullopt;
-  return *unfit - 1;
+  return takes_something(slicer, *unfit - 1);
 }
 
 }  // namespace ballast

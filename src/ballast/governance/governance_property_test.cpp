@@ -10,6 +10,7 @@
 //     and check_* predicts every answer;
 //   - at most max_pending queued, at most one per parameter; decode(encode) is exact throughout.
 
+#include "ballast/core/testing/pick.hpp"
 #include "ballast/governance/governance.hpp"
 
 #include <gtest/gtest.h>
@@ -23,12 +24,6 @@
 
 namespace ballast::governance {
 namespace {
-
-// Uniform in [lo, hi) at full size (rapidcheck's inRange narrows toward lo at small sizes).
-template <typename T>
-T pick(T lo, T hi) {
-  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
-}
 
 int128 abs128(int128 v) { return v < 0 ? -v : v; }
 

@@ -9,6 +9,7 @@
 //   - indices never decrease; a rejection changes nothing; cash is deposits − withdrawals − sweeps.
 // Big integers (boost::multiprecision) so the check itself cannot overflow.
 
+#include "ballast/core/testing/pick.hpp"
 #include "ballast/lending/pool.hpp"
 #include "ballast/core/testing/fixed_text.hpp"
 #include "ballast/lending/testing/big_int.hpp"
@@ -31,12 +32,6 @@ constexpr TimestampNs kDayNs = 86'400'000'000'000;
 
 
 const cpp_int kW = big(kIndexScale);
-
-// Uniform in [lo, hi) at full size (rapidcheck's inRange narrows toward lo at small sizes).
-template <typename T>
-T pick(T lo, T hi) {
-  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
-}
 
 // An amount: sometimes invalid (<= 0), sometimes a few units (too small for a share once the
 // index is above 1), mostly up to `max`.

@@ -12,6 +12,7 @@
 //     most the deposit, and (above the virtual price) less than one share unit's worth below it.
 // Big integers (boost::multiprecision) so the checks themselves cannot overflow.
 
+#include "ballast/core/testing/pick.hpp"
 #include "ballast/lending/vault.hpp"
 #include "ballast/lending/testing/big_int.hpp"
 
@@ -34,12 +35,6 @@ constexpr std::uint64_t kFirstLp = 16;
 constexpr std::uint64_t kLpCount = 5;
 constexpr TimestampNs kCooldownMaxNs = 3 * 86'400'000'000'000;  // three days
 constexpr TimestampNs kStart = 1'700'000'000'000'000'000;
-
-// Uniform in [lo, hi) at full size (rapidcheck's inRange narrows toward lo at small sizes).
-template <typename T>
-T pick(T lo, T hi) {
-  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
-}
 
 // Mostly large, sometimes a few units, sometimes not positive.
 std::int64_t pick_amount(std::int64_t max) {

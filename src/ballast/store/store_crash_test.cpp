@@ -90,7 +90,6 @@ class Writer {
         buffer_.append(chunk, static_cast<std::size_t>(got));
         continue;
       }
-      Ack ack;
       unsigned long long seq = 0;
       unsigned long long id = 0;
       if (std::sscanf(buffer_.c_str(), "ack %llu %llu", &seq, &id) == 2) {
