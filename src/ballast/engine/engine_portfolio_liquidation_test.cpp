@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ballast/core/testing/pick.hpp"
 #include "ballast/engine/bankruptcy.hpp"
 #include "ballast/engine/engine_parts.hpp"
 #include "ballast/engine/portfolio_liquidation.hpp"
@@ -253,11 +254,11 @@ Price call_mark(double spot) {
 // cannot carry it); the slice improves the target's health, conserves value (the fixture's
 // checks, and here) and never leaves equity negative.
 RC_GTEST_FIXTURE_PROP(EnginePortfolioLiquidationTest, AllowanceIsAcceptedAndEverySliceHelps, ()) {
-  const auto perp_lots = *rc::gen::inRange<std::int64_t>(1, 2'000) * (*rc::gen::arbitrary<bool>() ? 1 : -1);
-  const auto call_lots = *rc::gen::inRange<std::int64_t>(-2'000, 2'000);
-  const auto btc_sats = *rc::gen::inRange<std::int64_t>(0, 20'000'000);
-  const auto move_bp = *rc::gen::inRange<std::int64_t>(200, 1'500);
-  const auto discount_bp = *rc::gen::inRange<std::int64_t>(0, 100);
+  const auto perp_lots = pick<std::int64_t>(1, 2'000) * (*rc::gen::arbitrary<bool>() ? 1 : -1);
+  const auto call_lots = pick<std::int64_t>(-2'000, 2'000);
+  const auto btc_sats = pick<std::int64_t>(0, 20'000'000);
+  const auto move_bp = pick<std::int64_t>(200, 1'500);
+  const auto discount_bp = pick<std::int64_t>(0, 100);
   // Close the fixture's perpetual, then open the drawn book at the marks.
   ok(fill(kAlice, kAlicePortfolio, kPerp, "-1", "50000"));
   ok(Deposit{kBob, kBobMain, kUsdc, Amount::from_raw(usdc(1'000'000))});
