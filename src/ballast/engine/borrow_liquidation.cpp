@@ -103,7 +103,7 @@ BorrowLiquidationPlan plan_borrow_liquidation(const Ledger& ledger, const margin
       {e.target, e.collateral_asset, Amount::from_raw(-e.seize.raw())},
       {e.liquidator_sub_account, e.collateral_asset, Amount::from_raw(e.seize.raw() - share)},
   };
-  if (share > 0) plan.postings.push_back({SubAccountId{kInsuranceFund.value}, e.collateral_asset, plan.to_insurance});
+  if (share > 0) plan.postings.push_back({detail::kInsuranceSub, e.collateral_asset, plan.to_insurance});
   // The bonus comes out of the target's equity: like a position's band at the bankruptcy price, it
   // stops where that equity does, so that a liquidation never creates bad debt.
   std::vector<margin::SubAccountBook> after = group;

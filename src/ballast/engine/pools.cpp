@@ -162,7 +162,7 @@ SubAccountId reserves_sub_account(const lending::PoolConfig& config) {
 }
 
 int128 written_off_units(const Ledger& ledger, AssetId asset) {
-  return detail::negative_part(ledger.balance(SubAccountId{kBadDebt.value}, asset).raw());
+  return detail::negative_part(ledger.balance(detail::kBadDebtSub, asset).raw());
 }
 
 Ratio pool_utilization(const PoolFigures& figures) {
