@@ -44,11 +44,7 @@ std::int64_t close_allowed(const liquidation::SizingParams& sizing, const margin
   return at_factor;
 }
 
-BorrowLiquidationPlan rejected(Status status) {
-  BorrowLiquidationPlan plan;
-  plan.status = status;
-  return plan;
-}
+constexpr auto* rejected = &detail::rejected_plan<BorrowLiquidationPlan>;
 
 }  // namespace
 

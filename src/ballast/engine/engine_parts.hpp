@@ -19,6 +19,14 @@ inline constexpr SubAccountId kVaultSub{kVault.value};
 inline constexpr SubAccountId kInsuranceSub{kInsuranceFund.value};
 inline constexpr SubAccountId kBadDebtSub{kBadDebt.value};
 
+// A plan (any of the planners' result structs) that carries only its rejection.
+template <typename Plan>
+Plan rejected_plan(Status status) {
+  Plan plan;
+  plan.status = status;
+  return plan;
+}
+
 // Quote money or a size in an asset's smallest unit, rounded as asked (as the pre-trade check
 // converts them).
 template <typename T>

@@ -270,11 +270,7 @@ std::optional<std::uint32_t> takes_something(const Slicer& slicer, std::uint32_t
   return fraction_ppm;
 }
 
-PortfolioLiquidationPlan rejected(Status status) {
-  PortfolioLiquidationPlan plan;
-  plan.status = status;
-  return plan;
-}
+constexpr auto* rejected = &rejected_plan<PortfolioLiquidationPlan>;
 
 }  // namespace
 
