@@ -1,6 +1,7 @@
 #include "ballast/engine/bankruptcy.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "ballast/engine/engine_parts.hpp"
@@ -60,13 +61,17 @@ const margin::SubAccountBook& member_of(const margin::SubAccountBook& book) { re
 const SubAccount& member_of(const SubAccount* sub_account) { return *sub_account; }
 
 // The group's exposure to `underlying` besides `holder`'s position in `instrument` (units of the
-// underlying, signed): its balances of the underlying and its linear positions on it elsewhere.
-// ADL's hedge-aware ranking reads it: a short perp against a long spot balance is a hedge. The
+// underlying, signed): its balances of the underlying, its linear positions on it elsewhere, and
+// its options on it at their mark's delta (mark_delta, toward zero). ADL's hedge-aware ranking
+// reads it: a short perp against a long spot balance is a hedge, and so is a long perp against
+// short calls (a delta-neutral option seller is the account the ranking exists to spare). The
 // members are the group's books or its ledger sub-accounts (a positive balance in an asset the
-// configuration does not list is in neither: book_of leaves it out).
+// configuration does not list is in neither: book_of leaves it out). nullopt when an option has no
+// delta (no mark, or one above its bound) or the sum leaves the range.
 template <typename Members>
-std::optional<Quantity> hedge_of(const margin::RiskConfig& risk, const Members& members, SubAccountId holder,
-                                 InstrumentId instrument, AssetId underlying) {
+std::optional<Quantity> hedge_of(const margin::RiskConfig& risk, const PriceState& prices, TimestampNs now_ns,
+                                 const Members& members, SubAccountId holder, InstrumentId instrument,
+                                 AssetId underlying) {
   int128 hedge = 0;
   const margin::AssetRisk* asset = risk.find_asset(underlying);
   const std::uint8_t decimals = asset != nullptr ? asset->decimals : 0;
@@ -81,7 +86,14 @@ std::optional<Quantity> hedge_of(const margin::RiskConfig& risk, const Members& 
     for (const margin::HeldPosition& held : member.positions) {
       if (member.id == holder && held.instrument == instrument) continue;
       const margin::MarketRisk* market = risk.find_market(held.instrument);
-      if (market == nullptr || !is_linear(market->instrument) || market->instrument.underlying != underlying) continue;
+      if (market == nullptr || market->instrument.underlying != underlying) continue;
+      if (market->instrument.kind == market::InstrumentKind::option) {
+        const auto delta = mark_delta(risk, prices.book, market->instrument, now_ns);
+        if (!delta) return std::nullopt;
+        hedge += static_cast<int128>(std::trunc(static_cast<double>(held.position.size.raw()) * *delta));
+        continue;
+      }
+      if (!is_linear(market->instrument)) continue;
       const auto exposure = market::exposure_of(held.position.size, market->instrument.contract_size);
       if (!exposure) return std::nullopt;
       hedge += exposure->raw();
@@ -219,15 +231,24 @@ struct PlanBuilder {
     return holders;
   }
 
+  // What the ranking reads as the holder's hedge: hedge_of under hedge_aware; pnl_leverage reads
+  // none, so its queue inverts no option marks.
+  template <typename Members>
+  std::optional<Quantity> hedge_for(const Members& group, SubAccountId holder, const market::Instrument& instrument) {
+    if (rules.adl_ranking != liquidation::AdlRanking::hedge_aware) return Quantity{};
+    return hedge_of(risk, prices, now_ns, group, holder, instrument.id, instrument.underlying);
+  }
+
   // A holder on the side ADL needs, as a candidate: its figures read from the ledger
   // (quick_figures), or from its group's evaluation where they cannot be. `evaluated` says which.
-  // nullopt: not eligible (its group has no figures); false: a figure left its range (the plan fails).
+  // nullopt: not eligible (its group has no figures, or an option of it no delta); false: a figure
+  // left its range (the plan fails).
   std::optional<bool> add_candidate(const SubAccount& holder, const market::Instrument& instrument, Quantity size,
                                     std::vector<liquidation::AdlCandidate>& candidates, bool& evaluated) {
     group_members(ledger, holder, members);
     const auto held = market::exposure_of(size, instrument.contract_size);
     const auto quick = quick_figures(risk, prices, members, holder.id, instrument.id);
-    const auto hedge = quick ? hedge_of(risk, members, holder.id, instrument.id, instrument.underlying) : std::nullopt;
+    const auto hedge = quick ? hedge_for(members, holder.id, instrument) : std::nullopt;
     evaluated = !quick || !held || !hedge;
     if (!evaluated) {
       candidates.push_back({holder.id, *held, quick->unrealized_pnl, quick->equity, *hedge});
@@ -236,8 +257,9 @@ struct PlanBuilder {
     const OtherGroup& group = others.of(holder);
     if (group.outcome.status != margin::MarginStatus::ok) return std::nullopt;  // no figures: not eligible
     const margin::PositionMargin* figures = position_figures(group.outcome.margin, holder.id, instrument.id);
-    const auto books_hedge = hedge_of(risk, group.books, holder.id, instrument.id, instrument.underlying);
-    if (figures == nullptr || !held || !books_hedge) return false;
+    const auto books_hedge = hedge_for(group.books, holder.id, instrument);
+    if (!books_hedge) return std::nullopt;  // an option without a delta: not ranked, as without figures
+    if (figures == nullptr || !held) return false;
     candidates.push_back({holder.id, *held, figures->unrealized_pnl, group.outcome.margin.equity, *books_hedge});
     return true;
   }

@@ -368,6 +368,40 @@ TEST_F(EnginePortfolioAdlTest, PortfolioHoldersAreRankedAndClosedLikeAnyOther) {
   expect_replay_and_restore_match();
 }
 
+// Ranked hedge_aware, Alice's perpetual is hedged by her two short calls. Each call's delta is
+// N(d1), d1 = ln(59,000 / 50,000) / (σ√T) + σ√T / 2 with T = 30/365 and σ ≈ 0.437, the vol its
+// 9,296.9 mark implies (2,500's 0.436 moved by the tick): d1 ≈ 1.384, N ≈ 0.917. The calls are
+// short 1.83 BTC, more than her long 1.0, so all of it is in the hedged tier, after every
+// unhedged position. Carol's 0.5 closes first, then
+// 0.7 of Alice's 1.0. By notional, 29,500 and 41,300: Carol 333.333333, Alice 466.666667.
+// (Counting only linear hedges, as before options had a delta here, Alice was unhedged and first.)
+class EnginePortfolioAdlHedgeAwareTest : public EnginePortfolioAdlTest {
+ protected:
+  EngineOptions options() const override {
+    EngineOptions o;
+    o.liquidation.adl_ranking = liquidation::AdlRanking::hedge_aware;
+    return o;
+  }
+};
+
+TEST_F(EnginePortfolioAdlHedgeAwareTest, ADeltaHedgedOptionSellerIsClosedAfterTheUnhedged) {
+  const market::Instrument& call = engine_.risk_config()->find_market(kCall)->instrument;
+  const auto delta = mark_delta(*engine_.risk_config(), engine_.prices().book, call, engine_.clock_ns());
+  ASSERT_TRUE(delta.has_value());
+  EXPECT_NEAR(*delta, 0.917, 0.001);
+  const BankruptcyPlan plan = engine_.plan_bankruptcy(kBobMain);
+  ASSERT_EQ(plan.status, Status::ok);
+  ASSERT_EQ(plan.closes.size(), 3u);
+  EXPECT_EQ(plan.closes[1], (Fill{kAlice, kAlicePortfolio, kPerp, qty("-0.7"), price("59000"), Money{}}));
+  EXPECT_EQ(plan.closes[2], (Fill{kCarol, kCarolPortfolio, kPerp, qty("-0.5"), price("59000"), Money{}}));
+  EXPECT_EQ(plan.adl_charges, (std::vector<BankruptcyCharge>{{kAlicePortfolio, Amount::from_raw(466'666'667)},
+                                                              {kCarolPortfolio, Amount::from_raw(333'333'333)}}));
+  ok(ResolveBankruptcy{kBobMain});
+  EXPECT_EQ(size(kAlicePortfolio, kPerp), qty("0.3"));
+  EXPECT_EQ(size(kCarolPortfolio, kPerp), Quantity{});
+  expect_replay_and_restore_match();
+}
+
 // With 9,000 extra Alice's equity is 14,406.2: healthy with her hedge (health 6,983.110175), but
 // closing the perpetual would leave her naked calls' 14,975.089825 above it. She is first in
 // the ranking and skipped; Carol's 0.5 closes, and the other 0.7 rests against the clearing

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "ballast/pricing/black.hpp"
 #include "ballast/pricing/implied_vol.hpp"
 
 namespace ballast {
@@ -109,6 +110,22 @@ void MarkVols::add(InstrumentId option, Price mark, double vol) {
   } else {
     entries_.insert(at, Entry{option, mark, vol});
   }
+}
+
+std::optional<double> mark_delta(const margin::RiskConfig& risk, const margin::PriceBook& prices,
+                                 const market::Instrument& option, TimestampNs now_ns) {
+  BALLAST_ASSERT(option.kind == market::InstrumentKind::option);
+  const margin::AssetPrice* spot = prices.find_asset(option.underlying);
+  const margin::MarketPrice* mark = prices.find_market(option.id);
+  if (spot == nullptr || mark == nullptr) return std::nullopt;
+  const double forward = forward_of(risk, prices, option.underlying, option.expiry_ns, spot->oracle.to_double());
+  const double years = static_cast<double>(std::max<TimestampNs>(option.expiry_ns - now_ns, 0)) / kNsPerYear;
+  const auto vol = mark_vol(option, mark->mark.to_double(), forward, years);
+  if (!vol) return std::nullopt;
+  const auto greeks =
+      pricing::price_black76({option.option_kind, forward, option.strike.to_double(), years, 1.0, *vol});
+  if (!greeks.ok()) return std::nullopt;
+  return greeks->delta * option.contract_size.to_double();
 }
 
 Status status_of(margin::MarginStatus status) {

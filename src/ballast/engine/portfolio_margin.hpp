@@ -126,6 +126,14 @@ struct PortfolioOutcome {
   PortfolioFigures figures;
 };
 
+// The Black-76 delta of one contract of `option` at its mark, in units of the underlying: the vol
+// its mark implies on the forward the portfolio market reads (portfolio_inputs: a marked future of
+// that expiry, else the oracle), rate 0, times the contract size; the step at expiry or at a mark
+// at or below intrinsic. nullopt without an oracle or a mark, or for a mark above its bound.
+// What an option adds to an account's exposure to its underlying (the ADL ranking's hedge).
+std::optional<double> mark_delta(const margin::RiskConfig& risk, const margin::PriceBook& prices,
+                                 const market::Instrument& option, TimestampNs now_ns);
+
 // The sub-account's figures; `matrix` (built with venue.model()) is left holding the risk
 // matrix for the report and the attribution. With `vols`, the option marks' vols are read from
 // and added to it (MarkVols).
