@@ -143,6 +143,14 @@ Status slice_portfolio(Run& run, SubAccountId target) {
   return status;
 }
 
+// Whether the portfolio target's books are liquidatable now, by its own scenario evaluation.
+bool still_liquidatable(const Run& run, SubAccountId target) {
+  portfolio::RiskMatrix matrix(run.engine_.portfolio()->model());
+  const PortfolioOutcome outcome = run.engine_.portfolio_margin(target, matrix);
+  RC_ASSERT(outcome.status == Status::ok);
+  return outcome.figures.liquidatable();
+}
+
 // cover_bad_debt of some of what is written off in USDC, within what the fund holds.
 bool cover_some_bad_debt(Run& run) {
   const SubAccountId fund{kInsuranceFund.value};
@@ -226,6 +234,11 @@ RC_GTEST_PROP(EngineLiquidationProperty, LiquidationsConserveValueAndCreateNoBad
             if (slice_portfolio(run, target) != Status::ok) continue;
             ++sliced;
             RC_ASSERT(!run.equity(target).is_negative());
+            // The episode is open exactly while the books are liquidatable: execution read the
+            // plan's figures after the slice, and they must be the figures of the books it left.
+            const AccountId owner = run.engine_.ledger().find_sub_account(target)->owner;
+            RC_ASSERT(run.engine_.liquidation_episodes().contains(GroupKey{owner, target}) ==
+                      still_liquidatable(run, target));
             for (const SubAccountId now_liquidatable : run.liquidatable()) RC_ASSERT(before.contains(now_liquidatable));
             continue;
           }
