@@ -52,12 +52,18 @@ std::ostream& operator<<(std::ostream& out, const Step& step) {
              << ", picks " << step.pick_a << " " << step.pick_b << " " << step.pick_c << "}";
 }
 
+// A mode uniform in [0, count) whatever the case's size: RapidCheck's inRange narrows toward 0 at
+// small sizes, and the early cases would replay mostly the first kind of step.
+rc::Gen<std::uint8_t> uniform_mode(std::uint8_t count) {
+  return rc::gen::resize(100, rc::gen::inRange<std::uint8_t>(0, count));
+}
+
 rc::Gen<Step> step_gen() {
   return rc::gen::build<Step>(
-      rc::gen::set(&Step::kind, rc::gen::inRange<std::uint8_t>(0, 16)),
-      rc::gen::set(&Step::id_mode, rc::gen::inRange<std::uint8_t>(0, 32)),
-      rc::gen::set(&Step::time_mode, rc::gen::inRange<std::uint8_t>(0, 16)),
-      rc::gen::set(&Step::amount_mode, rc::gen::inRange<std::uint8_t>(0, 16)),
+      rc::gen::set(&Step::kind, uniform_mode(16)),
+      rc::gen::set(&Step::id_mode, uniform_mode(32)),
+      rc::gen::set(&Step::time_mode, uniform_mode(16)),
+      rc::gen::set(&Step::amount_mode, uniform_mode(16)),
       rc::gen::set(&Step::pick_a, rc::gen::arbitrary<std::uint16_t>()),
       rc::gen::set(&Step::pick_b, rc::gen::arbitrary<std::uint16_t>()),
       rc::gen::set(&Step::pick_c, rc::gen::arbitrary<std::uint16_t>()),
