@@ -19,7 +19,10 @@
 //     one bucket: the insurance fund's USDC falls by its part, the ADL and socialized charges and
 //     the unresolved rest make up the others, the engine's loss totals move by the same amounts,
 //     the unresolved rest's debts move to the bad-debt account by exactly the units written off,
-//     and the group is left at equity >= 0.
+//     and the group is left at equity >= 0;
+//   - a cover_bad_debt (some of what is written off in an asset, within what the insurance fund
+//     holds of it) moves exactly its amount: the fund falls by it, the written-off units fall by
+//     it, the pool's cash rises by it, and no loss total moves.
 // At the end, restore(snapshot()) gives the same hash.
 
 #include <gtest/gtest.h>
@@ -37,6 +40,8 @@
 #include "ballast/engine/bankruptcy.hpp"
 #include "ballast/engine/codec.hpp"
 #include "ballast/engine/engine.hpp"
+#include "ballast/engine/engine_parts.hpp"
+#include "ballast/engine/pools.hpp"
 #include "ballast/engine/testing/engine_margin_fixture.hpp"
 #include "ballast/engine/testing/event_driver.hpp"
 #include "ballast/engine/testing/lending_venue.hpp"
@@ -105,7 +110,35 @@ struct Tally {
   int liquidations = 0;
   int borrow_liquidations = 0;
   int resolved = 0;
+  int covered = 0;
 };
+
+// ---- cover_bad_debt ------------------------------------------------------------------------
+
+// The pool's cash (pools.hpp): user deposits less borrows less the written-off debt.
+int128 cash(const Run& run, AssetId asset) {
+  const std::size_t i = detail::asset_slot(*run.engine().risk_config(), asset);
+  return PoolFigures{run.engine().totals().deposit_units[i], run.engine().totals().borrow_units[i],
+                     written_off_units(run.engine().ledger(), asset)}
+      .cash();
+}
+
+// The insurance fund pays back some of what is written off in `asset`, as far as it holds it.
+void cover_some(Run& run, AssetId asset, Tally& tally) {
+  const SubAccountId fund{kInsuranceFund.value};
+  const int128 owed = written_off_units(run.engine().ledger(), asset);
+  const std::int64_t held = run.balance(fund, asset);
+  if (owed <= 0 || held <= 0) return;
+  const std::int64_t amount = pick<std::int64_t>(1, static_cast<std::int64_t>(std::min<int128>(owed, held)) + 1);
+  const int128 cash_before = cash(run, asset);
+  const LossTotals losses = run.engine().waterfall().losses;
+  run.must(CoverBadDebt{asset, Amount::from_raw(amount)});
+  RC_ASSERT(run.balance(fund, asset) == held - amount);
+  RC_ASSERT(written_off_units(run.engine().ledger(), asset) == owed - amount);
+  RC_ASSERT(cash(run, asset) == cash_before + amount);
+  RC_ASSERT(run.engine().waterfall().losses == losses);
+  ++tally.covered;
+}
 
 // ---- accrue_interest ------------------------------------------------------------------------
 
@@ -293,7 +326,7 @@ RC_GTEST_PROP(EngineLendingProperty, LendingConservesValuePaysInterestExactlyAnd
   const auto steps = pick(150, 400);
   for (int step = 0; step < steps; ++step) {
     const auto who = pick<std::uint32_t>(0, kTraders);
-    switch (pick(0, 10)) {
+    switch (pick(0, 11)) {
       case 0:
       case 1: {  // a matched trade between two traders at the mark (either may be refused)
         const auto other = (who + pick<std::uint32_t>(1, kTraders)) % kTraders;
@@ -340,6 +373,9 @@ RC_GTEST_PROP(EngineLendingProperty, LendingConservesValuePaysInterestExactlyAnd
         set_prices();
         break;
       }
+      case 9:
+        cover_some(run, any_asset(), tally);
+        break;
       default:
         sweep(run, mark, tally);
     }
@@ -352,6 +388,7 @@ RC_GTEST_PROP(EngineLendingProperty, LendingConservesValuePaysInterestExactlyAnd
   RC_CLASSIFY(losses.insurance > 0, "insurance fund paid");
   RC_CLASSIFY(losses.adl + losses.socialized > 0, "loss charged to others");
   RC_CLASSIFY(losses.unresolved > 0, "loss unresolved");
+  RC_CLASSIFY(tally.covered > 0, "written-off debt covered");
   Result<Engine> restored = Engine::restore(run.engine().snapshot());
   RC_ASSERT(restored.ok());
   RC_ASSERT(restored->state_hash() == run.engine().state_hash());
