@@ -70,7 +70,7 @@ const SubAccount& member_of(const SubAccount* sub_account) { return *sub_account
 // delta (no mark, or one above its bound) or the sum leaves the range.
 template <typename Members>
 std::optional<Quantity> hedge_of(const margin::RiskConfig& risk, const PriceState& prices, TimestampNs now_ns,
-                                 const Members& members, SubAccountId holder, InstrumentId instrument,
+                                 MarkVols& vols, const Members& members, SubAccountId holder, InstrumentId instrument,
                                  AssetId underlying) {
   int128 hedge = 0;
   const margin::AssetRisk* asset = risk.find_asset(underlying);
@@ -88,7 +88,7 @@ std::optional<Quantity> hedge_of(const margin::RiskConfig& risk, const PriceStat
       const margin::MarketRisk* market = risk.find_market(held.instrument);
       if (market == nullptr || market->instrument.underlying != underlying) continue;
       if (market->instrument.kind == market::InstrumentKind::option) {
-        const auto delta = mark_delta(risk, prices.book, market->instrument, now_ns);
+        const auto delta = mark_delta(risk, prices.book, market->instrument, now_ns, &vols);
         if (!delta) return std::nullopt;
         hedge += static_cast<int128>(std::trunc(static_cast<double>(held.position.size.raw()) * *delta));
         continue;
@@ -212,7 +212,7 @@ struct PlanBuilder {
   std::map<SubAccountId, int128> adl_weight;  // notional each counterparty closed (Money raw)
   std::vector<InstrumentId> markets;  // the markets the group held
   std::vector<const SubAccount*> members;  // a holder's group: a buffer add_candidate reuses
-  MarkVols vols;                           // the portfolio holders' option vols, this event's prices
+  MarkVols vols;  // the option vols of this event's prices: hedges' deltas, portfolio holders' checks
 
   Price mark_of(InstrumentId instrument) const { return prices.book.find_market(instrument)->mark; }
   Price oracle_of(AssetId asset) const {
@@ -236,7 +236,7 @@ struct PlanBuilder {
   template <typename Members>
   std::optional<Quantity> hedge_for(const Members& group, SubAccountId holder, const market::Instrument& instrument) {
     if (rules.adl_ranking != liquidation::AdlRanking::hedge_aware) return Quantity{};
-    return hedge_of(risk, prices, now_ns, group, holder, instrument.id, instrument.underlying);
+    return hedge_of(risk, prices, now_ns, vols, group, holder, instrument.id, instrument.underlying);
   }
 
   // A holder on the side ADL needs, as a candidate: its figures read from the ledger
@@ -423,7 +423,7 @@ struct PlanBuilder {
     const auto units_up = [&](Money m) { return to_units(m, quote.decimals, Round::up); };
     const auto per_account = units_down(rules.insurance.per_account_window);
     const auto per_event = units_down(rules.insurance.per_event);
-    const auto floor = units_up(rules.insurance.keep_minimum);
+    const auto floor = insurance_floor_units(risk, rules);
     const auto used = units_up(insurance_used(rules, episode, now_ns));
     if (!per_account || !per_event || !floor || !used) return false;
     // The waterfall in quote units: Money's raw carries the integers (no scaling happens inside).

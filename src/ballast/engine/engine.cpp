@@ -594,8 +594,7 @@ class Validator {
     // in the waterfall: the floor is kept for the bankruptcies to come, before old debt.
     std::int64_t floor_units = 0;
     if (e.asset == risk_->quote) {
-      const auto floor = to_units(options_.liquidation.insurance.keep_minimum,
-                                  risk_->find_asset(e.asset)->decimals, Round::up);
+      const auto floor = insurance_floor_units(*risk_, options_.liquidation);
       if (!floor) return Status::balance_overflow;
       floor_units = *floor;
     }

@@ -213,6 +213,10 @@ void set_book_position(margin::SubAccountBook& book, InstrumentId instrument, co
   }
 }
 
+std::optional<std::int64_t> insurance_floor_units(const margin::RiskConfig& risk, const LiquidationRules& rules) {
+  return to_units(rules.insurance.keep_minimum, risk.find_asset(risk.quote)->decimals, Round::up);
+}
+
 std::int64_t oracle_raw(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset) {
   return asset == risk.quote ? Price::kScale : prices.book.find_asset(asset)->oracle.raw();
 }

@@ -194,6 +194,10 @@ void apply_postings(std::vector<margin::SubAccountBook>& group, std::span<const 
 void set_book_position(margin::SubAccountBook& book, InstrumentId instrument, const market::Position& position);
 std::optional<LiquidationEpisode> episode_of(const std::map<GroupKey, LiquidationEpisode>& episodes, GroupKey key);
 
+// The insurance fund's floor (insurance_keep_minimum) in quote units, rounded up: the balance
+// neither the waterfall nor cover_bad_debt pays it below. nullopt beyond the range.
+std::optional<std::int64_t> insurance_floor_units(const margin::RiskConfig& risk, const LiquidationRules& rules);
+
 // The asset's oracle price as a Price raw (the quote is worth 1).
 std::int64_t oracle_raw(const margin::RiskConfig& risk, const PriceState& prices, AssetId asset);
 // Units of a configured asset valued at its oracle price, in Money (10^-6 quote), rounded as

@@ -64,13 +64,14 @@ std::optional<double> mark_vol(const market::Instrument& option, double mark, do
   return *vol;
 }
 
-// The option's vol: the memo's when it has the mark's, else inverted (and kept there).
-std::optional<double> option_vol(const market::Instrument& option, Price mark, const portfolio::ExpiryMarket& expiry,
+// The option's vol on `forward` with `years` to expiry: the memo's when it has the mark's, else
+// inverted (and kept there).
+std::optional<double> option_vol(const market::Instrument& option, Price mark, double forward, double years,
                                  MarkVols* vols) {
   if (vols != nullptr) {
     if (const auto known = vols->find(option.id, mark)) return known;
   }
-  const auto vol = mark_vol(option, mark.to_double(), expiry.forward, expiry.years);
+  const auto vol = mark_vol(option, mark.to_double(), forward, years);
   if (vol && vols != nullptr) vols->add(option.id, mark, *vol);
   return vol;
 }
@@ -95,16 +96,19 @@ Status market_state(const PortfolioVenue& venue, const margin::RiskConfig& risk,
 
 }  // namespace
 
+std::vector<MarkVols::Entry>::const_iterator MarkVols::slot(InstrumentId option) const {
+  return std::lower_bound(entries_.begin(), entries_.end(), option,
+                          [](const Entry& entry, InstrumentId id) { return entry.option < id; });
+}
+
 std::optional<double> MarkVols::find(InstrumentId option, Price mark) const {
-  const auto at = std::lower_bound(entries_.begin(), entries_.end(), option,
-                                   [](const Entry& entry, InstrumentId id) { return entry.option < id; });
+  const auto at = slot(option);
   if (at == entries_.end() || at->option != option || at->mark != mark) return std::nullopt;
   return at->vol;
 }
 
 void MarkVols::add(InstrumentId option, Price mark, double vol) {
-  const auto at = std::lower_bound(entries_.begin(), entries_.end(), option,
-                                   [](const Entry& entry, InstrumentId id) { return entry.option < id; });
+  const auto at = entries_.begin() + (slot(option) - entries_.cbegin());
   if (at != entries_.end() && at->option == option) {
     *at = Entry{option, mark, vol};
   } else {
@@ -113,14 +117,14 @@ void MarkVols::add(InstrumentId option, Price mark, double vol) {
 }
 
 std::optional<double> mark_delta(const margin::RiskConfig& risk, const margin::PriceBook& prices,
-                                 const market::Instrument& option, TimestampNs now_ns) {
+                                 const market::Instrument& option, TimestampNs now_ns, MarkVols* vols) {
   BALLAST_ASSERT(option.kind == market::InstrumentKind::option);
   const margin::AssetPrice* spot = prices.find_asset(option.underlying);
   const margin::MarketPrice* mark = prices.find_market(option.id);
   if (spot == nullptr || mark == nullptr) return std::nullopt;
   const double forward = forward_of(risk, prices, option.underlying, option.expiry_ns, spot->oracle.to_double());
   const double years = static_cast<double>(std::max<TimestampNs>(option.expiry_ns - now_ns, 0)) / kNsPerYear;
-  const auto vol = mark_vol(option, mark->mark.to_double(), forward, years);
+  const auto vol = option_vol(option, mark->mark, forward, years, vols);
   if (!vol) return std::nullopt;
   const auto greeks =
       pricing::price_black76({option.option_kind, forward, option.strike.to_double(), years, 1.0, *vol});
@@ -206,7 +210,7 @@ Status portfolio_inputs(const PortfolioVenue& venue, const margin::RiskConfig& r
         position.strike = instrument.strike.to_double();
         position.expiry = table.index(u, instrument.expiry_ns);
         const portfolio::ExpiryMarket& expiry = out.market.underlyings[u].expiries[position.expiry];
-        const auto vol = option_vol(instrument, price->mark, expiry, vols);
+        const auto vol = option_vol(instrument, price->mark, expiry.forward, expiry.years, vols);
         if (!vol) return Status::portfolio_price_invalid;
         position.vol = *vol;
         break;

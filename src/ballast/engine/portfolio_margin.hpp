@@ -93,6 +93,9 @@ class MarkVols {
     Price mark;
     double vol = 0;
   };
+  // Where `option`'s entry is or would go.
+  std::vector<Entry>::const_iterator slot(InstrumentId option) const;
+
   std::vector<Entry> entries_;  // by option id
 };
 
@@ -131,8 +134,9 @@ struct PortfolioOutcome {
 // that expiry, else the oracle), rate 0, times the contract size; the step at expiry or at a mark
 // at or below intrinsic. nullopt without an oracle or a mark, or for a mark above its bound.
 // What an option adds to an account's exposure to its underlying (the ADL ranking's hedge).
+// With `vols`, the mark's vol is read from and added to it (the same vol portfolio_inputs reads).
 std::optional<double> mark_delta(const margin::RiskConfig& risk, const margin::PriceBook& prices,
-                                 const market::Instrument& option, TimestampNs now_ns);
+                                 const market::Instrument& option, TimestampNs now_ns, MarkVols* vols = nullptr);
 
 // The sub-account's figures; `matrix` (built with venue.model()) is left holding the risk
 // matrix for the report and the attribution. With `vols`, the option marks' vols are read from
