@@ -328,10 +328,6 @@ class EnginePortfolioAdlTest : public EnginePortfolioTest {
     set_prices("59000");
     ok(MarkPrice{kCall, call_mark(59'000)});
   }
-  PortfolioFigures figures_of(SubAccountId sub) const {
-    portfolio::RiskMatrix matrix(engine_.portfolio()->model());
-    return engine_.portfolio_margin(sub, matrix).figures;
-  }
   // Alice's maintenance requirement with her perpetual closed.
   Money alice_requirement_without_the_perpetual() const {
     margin::SubAccountBook book =

@@ -47,12 +47,13 @@ class EnginePortfolioTest : public EngineMarginTest {
     ok(Deposit{kAlice, kAlicePortfolio, kUsdc, Amount::from_raw(usdc(10'000))});
   }
 
-  PortfolioFigures figures() const {
+  PortfolioFigures figures_of(SubAccountId sub_account) const {
     portfolio::RiskMatrix matrix(engine_.portfolio()->model());
-    const PortfolioOutcome outcome = engine_.portfolio_margin(kAlicePortfolio, matrix);
+    const PortfolioOutcome outcome = engine_.portfolio_margin(sub_account, matrix);
     EXPECT_EQ(outcome.status, Status::ok);
     return outcome.figures;
   }
+  PortfolioFigures figures() const { return figures_of(kAlicePortfolio); }
   static Money money_up(double value) { return *Money::from_double(value, Round::up); }
 };
 
